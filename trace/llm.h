@@ -1,0 +1,79 @@
+/* LLM clients of the trace module (included by trace.h; not a separate module).
+ *
+ * A trLlm is made from a backend spec string:
+ *   openai:MODEL     chat completions (OPENAI_BASE_URL, OPENAI_API_KEY)
+ *   anthropic:MODEL  Messages API (ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY)
+ *   exec:COMMAND     /bin/sh -c COMMAND; request JSON on stdin, reply text on stdout
+ *   replay:FILE      the logged responses of a run's iterations.jsonl, in order
+ * API keys are read from the environment when the client is made and are never
+ * written to any file, log line or error message.
+ */
+#ifndef TRACEBOT_TRACE_LLM_H
+#define TRACEBOT_TRACE_LLM_H
+
+#include <stddef.h>
+
+typedef struct trLlm trLlm;
+
+/* Client options; tr_defaultLlmOptions fills sane defaults. */
+typedef struct trLlmOptions {
+  int max_attempts;          /* total tries per request, >= 1 (default 5) */
+  double timeout_s;          /* per-request timeout in seconds (default 120) */
+  double backoff_base_s;     /* first retry delay, doubled each retry, with jitter (default 1) */
+  double backoff_max_s;      /* cap on one retry delay (default 30) */
+  size_t max_response_bytes; /* larger bodies are an error (default 4 MiB) */
+  unsigned long long seed;   /* jitter RNG seed (default 0: from the clock) */
+} trLlmOptions;
+
+/* One chat request: a system and a user message. */
+typedef struct trLlmRequest {
+  const char *system;
+  const char *user;
+  int max_tokens;   /* default 4096 when <= 0 */
+  int json_mode;    /* ask for a JSON-object response format where supported */
+} trLlmRequest;
+
+/* One reply. Ownership: text is heap memory released by tr_llmReplyClose. */
+typedef struct trLlmReply {
+  char *text;               /* the assistant's reply text, NUL-terminated */
+  long prompt_tokens;
+  long completion_tokens;
+  int tokens_estimated;     /* 1 when the server gave no usage and we estimated */
+  double latency_s;         /* wall time of the whole call, retries included */
+  int attempts;             /* requests sent */
+} trLlmReply;
+
+enum {
+  TR_LLM_OK = 0,
+  TR_LLM_EINVAL = -1,    /* bad spec or options */
+  TR_LLM_EAUTH = -2,     /* 401/403: not retried */
+  TR_LLM_EREQUEST = -3,  /* 400/404 or another non-retryable answer */
+  TR_LLM_ETRANSIENT = -4,/* retries exhausted on 429/5xx/timeouts/connection errors */
+  TR_LLM_EPROTOCOL = -5, /* the body was not what the API promises (truncated, not JSON, too large) */
+  TR_LLM_EEXEC = -6,     /* exec: command failed (exit status and stderr in the message) */
+  TR_LLM_EEXHAUSTED = -7 /* replay: no more recorded responses */
+};
+
+/* Fills opts with the defaults. */
+void tr_defaultLlmOptions(trLlmOptions *opts);
+
+/* Makes a client for spec (see above). opts may be NULL for the defaults.
+ * Ownership: caller frees with tr_freeLlm. Errors: NULL, a one-line message in err. */
+trLlm *tr_makeLlm(const char *spec, const trLlmOptions *opts, char *err, size_t errsz);
+
+/* Frees a client. Nullable. */
+void tr_freeLlm(trLlm *llm);
+
+/* The spec the client was made from, for logs (never contains a key). */
+const char *tr_llmSpec(const trLlm *llm);
+
+/* Sends one request, retrying as configured. On success fills reply (text owned by
+ * the reply). Errors: a negative TR_LLM_E* code and a one-line message in err
+ * (e.g. "401 from api: check OPENAI_API_KEY"); reply is left empty. */
+int tr_llmComplete(trLlm *llm, const trLlmRequest *req, trLlmReply *reply,
+                   char *err, size_t errsz);
+
+/* Releases a reply's text. Nullable; safe on an empty reply. */
+void tr_llmReplyClose(trLlmReply *reply);
+
+#endif /* TRACEBOT_TRACE_LLM_H */
