@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config git
   libmujoco-dev libcurl4-openssl-dev libcjson-dev libglfw3-dev
-  libcmocka-dev libtcc-dev libseccomp-dev libmicrohttpd-dev
+  libcmocka-dev libtcc-dev tcc libseccomp-dev libmicrohttpd-dev
   xvfb xauth ffmpeg
 )
 if [ "${TRACEBOT_WITH_FUZZ:-0}" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
