@@ -1,0 +1,424 @@
+/* envs/envs.c: spec and task lifecycle, reset, the env step, the macro-step P
+ * controller, observations and hint text. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs_internal.h"
+
+/* the scene MJCF, embedded at build time (scene_xml.c, generated) */
+extern const char env_sceneXml[];
+extern const size_t env_sceneXml_len;
+
+/* P gains of the macro-step controller per task (tasks.md) */
+static const double gains[ENV_NTASKS] = {5.0, 10.0, 10.0};
+
+static void setErr(char *err, size_t errsz, const char *fmt, ...) {
+  if (!err || errsz == 0) {
+    return;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errsz, fmt, ap);
+  va_end(ap);
+}
+
+static double clamp(double x, double lo, double hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* Maps a sim error code to the env's. */
+static int fromSim(int rc) {
+  switch (rc) {
+    case SIM_OK:
+      return ENV_OK;
+    case SIM_EINVAL:
+      return ENV_EINVAL;
+    case SIM_ENOMEM:
+      return ENV_ENOMEM;
+    case SIM_EMODEL:
+      return ENV_EMODEL;
+    default:
+      return ENV_EPHYSICS;
+  }
+}
+
+void env_defaultConfig(envConfig *cfg) {
+  cfg->horizon = 10;
+  cfg->mode = ENV_RELATIVE;
+  cfg->hints = ENV_HINTS_EXPERT;
+}
+
+/* ---- spec ----------------------------------------------------------------------------- */
+
+/* Looks up a named object of the scene; -1 (and a message) if it is missing. */
+static int findId(const mjModel *m, int type, const char *name, char *err, size_t errsz) {
+  int id = mj_name2id(m, type, name);
+  if (id < 0) {
+    setErr(err, errsz, "scene model has no object named '%s'", name);
+  }
+  return id;
+}
+
+envSpec *env_makeSpec(envTaskId id, char *err, size_t errsz) {
+  if ((int)id < 0 || id >= ENV_NTASKS) {
+    setErr(err, errsz, "env_makeSpec: unknown task id %d", (int)id);
+    return NULL;
+  }
+  envSpec *s = calloc(1, sizeof(*s));
+  if (!s) {
+    setErr(err, errsz, "env_makeSpec: out of memory");
+    return NULL;
+  }
+  s->id = id;
+  s->gain = gains[id];
+  s->m = sim_loadModelXML(env_sceneXml, env_sceneXml_len, err, errsz);
+  if (!s->m) {
+    free(s);
+    return NULL;
+  }
+
+  /* resolve the names the env uses */
+  const mjModel *m = s->m;
+  int handTarget = -1;
+  int goalBody = -1;
+  int puckJoint = -1;
+  int ok = (s->hand = findId(m, mjOBJ_BODY, "hand", err, errsz)) >= 0 &&
+           (s->fingerR = findId(m, mjOBJ_BODY, "finger_r", err, errsz)) >= 0 &&
+           (s->fingerL = findId(m, mjOBJ_BODY, "finger_l", err, errsz)) >= 0 &&
+           (s->puck = findId(m, mjOBJ_BODY, "puck", err, errsz)) >= 0 &&
+           (s->tipR = findId(m, mjOBJ_SITE, "tip_r", err, errsz)) >= 0 &&
+           (s->tipL = findId(m, mjOBJ_SITE, "tip_l", err, errsz)) >= 0 &&
+           (handTarget = findId(m, mjOBJ_BODY, "hand_target", err, errsz)) >= 0 &&
+           (goalBody = findId(m, mjOBJ_BODY, "goal", err, errsz)) >= 0 &&
+           (puckJoint = findId(m, mjOBJ_JOINT, "puck", err, errsz)) >= 0 &&
+           (s->actR = findId(m, mjOBJ_ACTUATOR, "finger_r", err, errsz)) >= 0 &&
+           (s->actL = findId(m, mjOBJ_ACTUATOR, "finger_l", err, errsz)) >= 0;
+  if (ok) {
+    s->handMocap = m->body_mocapid[handTarget];
+    s->goalMocap = m->body_mocapid[goalBody];
+    s->puckQpos = m->jnt_qposadr[puckJoint];
+    s->puckDof = m->jnt_dofadr[puckJoint];
+    if (s->handMocap < 0 || s->goalMocap < 0 || m->jnt_type[puckJoint] != mjJNT_FREE) {
+      setErr(err, errsz, "scene model: hand_target/goal must be mocap bodies, puck a free joint");
+      ok = 0;
+    }
+  }
+  if (!ok) {
+    env_freeSpec(s);
+    return NULL;
+  }
+  return s;
+}
+
+void env_freeSpec(envSpec *spec) {
+  if (!spec) {
+    return;
+  }
+  sim_freeModel(spec->m);
+  free(spec);
+}
+
+envTaskId env_specTask(const envSpec *spec) {
+  return spec->id;
+}
+
+/* ---- task ----------------------------------------------------------------------------- */
+
+envTask *env_make(const envSpec *spec, char *err, size_t errsz) {
+  if (!spec) {
+    setErr(err, errsz, "env_make: spec is NULL");
+    return NULL;
+  }
+  envTask *t = calloc(1, sizeof(*t));
+  if (!t) {
+    setErr(err, errsz, "env_make: out of memory");
+    return NULL;
+  }
+  t->spec = spec;
+  env_defaultConfig(&t->cfg);
+  t->world = sim_make(spec->m, err, errsz);
+  if (!t->world) {
+    free(t);
+    return NULL;
+  }
+  return t;
+}
+
+void env_free(envTask *task) {
+  if (!task) {
+    return;
+  }
+  sim_free(task->world);
+  free(task);
+}
+
+simWorld *env_world(envTask *task) {
+  return task->world;
+}
+
+void env_setStepHook(envTask *task, envStepHook hook, void *user) {
+  task->hook = hook;
+  task->hookUser = hook ? user : NULL;
+}
+
+void env_observe(const envTask *task, obs_t *obs) {
+  const envSpec *s = task->spec;
+  const mjData *d = sim_data(task->world);
+  const double *hand = d->xpos + 3 * s->hand;
+  const double *fr = d->xpos + 3 * s->fingerR;
+  const double *fl = d->xpos + 3 * s->fingerL;
+  double dx = fl[0] - fr[0];
+  double dy = fl[1] - fr[1];
+  double dz = fl[2] - fr[2];
+  memset(obs, 0, sizeof(*obs));
+  memcpy(obs->hand_pos, hand, sizeof(obs->hand_pos));
+  obs->gripper_distance_apart = clamp(sqrt(dx * dx + dy * dy + dz * dz) / 0.1, 0.0, 1.0);
+  memcpy(obs->obj_pos, d->xpos + 3 * s->puck, sizeof(obs->obj_pos));
+  memcpy(obs->obj_quat, d->xquat + 4 * s->puck, sizeof(obs->obj_quat));
+  memcpy(obs->goal_pos, task->goal, sizeof(obs->goal_pos));
+  obs->step = task->step;
+  obs->horizon = task->cfg.horizon;
+}
+
+double env_reward(const envTask *task, int *success) {
+  return env_taskReward(task, success);
+}
+
+/* ---- env step ------------------------------------------------------------------------- */
+
+int env_step(envTask *task, const double a[4], char *err, size_t errsz) {
+  if (!(isfinite(a[0]) && isfinite(a[1]) && isfinite(a[2]) && isfinite(a[3]))) {
+    setErr(err, errsz, "env_step: action is not finite");
+    return ENV_EINVAL;
+  }
+  const envSpec *s = task->spec;
+  mjData *d = sim_data(task->world);
+
+  /* move the hand target by at most 1 cm per axis, inside the workspace */
+  double *mocap = d->mocap_pos + 3 * s->handMocap;
+  for (int i = 0; i < 3; i++) {
+    double move = clamp(a[i], -1.0, 1.0) * ENV_ACTION_SCALE;
+    mocap[i] = clamp(mocap[i] + move, env_handLow[i], env_handHigh[i]);
+  }
+
+  /* gripper: [a3, -a3] to the right and left finger */
+  double g = clamp(a[3], -1.0, 1.0);
+  d->ctrl[s->actR] = g;
+  d->ctrl[s->actL] = -g;
+  task->grip = g;
+
+  int rc = sim_step(task->world, ENV_FRAME_SKIP, err, errsz);
+  if (rc != SIM_OK) {
+    return fromSim(rc);
+  }
+  if (!task->lifted && d->xpos[3 * s->puck + 2] > task->objInit[2] + 0.01) {
+    task->lifted = 1;
+  }
+  if (task->hook) {
+    task->hook(task->hookUser, task);
+  }
+  return ENV_OK;
+}
+
+/* ---- reset ---------------------------------------------------------------------------- */
+
+int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, char *err,
+              size_t errsz) {
+  envConfig c;
+  if (cfg) {
+    c = *cfg;
+  } else {
+    env_defaultConfig(&c);
+  }
+  if (c.horizon < 1 || c.horizon > 100000 || (c.mode != ENV_RELATIVE && c.mode != ENV_ABSOLUTE) ||
+      (c.hints != ENV_HINTS_EXPERT && c.hints != ENV_HINTS_NONE)) {
+    setErr(err, errsz, "env_reset: bad config (horizon %d, mode %d, hints %d)", c.horizon,
+           (int)c.mode, (int)c.hints);
+    return ENV_EINVAL;
+  }
+  const envSpec *s = task->spec;
+  task->cfg = c;
+  task->seed = seed;
+  task->step = 0;
+  task->lifted = 0;
+  task->grip = -1.0;
+
+  /* fresh physics with the hand target at hand_init */
+  int rc = sim_reset(task->world, err, errsz);
+  if (rc != SIM_OK) {
+    return fromSim(rc);
+  }
+  mjData *d = sim_data(task->world);
+  memcpy(d->mocap_pos + 3 * s->handMocap, env_handInit, sizeof(env_handInit));
+
+  /* draw the episode before settling, so objInit is never stale during the hook */
+  double obj[3];
+  env_drawTask(s->id, seed, obj, task->goal);
+  memcpy(task->objInit, d->xpos + 3 * s->puck, sizeof(task->objInit));
+  memcpy(d->mocap_pos + 3 * s->goalMocap, task->goal, sizeof(task->goal));
+
+  /* let the arm settle at hand_init with the gripper open */
+  static const double hold[4] = {0.0, 0.0, 0.0, -1.0};
+  for (int i = 0; i < ENV_SETTLE_STEPS; i++) {
+    rc = env_step(task, hold, err, errsz);
+    if (rc != ENV_OK) {
+      return rc;
+    }
+  }
+
+  /* place the puck at rest and recompute everything */
+  double *q = d->qpos + s->puckQpos;
+  q[0] = obj[0];
+  q[1] = obj[1];
+  q[2] = obj[2];
+  q[3] = 1.0;
+  q[4] = q[5] = q[6] = 0.0;
+  memset(d->qvel + s->puckDof, 0, 6 * sizeof(double));
+  rc = sim_forward(task->world, err, errsz);
+  if (rc != SIM_OK) {
+    return fromSim(rc);
+  }
+  memcpy(task->objInit, d->xpos + 3 * s->puck, sizeof(task->objInit));
+  env_tcp(task, task->tcpInit);
+  task->lifted = 0;
+  if (obs) {
+    env_observe(task, obs);
+  }
+  return ENV_OK;
+}
+
+/* ---- macro-step ----------------------------------------------------------------------- */
+
+/* Writes the hint of a finished macro-step (see envs/README.md for the wording). */
+static void writeHint(const envTask *task, const obs_t *before, double grip,
+                      envStepResult *res) {
+  if (task->cfg.hints == ENV_HINTS_NONE) {
+    res->hint[0] = '\0';
+    return;
+  }
+  if (res->success) {
+    snprintf(res->hint, sizeof(res->hint), "reward %.3f; success: the task is solved",
+             res->reward);
+    return;
+  }
+
+  /* where the expert would have sent the hand from the observation before the step */
+  double ea[4];
+  env_expert(task->spec->id, before, ea);
+  double et[3];
+  double dBefore = 0.0;
+  double dAfter = 0.0;
+  for (int i = 0; i < 3; i++) {
+    et[i] = clamp(before->hand_pos[i] + ea[i], env_handLow[i], env_handHigh[i]);
+    double b = before->hand_pos[i] - et[i];
+    double a = res->obs.hand_pos[i] - et[i];
+    dBefore += b * b;
+    dAfter += a * a;
+  }
+  dBefore = sqrt(dBefore);
+  dAfter = sqrt(dAfter);
+
+  const char *motion;
+  if (dAfter < 0.005) {
+    motion = "the hand is where the expert would go";
+  } else if (dAfter < dBefore - 0.001) {
+    motion = "the hand moved closer to where the expert would go";
+  } else if (dAfter > dBefore + 0.001) {
+    motion = "the hand moved away from where the expert would go";
+  } else {
+    motion = "the hand did not get closer to where the expert would go";
+  }
+  const char *gripHint = "";
+  if (ea[3] > 0.0 && grip <= 0.0) {
+    gripHint = "; the expert would close the gripper";
+  } else if (ea[3] <= 0.0 && grip > 0.0) {
+    gripHint = "; the expert would open the gripper";
+  }
+  snprintf(res->hint, sizeof(res->hint), "reward %.3f; %s%s; you should go to [%.3f %.3f %.3f %.1f]",
+           res->reward, motion, gripHint, et[0], et[1], et[2], ea[3]);
+}
+
+/* Drives the hand toward an absolute target with the P controller (see envs.h). */
+static int runMacro(envTask *task, const double rawTarget[3], double gripper,
+                    envStepResult *res, char *err, size_t errsz) {
+  const envSpec *s = task->spec;
+  const mjData *d = sim_data(task->world);
+  obs_t before;
+  env_observe(task, &before);
+
+  double target[3];
+  for (int i = 0; i < 3; i++) {
+    target[i] = clamp(rawTarget[i], env_handLow[i], env_handHigh[i]);
+  }
+  double grip = clamp(gripper, -1.0, 1.0);
+  memcpy(res->target, target, sizeof(target));
+  res->obs = before;
+  res->reward = 0.0;
+  res->success = 0;
+  res->env_steps = 0;
+  res->hint[0] = '\0';
+
+  /* P control: env action clip(p * (target - hand), -1, 1), gripper held */
+  const double *hand = d->xpos + 3 * s->hand;
+  for (int k = 0; k < ENV_MAX_SUBSTEPS; k++) {
+    double a[4];
+    for (int i = 0; i < 3; i++) {
+      a[i] = clamp(s->gain * (target[i] - hand[i]), -1.0, 1.0);
+    }
+    a[3] = grip;
+    int rc = env_step(task, a, err, errsz);
+    if (rc != ENV_OK) {
+      return rc; /* res->obs still holds the observation before the macro-step */
+    }
+    res->env_steps++;
+
+    /* stop early once the hand is on target */
+    double worst = 0.0;
+    for (int i = 0; i < 3; i++) {
+      worst = fmax(worst, fabs(target[i] - hand[i]));
+    }
+    if (worst < 1e-4) {
+      break;
+    }
+  }
+
+  task->step++;
+  env_observe(task, &res->obs);
+  res->reward = env_taskReward(task, &res->success);
+  writeHint(task, &before, grip, res);
+  return ENV_OK;
+}
+
+int env_macroStep(envTask *task, const double action[4], envStepResult *res, char *err,
+                  size_t errsz) {
+  for (int i = 0; i < 4; i++) {
+    if (!isfinite(action[i])) {
+      setErr(err, errsz, "action[%d] is not a finite number (%g)", i, action[i]);
+      return ENV_EINVAL;
+    }
+  }
+  double target[3];
+  const double *hand = sim_data(task->world)->xpos + 3 * task->spec->hand;
+  for (int i = 0; i < 3; i++) {
+    target[i] = task->cfg.mode == ENV_RELATIVE ? hand[i] + action[i] : action[i];
+  }
+  return runMacro(task, target, action[3], res, err, errsz);
+}
+
+int env_command(envTask *task, const double target[3], double gripper, envStepResult *res,
+                char *err, size_t errsz) {
+  for (int i = 0; i < 3; i++) {
+    if (!isfinite(target[i])) {
+      setErr(err, errsz, "target[%d] is not a finite number (%g)", i, target[i]);
+      return ENV_EINVAL;
+    }
+  }
+  if (!isfinite(gripper)) {
+    setErr(err, errsz, "gripper effort is not a finite number (%g)", gripper);
+    return ENV_EINVAL;
+  }
+  return runMacro(task, target, gripper, res, err, errsz);
+}

@@ -1,0 +1,63 @@
+/* Private to envs/: the spec and task structures and the per-task functions. */
+#ifndef TRACEBOT_ENVS_INTERNAL_H
+#define TRACEBOT_ENVS_INTERNAL_H
+
+#include <stdint.h>
+
+#include "envs.h"
+
+/* Task constants of tasks.md. */
+#define ENV_ACTION_SCALE 0.01
+#define ENV_FRAME_SKIP 5
+#define ENV_SETTLE_STEPS 50
+#define ENV_PUCK_REST_Z 0.02
+
+extern const double env_handInit[3];
+extern const double env_handLow[3];
+extern const double env_handHigh[3];
+
+/* Immutable per task: the compiled scene and the ids the env needs. */
+struct envSpec {
+  envTaskId id;
+  mjModel *m;
+  double gain;     /* P gain of the macro-step controller */
+  int hand;        /* body ids */
+  int fingerR;
+  int fingerL;
+  int puck;
+  int tipR;        /* site ids */
+  int tipL;
+  int handMocap;   /* mocap ids */
+  int goalMocap;
+  int puckQpos;    /* qpos / qvel address of the puck's free joint */
+  int puckDof;
+  int actR;        /* actuator ids */
+  int actL;
+};
+
+/* One worker's episode state. */
+struct envTask {
+  const envSpec *spec;
+  simWorld *world;
+  envConfig cfg;
+  uint64_t seed;
+  int step;            /* macro-steps done in this episode */
+  int lifted;          /* the puck has been above objInit z + 0.01 after some env step */
+  double objInit[3];   /* puck position after reset */
+  double tcpInit[3];   /* fingertip midpoint after reset */
+  double goal[3];
+  double grip;         /* last gripper effort commanded */
+  envStepHook hook;
+  void *hookUser;
+};
+
+/* Object and goal draws for a seed (deterministic; >= 0.15 apart in xy). */
+void env_drawTask(envTaskId id, uint64_t seed, double obj[3], double goal[3]);
+
+/* Reward in [0, 10] and success of the task's current physics state. */
+double env_taskReward(const envTask *task, int *success);
+
+/* The fingertip midpoint (TCP) in world coordinates. */
+void env_tcp(const envTask *task, double tcp[3]);
+
+#endif /* TRACEBOT_ENVS_INTERNAL_H */
