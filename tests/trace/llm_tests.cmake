@@ -12,3 +12,5 @@ foreach(t llm_codec llm_openai llm_anthropic llm_exec llm_replay llm_secrets)
   # The private header (llm_internal.h) for the pure decode functions.
   target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR}/trace)
 endforeach()
+target_compile_definitions(test_llm_exec PRIVATE
+  TRACEBOT_TEST_SCRIPTS="${CMAKE_CURRENT_SOURCE_DIR}/scripts")

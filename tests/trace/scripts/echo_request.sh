@@ -1,0 +1,3 @@
+#!/bin/sh
+# exec: LLM that answers with the request it received (so tests can inspect it).
+cat

@@ -1,0 +1,3 @@
+#!/bin/sh
+# exec: LLM that never reads its stdin and answers at once.
+printf 'hi'
