@@ -4,7 +4,8 @@ file(READ "${IN}" hex HEX)
 string(LENGTH "${hex}" nhex)
 math(EXPR nbytes "${nhex} / 2")
 string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," body "${hex}")
-string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){16})" "\\1\n  " body "${body}")
+string(REPEAT "0x[0-9a-f][0-9a-f]," 16 row)
+string(REGEX REPLACE "(${row})" "\\1\n  " body "${body}")
 file(WRITE "${OUT}"
   "/* Generated from ${IN} by envs/embed.cmake; do not edit. */\n"
   "#include <stddef.h>\n"
