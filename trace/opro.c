@@ -1,0 +1,67 @@
+/* OPRO prompt rendering: no trace, only the objective and the history of attempts. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace_internal.h"
+
+#define DEFAULT_OBJECTIVE "Find values of the variables that get the best feedback."
+
+static const char SYSTEM_TEXT[] =
+    "You are an optimizer. You are given an objective and a history of attempts: each "
+    "attempt lists the values the variables had and the feedback that attempt received. "
+    "Propose new values for the variables that should do better than every attempt so far.\n"
+    "\n"
+    "Reply with a single JSON object in exactly this format:\n"
+    "{\n"
+    "  \"reasoning\": \"<what the history shows and what to try next>\",\n"
+    "  \"suggestion\": {\n"
+    "    \"<variable name>\": <new value>,\n"
+    "    ...\n"
+    "  }\n"
+    "}\n"
+    "\n"
+    "Rules:\n"
+    "- Use in \"suggestion\" only the variable names of the attempts, spelled exactly.\n"
+    "- Give a number as a JSON number, a vector as a JSON array of numbers, and text or "
+    "code as a JSON string.\n"
+    "- For code, give the complete new source, keep the function name and signature, and "
+    "write line breaks as \\n inside the JSON string.\n"
+    "- If the variables need no change, write TERMINATE as the \"answer\" and leave "
+    "\"suggestion\" empty.\n";
+
+int opro_render(const trOptimizer *opt, const trSelection *sel, trPrompt *out, char *err,
+                size_t errsz) {
+  char *current = pair_json(sel);
+  trBuf user;
+  buf_init(&user, TR_MAX_TEXT_BYTES);
+  buf_puts(&user, "#Objective\n");
+  buf_puts(&user, opt->opts.objective ? opt->opts.objective : DEFAULT_OBJECTIVE);
+  buf_puts(&user, "\n\n#Constraints\n");
+  for (int v = 0; v < sel->nvars; v++) {
+    const trParam *p = sel->vars[v]->param;
+    if (p->constraint && *p->constraint) {
+      buf_printf(&user, "(%s) %s: %s\n", kind_name(p->kind), p->name, p->constraint);
+    }
+  }
+  /* history: the remembered attempts, then the current one, oldest first */
+  buf_puts(&user, "\n#History\n");
+  for (int i = 0; i < opt->nmemory; i++) {
+    buf_puts(&user, opt->memory[i]);
+    buf_putc(&user, '\n');
+  }
+  buf_puts(&user, current ? current : "");
+  buf_puts(&user, "\n\nYour response:\n");
+  if (!current) {
+    user.failed = 1;
+  }
+  free(current);
+  out->user = buf_take(&user);
+  out->system = malloc(sizeof SYSTEM_TEXT);
+  if (!out->user || !out->system) {
+    tr_promptClose(out);
+    tr_seterr(err, errsz, "out of memory rendering the OPRO prompt");
+    return TR_ENOMEM;
+  }
+  memcpy(out->system, SYSTEM_TEXT, sizeof SYSTEM_TEXT);
+  return 0;
+}

@@ -1,0 +1,437 @@
+/* OptoPrime prompt rendering: the problem instance, the system message and the memory. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace_internal.h"
+
+#define DEFAULT_INSTRUCTION \
+  "Change the values of the variables in #Variables to improve the output according to the " \
+  "feedback."
+
+static const char SYSTEM_TEXT[] =
+    "You are an optimizer. You are shown a program that was run: the operations it "
+    "performed, the values it read, the values it computed, and feedback on its result. "
+    "Your job is to change the trainable variables so that the result improves according "
+    "to the feedback.\n"
+    "\n"
+    "The problem instance has these sections:\n"
+    "#Instruction: what you must do.\n"
+    "#Code: the operations that were run, one per line, written as "
+    "`result = operation(argument=value, ...)`.\n"
+    "#Documentation: what each operation in #Code does.\n"
+    "#Variables: the trainable variables and their current values. These are the only "
+    "things you may change.\n"
+    "#Constraints: conditions the new values of the variables must satisfy.\n"
+    "#Inputs: fixed values the program read. You cannot change them.\n"
+    "#Others: intermediate values computed while the program ran.\n"
+    "#Outputs: the final results of the program.\n"
+    "#Feedback: how the results were judged.\n"
+    "A section can be empty.\n"
+    "\n"
+    "Each value is written on its own line as `(type) name=value`. A variable of type code "
+    "is written as `(code) name:source`, followed by its complete source code. A long value "
+    "may be shortened; a shortened value ends with a note saying how much of it is shown.\n"
+    "\n"
+    "Reply with a single JSON object in exactly this format:\n"
+    "{\n"
+    "  \"reasoning\": \"<why the results came out as they did and what to change>\",\n"
+    "  \"answer\": \"<a short answer if the instruction asks for one, else empty>\",\n"
+    "  \"suggestion\": {\n"
+    "    \"<variable name>\": <new value>,\n"
+    "    ...\n"
+    "  }\n"
+    "}\n"
+    "\n"
+    "Rules:\n"
+    "- Use in \"suggestion\" only names listed in #Variables, spelled exactly as shown.\n"
+    "- Give a number as a JSON number, a vector as a JSON array of numbers, and text or "
+    "code as a JSON string.\n"
+    "- For code, give the complete new source, keep the function name and signature, and "
+    "write line breaks as \\n inside the JSON string.\n"
+    "- If the variables need no change, write TERMINATE as the \"answer\" and leave "
+    "\"suggestion\" empty.\n";
+
+const char *kind_name(trKind k) {
+  switch (k) {
+    case TR_NUMBER: return "number";
+    case TR_VECTOR: return "vector";
+    case TR_CODE: return "code";
+    case TR_TEXT:
+    default: return "text";
+  }
+}
+
+void param_value_text(trBuf *b, const trParam *p) {
+  switch (p->kind) {
+    case TR_NUMBER:
+      buf_number(b, p->number);
+      break;
+    case TR_VECTOR:
+      buf_putc(b, '[');
+      for (int i = 0; i < p->nvec; i++) {
+        if (i) {
+          buf_puts(b, ", ");
+        }
+        buf_number(b, p->vec[i]);
+      }
+      buf_putc(b, ']');
+      break;
+    case TR_TEXT:
+    case TR_CODE:
+    default:
+      buf_puts(b, p->text ? p->text : "");
+      break;
+  }
+}
+
+void selection_close(trSelection *sel) {
+  free(sel->vars);
+  free(sel->sub);
+  buf_close(&sel->feedback);
+  memset(sel, 0, sizeof *sel);
+}
+
+int select_step(const trOptimizer *opt, const trGraph *g, trSelection *sel, char *err,
+                size_t errsz) {
+  memset(sel, 0, sizeof *sel);
+  buf_init(&sel->feedback, TR_MAX_TEXT_BYTES);
+  if (!opt || !g) {
+    tr_seterr(err, errsz, "NULL %s", opt ? "graph" : "optimizer");
+    return TR_EINVAL;
+  }
+  if (g->failed) {
+    tr_seterr(err, errsz, "the graph has an error: %s", g->error);
+    return TR_EINVAL;
+  }
+  sel->words = (g->nnodes + 63) / 64;
+  sel->vars = malloc(sizeof(trNode *) * (size_t)(g->nnodes ? g->nnodes : 1));
+  sel->sub = calloc((size_t)(sel->words ? sel->words : 1), sizeof(uint64_t));
+  if (!sel->vars || !sel->sub) {
+    selection_close(sel);
+    tr_seterr(err, errsz, "out of memory");
+    return TR_ENOMEM;
+  }
+  /* the variables: this optimizer's parameter nodes that backward reached */
+  for (int i = 0; i < g->nnodes; i++) {
+    trNode *n = g->nodes[i];
+    if (n->kind != TR_NODE_PARAM || !n->sub || n->param->owner != opt) {
+      continue;
+    }
+    sel->vars[sel->nvars++] = n;
+    for (int w = 0; w < n->subwords && w < sel->words; w++) {
+      sel->sub[w] |= n->sub[w];
+    }
+  }
+  if (sel->nvars == 0) {
+    selection_close(sel);
+    tr_seterr(err, errsz,
+              "no parameter of this optimizer received feedback in the graph "
+              "(add its node with tr_paramNode and call tr_backward)");
+    return TR_ENOFEEDBACK;
+  }
+  /* distinct feedback texts, in the order they reached the variables */
+  int nfb = 0;
+  for (int v = 0; v < sel->nvars; v++) {
+    for (const trFeedback *f = sel->vars[v]->feedback; f; f = f->next) {
+      int seen = 0;
+      for (int u = 0; u < v && !seen; u++) {
+        for (const trFeedback *h = sel->vars[u]->feedback; h; h = h->next) {
+          if (strcmp(h->text, f->text) == 0) {
+            seen = 1;
+            break;
+          }
+        }
+      }
+      if (!seen) {
+        if (nfb++) {
+          buf_putc(&sel->feedback, '\n');
+        }
+        buf_puts(&sel->feedback, f->text);
+      }
+    }
+  }
+  if (sel->feedback.failed) {
+    selection_close(sel);
+    tr_seterr(err, errsz, "feedback too large");
+    return TR_ENOMEM;
+  }
+  return 0;
+}
+
+/* Adds a parameter's value to a cJSON object under its name. */
+static int add_param_json(cJSON *obj, const trParam *p) {
+  cJSON *v = NULL;
+  switch (p->kind) {
+    case TR_NUMBER:
+      v = cJSON_CreateNumber(p->number);
+      break;
+    case TR_VECTOR:
+      v = cJSON_CreateDoubleArray(p->vec, p->nvec);
+      if (!v && p->nvec == 0) {
+        v = cJSON_CreateArray();
+      }
+      break;
+    case TR_TEXT:
+    case TR_CODE:
+    default:
+      v = cJSON_CreateString(p->text ? p->text : "");
+      break;
+  }
+  if (!v) {
+    return -1;
+  }
+  cJSON_AddItemToObject(obj, p->name, v);
+  return 0;
+}
+
+char *pair_json(const trSelection *sel) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON *vars = cJSON_AddObjectToObject(root, "variables");
+  if (!root || !vars) {
+    cJSON_Delete(root);
+    return NULL;
+  }
+  for (int v = 0; v < sel->nvars; v++) {
+    if (add_param_json(vars, sel->vars[v]->param) != 0) {
+      cJSON_Delete(root);
+      return NULL;
+    }
+  }
+  if (!cJSON_AddStringToObject(root, "feedback", sel->feedback.data ? sel->feedback.data : "")) {
+    cJSON_Delete(root);
+    return NULL;
+  }
+  char *s = cJSON_PrintUnformatted(root);
+  cJSON_Delete(root);
+  return s;
+}
+
+/* Appends value, cut to max bytes (on a UTF-8 boundary) with a note when longer. */
+static void put_limited(trBuf *b, const char *value, size_t max) {
+  size_t n = strlen(value);
+  if (max == 0 || n <= max) {
+    buf_putn(b, value, n);
+    return;
+  }
+  size_t k = max;
+  while (k > 0 && ((unsigned char)value[k] & 0xC0) == 0x80) {
+    k--;
+  }
+  buf_putn(b, value, k);
+  buf_printf(b, " ...[shortened: first %zu of %zu characters shown]", k, n);
+}
+
+/* One value line: "(type) name=value" or "(code) name:source". */
+static void value_line(trBuf *b, const trNode *n, size_t max) {
+  if (n->kind == TR_NODE_PARAM) {
+    const trParam *p = n->param;
+    if (p->kind == TR_CODE) {
+      buf_printf(b, "(code) %s:", n->name);
+      buf_puts(b, p->text ? p->text : "");
+    } else {
+      trBuf tmp;
+      buf_init(&tmp, TR_MAX_TEXT_BYTES);
+      param_value_text(&tmp, p);
+      buf_printf(b, "(%s) %s=", kind_name(p->kind), n->name);
+      put_limited(b, tmp.data ? tmp.data : "", max);
+      if (tmp.failed) {
+        b->failed = 1;
+      }
+      buf_close(&tmp);
+    }
+  } else if (strcmp(n->type, "code") == 0) {
+    buf_printf(b, "(code) %s:", n->name);
+    buf_puts(b, n->value);
+  } else {
+    buf_printf(b, "(%s) %s=", n->type, n->name);
+    put_limited(b, n->value, max);
+  }
+  buf_putc(b, '\n');
+}
+
+/* Sort key: level, then id (a topological order that matches the reference's level order). */
+static int by_level(const void *a, const void *b) {
+  const trNode *x = *(const trNode *const *)a;
+  const trNode *y = *(const trNode *const *)b;
+  if (x->level != y->level) {
+    return x->level < y->level ? -1 : 1;
+  }
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+static int is_var(const trSelection *sel, const trNode *n) {
+  for (int v = 0; v < sel->nvars; v++) {
+    if (sel->vars[v] == n) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Ends a section: its header, then its body unless masked. */
+static void section(trBuf *out, const char *title, unsigned bit, unsigned mask,
+                    const trBuf *body) {
+  buf_printf(out, "#%s\n", title);
+  if (!(mask & bit) && body->data && body->len) {
+    buf_putn(out, body->data, body->len);
+    if (body->data[body->len - 1] != '\n') {
+      buf_putc(out, '\n');
+    }
+  }
+  buf_putc(out, '\n');
+}
+
+static int render_optoprime(const trOptimizer *opt, const trGraph *g, const trSelection *sel,
+                            trPrompt *out, char *err, size_t errsz) {
+  const trOptimizerOptions *o = &opt->opts;
+  size_t max = o->max_value_chars;
+  enum { CODE, DOC, VARS, CONS, INPUTS, OTHERS, OUTPUTS, NSEC };
+  trBuf s[NSEC];
+  for (int i = 0; i < NSEC; i++) {
+    buf_init(&s[i], TR_MAX_TEXT_BYTES);
+  }
+  int rc = 0;
+  trNode **order = malloc(sizeof(trNode *) * (size_t)(g->nnodes ? g->nnodes : 1));
+  const char **docs = malloc(sizeof(char *) * (size_t)(g->nnodes ? g->nnodes : 1));
+  trBuf user;
+  buf_init(&user, TR_MAX_TEXT_BYTES);
+  if (!order || !docs) {
+    rc = TR_ENOMEM;
+    goto done;
+  }
+  /* the subgraph's nodes in level order */
+  int count = 0;
+  for (int i = 0; i < g->nnodes; i++) {
+    if (bit_get(sel->sub, i)) {
+      order[count++] = g->nodes[i];
+    }
+  }
+  qsort(order, (size_t)count, sizeof *order, by_level);
+
+  /* classify each node */
+  int ndocs = 0;
+  for (int i = 0; i < count; i++) {
+    const trNode *n = order[i];
+    int inside = n->kind == TR_NODE_OP || n->kind == TR_NODE_EXCEPTION;
+    for (int k = 0; inside && k < n->nparents; k++) {
+      inside = bit_get(sel->sub, n->parents[k]->id);
+    }
+    if (!inside) {
+      /* roots and operators fed from outside the subgraph */
+      if (n->kind == TR_NODE_PARAM && is_var(sel, n)) {
+        value_line(&s[VARS], n, max);
+        if (n->param->constraint && *n->param->constraint) {
+          buf_printf(&s[CONS], "(%s) %s: %s\n", kind_name(n->param->kind), n->name,
+                     n->param->constraint);
+        }
+      } else {
+        value_line(&s[INPUTS], n, max);
+      }
+      continue;
+    }
+    /* an operator inside the subgraph: one line of code, its documentation once */
+    buf_printf(&s[CODE], "%s = %s(", n->name, n->op);
+    for (int k = 0; k < n->nparents; k++) {
+      buf_printf(&s[CODE], "%s%s=%s", k ? ", " : "", n->argnames[k], n->parents[k]->name);
+    }
+    buf_puts(&s[CODE], ")\n");
+    int seen = 0;
+    for (int d = 0; d < ndocs && !seen; d++) {
+      seen = strcmp(docs[d], n->op) == 0;
+    }
+    if (!seen) {
+      docs[ndocs++] = n->op;
+      buf_printf(&s[DOC], "[%s] %s\n", n->op, n->doc ? n->doc : "");
+    }
+    value_line(n->is_output ? &s[OUTPUTS] : &s[OTHERS], n, max);
+  }
+
+  /* the user message */
+  trBuf instr, fb;
+  buf_init(&instr, TR_MAX_TEXT_BYTES);
+  buf_init(&fb, TR_MAX_TEXT_BYTES);
+  buf_puts(&instr, o->objective ? o->objective : DEFAULT_INSTRUCTION);
+  buf_puts(&fb, sel->feedback.data ? sel->feedback.data : "");
+  unsigned mask = o->mask;
+  buf_puts(&user, "Here is the problem instance.\n\n================================\n");
+  section(&user, "Instruction", TR_SEC_INSTRUCTION, mask, &instr);
+  section(&user, "Code", TR_SEC_CODE, mask, &s[CODE]);
+  section(&user, "Documentation", TR_SEC_DOCUMENTATION, mask, &s[DOC]);
+  section(&user, "Variables", TR_SEC_VARIABLES, mask, &s[VARS]);
+  section(&user, "Constraints", TR_SEC_CONSTRAINTS, mask, &s[CONS]);
+  section(&user, "Inputs", TR_SEC_INPUTS, mask, &s[INPUTS]);
+  section(&user, "Others", TR_SEC_OTHERS, mask, &s[OTHERS]);
+  section(&user, "Outputs", TR_SEC_OUTPUTS, mask, &s[OUTPUTS]);
+  section(&user, "Feedback", TR_SEC_FEEDBACK, mask, &fb);
+  buf_puts(&user, "================================\n\n");
+  buf_close(&instr);
+  buf_close(&fb);
+  if (o->memory > 0 && opt->nmemory > 0) {
+    buf_puts(&user,
+             "Below are the values the variables had in earlier iterations and the feedback "
+             "each received, oldest first:\n");
+    for (int i = 0; i < opt->nmemory; i++) {
+      buf_puts(&user, opt->memory[i]);
+      buf_putc(&user, '\n');
+    }
+    buf_putc(&user, '\n');
+  }
+  buf_puts(&user, "Your response:\n");
+  for (int i = 0; i < NSEC; i++) {
+    if (s[i].failed) {
+      user.failed = 1;
+    }
+  }
+  out->user = buf_take(&user);
+  out->system = malloc(sizeof SYSTEM_TEXT);
+  if (!out->user || !out->system) {
+    tr_promptClose(out);
+    rc = TR_ENOMEM;
+    goto done;
+  }
+  memcpy(out->system, SYSTEM_TEXT, sizeof SYSTEM_TEXT);
+
+done:
+  if (rc == TR_ENOMEM) {
+    tr_seterr(err, errsz, "out of memory or prompt over %zu bytes", (size_t)TR_MAX_TEXT_BYTES);
+  }
+  buf_close(&user);
+  for (int i = 0; i < NSEC; i++) {
+    buf_close(&s[i]);
+  }
+  free(order);
+  free(docs);
+  return rc;
+}
+
+void tr_promptClose(trPrompt *p) {
+  if (!p) {
+    return;
+  }
+  free(p->system);
+  free(p->user);
+  p->system = NULL;
+  p->user = NULL;
+}
+
+int tr_optimizerRender(const trOptimizer *opt, const trGraph *g, trPrompt *out, char *err,
+                       size_t errsz) {
+  if (!out) {
+    tr_seterr(err, errsz, "tr_optimizerRender: NULL prompt");
+    return TR_EINVAL;
+  }
+  memset(out, 0, sizeof *out);
+  trSelection sel;
+  int rc = select_step(opt, g, &sel, err, errsz);
+  if (rc != 0) {
+    return rc;
+  }
+  if (opt->opts.kind == TR_OPRO) {
+    rc = opro_render(opt, &sel, out, err, errsz);
+  } else {
+    rc = render_optoprime(opt, g, &sel, out, err, errsz);
+  }
+  selection_close(&sel);
+  return rc;
+}

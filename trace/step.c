@@ -1,0 +1,56 @@
+/* One optimizer step with an LLM client. Kept apart from optimizer.c so that programs that
+ * only render and apply do not link the LLM clients. */
+#include <stdio.h>
+#include <string.h>
+
+#include "trace_internal.h"
+
+int tr_optimizerStep(trOptimizer *opt, const trGraph *g, trLlm *llm, trStepLog *log,
+                     char *err, size_t errsz) {
+  trStepLog local;
+  trStepLog *lg = log ? log : &local;
+  if (!llm) {
+    memset(lg, 0, sizeof *lg);
+    tr_seterr(err, errsz, "tr_optimizerStep: NULL LLM client");
+    snprintf(lg->reason, sizeof lg->reason, "NULL LLM client");
+    return TR_EINVAL;
+  }
+  trSelection sel;
+  int rc = step_begin(opt, g, &sel, lg, err, errsz);
+  if (rc != 0) {
+    if (!log) {
+      tr_stepLogClose(&local);
+    }
+    return rc;
+  }
+  /* one chat completion */
+  trLlmRequest req;
+  memset(&req, 0, sizeof req);
+  req.system = lg->system;
+  req.user = lg->user;
+  req.max_tokens = opt->opts.max_tokens;
+  req.json_mode = opt->opts.json_mode;
+  trLlmReply reply;
+  memset(&reply, 0, sizeof reply);
+  char lerr[256] = "";
+  int lrc = tr_llmComplete(llm, &req, &reply, lerr, sizeof lerr);
+  lg->prompt_tokens = reply.prompt_tokens;
+  lg->completion_tokens = reply.completion_tokens;
+  lg->tokens_estimated = reply.tokens_estimated;
+  lg->latency_s = reply.latency_s;
+  lg->attempts = reply.attempts;
+  if (lrc != 0 || !reply.text) {
+    step_log_reason(lg, TR_OUTCOME_UNUSABLE, "LLM call failed: %s",
+                    lerr[0] ? lerr : "no reply text");
+    tr_seterr(err, errsz, "LLM call failed: %s", lerr[0] ? lerr : "no reply text");
+    rc = TR_ELLM;
+  } else {
+    step_finish(opt, g, &sel, reply.text, strlen(reply.text), lg);
+  }
+  tr_llmReplyClose(&reply);
+  selection_close(&sel);
+  if (!log) {
+    tr_stepLogClose(&local);
+  }
+  return rc;
+}

@@ -1,0 +1,134 @@
+/* Private: structures shared by the trace core's sources (not part of the public API). */
+#ifndef TRACEBOT_TRACE_INTERNAL_H
+#define TRACEBOT_TRACE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "trace.h"
+
+/* Largest prompt or saved state we build (a bound on hostile or runaway values). */
+#define TR_MAX_TEXT_BYTES ((size_t)64 << 20)
+
+/* One block of the graph arena. */
+typedef struct trChunk {
+  struct trChunk *next;
+  size_t size;
+  size_t used;
+} trChunk;
+
+/* A distinct feedback text reaching a parameter (arena list, in arrival order). */
+typedef struct trFeedback {
+  struct trFeedback *next;
+  const char *text;
+} trFeedback;
+
+struct trNode {
+  int id;               /* index in the graph, a topological order */
+  int level;            /* 0 for roots, else 1 + the deepest input */
+  trNodeKind kind;
+  const char *name;
+  const char *type;     /* label in "(type) name=value" */
+  const char *value;    /* text form (error text for exceptions); NULL for parameters */
+  const char *op;       /* operator name (op and exception nodes) */
+  const char *doc;      /* operator documentation, nullable */
+  int nparents;
+  trNode **parents;
+  const char **argnames;
+  trParam *param;       /* parameter nodes only */
+  int is_output;        /* a tr_backward output */
+  uint64_t *sub;        /* parameter nodes: minimal subgraph bitset (ids), NULL before backward */
+  int subwords;
+  trFeedback *feedback; /* parameter nodes: distinct feedback texts */
+};
+
+/* Per-base name counter. */
+typedef struct trCounter {
+  const char *base;
+  int next;
+} trCounter;
+
+struct trGraph {
+  trChunk *chunks;
+  trNode **nodes;
+  int nnodes;
+  int capnodes;
+  trCounter *counters;
+  int ncounters;
+  int capcounters;
+  int failed;
+  char error[256];
+};
+
+struct trParam {
+  trOptimizer *owner;
+  char *name;
+  char *base;
+  trKind kind;
+  char *constraint;
+  double number;
+  double *vec;
+  int nvec;
+  char *text;
+};
+
+struct trOptimizer {
+  trOptimizerOptions opts; /* objective points at objective_copy */
+  char *objective_copy;
+  trParam **params;
+  int nparams;
+  int capparams;
+  char **memory;           /* FIFO of JSON lines, oldest first */
+  int nmemory;
+  int capmemory;
+  int iteration;
+};
+
+/* graph.c: arena string copy (NULL stays NULL); records an error on failure. */
+const char *graph_strdup(trGraph *g, const char *s);
+void *graph_alloc(trGraph *g, size_t n);
+void graph_fail(trGraph *g, const char *fmt, ...) TR_PRINTF(2, 3);
+
+/* optimizer.c: writes a one-line message (nullable err). */
+void tr_seterr(char *err, size_t errsz, const char *fmt, ...) TR_PRINTF(3, 4);
+
+/* render.c: the selection of one step, shared by OptoPrime and OPRO rendering. */
+typedef struct trSelection {
+  trNode **vars;      /* parameter nodes of the optimizer that received feedback */
+  int nvars;
+  uint64_t *sub;      /* union of their subgraphs */
+  int words;
+  trBuf feedback;     /* distinct feedback texts joined by newlines */
+} trSelection;
+
+int select_step(const trOptimizer *opt, const trGraph *g, trSelection *sel, char *err,
+                size_t errsz);
+void selection_close(trSelection *sel);
+
+/* The (variables, feedback) pair of a selection as one JSON line; heap, NULL on failure. */
+char *pair_json(const trSelection *sel);
+
+/* Appends a parameter's current value as prompt text (no truncation). */
+void param_value_text(trBuf *b, const trParam *p);
+const char *kind_name(trKind k);
+
+/* opro.c */
+int opro_render(const trOptimizer *opt, const trSelection *sel, trPrompt *out, char *err,
+                size_t errsz);
+
+/* optimizer.c: the shared part of Apply/Step. begin renders and pushes memory; finish
+ * parses a response and applies it. */
+int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *log,
+               char *err, size_t errsz);
+void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel,
+                 const char *response, size_t len, trStepLog *log);
+void step_log_reason(trStepLog *log, trOutcome outcome, const char *fmt, ...) TR_PRINTF(3, 4);
+
+static inline int bit_get(const uint64_t *s, int i) {
+  return (int)((s[i >> 6] >> (i & 63)) & 1u);
+}
+static inline void bit_set(uint64_t *s, int i) {
+  s[i >> 6] |= (uint64_t)1 << (i & 63);
+}
+
+#endif /* TRACEBOT_TRACE_INTERNAL_H */
