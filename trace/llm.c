@@ -116,7 +116,20 @@ trLlm *tr_makeLlm(const char *spec, const trLlmOptions *opts, char *err, size_t 
     return NULL;
   }
   llm->opts = o;
+  /* Keep the keys of the environment to scrub them from any message, whatever the backend
+   * (an exec: command may print one on stderr). Short values are not treated as keys. */
+  static const char *const key_vars[2] = {"OPENAI_API_KEY", "ANTHROPIC_API_KEY"};
+  for (int i = 0; i < 2; i++) {
+    const char *v = getenv(key_vars[i]);
+    if (v && strlen(v) >= 8 && !(llm->secrets[i] = strdup(v))) {
+      tr_freeLlm(llm);
+      tr_llmSetErr(err, errsz, NULL, "out of memory making llm client");
+      return NULL;
+    }
+  }
   if (init(llm, colon + 1, err, errsz) != TR_LLM_OK) {
+    tr_llmScrub(err, errsz, llm->secrets[0]);
+    tr_llmScrub(err, errsz, llm->secrets[1]);
     tr_freeLlm(llm);
     return NULL;
   }
@@ -129,6 +142,12 @@ void tr_freeLlm(trLlm *llm) {
   }
   if (llm->backend && llm->backend->freeState) {
     llm->backend->freeState(llm->state);
+  }
+  for (int i = 0; i < 2; i++) {
+    if (llm->secrets[i]) {
+      tr_llmWipe(llm->secrets[i], strlen(llm->secrets[i]));
+      free(llm->secrets[i]);
+    }
   }
   free(llm->spec);
   free(llm);
@@ -164,7 +183,8 @@ int tr_llmComplete(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, char 
     reply->prompt_tokens = 0;
     reply->completion_tokens = 0;
     reply->tokens_estimated = 0;
-    tr_llmScrub(err, errsz, llm->secret);
+    tr_llmScrub(err, errsz, llm->secrets[0]);
+    tr_llmScrub(err, errsz, llm->secrets[1]);
   }
   return rc;
 }

@@ -275,7 +275,6 @@ static int initHttp(trLlm *llm, apiKind api, const char *model, char *err, size_
     tr_llmSetErr(err, errsz, NULL, "out of memory making llm client");
     return TR_LLM_EINVAL;
   }
-  llm->secret = st->key;
   st->tx_self = st->tx->make();
   if (!st->tx_self) {
     tr_llmSetErr(err, errsz, NULL, "cannot make an HTTP handle (was curl_global_init called?)");

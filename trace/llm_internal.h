@@ -25,7 +25,8 @@ struct trLlm {
   trLlmOptions opts;
   const trLlmBackend *backend;
   void *state;                  /* owned by the backend */
-  const char *secret;           /* borrowed from state: scrubbed from every error message */
+  char *secrets[2];             /* copies of OPENAI_API_KEY / ANTHROPIC_API_KEY (when set),
+                                   scrubbed from every error message; wiped on free */
 };
 
 /* Backend constructors: fill llm->backend and llm->state from the part after "name:". */
