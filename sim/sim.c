@@ -195,10 +195,19 @@ long sim_faultCount(const simWorld *w) {
   return w->faults;
 }
 
-/* Sum of the divergence warning counters of d. */
-static long badCount(const mjData *d) {
-  return (long)d->warning[mjWARN_BADQACC].number + d->warning[mjWARN_BADQPOS].number +
-         d->warning[mjWARN_BADQVEL].number;
+/* MuJoCo's mj_resetData (which it runs on a divergence) zeroes the warning counters
+ * before counting the new warning, so comparing counts across a step can miss a
+ * second divergence: clear the three counters before each call instead, and any
+ * nonzero count afterwards is a divergence that happened in that call. */
+static void clearBad(mjData *d) {
+  d->warning[mjWARN_BADQACC].number = 0;
+  d->warning[mjWARN_BADQPOS].number = 0;
+  d->warning[mjWARN_BADQVEL].number = 0;
+}
+
+static int anyBad(const mjData *d) {
+  return d->warning[mjWARN_BADQACC].number > 0 || d->warning[mjWARN_BADQPOS].number > 0 ||
+         d->warning[mjWARN_BADQVEL].number > 0;
 }
 
 /* Reports a divergence that happened while running `what`. */
@@ -228,11 +237,11 @@ int sim_reset(simWorld *w, char *err, size_t errsz) {
 }
 
 int sim_forward(simWorld *w, char *err, size_t errsz) {
-  long before = badCount(w->d);
+  clearBad(w->d);
   SIM_GUARD_BEGIN("mj_forward");
   mj_forward(w->m, w->d);
   SIM_GUARD_END();
-  if (badCount(w->d) != before) {
+  if (anyBad(w->d)) {
     return diverged(w, "mj_forward", err, errsz);
   }
   return SIM_OK;
@@ -245,13 +254,13 @@ int sim_step(simWorld *w, int nsteps, char *err, size_t errsz) {
   }
   const mjModel *m = w->m;
   mjData *d = w->d;
-  long before = badCount(d);
+  clearBad(d);
   SIM_GUARD_BEGIN("mj_step");
   for (int i = 0; i < nsteps; i++) {
     mj_step(m, d);
   }
   SIM_GUARD_END();
-  if (badCount(d) != before) {
+  if (anyBad(d)) {
     return diverged(w, "mj_step", err, errsz);
   }
   return SIM_OK;
