@@ -6,7 +6,14 @@
  *   exec:COMMAND     /bin/sh -c COMMAND; request JSON on stdin, reply text on stdout
  *   replay:FILE      the logged responses of a run's iterations.jsonl, in order
  * API keys are read from the environment when the client is made and are never
- * written to any file, log line or error message.
+ * written to any file, log line or error message (they are scrubbed from every message,
+ * even when a server or an exec: command echoes them).
+ *
+ * Process setup: the HTTP backends need curl_global_init(CURL_GLOBAL_DEFAULT) to have been
+ * called once by main before tr_makeLlm (libraries do no process-wide setup).
+ * Threads: a client is used by one thread at a time; separate clients are independent.
+ * Details (retry policy, json_mode fallback, exec and replay rules): the "LLM clients"
+ * section of the trace README.
  */
 #ifndef TRACEBOT_TRACE_LLM_H
 #define TRACEBOT_TRACE_LLM_H
@@ -49,7 +56,8 @@ enum {
   TR_LLM_EAUTH = -2,     /* 401/403: not retried */
   TR_LLM_EREQUEST = -3,  /* 400/404 or another non-retryable answer */
   TR_LLM_ETRANSIENT = -4,/* retries exhausted on 429/5xx/timeouts/connection errors */
-  TR_LLM_EPROTOCOL = -5, /* the body was not what the API promises (truncated, not JSON, too large) */
+  TR_LLM_EPROTOCOL = -5, /* the body was not what the API promises (truncated, not JSON,
+                            too large) */
   TR_LLM_EEXEC = -6,     /* exec: command failed (exit status and stderr in the message) */
   TR_LLM_EEXHAUSTED = -7 /* replay: no more recorded responses */
 };
@@ -69,7 +77,8 @@ const char *tr_llmSpec(const trLlm *llm);
 
 /* Sends one request, retrying as configured. On success fills reply (text owned by
  * the reply). Errors: a negative TR_LLM_E* code and a one-line message in err
- * (e.g. "401 from api: check OPENAI_API_KEY"); reply is left empty. */
+ * (e.g. "401 from URL: check OPENAI_API_KEY"); reply->text is NULL and the token counts
+ * are 0, but attempts and latency_s are still set (for logs). */
 int tr_llmComplete(trLlm *llm, const trLlmRequest *req, trLlmReply *reply,
                    char *err, size_t errsz);
 
