@@ -222,13 +222,15 @@ static void put_limited(trBuf *b, const char *value, size_t max) {
   buf_printf(b, " ...[shortened: first %zu of %zu characters shown]", k, n);
 }
 
-/* One value line: "(type) name=value" or "(code) name:source". */
+/* One value line: "(type) name=value" or "(code) name:source" (source ending in one newline). */
 static void value_line(trBuf *b, const trNode *n, size_t max) {
+  int code = 0;
   if (n->kind == TR_NODE_PARAM) {
     const trParam *p = n->param;
     if (p->kind == TR_CODE) {
       buf_printf(b, "(code) %s:", n->name);
       buf_puts(b, p->text ? p->text : "");
+      code = 1;
     } else {
       trBuf tmp;
       buf_init(&tmp, TR_MAX_TEXT_BYTES);
@@ -243,11 +245,14 @@ static void value_line(trBuf *b, const trNode *n, size_t max) {
   } else if (strcmp(n->type, "code") == 0) {
     buf_printf(b, "(code) %s:", n->name);
     buf_puts(b, n->value);
+    code = 1;
   } else {
     buf_printf(b, "(%s) %s=", n->type, n->name);
     put_limited(b, n->value, max);
   }
-  buf_putc(b, '\n');
+  if (!(code && b->len > 0 && b->data[b->len - 1] == '\n')) {
+    buf_putc(b, '\n');
+  }
 }
 
 /* Sort key: level, then id (a topological order that matches the reference's level order). */
