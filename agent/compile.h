@@ -1,0 +1,59 @@
+/* Controller compilation with libtcc (private to agent/).
+ *
+ * Runs the compiler in the calling process: only the sandbox child
+ * (sandbox_main.c) and the unit tests call it. The parent of a rollout never does.
+ *
+ * The source is compiled against the prelude (envs/controller.h, embedded at build
+ * time) with -nostdlib -nostdinc; `#include <...>` lines and `#include
+ * "controller.h"` are blanked (line numbers kept), and a `#line 1` after the prelude
+ * makes the compiler's line numbers those of the user's file. Only the prelude's
+ * math functions and memcpy/memmove/memset/memcmp/strlen are linked in, plus
+ * tcc's runtime helpers (libtcc1.a).
+ */
+#ifndef TRACEBOT_AGENT_COMPILE_H
+#define TRACEBOT_AGENT_COMPILE_H
+
+#include <stddef.h>
+
+#include "controller.h"
+
+/* Return codes of ag_compile. */
+enum {
+  AG_COMPILE_OK = 0,
+  AG_COMPILE_ESOURCE = -1,  /* the source does not compile (line + message) */
+  AG_COMPILE_EMEMORY = -2,  /* the image exceeds the limit or memory ran out */
+  AG_COMPILE_ESETUP = -3    /* the compiler could not be set up (libtcc1.a missing) */
+};
+
+typedef void (*agControllerFn)(const obs_t *obs, double action[4]);
+
+typedef struct agCompiled agCompiled;
+
+/* The prelude text (envs/controller.h) and its length. */
+extern const char ag_prelude[];
+extern const size_t ag_prelude_len;
+
+/* The path of tcc's runtime archive. The pointer itself is what the compile-phase
+ * seccomp filter lets open(2) use, so pass exactly this pointer to libtcc. */
+const char *ag_libtcc1Path(void);
+
+/* Compiles and relocates src (len bytes) into executable memory.
+ * max_image: the largest code+data image accepted, in bytes (0 = no limit).
+ * Errors (always with a one-line message in (msg, msgsz)): AG_COMPILE_ESOURCE for a
+ * bad source, with *line the user's line (0 if the compiler gave none);
+ * AG_COMPILE_EMEMORY for an image over max_image or an allocation failure;
+ * AG_COMPILE_ESETUP when the compiler cannot be set up.
+ * Ownership: *out is freed with ag_freeCompiled. */
+int ag_compile(const char *src, size_t len, size_t max_image, agCompiled **out, int *line,
+               char *msg, size_t msgsz);
+
+/* The controller entry point of a compiled image. */
+agControllerFn ag_compiledEntry(const agCompiled *c);
+
+/* Bytes of the relocated image. */
+size_t ag_compiledSize(const agCompiled *c);
+
+/* Unmaps the image. Nullable. */
+void ag_freeCompiled(agCompiled *c);
+
+#endif /* TRACEBOT_AGENT_COMPILE_H */
