@@ -1,0 +1,87 @@
+/* env_step and env_macroStep allocate nothing once a task is reset: every
+ * malloc/calloc/realloc of our code (linked with --wrap) and every MuJoCo
+ * allocation (mju_user_malloc) is counted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "envs.h"
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t k, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+
+static long allocations;
+
+void *__wrap_malloc(size_t n) {
+  allocations++;
+  return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t k, size_t n) {
+  allocations++;
+  return __real_calloc(k, n);
+}
+
+void *__wrap_realloc(void *p, size_t n) {
+  allocations++;
+  return __real_realloc(p, n);
+}
+
+/* MuJoCo's allocator hook; MuJoCo frees with mju_user_free, so pair it with free */
+static void *countingMujocoMalloc(size_t n) {
+  allocations++;
+  return aligned_alloc(64, (n + 63) / 64 * 64);
+}
+
+static void countingMujocoFree(void *p) {
+  free(p);
+}
+
+static void steps_should_not_allocate_after_reset(void **state) {
+  (void)state;
+  mju_user_malloc = countingMujocoMalloc;
+  mju_user_free = countingMujocoFree;
+  char err[256] = "";
+  envSpec *spec = env_makeSpec(ENV_PICK_PLACE, err, sizeof(err));
+  assert_non_null(spec);
+  envTask *task = env_make(spec, err, sizeof(err));
+  assert_non_null(task);
+  obs_t obs;
+  assert_int_equal(env_reset(task, 1, NULL, &obs, err, sizeof(err)), ENV_OK);
+  long setup = allocations;
+  assert_true(setup > 0); /* the counters are live */
+
+  allocations = 0;
+  for (int i = 0; i < 200; i++) {
+    double a[4] = {0.3, -0.2, (i % 40) < 20 ? -1.0 : 1.0, (i % 50) < 25 ? 1.0 : -1.0};
+    assert_int_equal(env_step(task, a, err, sizeof(err)), ENV_OK);
+  }
+  for (int k = 0; k < 10; k++) {
+    double a[4];
+    env_expert(ENV_PICK_PLACE, &obs, a);
+    envStepResult res;
+    assert_int_equal(env_macroStep(task, a, &res, err, sizeof(err)), ENV_OK);
+    obs = res.obs;
+  }
+  /* a second episode on the same task does not allocate either */
+  assert_int_equal(env_reset(task, 2, NULL, &obs, err, sizeof(err)), ENV_OK);
+  assert_int_equal(allocations, 0);
+
+  env_free(task);
+  env_freeSpec(spec);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(steps_should_not_allocate_after_reset),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

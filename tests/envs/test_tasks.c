@@ -1,0 +1,239 @@
+/* Tests of envs/tasks.c: randomization, reward range, success thresholds, texts. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "envs.h"
+#include "envs_internal.h" /* env_drawTask: the draws without the physics */
+
+static void draws_should_stay_in_range_and_apart_over_1000_seeds(void **state) {
+  (void)state;
+  for (int t = 0; t < ENV_NTASKS; t++) {
+    for (uint64_t seed = 0; seed < 1000; seed++) {
+      double obj[3];
+      double goal[3];
+      env_drawTask((envTaskId)t, seed, obj, goal);
+      assert_true(obj[0] >= -0.1 && obj[0] <= 0.1);
+      assert_true(obj[1] >= 0.6 && obj[1] <= 0.7);
+      assert_true(obj[2] == 0.02);
+      assert_true(goal[0] >= -0.1 && goal[0] <= 0.1);
+      assert_true(goal[1] >= 0.8 && goal[1] <= 0.9);
+      if (t == ENV_PUSH) {
+        assert_true(goal[2] == 0.02);
+      } else {
+        assert_true(goal[2] >= 0.05 && goal[2] <= 0.3);
+      }
+      assert_true(hypot(obj[0] - goal[0], obj[1] - goal[1]) >= 0.15);
+    }
+  }
+  /* the same seed draws the same task; neighbouring seeds differ */
+  double a[3], b[3], c[3], g[3];
+  env_drawTask(ENV_REACH, 42, a, g);
+  env_drawTask(ENV_REACH, 42, b, g);
+  env_drawTask(ENV_REACH, 43, c, g);
+  assert_memory_equal(a, b, sizeof(a));
+  assert_true(a[0] != c[0]);
+}
+
+static void reset_should_place_what_was_drawn(void **state) {
+  (void)state;
+  envSpec *spec = env_makeSpec(ENV_REACH, NULL, 0);
+  envTask *task = env_make(spec, NULL, 0);
+  envConfig cfg;
+  env_defaultConfig(&cfg);
+  for (uint64_t seed = 0; seed < 20; seed++) {
+    obs_t obs;
+    double obj[3], goal[3];
+    assert_int_equal(env_reset(task, seed, &cfg, &obs, NULL, 0), ENV_OK);
+    env_drawTask(ENV_REACH, seed, obj, goal);
+    assert_memory_equal(obs.goal_pos, goal, sizeof(goal));
+    assert_true(fabs(obs.obj_pos[0] - obj[0]) < 1e-9 && fabs(obs.obj_pos[1] - obj[1]) < 1e-9);
+  }
+  env_free(task);
+  env_freeSpec(spec);
+}
+
+/* Moves the goal mocap (and the task's goal) to p and recomputes the state. */
+static void setGoal(envTask *task, const double p[3]) {
+  mjData *d = sim_data(env_world(task));
+  const mjModel *m = sim_model(env_world(task));
+  int g = m->body_mocapid[mj_name2id(m, mjOBJ_BODY, "goal")];
+  memcpy(d->mocap_pos + 3 * g, p, 3 * sizeof(double));
+  memcpy(task->goal, p, 3 * sizeof(double));
+  assert_int_equal(sim_forward(env_world(task), NULL, 0), SIM_OK);
+}
+
+/* Puts the puck at p (at rest) and recomputes the state. */
+static void setPuck(envTask *task, const double p[3]) {
+  mjData *d = sim_data(env_world(task));
+  const envSpec *s = task->spec;
+  memcpy(d->qpos + s->puckQpos, p, 3 * sizeof(double));
+  assert_int_equal(sim_forward(env_world(task), NULL, 0), SIM_OK);
+}
+
+static void reach_should_succeed_within_5cm_of_the_tcp_with_reward_10(void **state) {
+  (void)state;
+  envSpec *spec = env_makeSpec(ENV_REACH, NULL, 0);
+  envTask *task = env_make(spec, NULL, 0);
+  assert_int_equal(env_reset(task, 9, NULL, NULL, NULL, 0), ENV_OK);
+  double tcp[3];
+  env_tcp(task, tcp);
+  /* the TCP is about 4.5 cm below the hand origin */
+  obs_t obs;
+  env_observe(task, &obs);
+  assert_true(fabs(obs.hand_pos[2] - tcp[2] - 0.045) < 0.003);
+  assert_true(hypot(obs.hand_pos[0] - tcp[0], obs.hand_pos[1] - tcp[1]) < 0.003);
+
+  int success = -1;
+  double g[3] = {tcp[0] + 0.049, tcp[1], tcp[2]};
+  setGoal(task, g);
+  assert_true(env_reward(task, &success) == 10.0);
+  assert_int_equal(success, 1);
+  g[0] = tcp[0] + 0.051;
+  setGoal(task, g);
+  double r = env_reward(task, &success);
+  assert_int_equal(success, 0);
+  assert_true(r < 10.0 && r > 9.0);
+  g[0] = tcp[0] + 0.5;
+  setGoal(task, g);
+  assert_true(env_reward(task, &success) < 2.0);
+  env_free(task);
+  env_freeSpec(spec);
+}
+
+static void push_should_succeed_within_5cm_of_the_goal(void **state) {
+  (void)state;
+  envSpec *spec = env_makeSpec(ENV_PUSH, NULL, 0);
+  envTask *task = env_make(spec, NULL, 0);
+  assert_int_equal(env_reset(task, 4, NULL, NULL, NULL, 0), ENV_OK);
+  int success = -1;
+  double r = env_reward(task, &success);
+  assert_int_equal(success, 0);
+  assert_true(r >= 0.0 && r < 2.0);
+  double p[3] = {task->goal[0] + 0.049, task->goal[1], 0.02};
+  setPuck(task, p);
+  assert_true(env_reward(task, &success) == 10.0);
+  assert_int_equal(success, 1);
+  p[0] = task->goal[0] + 0.051;
+  setPuck(task, p);
+  env_reward(task, &success);
+  assert_int_equal(success, 0);
+  env_free(task);
+  env_freeSpec(spec);
+}
+
+static void pickPlace_should_need_7cm_and_a_lifted_puck(void **state) {
+  (void)state;
+  envSpec *spec = env_makeSpec(ENV_PICK_PLACE, NULL, 0);
+  envTask *task = env_make(spec, NULL, 0);
+  assert_int_equal(env_reset(task, 4, NULL, NULL, NULL, 0), ENV_OK);
+  int success = -1;
+  double g[3] = {0.0, 0.85, 0.2};
+  setGoal(task, g);
+
+  /* in the air within 7 cm: success */
+  double p[3] = {0.0, 0.85 + 0.069, 0.2};
+  setPuck(task, p);
+  double r = env_reward(task, &success);
+  assert_int_equal(success, 1);
+  assert_true(r >= 0.0 && r < 10.0);
+  p[1] = 0.85 + 0.071;
+  setPuck(task, p);
+  env_reward(task, &success);
+  assert_int_equal(success, 0);
+  p[1] = 0.85 + 0.01;
+  setPuck(task, p);
+  assert_true(env_reward(task, &success) == 10.0);
+  assert_int_equal(success, 1);
+
+  /* a low goal reached along the table, never lifted: no success */
+  assert_int_equal(env_reset(task, 4, NULL, NULL, NULL, 0), ENV_OK);
+  double low[3] = {0.0, 0.85, 0.05};
+  setGoal(task, low);
+  double onTable[3] = {0.0, 0.85, 0.02};
+  setPuck(task, onTable);
+  r = env_reward(task, &success);
+  assert_int_equal(success, 0);
+  assert_true(r < 10.0);
+  env_free(task);
+  env_freeSpec(spec);
+}
+
+static void rewards_should_stay_within_0_and_10(void **state) {
+  (void)state;
+  /* a wandering controller that opens and closes the gripper, for each task */
+  for (int t = 0; t < ENV_NTASKS; t++) {
+    envSpec *spec = env_makeSpec((envTaskId)t, NULL, 0);
+    envTask *task = env_make(spec, NULL, 0);
+    for (uint64_t seed = 0; seed < 3; seed++) {
+      obs_t obs;
+      assert_int_equal(env_reset(task, seed, NULL, &obs, NULL, 0), ENV_OK);
+      for (int k = 0; k < 10; k++) {
+        double a[4] = {0.1 * sin(k + seed), 0.1 * cos(2.0 * k), -0.08 + 0.02 * k,
+                       k % 3 == 0 ? -1.0 : 1.0};
+        if (k < 4) {
+          for (int i = 0; i < 3; i++) { /* first go near the puck */
+            a[i] = obs.obj_pos[i] + (i == 2 ? 0.03 : 0.0) - obs.hand_pos[i];
+          }
+        }
+        envStepResult res;
+        assert_int_equal(env_macroStep(task, a, &res, NULL, 0), ENV_OK);
+        assert_true(res.reward >= 0.0 && res.reward <= 10.0);
+        obs = res.obs;
+      }
+    }
+    env_free(task);
+    env_freeSpec(spec);
+  }
+}
+
+static void zero_controller_should_never_push_or_pick(void **state) {
+  (void)state;
+  for (int t = ENV_PUSH; t <= ENV_PICK_PLACE; t++) {
+    envSpec *spec = env_makeSpec((envTaskId)t, NULL, 0);
+    envTask *task = env_make(spec, NULL, 0);
+    for (uint64_t seed = 0; seed < 10; seed++) {
+      assert_int_equal(env_reset(task, seed, NULL, NULL, NULL, 0), ENV_OK);
+      for (int k = 0; k < 10; k++) {
+        double zero[4] = {0.0, 0.0, 0.0, 0.0};
+        envStepResult res;
+        assert_int_equal(env_macroStep(task, zero, &res, NULL, 0), ENV_OK);
+        assert_int_equal(res.success, 0);
+      }
+    }
+    env_free(task);
+    env_freeSpec(spec);
+  }
+}
+
+static void texts_should_describe_each_task(void **state) {
+  (void)state;
+  for (int t = 0; t < ENV_NTASKS; t++) {
+    const char *text = env_instruction((envTaskId)t);
+    assert_non_null(strstr(text, "gripper_distance_apart"));
+    assert_non_null(strstr(text, "+1 closes"));
+    assert_non_null(strstr(text, "metres"));
+    assert_non_null(strstr(env_expertPath((envTaskId)t), "envs/experts/"));
+  }
+  assert_string_equal(env_expertPath(ENV_PICK_PLACE), "envs/experts/pick_place.c");
+  assert_null(env_expertPath(ENV_NTASKS));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(draws_should_stay_in_range_and_apart_over_1000_seeds),
+      cmocka_unit_test(reset_should_place_what_was_drawn),
+      cmocka_unit_test(reach_should_succeed_within_5cm_of_the_tcp_with_reward_10),
+      cmocka_unit_test(push_should_succeed_within_5cm_of_the_goal),
+      cmocka_unit_test(pickPlace_should_need_7cm_and_a_lifted_puck),
+      cmocka_unit_test(rewards_should_stay_within_0_and_10),
+      cmocka_unit_test(zero_controller_should_never_push_or_pick),
+      cmocka_unit_test(texts_should_describe_each_task),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
