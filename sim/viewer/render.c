@@ -97,10 +97,10 @@ void sim_defaultCamera(const mjModel *m, mjvCamera *cam) {
   mjv_defaultFreeCamera(m, cam);
   cam->type = mjCAMERA_FREE;
   cam->lookat[0] = 0.0;
-  cam->lookat[1] = 0.55;
-  cam->lookat[2] = 0.12;
-  cam->distance = 1.45;
-  cam->azimuth = 35.0;
+  cam->lookat[1] = 0.68;
+  cam->lookat[2] = 0.1;
+  cam->distance = 1.35;
+  cam->azimuth = -120.0;
   cam->elevation = -28.0;
 }
 

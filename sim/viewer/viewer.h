@@ -41,7 +41,7 @@ enum {
 typedef struct simRenderer simRenderer;
 
 /* Sets cam to tracebot's default view: a free camera looking at the table and
- * the arm from the front-right, slightly above. */
+ * the arm from the front-left, above the table edge, with the arm behind. */
 void sim_defaultCamera(const mjModel *m, mjvCamera *cam);
 
 /* Makes an offscreen renderer of width x height pixels for model m (which must
