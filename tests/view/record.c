@@ -1,6 +1,7 @@
 /* record.c: a scripted-expert episode recorded into a simEpisode. */
 #include "record.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +16,25 @@ void record_free(recorded *r) {
   memset(r, 0, sizeof(*r));
 }
 
+static void wander(const obs_t *obs, double action[4]) {
+  double a = 0.9 * obs->step;
+  action[0] = 0.04 * cos(a);
+  action[1] = 0.04 * sin(a);
+  action[2] = obs->hand_pos[2] < 0.25 ? 0.02 : -0.02;
+  action[3] = obs->step % 2 ? 1.0 : -1.0;
+}
+
+static int record(envTaskId id, uint64_t seed, int horizon, int useExpert, recorded *out);
+
 int record_expert(envTaskId id, uint64_t seed, int horizon, recorded *out) {
+  return record(id, seed, horizon, 1, out);
+}
+
+int record_wander(envTaskId id, uint64_t seed, int horizon, recorded *out) {
+  return record(id, seed, horizon, 0, out);
+}
+
+static int record(envTaskId id, uint64_t seed, int horizon, int useExpert, recorded *out) {
   char err[256];
   memset(out, 0, sizeof(*out));
   envSpec *spec = env_makeSpec(id, err, sizeof(err));
@@ -66,7 +85,11 @@ int record_expert(envTaskId id, uint64_t seed, int horizon, recorded *out) {
     memcpy(st.obs.obj_pos, obs.obj_pos, sizeof(st.obs.obj_pos));
     memcpy(st.obs.obj_quat, obs.obj_quat, sizeof(st.obs.obj_quat));
     memcpy(st.obs.goal_pos, obs.goal_pos, sizeof(st.obs.goal_pos));
-    env_expert(id, &obs, st.action);
+    if (useExpert) {
+      env_expert(id, &obs, st.action);
+    } else {
+      wander(&obs, st.action);
+    }
     envStepResult res;
     if (env_macroStep(task, st.action, &res, err, sizeof(err)) != 0) {
       break;

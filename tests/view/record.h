@@ -14,9 +14,14 @@ typedef struct recorded {
   simEpisode *ep;
 } recorded;
 
-/* Records `horizon` macro-steps of the expert on task id with seed: state 0
- * right after reset, then one state per env step. Returns 0 or -1. */
+/* Records up to `horizon` macro-steps (fewer if the task succeeds) of the expert
+ * on task id with seed: state 0 right after reset, then one state per env step.
+ * Returns 0 or -1. */
 int record_expert(envTaskId id, uint64_t seed, int horizon, recorded *out);
+
+/* Same with a wandering controller (small hand circles, gripper toggling) that
+ * never succeeds, so the episode has exactly `horizon` macro-steps. */
+int record_wander(envTaskId id, uint64_t seed, int horizon, recorded *out);
 
 /* Frees what record_expert made. */
 void record_free(recorded *r);
