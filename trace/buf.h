@@ -26,6 +26,9 @@ void buf_putc(trBuf *b, char c);
 __attribute__((format(printf, 2, 3)))
 #endif
 void buf_printf(trBuf *b, const char *fmt, ...);
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 0)))
+#endif
 void buf_vprintf(trBuf *b, const char *fmt, va_list ap);
 
 /* Returns the string (never NULL unless failed) and leaves b empty; the caller frees it.

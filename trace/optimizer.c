@@ -577,6 +577,9 @@ static int clean_code(char *s) {
     char *close = body ? strstr(body, "```") : NULL;
     if (body && close) {
       size_t n = (size_t)(close - body - 1);
+      if (n > 0 && body[n] == '\n') {
+        n--; /* the line break before the closing fence */
+      }
       memmove(s, body + 1, n);
       s[n] = '\0';
     }
