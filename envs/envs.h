@@ -108,9 +108,11 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs,
 /* Runs one macro-step for a controller action (clipped as the env does; the
  * gripper effort clipped to [-1, 1]): the P controller drives the hand toward
  * the target for up to ENV_MAX_SUBSTEPS env steps, then reward, success and
- * hint text are computed. Errors: ENV_EINVAL for a non-finite action (nothing
- * is stepped), ENV_EPHYSICS if the simulation diverged (the result holds the
- * state before the divergence). */
+ * hint text are computed. The target (hand + action[0:3] in relative mode) is
+ * clipped to the hand workspace (-0.5, 0.4, 0.05) .. (0.5, 1.0, 0.5).
+ * Errors: ENV_EINVAL for a non-finite action (nothing is stepped), ENV_EPHYSICS
+ * if the simulation diverged or MuJoCo raised an error (the result holds the
+ * observation from before the macro-step; env_reset the task before reusing it). */
 int env_macroStep(envTask *task, const double action[4], envStepResult *res,
                   char *err, size_t errsz);
 
@@ -139,7 +141,8 @@ typedef void (*envStepHook)(void *user, envTask *task);
 void env_setStepHook(envTask *task, envStepHook hook, void *user);
 
 /* The scripted expert of a task, compiled into the library (same code as
- * env_expertPath's file). Stateless. */
+ * env_expertPath's file). Stateless. Its action is for relative mode:
+ * action[0..2] = expert target - hand (all zeros for an unknown id). */
 void env_expert(envTaskId id, const obs_t *obs, double action[4]);
 
 #endif /* TRACEBOT_ENVS_H */

@@ -26,7 +26,8 @@ static const char *const expertPaths[ENV_NTASKS] = {
   "relative: action[0..2] is the displacement of the hand in metres (the target hand + "    \
   "action is clipped to that box, and the hand moves at most 1 cm per axis per 12.5 ms, up " \
   "to 20 such moves per step), and action[3] is the gripper effort in [-1, 1]: +1 closes "  \
-  "the fingers, -1 or 0 opens them."
+  "the fingers (squeezing whatever is between them), -1 opens them, 0 lets them relax "   \
+  "open slowly."
 
 static const char *const instructions[ENV_NTASKS] = {
     "Reach: move the robot's fingertips to the goal position (within 5 cm) and keep them "
