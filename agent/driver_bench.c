@@ -134,6 +134,20 @@ int ag_benchDriver(const char *task, int steps, agDriverBench *out, char *err,
   out->net_p50_us = us[steps / 2];
   out->net_p99_us = us[(int)((steps - 1) * 0.99)];
   out->overhead_us = out->net_us - out->sim_us;
+
+  /* Bare round trips: observe only, no physics */
+  const agDriverApi *napi = ag_driverApi(net);
+  agDriverObs o;
+  for (int i = 0; i < steps; i++) {
+    double t0 = nowUs();
+    if (napi->observe(ag_driverHandle(net), &o, err, errsz) != 0) {
+      goto done;
+    }
+    us[i] = nowUs() - t0;
+  }
+  qsort(us, (size_t)steps, sizeof(double), cmpDouble);
+  out->rtt_p50_us = us[steps / 2];
+  out->rtt_p99_us = us[(int)((steps - 1) * 0.99)];
   out->steps = steps;
   rc = 0;
 done:

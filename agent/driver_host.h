@@ -250,11 +250,14 @@ typedef struct agDriverBench {
   double net_us;         /* mean per step, net driver against serve-sim on loopback */
   double net_p50_us, net_p99_us;
   double overhead_us;    /* net_us - sim_us: the protocol and loopback round trips */
+  double rtt_p50_us;     /* median observe request/reply round trip over the net driver */
+  double rtt_p99_us;     /* (no physics: the protocol and loopback cost alone) */
 } agDriverBench;
 
 /* Measures the per-step round trip: serve-sim in a thread on a free loopback port, the
- * net driver against it, versus the sim driver in process; steps commands each
- * (episodes of task reset every 10 steps). Errors: negative, message in err. */
+ * net driver against it, versus the sim driver in process; steps expert commands (each
+ * with its observe) per driver, a reset every 10 steps (untimed), then steps bare observe
+ * round trips over the net driver. Errors: negative, message in err. */
 int ag_benchDriver(const char *task, int steps, agDriverBench *out, char *err,
                    size_t errsz);
 

@@ -454,9 +454,12 @@ static void bench_should_measure_the_loopback_round_trip(void **state) {
   assert_int_equal(b.steps, 300);
   assert_true(b.sim_us > 0.0 && b.net_us > 0.0);
   assert_true(b.net_p50_us <= b.net_p99_us);
+  assert_true(b.rtt_p50_us > 0.0 && b.rtt_p50_us <= b.rtt_p99_us);
   printf("[ INFO     ] reach, %d steps: sim driver %.1f us/step, net driver %.1f us/step "
-         "(p50 %.1f, p99 %.1f), loopback overhead %.1f us/step\n",
-         b.steps, b.sim_us, b.net_us, b.net_p50_us, b.net_p99_us, b.overhead_us);
+         "(p50 %.1f, p99 %.1f), overhead %.1f us/step; bare observe round trip p50 %.1f us, "
+         "p99 %.1f us\n",
+         b.steps, b.sim_us, b.net_us, b.net_p50_us, b.net_p99_us, b.overhead_us, b.rtt_p50_us,
+         b.rtt_p99_us);
 }
 
 int main(void) {
