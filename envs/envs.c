@@ -337,8 +337,9 @@ static void writeHint(const envTask *task, const obs_t *before, double grip,
   } else if (ea[3] <= 0.0 && grip > 0.0) {
     gripHint = "; the expert would open the gripper";
   }
-  snprintf(res->hint, sizeof(res->hint), "reward %.3f; %s%s; you should go to [%.3f %.3f %.3f %.1f]",
-           res->reward, motion, gripHint, et[0], et[1], et[2], ea[3]);
+  snprintf(res->hint, sizeof(res->hint),
+           "reward %.3f; %s%s; you should go to [%.3f %.3f %.3f %.1f]", res->reward, motion,
+           gripHint, et[0], et[1], et[2], ea[3]);
 }
 
 /* Drives the hand toward an absolute target with the P controller (see envs.h). */

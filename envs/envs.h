@@ -101,7 +101,8 @@ void env_free(envTask *task);
 
 /* Starts an episode: resets the physics, settles the arm, draws the object and
  * goal from seed (deterministic), and writes the first observation (step 0).
- * Errors: ENV_EINVAL for a bad config, ENV_EPHYSICS if settling diverged. */
+ * Nullable: cfg (the defaults), obs. Errors: ENV_EINVAL for a bad config,
+ * ENV_EPHYSICS if settling diverged. */
 int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs,
               char *err, size_t errsz);
 

@@ -348,6 +348,52 @@ static void hook_should_see_every_env_step(void **state) {
   assert_int_equal(c.calls, 50 + res.env_steps);
 }
 
+typedef struct recorder {
+  double states[64][128];
+  int n;
+} recorder;
+
+static void recordHook(void *user, envTask *task) {
+  recorder *r = user;
+  if (r->n < 64) {
+    sim_getState(env_world(task), r->states[r->n]);
+  }
+  r->n++;
+}
+
+static void recorded_states_should_replay_bit_exact(void **state) {
+  fixture *f = *state;
+  const mjModel *m = sim_model(env_world(f->task));
+  size_t n = sim_stateSize(m);
+  assert_true(n <= 128);
+  static recorder rec;
+  assert_int_equal(env_reset(f->task, 6, NULL, NULL, NULL, 0), ENV_OK);
+
+  /* record 40 env steps of a fixed action sequence that closes on nothing and moves */
+  env_setStepHook(f->task, recordHook, &rec);
+  rec.n = 0;
+  for (int i = 0; i < 40; i++) {
+    double a[4] = {0.5 * sin(0.3 * i), -0.4, 0.2 * cos(0.2 * i), i < 20 ? 1.0 : -1.0};
+    assert_int_equal(env_step(f->task, a, NULL, 0), ENV_OK);
+  }
+  env_setStepHook(f->task, NULL, NULL);
+  assert_int_equal(rec.n, 40);
+
+  /* restore step 9 into another task of the same spec and step on: same states */
+  envTask *other = env_make(f->spec, NULL, 0);
+  assert_non_null(other);
+  assert_int_equal(env_reset(other, 1, NULL, NULL, NULL, 0), ENV_OK);
+  assert_int_equal(sim_setState(env_world(other), rec.states[9], n, NULL, 0), SIM_OK);
+  for (int i = 10; i < 40; i++) {
+    double a[4] = {0.5 * sin(0.3 * i), -0.4, 0.2 * cos(0.2 * i), i < 20 ? 1.0 : -1.0};
+    assert_int_equal(env_step(other, a, NULL, 0), ENV_OK);
+    double s[128];
+    sim_getState(env_world(other), s);
+    assert_memory_equal(s, rec.states[i], n * sizeof(double));
+  }
+  env_free(other);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(names_should_round_trip),
@@ -363,6 +409,7 @@ int main(void) {
       cmocka_unit_test(absolute_mode_should_take_the_action_as_the_target),
       cmocka_unit_test(hints_should_explain_the_step_with_the_expert),
       cmocka_unit_test(hook_should_see_every_env_step),
+      cmocka_unit_test(recorded_states_should_replay_bit_exact),
   };
   return cmocka_run_group_tests(tests, setupPickPlace, teardown);
 }
