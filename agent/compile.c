@@ -27,6 +27,12 @@ const char *ag_libtcc1Path(void) {
   return kLibtcc1;
 }
 
+/* tcc has no __builtin_trap; a controller that calls it (or abort) traps here,
+ * in the sandbox, with SIGILL, as gcc-compiled code would. */
+static void trapNow(void) {
+  __builtin_trap();
+}
+
 /* Functions the dialect links against, by name. */
 typedef void (*anyFn)(void);
 static const struct {
@@ -43,6 +49,7 @@ static const struct {
   {"tanh", (anyFn)tanh},       {"memcpy", (anyFn)memcpy},
   {"memmove", (anyFn)memmove}, {"memset", (anyFn)memset},
   {"memcmp", (anyFn)memcmp},   {"strlen", (anyFn)strlen},
+  {"__builtin_trap", trapNow}, {"abort", trapNow},
 };
 
 /* Compiler messages collected by the error callback: the first error wins. */

@@ -1,0 +1,12 @@
+/* expect: syscall */
+/* Opens a file with a raw open(2) through inline assembly. */
+static long sys3(long n, long a, long b, long c) {
+  long r;
+  __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  return r;
+}
+
+void controller(const obs_t *obs, double action[4]) {
+  action[1] = (double)sys3(2, (long)"/etc/passwd", 0, 0);
+  action[0] = obs->hand_pos[0] * 0.0;
+}

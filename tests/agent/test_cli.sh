@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# CLI contract of `tracebot` (exit statuses, one-line errors, JSON fields).
+# Usage: test_cli.sh PATH/TO/tracebot SOURCE_DIR
+set -u
+tb=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# expect STATUS DESCRIPTION -- command...: checks the exit status; stdout/stderr saved
+expect() {
+  local want=$1 what=$2
+  shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $what: exit $got, want $want"; cat "$tmp/err"; fails=$((fails + 1))
+  fi
+}
+# one line on stderr starting with "tracebot: " and containing $1
+oneLineError() {
+  if [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -q "^tracebot: .*$1" "$tmp/err"; then
+    echo "FAIL: expected one line 'tracebot: ...$1...' on stderr, got:"; cat "$tmp/err"
+    fails=$((fails + 1))
+  fi
+}
+outHas() {
+  if ! grep -q -- "$1" "$tmp/out"; then
+    echo "FAIL: stdout lacks '$1':"; head -c 2000 "$tmp/out"; echo; fails=$((fails + 1))
+  fi
+}
+
+reach="$src/envs/experts/reach.c"
+printf 'void controller(const obs_t *o, double a[4]) { a[0] = o->step == 1 ? 0.0/0.0 : 0.0; }\n' \
+  >"$tmp/nan.c"
+
+expect 0 "help" -- "$tb" --help;                 outHas "usage: tracebot"
+expect 2 "no command" -- "$tb"
+expect 2 "unknown command" -- "$tb" fly;          oneLineError "unknown command 'fly'"
+for c in tasks run eval bench; do
+  expect 0 "$c --help" -- "$tb" $c --help;        outHas "usage: tracebot $c"
+done
+expect 0 "tasks" -- "$tb" tasks;                  outHas "pick-place"
+expect 0 "tasks --json" -- "$tb" tasks --json;    outHas '"name":"push"'
+expect 2 "tasks bad flag" -- "$tb" tasks --bogus; oneLineError "unknown flag '--bogus'"
+
+expect 2 "unknown task" -- "$tb" run --task fly --controller "$reach"
+oneLineError "unknown task 'fly'"
+expect 2 "missing controller file" -- "$tb" run --task reach --controller "$tmp/none.c"
+oneLineError "cannot read controller '$tmp/none.c'"
+expect 2 "no --controller" -- "$tb" run --task reach;  oneLineError "--controller is required"
+expect 2 "unknown flag" -- "$tb" run --task reach --controller "$reach" --speed 3
+oneLineError "unknown flag '--speed'"
+expect 2 "bad seed" -- "$tb" run --task reach --controller "$reach" --seed x
+oneLineError "--seed"
+expect 2 "bad mode" -- "$tb" run --task reach --controller "$reach" --mode sideways
+oneLineError "--mode"
+expect 2 "malformed seeds" -- "$tb" eval --task reach --controller "$reach" --seeds 5
+oneLineError "malformed seed range '5'"
+expect 2 "empty seeds" -- "$tb" eval --task reach --controller "$reach" --seeds 4:4
+oneLineError "seed range"
+
+expect 0 "run text" -- "$tb" run --task reach --controller "$reach" --seed 2
+outHas "reward"; outHas "reach seed 2: success"
+expect 0 "run json" -- "$tb" run --task reach --controller "$reach" --seed 2 --json
+outHas '"task":"reach"'; outHas '"seed":2'; outHas '"success":true'; outHas '"fault":null'
+outHas '"return":'; outHas '"steps":'
+expect 0 "run absolute" -- "$tb" run --task reach --controller "$reach" --mode absolute --json
+outHas '"mode":"absolute"'
+expect 0 "faulted run is a result" -- "$tb" run --task reach --controller "$tmp/nan.c" --json
+outHas '"kind":"invalid_action"'; outHas '"step":1'
+expect 0 "eval json" -- "$tb" eval --task reach --controller "$reach" --seeds 0:4 --jobs 2 --json
+outHas '"episodes":4'; outHas '"success_rate":1'; outHas '"mean_return":'
+outHas '"faults":{"compile":0'
+expect 0 "eval faults" -- "$tb" eval --task reach --controller "$tmp/nan.c" --seeds 0:3 --json
+outHas '"invalid_action":3'
+if ! grep -q "eval: 3/3" "$tmp/err"; then echo "FAIL: no eval progress on stderr"; fails=$((fails+1)); fi
+expect 1 "sandbox missing" -- env TRACEBOT_SANDBOX=/nonexistent "$tb" run --task reach --controller "$reach"
+oneLineError "/nonexistent"
+
+if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
+echo "cli: all checks passed"
