@@ -1133,14 +1133,6 @@ int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *re
     sbPutHtml(&b, dir);
     sbPrintf(&b, " &middot; %d iteration%s%s</p>\n", n, n == 1 ? "" : "s",
              skipped ? " (a partial last line was skipped)" : "");
-    if (summary) {
-      sbPut(&b, "<h2>Summary</h2>");
-      putScalarTable(&b, summary);
-    }
-    if (config) {
-      sbPut(&b, "<h2>Configuration</h2>");
-      putScalarTable(&b, config);
-    }
     sbPut(&b, "<h2>Learning curve</h2><figure>");
     char *svgPath = joinPath(dir, "learning_curve.svg");
     char *svg = svgPath ? readFile(svgPath, SMALL_FILE_MAX * 4, NULL, NULL, 0) : NULL;
@@ -1153,7 +1145,17 @@ int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *re
     free(svg);
     free(svgPath);
     sbPut(&b, "</figure><p class=\"note\">Also as <a href=\"learning_curve.png\">PNG</a> and "
-              "<a href=\"learning_curve.svg\">SVG</a>.</p>\n<h2>Iterations</h2>\n");
+              "<a href=\"learning_curve.svg\">SVG</a>.</p>\n\n");
+    if (summary) {
+      sbPut(&b, "<h2>Summary</h2>");
+      putScalarTable(&b, summary);
+    }
+    if (config) {
+      sbPut(&b, "<h2>Configuration</h2>");
+      putScalarTable(&b, config);
+    }
+
+    sbPut(&b, "<h2>Iterations</h2>\n");
     for (int i = 0; i < n; i++) {
       putIteration(&b, dir, &rows[i], &opts, &strips);
     }
