@@ -11,14 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "driver_host.h"
 #include "driver_proto.h"
 
-#define POLL_MS 100       /* how often the stop flag is checked */
-#define SEND_TIMEOUT_S 5  /* a reply that cannot be sent in this time drops the client */
+#define POLL_MS 100 /* how often the stop flag is checked */
 
 struct agServer {
   const agDriverApi *api;
@@ -272,9 +270,6 @@ int ag_serverRun(agServer *srv, volatile sig_atomic_t *stop, char *err, size_t e
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    /* A client that stops reading must not wedge the server in send */
-    struct timeval tv = {SEND_TIMEOUT_S, 0};
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     srv->cfd = fd;
     serveClient(srv, stop);
   }
