@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
   build-essential cmake pkg-config git
-  libmujoco-dev libcurl4-openssl-dev libcjson-dev libglfw3-dev
+  libmujoco-dev libqhull-dev libcurl4-openssl-dev libcjson-dev libglfw3-dev
   libcmocka-dev libtcc-dev tcc libseccomp-dev libmicrohttpd-dev
   xvfb xauth ffmpeg
 )
