@@ -239,6 +239,7 @@ static void printRunJson(const agEpisode *ep) {
   cJSON_AddNumberToObject(root, "steps", ep->nsteps);
   cJSON_AddItemToObject(root, "fault", faultJson(&ep->fault));
   cJSON_AddNumberToObject(root, "wall_ms", ep->wall_ms);
+  cJSON_AddNumberToObject(root, "startup_ms", ep->startup_ms);
   cJSON *traj = cJSON_AddArrayToObject(root, "trajectory");
   for (int t = 0; t < ep->nsteps; t++) {
     const agStep *s = &ep->steps[t];
