@@ -47,6 +47,8 @@ typedef struct episode {
 } episode;
 
 /* Records the fault (first one wins) and e-stops the driver. */
+static void fault(episode *ep, agDriverFault kind, int step, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static void fault(episode *ep, agDriverFault kind, int step, const char *fmt, ...) {
   agEpisodeResult *res = ep->res;
   if (res->fault == AG_DF_NONE) {

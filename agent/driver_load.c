@@ -18,6 +18,8 @@ struct agDriver {
 };
 
 /* Writes a one-line message into err (truncated; NULL err is fine). */
+static void setErr(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void setErr(char *err, size_t errsz, const char *fmt, ...) {
   if (err == NULL || errsz == 0) {
     return;

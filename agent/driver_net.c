@@ -35,6 +35,8 @@ typedef struct netDriver {
   size_t rlen;
 } netDriver;
 
+static void setErr(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void setErr(char *err, size_t errsz, const char *fmt, ...) {
   if (err == NULL || errsz == 0) {
     return;
@@ -52,6 +54,8 @@ static double nowMs(void) {
 }
 
 /* Marks the connection broken and reports why. */
+static int breakConn(netDriver *nd, char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static int breakConn(netDriver *nd, char *err, size_t errsz, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

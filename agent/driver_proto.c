@@ -26,6 +26,8 @@ typedef struct writer {
   int rc;
 } writer;
 
+static void put(writer *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void put(writer *w, const char *fmt, ...) {
   if (w->rc != 0) {
     return;
@@ -178,6 +180,8 @@ int ag_netEncodeReply(agNetOp op, const agNetReply *rep, char *buf, size_t bufsz
 
 /* ---------------------------------------------------------------- reading */
 
+static void setErr(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void setErr(char *err, size_t errsz, const char *fmt, ...) {
   if (err == NULL || errsz == 0) {
     return;

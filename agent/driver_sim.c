@@ -23,6 +23,8 @@ typedef struct simDriver {
   envStepResult res;   /* scratch for env_command (large: kept off the stack) */
 } simDriver;
 
+static void setErr(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void setErr(char *err, size_t errsz, const char *fmt, ...) {
   if (err == NULL || errsz == 0) {
     return;

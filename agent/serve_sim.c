@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "driver_host.h"
 #include "driver_proto.h"
 
-#define POLL_MS 100 /* how often the stop flag is checked */
+#define POLL_MS 100       /* how often the stop flag is checked */
+#define SEND_TIMEOUT_S 5  /* a reply that cannot be sent in this time drops the client */
 
 struct agServer {
   const agDriverApi *api;
@@ -33,6 +35,8 @@ struct agServer {
   char out[AG_NET_LINE_MAX + 1];
 };
 
+static void setErr(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void setErr(char *err, size_t errsz, const char *fmt, ...) {
   if (err == NULL || errsz == 0) {
     return;
@@ -134,6 +138,8 @@ static int sendLine(agServer *srv, int len) {
 }
 
 /* Replies {"ok":false,"error":msg} to a request of kind op. */
+static int replyError(agServer *srv, agNetOp op, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int replyError(agServer *srv, agNetOp op, const char *fmt, ...) {
   memset(&srv->rep, 0, sizeof(srv->rep));
   va_list ap;
@@ -270,6 +276,9 @@ int ag_serverRun(agServer *srv, volatile sig_atomic_t *stop, char *err, size_t e
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* A client that stops reading must not wedge the server in send */
+    struct timeval tv = {SEND_TIMEOUT_S, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     srv->cfd = fd;
     serveClient(srv, stop);
   }
