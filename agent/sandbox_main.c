@@ -114,9 +114,10 @@ static int applyLimits(const agCompileReq *req) {
   return rc;
 }
 
-/* Stage 1: what the compiler needs (and seccomp(2) to load stage 2). open(2) only of tcc's runtime archive, by the
- * address of its path (no other path can live there), other opens fail with EACCES
- * (so `#include "/etc/passwd"` is a compile error, not a read). */
+/* Stage 1: what the compiler needs (and seccomp(2) to load stage 2). open(2) only of
+ * tcc's runtime archive, by the address of its path (no other path can live there);
+ * other opens fail with EACCES (`#include "/etc/passwd"` is a compile error, not a
+ * read). */
 static int stage1(void) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (ctx == NULL) {
