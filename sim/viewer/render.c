@@ -24,6 +24,10 @@ struct simRenderer {
 
 /* ---- GLFW lifetime, shared by the renderer and the window ---- */
 
+/* GLFW is initialized on first use and stays initialized (the X connection and
+ * the OpenGL driver stay loaded) until sim_viewerTerminate: re-initializing per
+ * renderer would reload the driver every time. */
+static int glfwReady;
 static int glfwUsers;
 static char glfwMessage[256];
 
@@ -46,7 +50,7 @@ const char *vw_glfwLastError(void) {
 }
 
 int vw_glfwAcquire(char *err, size_t errsz) {
-  if (glfwUsers > 0) {
+  if (glfwReady) {
     glfwUsers++;
     return 0;
   }
@@ -62,14 +66,26 @@ int vw_glfwAcquire(char *err, size_t errsz) {
               display, glfwMessage);
     return SIM_ENODISPLAY;
   }
+  glfwReady = 1;
   glfwUsers = 1;
   return 0;
 }
 
 void vw_glfwRelease(void) {
-  if (glfwUsers > 0 && --glfwUsers == 0) {
-    glfwTerminate();
+  if (glfwUsers > 0) {
+    glfwUsers--;
   }
+}
+
+int sim_viewerTerminate(void) {
+  if (glfwUsers > 0) {
+    return SIM_EINVAL;
+  }
+  if (glfwReady) {
+    glfwTerminate();
+    glfwReady = 0;
+  }
+  return 0;
 }
 
 int vw_setState(simWorld *w, const double *state, size_t n, double *scratch,

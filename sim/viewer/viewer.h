@@ -12,7 +12,9 @@
  *   closing the window only disables the viewer, the caller goes on.
  *
  * Threads: GLFW and OpenGL are used from the thread that made the object; make,
- * use and free each object on one thread. Everything here needs a display (X11:
+ * use and free each object on one thread. GLFW is initialized on first use and
+ * stays initialized (one X connection, the OpenGL driver loaded) until
+ * sim_viewerTerminate. Everything here needs a display (X11:
  * DISPLAY set, e.g. under xvfb-run); without one, make functions fail with
  * "no display: set DISPLAY or run under xvfb-run".
  *
@@ -35,6 +37,11 @@ enum {
   SIM_EIO = -22,         /* a file could not be written */
   SIM_ETOOL = -23        /* ffmpeg missing, failed or exited with an error */
 };
+
+/* Terminates GLFW (closes the X connection, unloads the OpenGL driver) if no
+ * renderer or viewer is alive. Optional, e.g. at the end of main.
+ * Errors: SIM_EINVAL while a renderer or viewer still exists. */
+int sim_viewerTerminate(void);
 
 /* ---- offscreen rendering ---- */
 

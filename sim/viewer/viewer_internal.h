@@ -14,7 +14,7 @@ void vw_setErr(char *err, size_t errsz, const char *fmt, ...)
  * is a display first). Errors: SIM_ENODISPLAY, SIM_EGL. */
 int vw_glfwAcquire(char *err, size_t errsz);
 
-/* Drops a reference taken by vw_glfwAcquire; terminates GLFW on the last. */
+/* Drops a reference taken by vw_glfwAcquire (GLFW stays initialized). */
 void vw_glfwRelease(void);
 
 /* The last GLFW error description ("" if none). */

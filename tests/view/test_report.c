@@ -22,6 +22,12 @@
 static recorded rec;
 static char runDir[256];
 
+/* fontconfig (through cairo's text) keeps caches that LeakSanitizer reports at exit */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) {
+  return "leak:libfontconfig\n";
+}
+
 /* ---- the strip callback: what the CLI wires (load the episode, render frames) ---- */
 
 static int stripFrames(void *user, const char *path, int maxframes, agReportImage *frames,
