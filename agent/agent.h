@@ -31,7 +31,9 @@ enum {
   AG_EINVAL = -1,    /* bad argument (unknown task, bad seed range, source too large) */
   AG_ESANDBOX = -2,  /* the sandbox child could not be started or broke down */
   AG_EENV = -3,      /* the environment failed (model, reset) */
-  AG_ENOMEM = -4
+  AG_ENOMEM = -4,
+  AG_ELLM = -5,      /* training: the LLM failed for good (the run is resumable) */
+  AG_EIO = -6        /* a file could not be read or written */
 };
 
 /* Largest controller source accepted, in bytes. */
@@ -91,6 +93,8 @@ typedef struct agRolloutConfig {
   agLimits limits;
   const char *sandbox_path; /* Nullable: the tracebot-sandbox executable; NULL = next to
                                /proc/self/exe, else the path it was built at */
+  const char *record_path;  /* Nullable: save the episode there as EP.json (every env
+                               state for exact replay, plus the per-step annotations) */
 } agRolloutConfig;
 
 /* Fills limits with the defaults. */
@@ -213,5 +217,8 @@ typedef struct agBenchResult {
  * Errors: AG_EENV, AG_ESANDBOX. */
 int ag_bench(envTaskId task, const char *src, size_t len, const char *sandbox_path,
              agBenchResult *out, char *err, size_t errsz);
+
+/* Training (ag_train) comes with this header. */
+#include "train.h"
 
 #endif /* TRACEBOT_AGENT_H */

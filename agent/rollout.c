@@ -32,11 +32,16 @@ _Static_assert((int)AG_WIRE_SYSCALL == (int)AG_FT_SYSCALL, "wire fault kinds fol
 _Static_assert(AG_SOURCE_LIMIT == AG_SOURCE_MAX, "one source limit");
 
 #define MAX_HORIZON 10000
+#define ENV_MAX_RECORD_STEPS MAX_HORIZON
 #define SANDBOX_NAME "tracebot-sandbox"
 
 struct agRunner {
   const envSpec *spec;
   envTask *task;
+  simEpisode *rec;  /* the recording of the current episode, when asked for */
+  int recording;    /* 1 while env steps are recorded (not during reset's settling) */
+  int recFailed;    /* a state could not be appended */
+  int stepState[ENV_MAX_RECORD_STEPS]; /* first state index of each macro-step */
 };
 
 /* One live child and what has been read from it. */
@@ -353,6 +358,104 @@ static int faultFromRecord(const uint8_t *payload, uint32_t len, int step, agFau
 
 /* ------------------------------------------------------------- runner and episode */
 
+/* ------------------------------------------------------------- recording */
+
+/* Env step hook: appends the world's state while recording. */
+static void recordHook(void *user, envTask *task) {
+  agRunner *r = user;
+  if (r->recording && sim_episodeRecord(r->rec, env_world(task), NULL, 0) != 0) {
+    r->recFailed = 1;
+  }
+}
+
+/* FNV-1a 64 of the controller source, for the recording's controller_hash. */
+static uint64_t fnv1a64(const char *s, size_t n) {
+  uint64_t h = 14695981039346656037ull;
+  for (size_t i = 0; i < n; i++) {
+    h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+  }
+  return h;
+}
+
+/* Prepares the runner's recording for an episode of cfg (made on first use). */
+static int prepareRecording(agRunner *r, const agRolloutConfig *cfg, const char *src,
+                            size_t len, char *err, size_t errsz) {
+  const mjModel *m = sim_model(env_world(r->task));
+  simEpisodeInfo info;
+  memset(&info, 0, sizeof info);
+  snprintf(info.task, sizeof info.task, "%s", env_name(cfg->task));
+  info.seed = cfg->seed;
+  info.horizon = cfg->env.horizon;
+  snprintf(info.mode, sizeof info.mode, "%s",
+           cfg->env.mode == ENV_ABSOLUTE ? "absolute" : "relative");
+  snprintf(info.hints, sizeof info.hints, "%s",
+           cfg->env.hints == ENV_HINTS_NONE ? "none" : "expert");
+  snprintf(info.controller_hash, sizeof info.controller_hash, "fnv1a64:%016llx",
+           (unsigned long long)fnv1a64(src, len));
+  info.timestep = m->opt.timestep;
+  info.frame_skip = 5;
+  info.sizes = (simEpisodeSizes){m->nq, m->nv, m->na, m->nmocap, m->nu};
+  sim_freeEpisode(r->rec);
+  r->rec = sim_makeEpisode(&info, err, errsz);
+  if (r->rec == NULL) {
+    return AG_ENOMEM;
+  }
+  r->recording = 0;
+  r->recFailed = 0;
+  env_setStepHook(r->task, recordHook, r);
+  /* one macro-step runs at most ENV_MAX_SUBSTEPS env steps */
+  return sim_episodeReserve(r->rec, 1 + cfg->env.horizon * ENV_MAX_SUBSTEPS, cfg->env.horizon,
+                            err, errsz) == 0
+             ? AG_OK
+             : AG_ENOMEM;
+}
+
+/* Starts recording right after reset: state 0 is the state the episode starts in. */
+static void startRecording(agRunner *r) {
+  if (r->rec != NULL) {
+    r->recFailed |= sim_episodeRecord(r->rec, env_world(r->task), NULL, 0) != 0;
+    r->recording = 1;
+  }
+}
+
+/* Adds the per-step annotations and the result, and writes the file. */
+static int finishRecording(agRunner *r, const agEpisode *ep, const char *path, char *err,
+                           size_t errsz) {
+  r->recording = 0;
+  env_setStepHook(r->task, NULL, NULL);
+  if (r->recFailed) {
+    setErr(err, errsz, "recording the episode for %s failed (out of memory)", path);
+    return AG_ENOMEM;
+  }
+  for (int t = 0; t < ep->nsteps; t++) {
+    const agStep *s = &ep->steps[t];
+    simEpisodeStep st;
+    memset(&st, 0, sizeof st);
+    st.step = t;
+    st.state = r->stepState[t];
+    st.env_steps = s->result.env_steps;
+    memcpy(st.obs.hand_pos, s->obs.hand_pos, sizeof st.obs.hand_pos);
+    st.obs.gripper_distance_apart = s->obs.gripper_distance_apart;
+    memcpy(st.obs.obj_pos, s->obs.obj_pos, sizeof st.obs.obj_pos);
+    memcpy(st.obs.obj_quat, s->obs.obj_quat, sizeof st.obs.obj_quat);
+    memcpy(st.obs.goal_pos, s->obs.goal_pos, sizeof st.obs.goal_pos);
+    memcpy(st.action, s->action, sizeof st.action);
+    st.reward = s->result.reward;
+    st.success = s->result.success;
+    snprintf(st.hint, sizeof st.hint, "%s", s->result.hint);
+    if (sim_episodeAppendStep(r->rec, &st, err, errsz) != 0) {
+      return AG_ENOMEM;
+    }
+  }
+  int faulted = ep->fault.kind != AG_FT_NONE;
+  if (sim_episodeSetResult(r->rec, ep->success, ep->ret, ep->nsteps,
+                           faulted ? ag_faultName(ep->fault.kind) : NULL, ep->fault.message,
+                           ep->fault.step, err, errsz) != 0) {
+    return AG_EINVAL;
+  }
+  return sim_episodeSave(r->rec, path, err, errsz) == 0 ? AG_OK : AG_EIO;
+}
+
 agRunner *ag_makeRunner(const envSpec *spec, char *err, size_t errsz) {
   if (spec == NULL) {
     setErr(err, errsz, "%s", "ag_makeRunner: no spec");
@@ -377,6 +480,7 @@ void ag_freeRunner(agRunner *runner) {
     return;
   }
   env_free(runner->task);
+  sim_freeEpisode(runner->rec);
   free(runner);
 }
 
@@ -446,13 +550,9 @@ static int replyProblem(int got, child *c, int step, double callDeadline,
   return AG_OK;
 }
 
-int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, size_t len,
-               agEpisode *ep, char *err, size_t errsz) {
-  memset(ep, 0, sizeof *ep);
-  int rc = checkConfig(runner, cfg, src, len, err, errsz);
-  if (rc != AG_OK) {
-    return rc;
-  }
+static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const char *src,
+                          size_t len, agEpisode *ep, char *err, size_t errsz) {
+  int rc;
   ep->task = cfg->task;
   ep->seed = cfg->seed;
   ep->env = cfg->env;
@@ -498,6 +598,7 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
     return AG_EENV;
   }
   ep->obs0 = obs;
+  startRecording(runner);
 
   /* READY, or a compile/memory/syscall fault */
   uint8_t payload[AG_REC_MAX_REPLY];
@@ -562,6 +663,9 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
 
     /* The trusted side: physics, reward, success */
     st->obs = obs;
+    if (runner->rec != NULL) {
+      runner->stepState[t] = runner->rec->nstates - 1;
+    }
     int erc = env_macroStep(runner->task, st->action, &st->result, envErr, sizeof envErr);
     if (erc == ENV_EPHYSICS) {
       endChild(&c);
@@ -584,6 +688,33 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
   endChild(&c);
   ep->wall_ms = nowMs() - t0;
   return AG_OK;
+}
+
+int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, size_t len,
+               agEpisode *ep, char *err, size_t errsz) {
+  memset(ep, 0, sizeof *ep);
+  int rc = checkConfig(runner, cfg, src, len, err, errsz);
+  if (rc != AG_OK) {
+    return rc;
+  }
+  sim_freeEpisode(runner->rec);
+  runner->rec = NULL;
+  if (cfg->record_path != NULL) {
+    rc = prepareRecording(runner, cfg, src, len, err, errsz);
+    if (rc != AG_OK) {
+      return rc;
+    }
+  }
+  rc = rolloutEpisode(runner, cfg, src, len, ep, err, errsz);
+  if (rc == AG_OK && cfg->record_path != NULL) {
+    rc = finishRecording(runner, ep, cfg->record_path, err, errsz);
+  }
+  if (runner->rec != NULL) {
+    env_setStepHook(runner->task, NULL, NULL);
+    sim_freeEpisode(runner->rec);
+    runner->rec = NULL;
+  }
+  return rc;
 }
 
 int ag_rolloutOnce(const agRolloutConfig *cfg, const char *src, size_t len, agEpisode *ep,

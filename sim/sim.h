@@ -98,4 +98,7 @@ long sim_faultCount(const simWorld *w);
  * none), e.g. to explain a SIM_EPHYSICS. */
 const char *sim_lastMessage(void);
 
+/* Episode recordings (EP.json) and exact replay come with this header. */
+#include "episode.h"
+
 #endif /* TRACEBOT_SIM_H */

@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "cli_util.h"
+#include "commands.h"
 
 static const char kMainHelp[] =
     "usage: tracebot COMMAND [flags]\n"
@@ -16,6 +17,7 @@ static const char kMainHelp[] =
     "  tasks   list the tasks\n"
     "  run     run one sandboxed episode of a controller\n"
     "  eval    evaluate a controller over a seed range\n"
+    "  train   train a controller with an LLM (OptoPrime or OPRO)\n"
     "  bench   measure stepping speed, sandbox overhead and eval speedup\n"
     "\n"
     "`tracebot COMMAND --help` describes each command. Environment: TRACEBOT_SANDBOX\n"
@@ -466,6 +468,9 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "bench") == 0) {
     return cmdBench(&a);
+  }
+  if (strcmp(cmd, "train") == 0) {
+    return cli_cmdTrain(&a);
   }
   return cli_usage("unknown command '%s' (see tracebot --help)", cmd);
 }
