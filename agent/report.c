@@ -876,7 +876,7 @@ static const char *kStyle =
     "pre.diff .del{background:#ffebe9;color:#82071e;display:block}"
     "pre.diff .hunk{color:#0550ae;display:block}"
     ".ok{color:#1a7f37;font-weight:bold}.bad{color:#b3261e;font-weight:bold}"
-    ".strip img{width:180px;margin:2px;border:1px solid #ccc}"
+    ".strip img{width:164px;margin:2px;border:1px solid #ccc}"
     ".note{color:#777;font-style:italic}figure{margin:0;background:#fff;"
     "border:1px solid #ddd;border-radius:6px;padding:8px}figure svg{width:100%;height:auto}";
 

@@ -174,7 +174,8 @@ simRenderer *sim_makeRenderer(const mjModel *m, int width, int height, char *err
   mjv_makeScene(m, &r->scn, 4000);
   mjv_defaultOption(&r->opt);
   mjr_defaultContext(&r->con);
-  mjr_makeContext(mc, &r->con, mjFONTSCALE_150);
+  /* overlay text: smaller on small frames so it does not cover the scene */
+  mjr_makeContext(mc, &r->con, height >= 600 ? mjFONTSCALE_150 : mjFONTSCALE_100);
   mj_deleteModel(mc);
   sim_defaultCamera(m, &r->cam);
   mjr_setBuffer(mjFB_OFFSCREEN, &r->con);

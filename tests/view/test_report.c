@@ -41,6 +41,7 @@ static int stripFrames(void *user, const char *path, int maxframes, agReportImag
   sim_defaultReplayOptions(&opts);
   opts.width = 240;
   opts.height = 180;
+  opts.overlay = 0; /* small frames: the picture, not the text */
   simPng *png = calloc((size_t)maxframes, sizeof(*png));
   int rc = png ? sim_replayStrip(r->m, ep, maxframes, &opts, png, nframes, err, errsz) : -1;
   for (int i = 0; rc == 0 && i < *nframes; i++) {
