@@ -519,10 +519,12 @@ static int restoreFromLines(trainRun *r, const cJSON *lines, char *err, size_t e
 
 /* ------------------------------------------------------------- one iteration */
 
-/* Appends iteration it's line; takes ownership of nothing. */
+/* Appends iteration it's line. optimizer_overhead_ms is the time spent tracing the episode
+ * and in the optimizer step, less the LLM call. */
 static int writeLine(trainRun *r, int it, const char *src, const agEpisode *ep,
                      const char *feedback, const trStepLog *log, const char *next,
-                     const char *episodePath, double elapsed, char *err, size_t errsz) {
+                     const char *episodePath, double elapsed, double overheadMs, char *err,
+                     size_t errsz) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "iteration", it);
   cJSON_AddStringToObject(o, "controller", src);
@@ -546,6 +548,7 @@ static int writeLine(trainRun *r, int it, const char *src, const agEpisode *ep,
   cJSON_AddItemToObject(o, "test", testJson(&r->test));
   cJSON_AddStringToObject(o, "episode", episodePath);
   cJSON_AddNumberToObject(o, "elapsed_s", elapsed);
+  cJSON_AddNumberToObject(o, "optimizer_overhead_ms", overheadMs);
   char *state = tr_optimizerSaveJson(r->opt, err, errsz);
   cJSON *st = state != NULL ? cJSON_Parse(state) : NULL;
   free(state);
@@ -595,6 +598,7 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   }
 
   /* Trace the episode, attach the feedback, and take one optimizer step. */
+  double tOpt = nowS();
   tr_resetGraph(r->graph);
   trNode *out = buildGraph(r->graph, r->code, &ep, hints && !c->mask_trace);
   fb = feedbackText(&ep, hints && c->mask_trace);
@@ -623,12 +627,14 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   }
   r->sum.prompt_tokens += log.prompt_tokens;
   r->sum.completion_tokens += log.completion_tokens;
+  double overheadMs = (nowS() - tOpt - log.latency_s) * 1e3;
 
   /* Test the updated controller, then log the iteration and refresh the files. */
   const char *next = tr_paramText(r->code);
   rc = evalTest(r, next, err, errsz);
   if (rc == AG_OK) {
-    rc = writeLine(r, it, src, &ep, fb, &log, next, episodeName, nowS() - t0, err, errsz);
+    rc = writeLine(r, it, src, &ep, fb, &log, next, episodeName, nowS() - t0, overheadMs, err,
+                   errsz);
   }
   if (rc == AG_OK) {
     rc = ag_runDirWriteFile(&r->dir, "controller_final.c", next, strlen(next), err, errsz);

@@ -103,6 +103,7 @@ static char *comparable(const cJSON *line) {
   cJSON *copy = cJSON_Duplicate(line, 1);
   cJSON_DeleteItemFromObjectCaseSensitive(copy, "elapsed_s");
   cJSON_DeleteItemFromObjectCaseSensitive(copy, "latency_s");
+  cJSON_DeleteItemFromObjectCaseSensitive(copy, "optimizer_overhead_ms");
   char *text = cJSON_PrintUnformatted(copy);
   cJSON_Delete(copy);
   return text;
