@@ -77,7 +77,7 @@ int ag_runDirCreate(agRunDir *d, const char *path, char *err, size_t errsz) {
   ag_runDirPath(d, "iterations.jsonl", p, sizeof p);
   if (stat(p, &st) == 0 && st.st_size > 0) {
     setErr(err, errsz, "%s already holds a run: use --resume %s or another --out", path, path);
-    return AG_EIO;
+    return AG_EINVAL;
   }
   ag_runDirPath(d, "episodes", p, sizeof p);
   int rc = makeDirs(p, err, errsz);
@@ -142,7 +142,7 @@ int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines
   ag_runDirPath(d, "config.json", p, sizeof p);
   char *text = ag_readFile(p, 1u << 20, &n, err, errsz);
   if (text == NULL) {
-    return AG_EIO;
+    return AG_EINVAL; /* not a run directory: bad input */
   }
   *config = cJSON_ParseWithLengthOpts(text, n, NULL, 0);
   free(text);

@@ -14,13 +14,14 @@ typedef struct agRunDir {
 } agRunDir;
 
 /* Creates path (and its parents, and path/episodes) for a new run. Fails when path
- * already holds an iterations.jsonl with content. Errors: AG_EIO, message in err. */
+ * already holds an iterations.jsonl with content (AG_EINVAL). Errors: AG_EIO, message in
+ * err. */
 int ag_runDirCreate(agRunDir *d, const char *path, char *err, size_t errsz);
 
 /* Opens an existing run for resuming: parses config.json into *config and every complete
  * line of iterations.jsonl into the array *lines (a partial or unparsable last line is
  * cut off the file). Ownership: caller frees *config and *lines with cJSON_Delete.
- * Errors: AG_EIO (missing or unreadable files), AG_EINVAL (a bad line before the last). */
+ * Errors: AG_EINVAL (no config.json: not a run; a bad line before the last), AG_EIO. */
 int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines, char *err,
                     size_t errsz);
 

@@ -402,7 +402,7 @@ static void train_should_refuse_bad_setups_with_one_line(void **state) {
   scriptedSpec(llm, sizeof llm, NULL);
   runDir(out, sizeof out, "e2e");
   baseConfig(&cfg, llm, out, 1);
-  assert_int_equal(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err), AG_EIO);
+  assert_int_equal(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err), AG_EINVAL);
   assert_non_null(strstr(err, "already holds a run"));
 
   /* A dead LLM stops the run with a resumable message. */
