@@ -185,8 +185,8 @@ int sim_episodeRecord(simEpisode *ep, const simWorld *w, char *err, size_t errsz
 /* Sets the world to recorded state k (sim_setState + forward, no stepping), so
  * qpos, qvel, mocap and ctrl equal the recorded bits (the recorded qpos is put
  * back after the forward pass, which renormalizes quaternions in place); the
- * solver warm start is left as it was. Errors: SIM_EP_EINVAL (k out of range, size mismatch), or the
- * SIM_E* code of sim_setState. */
+ * solver warm start is left as it was. Errors: SIM_EP_EINVAL (k out of range,
+ * size mismatch), or the SIM_E* code of sim_setState. */
 int sim_episodeRestore(simEpisode *ep, int k, simWorld *w, char *err, size_t errsz);
 
 #endif /* TRACEBOT_SIM_EPISODE_H */
