@@ -24,7 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "driver_host.h"
 #include "envs.h"
+#include "fault.h"
 
 enum {
   AG_OK = 0,
@@ -41,23 +43,6 @@ enum {
 /* Bytes of a fault message, NUL included. */
 #define AG_FAULT_MSG 256
 
-/* Fault kinds: one X-macro table (enum name, printed name). */
-#define AG_FAULT_TYPES(X)              \
-  X(NONE, "none")                      \
-  X(COMPILE, "compile")                \
-  X(CRASH, "crash")                    \
-  X(TIMEOUT, "timeout")                \
-  X(MEMORY, "memory")                  \
-  X(SYSCALL, "syscall")                \
-  X(INVALID_ACTION, "invalid_action")
-
-typedef enum agFaultType {
-#define AG_FT_ENUM(name, text) AG_FT_##name,
-  AG_FAULT_TYPES(AG_FT_ENUM)
-#undef AG_FT_ENUM
-  AG_NFAULT_TYPES
-} agFaultType;
-
 /* Why an episode ended early. step is the 0-based macro-step whose controller call
  * faulted (0 for compile faults); line is the source line of a compile fault (0 if
  * the compiler gave none, e.g. a link error). */
@@ -67,13 +52,6 @@ typedef struct agFault {
   int line;
   char message[AG_FAULT_MSG];
 } agFault;
-
-/* The printed name of a fault kind ("compile", ...; "none" for AG_FT_NONE), or
- * "unknown" when out of range. */
-const char *ag_faultName(agFaultType kind);
-
-/* The fault kind for a printed name, or -1. */
-int ag_faultLookup(const char *name);
 
 /* Sandbox limits; ag_defaultLimits gives the defaults in the comments. */
 typedef struct agLimits {

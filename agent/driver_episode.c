@@ -15,30 +15,6 @@ void ag_defaultEpisode(agEpisodeConfig *cfg) {
   ag_defaultSafety(&cfg->safety);
 }
 
-const char *ag_driverFaultName(agDriverFault kind) {
-  switch (kind) {
-    case AG_DF_NONE:
-      return "";
-    case AG_DF_CRASH:
-      return "crash";
-    case AG_DF_TIMEOUT:
-      return "timeout";
-    case AG_DF_MEMORY:
-      return "memory";
-    case AG_DF_SYSCALL:
-      return "syscall";
-    case AG_DF_INVALID_ACTION:
-      return "invalid_action";
-    case AG_DF_SAFETY:
-      return "safety";
-    case AG_DF_DRIVER:
-      return "driver";
-    case AG_DF_INTERRUPTED:
-      return "interrupted";
-  }
-  return "unknown";
-}
-
 /* Everything one episode needs while it runs. */
 typedef struct episode {
   const agDriverApi *api;
@@ -47,11 +23,11 @@ typedef struct episode {
 } episode;
 
 /* Records the fault (first one wins) and e-stops the driver. */
-static void fault(episode *ep, agDriverFault kind, int step, const char *fmt, ...)
+static void fault(episode *ep, agFaultType kind, int step, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static void fault(episode *ep, agDriverFault kind, int step, const char *fmt, ...) {
+static void fault(episode *ep, agFaultType kind, int step, const char *fmt, ...) {
   agEpisodeResult *res = ep->res;
-  if (res->fault == AG_DF_NONE) {
+  if (res->fault == AG_FT_NONE) {
     res->fault = kind;
     res->fault_step = step;
     va_list ap;
@@ -91,16 +67,16 @@ static void toObs(const agDriverObs *o, int step, int horizon, obs_t *obs) {
 }
 
 /* The fault kind of a policy return code. */
-static agDriverFault policyFault(int rc) {
+static agFaultType policyFault(int rc) {
   switch (rc) {
     case AG_POLICY_TIMEOUT:
-      return AG_DF_TIMEOUT;
+      return AG_FT_TIMEOUT;
     case AG_POLICY_MEMORY:
-      return AG_DF_MEMORY;
+      return AG_FT_MEMORY;
     case AG_POLICY_SYSCALL:
-      return AG_DF_SYSCALL;
+      return AG_FT_SYSCALL;
     default:
-      return AG_DF_CRASH;
+      return AG_FT_CRASH;
   }
 }
 
@@ -137,12 +113,12 @@ int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn po
   derr[0] = '\0';
   if (ep.api->reset(ep.h, cfg->seed, derr, sizeof(derr)) != 0) {
     derr[sizeof(derr) - 1] = '\0';
-    fault(&ep, AG_DF_DRIVER, 0, "driver reset failed: %s", derr);
+    fault(&ep, AG_FT_DRIVER, 0, "driver reset failed: %s", derr);
     return AG_DRV_OK;
   }
   agDriverObs o;
   if (observe(&ep, &o, derr, sizeof(derr)) != 0) {
-    fault(&ep, AG_DF_DRIVER, 0, "driver observe failed at step 0: %s", derr);
+    fault(&ep, AG_FT_DRIVER, 0, "driver observe failed at step 0: %s", derr);
     return AG_DRV_OK;
   }
   double gripper = 0.0; /* last commanded effort, held by the watchdog */
@@ -150,11 +126,11 @@ int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn po
 
   for (int k = 0; k < cfg->horizon; k++) {
     if (cfg->interrupt != NULL && *cfg->interrupt) {
-      fault(&ep, AG_DF_INTERRUPTED, k, "interrupted at step %d: robot stopped", k);
+      fault(&ep, AG_FT_INTERRUPTED, k, "interrupted at step %d: robot stopped", k);
       return AG_DRV_OK;
     }
     if (!finiteHand(&o)) {
-      fault(&ep, AG_DF_DRIVER, k, "driver reported a non-finite hand position at step %d",
+      fault(&ep, AG_FT_DRIVER, k, "driver reported a non-finite hand position at step %d",
             k);
       return AG_DRV_OK;
     }
@@ -199,17 +175,17 @@ int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn po
         bad++;
       }
       if (bad < 4) {
-        fault(&ep, AG_DF_INVALID_ACTION, k,
+        fault(&ep, AG_FT_INVALID_ACTION, k,
               "non-finite action at step %d: action[%d] = %g; robot stopped", k, bad,
               action[bad]);
       } else {
-        fault(&ep, AG_DF_INVALID_ACTION, k,
+        fault(&ep, AG_FT_INVALID_ACTION, k,
               "action at step %d gives a non-finite target; robot stopped", k);
       }
       return AG_DRV_OK;
     }
     if (lim->max_violations >= 0 && res->safety.violations > lim->max_violations) {
-      fault(&ep, AG_DF_SAFETY, k,
+      fault(&ep, AG_FT_SAFETY, k,
             "%d safety violations by step %d (limit %d); robot stopped",
             res->safety.violations, k, lim->max_violations);
       return AG_DRV_OK;
@@ -218,14 +194,14 @@ int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn po
     /* Command (one macro-step) and the observation after it */
     if (ep.api->command(ep.h, target, g, derr, sizeof(derr)) != 0) {
       derr[sizeof(derr) - 1] = '\0';
-      fault(&ep, AG_DF_DRIVER, k, "driver command failed at step %d: %s", k, derr);
+      fault(&ep, AG_FT_DRIVER, k, "driver command failed at step %d: %s", k, derr);
       return AG_DRV_OK;
     }
     memcpy(res->last_target, target, sizeof(res->last_target));
     gripper = g;
     res->steps = k + 1;
     if (observe(&ep, &o, derr, sizeof(derr)) != 0) {
-      fault(&ep, AG_DF_DRIVER, k, "driver observe failed at step %d: %s", k, derr);
+      fault(&ep, AG_FT_DRIVER, k, "driver observe failed at step %d: %s", k, derr);
       return AG_DRV_OK;
     }
     if (has_reward) {

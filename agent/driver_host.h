@@ -19,6 +19,7 @@
 
 #include "controller.h" /* obs_t */
 #include "driver.h"
+#include "fault.h" /* agFaultType: AG_FT_SAFETY, AG_FT_DRIVER, ... */
 
 enum {
   AG_DRV_OK = 0,
@@ -146,22 +147,6 @@ enum {
 typedef int (*agPolicyFn)(void *ctx, const obs_t *obs, double action[4], int timeout_ms,
                           char *err, size_t errsz);
 
-/* Why an episode ended early. */
-typedef enum agDriverFault {
-  AG_DF_NONE = 0,
-  AG_DF_CRASH,           /* "crash" */
-  AG_DF_TIMEOUT,         /* "timeout" (watchdog: the robot held position) */
-  AG_DF_MEMORY,          /* "memory" */
-  AG_DF_SYSCALL,         /* "syscall" */
-  AG_DF_INVALID_ACTION,  /* "invalid_action" (NaN/Inf, e-stop) */
-  AG_DF_SAFETY,          /* "safety" (too many violations, e-stop) */
-  AG_DF_DRIVER,          /* "driver" (a driver call failed, e-stop) */
-  AG_DF_INTERRUPTED      /* "interrupted" (the interrupt flag was set, e-stop) */
-} agDriverFault;
-
-/* The fault kind's name as printed by `run --json` ("timeout", ...); "" for NONE. */
-const char *ag_driverFaultName(agDriverFault kind);
-
 typedef struct agEpisodeConfig {
   uint64_t seed;
   int horizon;         /* controller calls (default 10) */
@@ -192,7 +177,7 @@ typedef struct agEpisodeResult {
   int steps;           /* commands sent */
   double ret;          /* sum of the per-step rewards (0 without AG_DRIVER_CAP_REWARD) */
   int success;         /* success after the last step */
-  agDriverFault fault;
+  agFaultType fault;   /* AG_FT_NONE, or why the episode ended early (fault.h) */
   int fault_step;      /* step at which the fault happened (-1: none) */
   char fault_message[256];
   agSafetyCounts safety;

@@ -1,32 +1,10 @@
-/* Fault names, defaults and small parsers of the agent module. */
+/* Defaults and small parsers of the agent module (fault names: fault_kind.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
-
-static const char *const kFaultNames[] = {
-#define AG_FT_NAME(name, text) text,
-  AG_FAULT_TYPES(AG_FT_NAME)
-#undef AG_FT_NAME
-};
-
-const char *ag_faultName(agFaultType kind) {
-  if ((int)kind < 0 || kind >= AG_NFAULT_TYPES) {
-    return "unknown";
-  }
-  return kFaultNames[kind];
-}
-
-int ag_faultLookup(const char *name) {
-  for (int i = 0; name != NULL && i < AG_NFAULT_TYPES; i++) {
-    if (strcmp(kFaultNames[i], name) == 0) {
-      return i;
-    }
-  }
-  return -1;
-}
 
 void ag_defaultLimits(agLimits *limits) {
   limits->episode_wall_s = 10.0;

@@ -63,7 +63,7 @@ static void load_should_run_an_episode_with_the_good_plugin(void **state) {
   assert_int_equal(ag_runDriverEpisode(drv, &cfg, towardGoal, NULL, NULL, NULL, &res, err,
                                        sizeof(err)),
                    0);
-  assert_int_equal(res.fault, AG_DF_NONE);
+  assert_int_equal(res.fault, AG_FT_NONE);
   assert_true(res.success);
   assert_int_equal(res.steps, 2); /* (0,.6,.2) -> (.1,.7,.2) -> (.1,.8,.2) */
   assert_true(res.ret > 10.0);

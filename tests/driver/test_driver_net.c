@@ -141,8 +141,8 @@ static void experts_should_score_the_same_through_net_as_through_sim(void **stat
 
       /* Bit-identical returns on every path, no faults; the safety layer's workspace
        * clamps (the experts aim below the hand's lowest z) are the env's own clipping */
-      assert_int_equal(rs.fault, AG_DF_NONE);
-      assert_int_equal(rn.fault, AG_DF_NONE);
+      assert_int_equal(rs.fault, AG_FT_NONE);
+      assert_int_equal(rn.fault, AG_FT_NONE);
       assert_true(rs.ret == ret_env);
       assert_true(rn.ret == rs.ret);
       assert_int_equal(rs.success, success_env);

@@ -234,7 +234,7 @@ static void episode_should_clamp_a_controller_aiming_outside_the_workspace(void 
   script s = {{2.0, -3.0, 9.0, 0.0}, -1, 0, {0}, -1, 0};
   agEpisodeResult res;
   run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_DF_NONE);
+  assert_int_equal(res.fault, AG_FT_NONE);
   assert_int_equal(res.steps, 5);
   assert_int_equal(res.safety.workspace_clamps, 5);
   double cmd[8][4];
@@ -256,7 +256,7 @@ static void episode_should_limit_huge_steps_to_the_tightest_limit(void **state) 
   script s = {{1e6, 0.0, 0.0, 0.0}, -1, 0, {0}, -1, 0};
   agEpisodeResult res;
   run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_DF_NONE);
+  assert_int_equal(res.fault, AG_FT_NONE);
   assert_true(res.limits.max_step == 0.05);
   assert_int_equal(res.safety.step_limits, 5);
   double cmd[8][4];
@@ -278,8 +278,8 @@ static void episode_should_reject_nan_with_an_estop(void **state) {
   script s = {{0.01, 0.0, 0.0, 0.0}, 2, 0, {0.0, NAN, 0.0, 0.0}, -1, 0};
   agEpisodeResult res;
   run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_DF_INVALID_ACTION);
-  assert_string_equal(ag_driverFaultName(res.fault), "invalid_action");
+  assert_int_equal(res.fault, AG_FT_INVALID_ACTION);
+  assert_string_equal(ag_faultName(res.fault), "invalid_action");
   assert_int_equal(res.fault_step, 2);
   assert_string_equal(res.fault_message,
                       "non-finite action at step 2: action[1] = nan; robot stopped");
@@ -301,7 +301,7 @@ static void episode_should_hold_position_when_the_controller_hangs(void **state)
   script s = {{0.02, 0.01, 0.0, 0.5}, 3, AG_POLICY_TIMEOUT, {0}, -1, 0};
   agEpisodeResult res;
   run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_DF_TIMEOUT);
+  assert_int_equal(res.fault, AG_FT_TIMEOUT);
   assert_int_equal(res.fault_step, 3);
   assert_int_equal(res.steps, 3);
   assert_int_equal(res.safety.watchdog, 1);
@@ -326,7 +326,7 @@ static void episode_should_hold_position_when_the_controller_crashes(void **stat
   script s = {{0.02, 0.0, 0.0, 0.0}, 0, AG_POLICY_CRASH, {0}, -1, 0};
   agEpisodeResult res;
   run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_DF_CRASH);
+  assert_int_equal(res.fault, AG_FT_CRASH);
   assert_int_equal(res.fault_step, 0);
   double cmd[8][4];
   assert_int_equal(commands(&book, cmd, 8), 1);
@@ -344,7 +344,8 @@ static void episode_should_estop_after_too_many_violations(void **state) {
   script s = {{0.0, 0.0, -1.0, 0.0}, -1, 0, {0}, -1, 0}; /* into the table every step */
   agEpisodeResult res;
   run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_DF_SAFETY);
+  assert_int_equal(res.fault, AG_FT_SAFETY);
+  assert_string_equal(ag_faultName(res.fault), "safety");
   assert_int_equal(res.fault_step, 2);
   assert_int_equal(res.safety.violations, 3);
   assert_string_equal(res.fault_message, "3 safety violations by step 2 (limit 2); robot stopped");
@@ -363,7 +364,8 @@ static void episode_should_estop_on_a_driver_error(void **state) {
   script s = {{0.01, 0.0, 0.0, 0.0}, -1, 0, {0}, -1, 0};
   agEpisodeResult res;
   run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_DF_DRIVER);
+  assert_int_equal(res.fault, AG_FT_DRIVER);
+  assert_string_equal(ag_faultName(res.fault), "driver");
   assert_int_equal(res.fault_step, 1);
   assert_string_equal(res.fault_message, "driver command failed at step 1: joint 3 over torque");
   assert_true(lastIsStop(&book));
@@ -396,7 +398,8 @@ static void episode_should_estop_on_sigint(void **state) {
   agEpisodeResult res;
   run(drv, &cfg, &s, &res);
   sigaction(SIGINT, &old, NULL);
-  assert_int_equal(res.fault, AG_DF_INTERRUPTED);
+  assert_int_equal(res.fault, AG_FT_INTERRUPTED);
+  assert_string_equal(ag_faultName(res.fault), "interrupted");
   assert_int_equal(res.fault_step, 2);
   assert_int_equal(res.steps, 2);
   assert_int_equal(s.calls, 2);
@@ -432,7 +435,7 @@ static void sim_episode_should_keep_the_hand_in_the_workspace(void **state) {
   agEpisodeResult res;
   assert_int_equal(
       ag_runDriverEpisode(drv, &cfg, scripted, &s, watchHand, &w, &res, err, sizeof(err)), 0);
-  assert_int_equal(res.fault, AG_DF_NONE);
+  assert_int_equal(res.fault, AG_FT_NONE);
   assert_int_equal(w.steps, 10);
   assert_int_equal(res.safety.workspace_clamps, 10);
   assert_int_equal(w.outside, 0);

@@ -95,7 +95,7 @@ static void serve_sim_should_serve_an_episode_and_exit_cleanly_on_sigterm(void *
   agEpisodeResult res;
   assert_int_equal(
       ag_runDriverEpisode(net, &ec, expertPolicy, NULL, NULL, NULL, &res, err, sizeof(err)), 0);
-  assert_int_equal(res.fault, AG_DF_NONE);
+  assert_int_equal(res.fault, AG_FT_NONE);
   assert_true(res.success);
   ag_freeDriver(net); /* no bye: the server waits for the next client */
 
