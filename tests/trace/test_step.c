@@ -11,7 +11,7 @@
 #include "fixture_graph.h"
 
 static trLlm *make_llm(const char *command) {
-  char spec[2048];
+  char spec[2048 + 8];
   snprintf(spec, sizeof spec, "exec:%s", command);
   trLlmOptions lo;
   tr_defaultLlmOptions(&lo);
