@@ -107,6 +107,8 @@ typedef struct agEpisode {
   agFault fault;     /* kind AG_FT_NONE when the episode ran to its end */
   double wall_ms;    /* whole rollout, spawn to reap */
   double startup_ms; /* spawn + compile + first reply (READY), overlapped with reset */
+  agSafetyCounts safety; /* interventions of the safety layer and the watchdog
+                            (ag_rolloutDriver; all 0 for ag_rollout, where the env clips) */
 } agEpisode;
 
 /* Releases the steps of an episode (the struct itself is the caller's). Nullable. */
@@ -130,6 +132,24 @@ void ag_freeRunner(agRunner *runner);
  * Errors: AG_EINVAL (bad config, source too large), AG_ESANDBOX, AG_EENV. */
 int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, size_t len,
                agEpisode *ep, char *err, size_t errsz);
+
+/* Runs one sandboxed episode of the controller on an open driver (sim, net or a
+ * plug-in): the sandbox child is the agPolicyFn of ag_runDriverEpisode, so the
+ * watchdog, the safety layer and the e-stop policy of driver_host.h apply. The source
+ * is compiled before the robot is reset (a controller that does not compile never
+ * moves it). From cfg: seed, env.horizon, env.mode (absolute targets), limits
+ * (call_ms is the watchdog timeout, episode_wall_s bounds the whole episode including
+ * the robot's motion); cfg->task only labels ep; cfg->record_path must be NULL.
+ * steps[t].result carries the driver's observation, reward, success and hint after the
+ * command and the commanded target (env_steps is 0). ep->safety counts every
+ * intervention. Faults of the driver path: safety, driver, interrupted (and the
+ * sandbox's).
+ * Nullable: safety (ag_defaultSafety), interrupt (main's SIGINT flag: e-stop and end).
+ * Ownership: caller releases ep with ag_episodeClose (also after an error).
+ * Errors: AG_EINVAL (bad config, recording asked for), AG_ESANDBOX. */
+int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyConfig *safety,
+                     volatile sig_atomic_t *interrupt, const char *src, size_t len,
+                     agEpisode *ep, char *err, size_t errsz);
 
 /* Convenience: makes the spec and a runner, runs ag_rollout, frees them. */
 int ag_rolloutOnce(const agRolloutConfig *cfg, const char *src, size_t len, agEpisode *ep,

@@ -1,0 +1,169 @@
+/* A sandboxed rollout over the driver interface: the sandbox session (sandbox.c) is
+ * the agPolicyFn of ag_runDriverEpisode, which owns the watchdog, the safety layer and
+ * the e-stop policy. The same code path runs the simulator (--driver sim), a remote
+ * robot (--driver net) and a plug-in (--driver PATH.so). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "sandbox.h"
+
+static void setErr(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void setErr(char *err, size_t errsz, const char *fmt, ...) {
+  if (err != NULL && errsz > 0) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errsz, fmt, ap);
+    va_end(ap);
+  }
+}
+
+/* The policy adapter's state and the trajectory being collected. */
+typedef struct driverRun {
+  agSandbox *sb;
+  agFault fault;  /* the sandbox's fault of the last call */
+  agEpisode *ep;
+  int horizon;
+} driverRun;
+
+/* agPolicyFn: one sandboxed controller call. */
+static int sandboxPolicy(void *ctx, const obs_t *obs, double action[4], int timeout_ms,
+                         char *err, size_t errsz) {
+  driverRun *run = ctx;
+  ag_sandboxCall(run->sb, obs, obs->step, timeout_ms, action, &run->fault);
+  switch (run->fault.kind) {
+    case AG_FT_NONE:
+      return AG_POLICY_OK;
+    case AG_FT_TIMEOUT:
+      setErr(err, errsz, "%s", run->fault.message);
+      return AG_POLICY_TIMEOUT;
+    case AG_FT_MEMORY:
+      setErr(err, errsz, "%s", run->fault.message);
+      return AG_POLICY_MEMORY;
+    case AG_FT_SYSCALL:
+      setErr(err, errsz, "%s", run->fault.message);
+      return AG_POLICY_SYSCALL;
+    default:
+      setErr(err, errsz, "%s", run->fault.message);
+      return AG_POLICY_CRASH;
+  }
+}
+
+/* The controller's view of a driver observation after step k. */
+static void driverObs(const agDriverObs *o, int step, int horizon, obs_t *obs) {
+  memset(obs, 0, sizeof *obs);
+  memcpy(obs->hand_pos, o->hand_pos, sizeof obs->hand_pos);
+  obs->gripper_distance_apart = o->gripper_distance_apart;
+  memcpy(obs->obj_pos, o->obj_pos, sizeof obs->obj_pos);
+  memcpy(obs->obj_quat, o->obj_quat, sizeof obs->obj_quat);
+  memcpy(obs->goal_pos, o->goal_pos, sizeof obs->goal_pos);
+  obs->step = step;
+  obs->horizon = horizon;
+}
+
+/* agStepFn: appends one macro-step to the trajectory. */
+static void onStep(void *user, const agEpisodeStep *st) {
+  driverRun *run = user;
+  agEpisode *ep = run->ep;
+  if (st->step < 0 || st->step >= run->horizon) {
+    return;
+  }
+  if (st->step == 0) {
+    ep->obs0 = *st->obs;
+  }
+  agStep *s = &ep->steps[st->step];
+  s->obs = *st->obs;
+  memcpy(s->action, st->action, sizeof s->action);
+  driverObs(st->after, st->step + 1, run->horizon, &s->result.obs);
+  s->result.reward = st->after->reward;
+  s->result.success = st->after->success != 0;
+  s->result.env_steps = 0;
+  memcpy(s->result.target, st->target, sizeof s->result.target);
+  snprintf(s->result.hint, sizeof s->result.hint, "%s", st->after->hint);
+  ep->nsteps = st->step + 1;
+}
+
+int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyConfig *safety,
+                     volatile sig_atomic_t *interrupt, const char *src, size_t len,
+                     agEpisode *ep, char *err, size_t errsz) {
+  memset(ep, 0, sizeof *ep);
+  if (drv == NULL) {
+    setErr(err, errsz, "%s", "ag_rolloutDriver: no driver");
+    return AG_EINVAL;
+  }
+  int rc = ag_checkRollout(cfg, src, len, err, errsz);
+  if (rc != AG_OK) {
+    return rc;
+  }
+  if (cfg->record_path != NULL) {
+    setErr(err, errsz, "%s", "recording an episode needs the in-process simulator "
+                             "(no --driver)");
+    return AG_EINVAL;
+  }
+  ep->task = cfg->task;
+  ep->seed = cfg->seed;
+  ep->env = cfg->env;
+  ep->fault.kind = AG_FT_NONE;
+  ep->steps = calloc((size_t)cfg->env.horizon, sizeof *ep->steps);
+  if (ep->steps == NULL) {
+    setErr(err, errsz, "%s", "out of memory for the trajectory");
+    return AG_ENOMEM;
+  }
+  const char *path = ag_sandboxPath(cfg, err, errsz);
+  if (path == NULL) {
+    return AG_ESANDBOX;
+  }
+
+  /* Compile first: a controller that does not compile never moves the robot */
+  agSandbox sb;
+  rc = ag_sandboxStart(&sb, path, &cfg->limits, src, len, err, errsz);
+  if (rc != AG_OK) {
+    return rc;
+  }
+  rc = ag_sandboxReady(&sb, &ep->fault, err, errsz);
+  if (rc != AG_OK || ep->fault.kind != AG_FT_NONE) {
+    ag_sandboxEnd(&sb);
+    ep->wall_ms = ag_nowMs() - sb.t0;
+    return rc;
+  }
+  ep->startup_ms = ag_nowMs() - sb.t0;
+
+  /* The episode over the driver, the sandbox as its policy */
+  agEpisodeConfig ec;
+  ag_defaultEpisode(&ec);
+  ec.seed = cfg->seed;
+  ec.horizon = cfg->env.horizon;
+  ec.absolute = cfg->env.mode == ENV_ABSOLUTE;
+  ec.timeout_ms = sb.lim.call_ms;
+  ec.stop_on_success = 1;
+  if (safety != NULL) {
+    ec.safety = *safety;
+  }
+  ec.interrupt = interrupt;
+  driverRun run = {&sb, {0}, ep, cfg->env.horizon};
+  run.fault.kind = AG_FT_NONE;
+  agEpisodeResult res;
+  char derr[256];
+  rc = ag_runDriverEpisode(drv, &ec, sandboxPolicy, &run, onStep, &run, &res, derr,
+                           sizeof derr);
+  ag_sandboxEnd(&sb);
+  ep->wall_ms = ag_nowMs() - sb.t0;
+  if (rc != AG_DRV_OK) {
+    setErr(err, errsz, "%s", derr);
+    return AG_EINVAL;
+  }
+  ep->ret = res.ret;
+  ep->success = res.success;
+  ep->safety = res.safety;
+  if (res.fault != AG_FT_NONE) {
+    ep->fault.kind = res.fault;
+    ep->fault.step = res.fault_step < 0 ? 0 : res.fault_step;
+    ep->fault.line = 0;
+    snprintf(ep->fault.message, sizeof ep->fault.message, "%s", res.fault_message);
+  }
+  return AG_OK;
+}
