@@ -310,7 +310,7 @@ const char *ag_serveSimUsage(void) {
          "\n"
          "Serves the MuJoCo simulator of task T over the tracebot net driver protocol\n"
          "(line-delimited JSON, see agent/DRIVERS.md) on 127.0.0.1:P, one client at a\n"
-         "time. P = 0 (the default) picks a free port; the port is printed on stdout as\n"
+         "time. P = 0 (the default) picks a free port; the port is printed on stderr as\n"
          "`listening on 127.0.0.1:PORT`. Run an episode against it with\n"
          "  tracebot run --task T --controller F.c --driver net \\\n"
          "      --driver-config '{\"port\": PORT}'\n"

@@ -7,4 +7,19 @@
 
 int cli_cmdTrain(cliArgs *a);
 
+/* `tracebot serve-sim` (cmd_driver.c). */
+int cli_cmdServeSim(cliArgs *a);
+
+/* `tracebot run --driver SPEC [--driver-config CFG]`: loads the driver (spec sim, net
+ * or a .so path; CFG is a JSON object text or a file holding one; for sim, task,
+ * horizon and hints default to cfg's), runs one sandboxed episode over it with SIGINT
+ * as the e-stop flag, and fills ep (released by the caller with ag_episodeClose) and
+ * the driver's name. Returns CLI_OK, or an exit status with the message printed. */
+int cli_runDriver(const char *spec, const char *configArg, const agRolloutConfig *cfg,
+                  const char *src, size_t len, agEpisode *ep, char *name, size_t namesz);
+
+/* The safety counters as a JSON object (caller owns it) / one text line on stdout. */
+struct cJSON *cli_safetyJson(const agSafetyCounts *c);
+void cli_printSafety(const agSafetyCounts *c);
+
 #endif /* TRACEBOT_CLI_COMMANDS_H */

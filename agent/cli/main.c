@@ -19,6 +19,7 @@ static const char kMainHelp[] =
     "  eval    evaluate a controller over a seed range\n"
     "  train   train a controller with an LLM (OptoPrime or OPRO)\n"
     "  bench   measure stepping speed, sandbox overhead and eval speedup\n"
+    "  serve-sim  serve the simulator over the net driver protocol on loopback\n"
     "\n"
     "`tracebot COMMAND --help` describes each command. Environment: TRACEBOT_SANDBOX\n"
     "overrides the path of the tracebot-sandbox executable.\n";
@@ -42,7 +43,18 @@ static const char kRunHelp[] =
     "trajectory (step, action, hand, object, reward, success) and the outcome.\n"
     "  --task T             reach | push | pick-place\n"
     "  --controller F.c     controller source\n"
-    "  --seed N             episode seed (default 0)\n";
+    "  --seed N             episode seed (default 0)\n"
+    "  --driver D           run over a robot driver: sim (the simulator behind the\n"
+    "                       driver interface), net (TCP client of tracebot serve-sim or\n"
+    "                       a bridge) or PATH.so (a plug-in, agent/DRIVERS.md); the\n"
+    "                       controller stays sandboxed, the safety layer and watchdog\n"
+    "                       apply, SIGINT stops the robot (fault interrupted), and the\n"
+    "                       output adds the safety intervention counts. Without\n"
+    "                       --driver the simulator runs in process (same physics).\n"
+    "  --driver-config C    driver config: a JSON object, inline ('{\"port\": 5555}') or\n"
+    "                       a file holding one (at most 64 KiB); for sim, task, horizon\n"
+    "                       and hints default to the flags. Exit 2 when the driver\n"
+    "                       cannot be loaded or opened or the config is bad.\n";
 
 static const char kEvalHelp[] =
     "usage: tracebot eval --task T --controller F.c --seeds A:B [--jobs N] [flags]\n"
@@ -112,6 +124,8 @@ typedef struct opts {
   const char *seeds;
   int jobs;
   int json;
+  const char *driver;       /* run --driver, or NULL: in-process simulator */
+  const char *driverConfig; /* run --driver-config, or NULL */
 } opts;
 
 /* Parses run/eval flags. Returns -1 to continue, else an exit status. */
@@ -122,6 +136,8 @@ static int parseEpisodeFlags(cliArgs *a, int isEval, opts *o) {
   o->seeds = NULL;
   o->jobs = 1;
   o->json = 0;
+  o->driver = NULL;
+  o->driverConfig = NULL;
   const char *flag;
   const char *value;
   int r;
@@ -142,7 +158,8 @@ static int parseEpisodeFlags(cliArgs *a, int isEval, opts *o) {
                 strcmp(flag, "--horizon") == 0 || strcmp(flag, "--hints") == 0 ||
                 strcmp(flag, "--mode") == 0 || strcmp(flag, "--call-ms") == 0 ||
                 strcmp(flag, "--episode-s") == 0 || strcmp(flag, "--memory-mib") == 0 ||
-                (!isEval && strcmp(flag, "--seed") == 0) ||
+                (!isEval && (strcmp(flag, "--seed") == 0 || strcmp(flag, "--driver") == 0 ||
+                             strcmp(flag, "--driver-config") == 0)) ||
                 (isEval && (strcmp(flag, "--seeds") == 0 || strcmp(flag, "--jobs") == 0));
     if (!known) {
       return cli_usage("%s: unknown flag '%s' (see tracebot %s --help)", a->cmd, flag,
@@ -162,6 +179,10 @@ static int parseEpisodeFlags(cliArgs *a, int isEval, opts *o) {
       rc = cli_parseU64(flag, v, &o->cfg.seed);
     } else if (strcmp(flag, "--seeds") == 0) {
       o->seeds = v;
+    } else if (strcmp(flag, "--driver") == 0) {
+      o->driver = v;
+    } else if (strcmp(flag, "--driver-config") == 0) {
+      o->driverConfig = v;
     } else if (strcmp(flag, "--jobs") == 0) {
       rc = cli_parseInt(flag, v, 1, 256, &o->jobs);
     } else if (strcmp(flag, "--horizon") == 0) {
@@ -194,6 +215,9 @@ static int parseEpisodeFlags(cliArgs *a, int isEval, opts *o) {
   }
   if (o->controller == NULL) {
     return cli_usage("%s: --controller is required", a->cmd);
+  }
+  if (o->driverConfig != NULL && o->driver == NULL) {
+    return cli_usage("run: --driver-config needs --driver");
   }
   if (isEval && o->seeds == NULL) {
     return cli_usage("eval: --seeds A:B is required");
@@ -230,7 +254,7 @@ static void printFaultText(const agFault *f) {
 
 /* ------------------------------------------------------------- run */
 
-static void printRunJson(const agEpisode *ep) {
+static void printRunJson(const agEpisode *ep, const char *driver) {
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "task", env_name(ep->task));
   cJSON_AddNumberToObject(root, "seed", (double)ep->seed);
@@ -242,6 +266,13 @@ static void printRunJson(const agEpisode *ep) {
   cJSON_AddItemToObject(root, "fault", faultJson(&ep->fault));
   cJSON_AddNumberToObject(root, "wall_ms", ep->wall_ms);
   cJSON_AddNumberToObject(root, "startup_ms", ep->startup_ms);
+  if (driver != NULL) {
+    cJSON_AddStringToObject(root, "driver", driver);
+    cJSON_AddItemToObject(root, "safety", cli_safetyJson(&ep->safety));
+  } else {
+    cJSON_AddNullToObject(root, "driver");
+    cJSON_AddNullToObject(root, "safety");
+  }
   cJSON *traj = cJSON_AddArrayToObject(root, "trajectory");
   for (int t = 0; t < ep->nsteps; t++) {
     const agStep *s = &ep->steps[t];
@@ -262,7 +293,7 @@ static void printRunJson(const agEpisode *ep) {
   cJSON_Delete(root);
 }
 
-static void printRunText(const agEpisode *ep) {
+static void printRunText(const agEpisode *ep, const char *driver) {
   printf("%4s  %-31s  %-23s  %-23s  %7s  %s\n", "step", "action (x y z g)", "hand (x y z)",
          "object (x y z)", "reward", "success");
   for (int t = 0; t < ep->nsteps; t++) {
@@ -277,6 +308,10 @@ static void printRunText(const agEpisode *ep) {
   printf("%s seed %llu: %s, return %.3f in %d steps\n", env_name(ep->task),
          (unsigned long long)ep->seed, ep->success ? "success" : "no success", ep->ret,
          ep->nsteps);
+  if (driver != NULL) {
+    printf("driver: %s\n", driver);
+    cli_printSafety(&ep->safety);
+  }
   printFaultText(&ep->fault);
 }
 
@@ -293,16 +328,27 @@ static int cmdRun(cliArgs *a) {
   }
   agEpisode ep;
   char err[512];
-  int rc = ag_rolloutOnce(&o.cfg, src, len, &ep, err, sizeof err);
-  free(src);
-  if (rc != AG_OK) {
-    ag_episodeClose(&ep);
-    return rc == AG_EINVAL ? cli_usage("run: %s", err) : cli_fail("run: %s", err);
+  char driver[128] = "";
+  if (o.driver != NULL) {
+    st = cli_runDriver(o.driver, o.driverConfig, &o.cfg, src, len, &ep, driver,
+                       sizeof driver);
+    free(src);
+    if (st != CLI_OK) {
+      ag_episodeClose(&ep);
+      return st;
+    }
+  } else {
+    int rc = ag_rolloutOnce(&o.cfg, src, len, &ep, err, sizeof err);
+    free(src);
+    if (rc != AG_OK) {
+      ag_episodeClose(&ep);
+      return rc == AG_EINVAL ? cli_usage("run: %s", err) : cli_fail("run: %s", err);
+    }
   }
   if (o.json) {
-    printRunJson(&ep);
+    printRunJson(&ep, o.driver != NULL ? driver : NULL);
   } else {
-    printRunText(&ep);
+    printRunText(&ep, o.driver != NULL ? driver : NULL);
   }
   ag_episodeClose(&ep);
   return CLI_OK;
@@ -471,6 +517,9 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "train") == 0) {
     return cli_cmdTrain(&a);
+  }
+  if (strcmp(cmd, "serve-sim") == 0) {
+    return cli_cmdServeSim(&a);
   }
   return cli_usage("unknown command '%s' (see tracebot --help)", cmd);
 }
