@@ -73,6 +73,10 @@ typedef struct agRolloutConfig {
                                /proc/self/exe, else the path it was built at */
   const char *record_path;  /* Nullable: save the episode there as EP.json (every env
                                state for exact replay, plus the per-step annotations) */
+  envStepHook watch;        /* Nullable: called after every env step of the episode (from
+                               the state after reset on, not during reset's settling), in
+                               the calling thread; e.g. to show the episode live */
+  void *watch_user;
 } agRolloutConfig;
 
 /* Fills limits with the defaults. */

@@ -52,6 +52,8 @@ static void *worker(void *arg) {
     }
     agRolloutConfig cfg = *sh->cfg;
     cfg.seed = sh->begin + (uint64_t)i;
+    cfg.record_path = NULL; /* one file per seed would overwrite itself */
+    cfg.watch = NULL;       /* workers are not the caller's thread */
     agEpisode ep;
     int rc = ag_rollout(runner, &cfg, sh->src, sh->len, &ep, err, sizeof err);
     agEvalEpisode *out = &sh->episodes[i];

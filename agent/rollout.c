@@ -19,6 +19,8 @@ struct agRunner {
   simEpisode *rec;  /* the recording of the current episode, when asked for */
   int recording;    /* 1 while env steps are recorded (not during reset's settling) */
   int recFailed;    /* a state could not be appended */
+  envStepHook watch; /* the episode's watcher (agRolloutConfig.watch), or NULL */
+  void *watchUser;
   int stepState[ENV_MAX_RECORD_STEPS]; /* first state index of each macro-step */
 };
 
@@ -49,11 +51,18 @@ static void setFault(agFault *f, agFaultType kind, int step, const char *fmt, ..
 
 /* ------------------------------------------------------------- recording */
 
-/* Env step hook: appends the world's state while recording. */
-static void recordHook(void *user, envTask *task) {
+/* Env step hook: once the episode has started, appends the world's state to the
+ * recording and shows it to the watcher. */
+static void stepHook(void *user, envTask *task) {
   agRunner *r = user;
-  if (r->recording && sim_episodeRecord(r->rec, env_world(task), NULL, 0) != 0) {
+  if (!r->recording) {
+    return;
+  }
+  if (r->rec != NULL && sim_episodeRecord(r->rec, env_world(task), NULL, 0) != 0) {
     r->recFailed = 1;
+  }
+  if (r->watch != NULL) {
+    r->watch(r->watchUser, task);
   }
 }
 
@@ -89,9 +98,6 @@ static int prepareRecording(agRunner *r, const agRolloutConfig *cfg, const char 
   if (r->rec == NULL) {
     return AG_ENOMEM;
   }
-  r->recording = 0;
-  r->recFailed = 0;
-  env_setStepHook(r->task, recordHook, r);
   /* one macro-step runs at most ENV_MAX_SUBSTEPS env steps */
   return sim_episodeReserve(r->rec, 1 + cfg->env.horizon * ENV_MAX_SUBSTEPS, cfg->env.horizon,
                             err, errsz) == 0
@@ -99,19 +105,18 @@ static int prepareRecording(agRunner *r, const agRolloutConfig *cfg, const char 
              : AG_ENOMEM;
 }
 
-/* Starts recording right after reset: state 0 is the state the episode starts in. */
+/* Starts recording and watching right after reset: state 0 is the state the episode
+ * starts in. */
 static void startRecording(agRunner *r) {
-  if (r->rec != NULL) {
-    r->recFailed |= sim_episodeRecord(r->rec, env_world(r->task), NULL, 0) != 0;
+  if (r->rec != NULL || r->watch != NULL) {
     r->recording = 1;
+    stepHook(r, r->task);
   }
 }
 
 /* Adds the per-step annotations and the result, and writes the file. */
 static int finishRecording(agRunner *r, const agEpisode *ep, const char *path, char *err,
                            size_t errsz) {
-  r->recording = 0;
-  env_setStepHook(r->task, NULL, NULL);
   if (r->recFailed) {
     setErr(err, errsz, "recording the episode for %s failed (out of memory)", path);
     return AG_ENOMEM;
@@ -298,21 +303,28 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
   }
   sim_freeEpisode(runner->rec);
   runner->rec = NULL;
+  runner->recording = 0;
+  runner->recFailed = 0;
+  runner->watch = cfg->watch;
+  runner->watchUser = cfg->watch_user;
   if (cfg->record_path != NULL) {
     rc = prepareRecording(runner, cfg, src, len, err, errsz);
     if (rc != AG_OK) {
       return rc;
     }
   }
+  if (runner->rec != NULL || runner->watch != NULL) {
+    env_setStepHook(runner->task, stepHook, runner);
+  }
   rc = rolloutEpisode(runner, cfg, src, len, ep, err, errsz);
+  runner->recording = 0;
+  env_setStepHook(runner->task, NULL, NULL);
   if (rc == AG_OK && cfg->record_path != NULL) {
     rc = finishRecording(runner, ep, cfg->record_path, err, errsz);
   }
-  if (runner->rec != NULL) {
-    env_setStepHook(runner->task, NULL, NULL);
-    sim_freeEpisode(runner->rec);
-    runner->rec = NULL;
-  }
+  sim_freeEpisode(runner->rec);
+  runner->rec = NULL;
+  runner->watch = NULL;
   return rc;
 }
 

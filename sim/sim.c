@@ -329,9 +329,11 @@ int sim_setState(simWorld *w, const double *state, size_t n, char *err, size_t e
   memcpy(d->ctrl, p, sizeof(double) * (size_t)m->nu);
   p += m->nu;
 
-  /* forward for the derived quantities, then put the warm start back (the forward
-   * pass may overwrite it, and the next step must start from the recorded one) */
+  /* forward for the derived quantities, then put qpos and the warm start back: MuJoCo
+   * 2.2.2's forward pass renormalizes quaternions in qpos in place and may overwrite the
+   * warm start, and the next step must start from the recorded bits */
   int rc = sim_forward(w, err, errsz);
+  memcpy(d->qpos, state + 1, sizeof(double) * (size_t)m->nq);
   memcpy(d->qacc_warmstart, p, sizeof(double) * (size_t)m->nv);
   return rc;
 }

@@ -38,6 +38,8 @@ static const char kTrainHelp[] =
     "  --llm-attempts N       tries per LLM request, with backoff (default 5)\n"
     "  --out DIR              run directory (default runs/TASK-YYYYMMDD-HHMMSS)\n"
     "  --resume DIR           continue a stopped run from its last complete iteration\n"
+    "  --view                 show each training episode live in a window (closing it\n"
+    "                         does not stop training)\n"
     "  --json                 print the summary as one JSON object on stdout\n";
 
 static const char kNoLlm[] =
@@ -56,9 +58,11 @@ static void onIteration(void *user, const agTrainProgress *p) {
 
 /* Parses one flag of train into cfg. Returns -1 to continue, else an exit status. */
 static int trainFlag(cliArgs *a, const char *flag, const char *value, agTrainConfig *cfg,
-                     int *haveTask, const char **out, const char **resume, int *json) {
-  if (strcmp(flag, "--json") == 0 && value == NULL) {
-    *json = 1;
+                     int *haveTask, const char **out, const char **resume, int *json,
+                     int *view) {
+  if (value == NULL && (strcmp(flag, "--json") == 0 || strcmp(flag, "--view") == 0)) {
+    *json |= strcmp(flag, "--json") == 0;
+    *view |= strcmp(flag, "--view") == 0;
     return -1;
   }
   static const char *const known[] = {
@@ -141,6 +145,7 @@ int cli_cmdTrain(cliArgs *a) {
   ag_defaultTrain(&cfg);
   int haveTask = 0;
   int json = 0;
+  int view = 0;
   int itersGiven = 0;
   const char *out = NULL;
   const char *resume = NULL;
@@ -156,7 +161,7 @@ int cli_cmdTrain(cliArgs *a) {
       return CLI_OK;
     }
     itersGiven |= strcmp(flag, "--iters") == 0;
-    int rc = trainFlag(a, flag, value, &cfg, &haveTask, &out, &resume, &json);
+    int rc = trainFlag(a, flag, value, &cfg, &haveTask, &out, &resume, &json, &view);
     if (rc >= 0) {
       return rc;
     }
@@ -204,6 +209,17 @@ int cli_cmdTrain(cliArgs *a) {
   cfg.argc = a->argc;
   cfg.argv = a->argv;
 
+  cliLiveView *live = NULL;
+  if (view) {
+    live = cli_makeLiveView();
+    if (live == NULL) {
+      free(init);
+      return CLI_USAGE;
+    }
+    cfg.rollout.watch = cli_liveWatch;
+    cfg.rollout.watch_user = live;
+  }
+
   /* A closed pipe (e.g. `| head`) must not kill a run half-way through a write. */
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -212,6 +228,7 @@ int cli_cmdTrain(cliArgs *a) {
   char err[2048] = "";
   int rc = ag_train(&cfg, onIteration, NULL, &sum, err, sizeof err);
   curl_global_cleanup();
+  cli_freeLiveView(live);
   free(init);
   if (rc != AG_OK) {
     return rc == AG_EINVAL ? cli_usage("%s", err) : cli_fail("%s", err);

@@ -6,6 +6,17 @@
 #include "cli_util.h"
 
 int cli_cmdTrain(cliArgs *a);
+int cli_cmdReplay(cliArgs *a);
+int cli_cmdReport(cliArgs *a);
+
+/* The live viewer of `run --view` and `train --view`: cli_liveWatch is an envStepHook
+ * (agRolloutConfig.watch) that opens a window on the first state and pushes every env
+ * step to it. Closing the window (or having no display) never stops the episode.
+ * cli_makeLiveView prints a usage line and returns NULL when there is no viewer. */
+typedef struct cliLiveView cliLiveView;
+cliLiveView *cli_makeLiveView(void);
+void cli_liveWatch(void *user, envTask *task);
+void cli_freeLiveView(cliLiveView *lv);
 
 /* `tracebot serve-sim` (cmd_driver.c). */
 int cli_cmdServeSim(cliArgs *a);

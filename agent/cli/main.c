@@ -18,6 +18,8 @@ static const char kMainHelp[] =
     "  run     run one sandboxed episode of a controller\n"
     "  eval    evaluate a controller over a seed range\n"
     "  train   train a controller with an LLM (OptoPrime or OPRO)\n"
+    "  replay  play back a recorded episode: window, video, PNG\n"
+    "  report  learning curve and report.html of a run directory\n"
     "  bench   measure stepping speed, sandbox overhead and eval speedup\n"
     "  serve-sim  serve the simulator over the net driver protocol on loopback\n"
     "\n"
@@ -517,6 +519,12 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "train") == 0) {
     return cli_cmdTrain(&a);
+  }
+  if (strcmp(cmd, "replay") == 0) {
+    return cli_cmdReplay(&a);
+  }
+  if (strcmp(cmd, "report") == 0) {
+    return cli_cmdReport(&a);
   }
   if (strcmp(cmd, "serve-sim") == 0) {
     return cli_cmdServeSim(&a);

@@ -311,19 +311,14 @@ static void report_should_name_the_line_of_a_malformed_iteration(void **state) {
   assert_non_null(strstr(err, "/nonexistent-run-dir/iterations.jsonl"));
 }
 
-static void report_html_should_show_the_curve_in_headless_chromium(void **state) {
-  (void)state;
-  writeRun();
-  agReportOptions opts;
-  ag_defaultReportOptions(&opts);
-  opts.strip = stripFrames;
-  opts.strip_user = &rec;
-  assert_int_equal(ag_report(runDir, &opts, NULL, NULL, 0), 0);
+/* Screenshots dir/report.html in headless Chromium and checks the learning curve (the
+ * blue test-success line) is on screen; keeps a copy at copy_to. */
+static void assertScreenshotShowsCurve(const char *dir, const char *copy_to) {
   if (system("command -v chromium >/dev/null 2>&1") != 0) {
     fail_msg("chromium is not installed (scripts/setup.sh installs it)");
   }
   char shot[400];
-  snprintf(shot, sizeof(shot), "%s/screenshot.png", runDir);
+  snprintf(shot, sizeof(shot), "%s/screenshot.png", dir);
   char profile[] = "/tmp/tracebot-chromium-XXXXXX";
   assert_non_null(mkdtemp(profile));
   char cmd[2048];
@@ -332,7 +327,7 @@ static void report_html_should_show_the_curve_in_headless_chromium(void **state)
            "--no-first-run --disable-background-networking --disable-component-update "
            "--disable-sync --hide-scrollbars --user-data-dir=%s --screenshot=%s "
            "--window-size=1200,900 file://%s/report.html >/dev/null 2>&1",
-           profile, shot, runDir);
+           profile, shot, dir);
   int rc = system(cmd);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", profile);
   assert_int_equal(system(cmd), 0);
@@ -343,15 +338,62 @@ static void report_html_should_show_the_curve_in_headless_chromium(void **state)
   assert_non_null(rgb);
   assert_int_equal(w, 1200);
   assert_true(img_stddev(rgb, w, h) > 10);
-  /* the learning curve (blue test-success line) is on screen */
   int blue = bluePixels(rgb, w, h);
   if (blue < 150) {
     fail_msg("only %d pixels of the curve's blue in the screenshot", blue);
   }
   free(rgb);
   /* keep a copy for people to look at */
-  snprintf(cmd, sizeof(cmd), "cp '%s' /tmp/report_screenshot.png", shot);
+  snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", shot, copy_to);
   (void)system(cmd);
+}
+
+static void report_html_should_show_the_curve_in_headless_chromium(void **state) {
+  (void)state;
+  writeRun();
+  agReportOptions opts;
+  ag_defaultReportOptions(&opts);
+  opts.strip = stripFrames;
+  opts.strip_user = &rec;
+  assert_int_equal(ag_report(runDir, &opts, NULL, NULL, 0), 0);
+  assertScreenshotShowsCurve(runDir, "/tmp/report_screenshot.png");
+}
+
+/* The whole path a person takes: `tracebot train` with the scripted LLM of the training
+ * tests, then `tracebot report` on its run directory (with episode strips: the test's
+ * Xvfb is the display), then the page in headless Chromium. */
+static void report_of_a_scripted_training_run_should_show_the_curve(void **state) {
+  (void)state;
+  const char *src = getenv("TRACEBOT_SOURCE_DIR");
+  const char *bin = getenv("TRACEBOT_BINARY_DIR");
+  assert_non_null(src);
+  assert_non_null(bin);
+  char dir[400];
+  snprintf(dir, sizeof(dir), "%s/trained", runDir);
+  char cmd[4096];
+  snprintf(cmd, sizeof(cmd),
+           "'%s/agent/tracebot' train --task reach --iters 4 --out '%s' --llm 'exec:sh "
+           "%s/tests/agent/llm/scripted_llm.sh %s/tests/agent/llm' >/dev/null 2>&1 && "
+           "'%s/agent/tracebot' report '%s' >/dev/null 2>&1",
+           bin, dir, src, src, bin, dir);
+  assert_int_equal(system(cmd), 0);
+  char path[600];
+  snprintf(path, sizeof(path), "%s/learning_curve.svg", dir);
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  snprintf(path, sizeof(path), "%s/report.html", dir);
+  size_t n = 0;
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static char html[8 << 20];
+  n = fread(html, 1, sizeof(html) - 1, f);
+  fclose(f);
+  html[n] = '\0';
+  assert_non_null(strstr(html, "<svg"));
+  assert_non_null(strstr(html, "MARKER_SOLVE"));   /* the diff of iteration 3 */
+  assert_non_null(strstr(html, "(compile) line 4"));  /* iteration 2's feedback */
+  assert_non_null(strstr(html, "data:image/png;base64,"));  /* episode strips */
+  assertScreenshotShowsCurve(dir, "/tmp/report_training_screenshot.png");
 }
 
 int main(void) {
@@ -362,6 +404,7 @@ int main(void) {
       cmocka_unit_test(report_should_show_why_frames_are_missing),
       cmocka_unit_test(report_should_name_the_line_of_a_malformed_iteration),
       cmocka_unit_test(report_html_should_show_the_curve_in_headless_chromium),
+      cmocka_unit_test(report_of_a_scripted_training_run_should_show_the_curve),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
