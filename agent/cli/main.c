@@ -72,7 +72,13 @@ static const char kBenchHelp[] =
     "Measures env steps/s against bare mj_step on the same model (ratio =\n"
     "5 * env/raw), the sandbox overhead per episode (median over 30 expert episodes\n"
     "of sandboxed minus in-process wall time), and eval of 100 seeds at --jobs 1\n"
-    "and 2. --task defaults to pick-place.\n";
+    "and 2. --task defaults to pick-place.\n"
+    "Driver round trips (1000 expert macro-steps each, a reset every 10, untimed):\n"
+    "  sim_driver_step_us   mean command+observe through the sim driver in process\n"
+    "  net_step_us          the same through the net driver against serve-sim on\n"
+    "                       loopback (net_step_p50_us, net_step_p99_us)\n"
+    "  net_overhead_us      net_step_us - sim_driver_step_us\n"
+    "  net_roundtrip_p50_us / _p99_us  a bare observe request/reply (no physics)\n";
 
 /* ------------------------------------------------------------- tasks */
 
@@ -459,6 +465,10 @@ static int cmdBench(cliArgs *a) {
   if (rc != AG_OK) {
     return cli_fail("bench: %s", err);
   }
+  agDriverBench d;
+  if (ag_benchDriver(env_name(task), 1000, &d, err, sizeof err) != 0) {
+    return cli_fail("bench: %s", err);
+  }
   if (json) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "task", env_name(task));
@@ -473,6 +483,14 @@ static int cmdBench(cliArgs *a) {
     cJSON_AddNumberToObject(root, "eval_jobs1_s", b.eval_jobs1_s);
     cJSON_AddNumberToObject(root, "eval_jobs2_s", b.eval_jobs2_s);
     cJSON_AddNumberToObject(root, "eval_speedup", b.eval_speedup);
+    cJSON_AddNumberToObject(root, "driver_steps", d.steps);
+    cJSON_AddNumberToObject(root, "sim_driver_step_us", d.sim_us);
+    cJSON_AddNumberToObject(root, "net_step_us", d.net_us);
+    cJSON_AddNumberToObject(root, "net_step_p50_us", d.net_p50_us);
+    cJSON_AddNumberToObject(root, "net_step_p99_us", d.net_p99_us);
+    cJSON_AddNumberToObject(root, "net_overhead_us", d.overhead_us);
+    cJSON_AddNumberToObject(root, "net_roundtrip_p50_us", d.rtt_p50_us);
+    cJSON_AddNumberToObject(root, "net_roundtrip_p99_us", d.rtt_p99_us);
     char *text = cJSON_PrintUnformatted(root);
     puts(text);
     free(text);
@@ -488,6 +506,11 @@ static int cmdBench(cliArgs *a) {
            b.inprocess_episode_ms);
     printf("eval %d seeds         jobs 1 %.2f s, jobs 2 %.2f s, speedup %.2fx\n", b.eval_seeds,
            b.eval_jobs1_s, b.eval_jobs2_s, b.eval_speedup);
+    printf("driver step           sim %.1f us, net %.1f us (p50 %.1f, p99 %.1f), overhead "
+           "%.1f us (%d steps)\n",
+           d.sim_us, d.net_us, d.net_p50_us, d.net_p99_us, d.overhead_us, d.steps);
+    printf("net round trip        p50 %.1f us, p99 %.1f us (bare observe)\n", d.rtt_p50_us,
+           d.rtt_p99_us);
   }
   return CLI_OK;
 }

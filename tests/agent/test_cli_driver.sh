@@ -47,6 +47,7 @@ push="$src/envs/experts/push.c"
 expect 0 "run --help" -- "$tb" run --help; outHas "--driver D"; outHas "--driver-config C"
 expect 0 "serve-sim --help" -- "$tb" serve-sim --help; outHas "usage: tracebot serve-sim"
 expect 0 "main help" -- "$tb" --help; outHas "serve-sim"
+expect 0 "bench --help" -- "$tb" bench --help; outHas "net_step_us"; outHas "net_roundtrip_p50_us"
 
 # The in-process return, the reference for every driver
 expect 0 "direct push" -- "$tb" run --task push --controller "$push" --seed 4 --json
