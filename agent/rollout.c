@@ -21,6 +21,7 @@ struct agRunner {
   int recFailed;    /* a state could not be appended */
   envStepHook watch; /* the episode's watcher (agRolloutConfig.watch), or NULL */
   void *watchUser;
+  double watchMs;    /* time spent in the watcher since the last controller call */
   int stepState[ENV_MAX_RECORD_STEPS]; /* first state index of each macro-step */
 };
 
@@ -62,7 +63,9 @@ static void stepHook(void *user, envTask *task) {
     r->recFailed = 1;
   }
   if (r->watch != NULL) {
+    double t0 = ag_nowMs();
     r->watch(r->watchUser, task);
+    r->watchMs += ag_nowMs() - t0;
   }
 }
 
@@ -271,6 +274,9 @@ static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const ch
       runner->stepState[t] = runner->rec->nstates - 1;
     }
     int erc = env_macroStep(runner->task, st->action, &st->result, envErr, sizeof envErr);
+    /* A watcher (a live window pacing to real time) does not spend the controller's time. */
+    sb.episode_deadline += runner->watchMs;
+    runner->watchMs = 0;
     if (erc == ENV_EPHYSICS) {
       ag_sandboxEnd(&sb);
       setFault(&ep->fault, AG_FT_CRASH, t, "the simulation diverged at step %d", t);
@@ -307,6 +313,7 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
   runner->recFailed = 0;
   runner->watch = cfg->watch;
   runner->watchUser = cfg->watch_user;
+  runner->watchMs = 0;
   if (cfg->record_path != NULL) {
     rc = prepareRecording(runner, cfg, src, len, err, errsz);
     if (rc != AG_OK) {

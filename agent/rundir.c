@@ -1,4 +1,5 @@
 /* Run directories: see rundir.h. */
+#define _DEFAULT_SOURCE /* flock */
 #include "rundir.h"
 
 #include <cjson/cJSON.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +65,13 @@ static int openLines(agRunDir *d, char *err, size_t errsz) {
     setErr(err, errsz, "cannot open %s: %s", p, strerror(errno));
     return AG_EIO;
   }
+  /* One trainer per run directory. */
+  if (flock(d->fd, LOCK_EX | LOCK_NB) != 0) {
+    setErr(err, errsz, "%s is in use by another trainer", d->path);
+    close(d->fd);
+    d->fd = -1;
+    return AG_EINVAL;
+  }
   return AG_OK;
 }
 
@@ -98,6 +107,12 @@ char *ag_readFile(const char *path, size_t max, size_t *len, char *err, size_t e
   char *buf = malloc(cap);
   while (buf != NULL) {
     n += fread(buf + n, 1, cap - n - 1, f);
+    if (n > max) {
+      setErr(err, errsz, "%s is larger than %zu bytes", path, max);
+      free(buf);
+      fclose(f);
+      return NULL;
+    }
     if (n < cap - 1) {
       break;
     }
@@ -152,12 +167,19 @@ int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines
     setErr(err, errsz, "%s is not a JSON object", p);
     return AG_EINVAL;
   }
+  /* Take the run (lock) before reading and repairing its lines. */
+  ag_runDirPath(d, "episodes", p, sizeof p);
+  int rc = makeDirs(p, err, errsz);
+  if (rc == AG_OK) {
+    rc = openLines(d, err, errsz);
+  }
   ag_runDirPath(d, "iterations.jsonl", p, sizeof p);
-  text = ag_readFile(p, LINES_MAX, &n, err, errsz);
+  text = rc == AG_OK ? ag_readFile(p, LINES_MAX, &n, err, errsz) : NULL;
   if (text == NULL) {
     cJSON_Delete(*config);
     *config = NULL;
-    return AG_EIO;
+    ag_runDirClose(d);
+    return rc != AG_OK ? rc : AG_EIO;
   }
   /* Parse complete lines; the first bad one must be the last: it is cut off. */
   cJSON *arr = cJSON_CreateArray();
@@ -176,6 +198,7 @@ int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines
         cJSON_Delete(*config);
         *config = NULL;
         free(text);
+        ag_runDirClose(d);
         return AG_EINVAL;
       }
       break; /* a partial last line: the iteration in flight when the run stopped */
@@ -185,26 +208,16 @@ int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines
     at = end + 1;
   }
   free(text);
-  if (keep < n && truncate(p, (off_t)keep) != 0) {
+  if (keep < n && ftruncate(d->fd, (off_t)keep) != 0) {
     setErr(err, errsz, "cannot cut the partial last line of %s: %s", p, strerror(errno));
     cJSON_Delete(arr);
     cJSON_Delete(*config);
     *config = NULL;
+    ag_runDirClose(d);
     return AG_EIO;
   }
   *lines = arr;
-  ag_runDirPath(d, "episodes", p, sizeof p);
-  int rc = makeDirs(p, err, errsz);
-  if (rc == AG_OK) {
-    rc = openLines(d, err, errsz);
-  }
-  if (rc != AG_OK) {
-    cJSON_Delete(arr);
-    cJSON_Delete(*config);
-    *config = NULL;
-    *lines = NULL;
-  }
-  return rc;
+  return AG_OK;
 }
 
 /* Writes all of buf to fd. */

@@ -333,7 +333,10 @@ static cJSON *configJson(const agTrainConfig *c) {
   char seeds[64];
   cJSON_AddNumberToObject(o, "version", 1);
   cJSON_AddStringToObject(o, "task", env_name(c->task));
-  cJSON_AddStringToObject(o, "llm", c->llm);
+  char spec[4096];
+  snprintf(spec, sizeof spec, "%s", c->llm);
+  tr_llmRedactKeys(spec, sizeof spec);
+  cJSON_AddStringToObject(o, "llm", spec);
   cJSON_AddStringToObject(o, "optimizer", c->optimizer == TR_OPRO ? "opro" : "optoprime");
   cJSON_AddNumberToObject(o, "memory", c->memory);
   cJSON_AddStringToObject(o, "mask", c->mask_trace ? "trace" : "none");
@@ -363,7 +366,10 @@ static cJSON *configJson(const agTrainConfig *c) {
   cJSON_AddNumberToObject(llm, "timeout_s", c->llm_options.timeout_s);
   cJSON *argv = cJSON_AddArrayToObject(o, "argv");
   for (int i = 0; i < c->argc && c->argv != NULL; i++) {
-    cJSON_AddItemToArray(argv, cJSON_CreateString(c->argv[i]));
+    char arg[4096];
+    snprintf(arg, sizeof arg, "%s", c->argv[i]);
+    tr_llmRedactKeys(arg, sizeof arg);
+    cJSON_AddItemToArray(argv, cJSON_CreateString(arg));
   }
   return o;
 }
@@ -420,7 +426,9 @@ static int loadConfig(trainRun *r, const cJSON *o, char *err, size_t errsz) {
   NUM("horizon", 1, 10000, c->rollout.env.horizon);
   NUM("train_seed", 0, 9007199254740992.0, c->train_seed);
   NUM("jobs", 1, 256, c->jobs);
-  NUM("max_tokens_total", 0, 1e18, c->max_tokens_total);
+  if (c->max_tokens_total < 0) {
+    NUM("max_tokens_total", 0, 1e18, c->max_tokens_total);
+  }
   const cJSON *lim = cJSON_GetObjectItemCaseSensitive(o, "limits");
   if (cJSON_IsObject(lim)) {
     if (getNumber(lim, "episode_wall_s", 0.001, 1e6, &v) == 0) {
@@ -514,7 +522,9 @@ static int restoreFromLines(trainRun *r, const cJSON *lines, char *err, size_t e
     setErr(err, errsz, "iterations.jsonl: line %d: %s", n, why);
     return AG_EINVAL;
   }
-  return AG_OK;
+  /* The run may have been killed between its last line and this file. */
+  const char *last = tr_paramText(r->code);
+  return ag_runDirWriteFile(&r->dir, "controller_final.c", last, strlen(last), err, errsz);
 }
 
 /* ------------------------------------------------------------- one iteration */
@@ -615,19 +625,32 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   char why[1024];
   int trc = tr_optimizerStep(r->opt, r->graph, r->llm, &log, why, sizeof why);
   if (trc == TR_ELLM) {
-    setErr(err, errsz, "iteration %d: LLM call failed: %s (continue with --resume %s)", it, why,
-           r->dir.path);
+    setErr(err, errsz, "iteration %d: %s (continue with --resume %s)", it, why, r->dir.path);
     rc = AG_ELLM;
     goto done;
   }
   if (trc != TR_OK) {
     setErr(err, errsz, "iteration %d: optimizer step failed: %s", it, why);
-    rc = AG_EINVAL;
+    rc = AG_ENOMEM;
     goto done;
   }
   r->sum.prompt_tokens += log.prompt_tokens;
   r->sum.completion_tokens += log.completion_tokens;
   double overheadMs = (nowS() - tOpt - log.latency_s) * 1e3;
+
+  /* A suggestion the sandbox would refuse is an unusable answer, not a dead run. */
+  size_t nextLen = strlen(tr_paramText(r->code));
+  if (nextLen > AG_SOURCE_MAX) {
+    tr_setText(r->code, src, NULL, 0);
+    log.outcome = TR_OUTCOME_UNUSABLE;
+    snprintf(log.reason, sizeof log.reason,
+             "the suggested controller is %zu bytes, more than the %d the sandbox takes",
+             nextLen, AG_SOURCE_MAX);
+    for (int i = 0; i < log.nchanged; i++) {
+      free(log.changed[i]);
+    }
+    log.nchanged = 0;
+  }
 
   /* Test the updated controller, then log the iteration and refresh the files. */
   const char *next = tr_paramText(r->code);
@@ -662,6 +685,7 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
         .tokens = log.prompt_tokens + log.completion_tokens,
         .tokens_total = r->sum.prompt_tokens + r->sum.completion_tokens,
         .elapsed_s = nowS() - t0,
+        .done_before = 0,
     };
     progress(user, &p);
   }
@@ -729,10 +753,14 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
     setErr(err, errsz, "ag_train: no run directory");
     return AG_EINVAL;
   }
+  /* Everything is checked (and the LLM client made) before a new run directory is. */
   if (cfg->resume) {
     rc = ag_runDirResume(&r.dir, cfg->out_dir, &config, &lines, err, errsz);
     if (rc == AG_OK) {
       rc = loadConfig(&r, config, err, errsz);
+    }
+    if (rc == AG_OK) {
+      rc = openRun(&r, err, errsz);
     }
   } else {
     if (r.cfg.llm == NULL) {
@@ -743,14 +771,18 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
     if (r.cfg.init_source == NULL) {
       r.cfg.init_source = kZeroController;
     }
-    rc = ag_runDirCreate(&r.dir, cfg->out_dir, err, errsz);
-  }
-  if (rc == AG_OK) {
     rc = openRun(&r, err, errsz);
+    if (rc == AG_OK) {
+      rc = ag_runDirCreate(&r.dir, cfg->out_dir, err, errsz);
+    }
   }
   snprintf(r.sum.out, sizeof r.sum.out, "%s", cfg->out_dir);
   if (rc == AG_OK && cfg->resume) {
     rc = restoreFromLines(&r, lines, err, errsz);
+    /* A recorded LLM (replay:) answers iteration k with its k-th response. */
+    if (rc == AG_OK && tr_llmSkip(r.llm, (size_t)r.sum.iterations, err, errsz) != TR_LLM_OK) {
+      rc = AG_EINVAL;
+    }
   } else if (rc == AG_OK) {
     cJSON *o = configJson(&r.cfg);
     char *text = cJSON_Print(o);
@@ -764,6 +796,13 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
 
   /* The loop: one complete, fsynced iteration at a time. */
   double t0 = nowS();
+  if (rc == AG_OK && progress != NULL) {
+    agTrainProgress start = {.iteration = 0,
+                             .iters = r.cfg.iters,
+                             .done_before = r.sum.iterations,
+                             .tokens_total = r.sum.prompt_tokens + r.sum.completion_tokens};
+    progress(user, &start);
+  }
   for (int it = r.sum.iterations + 1; rc == AG_OK && it <= r.cfg.iters; it++) {
     if (r.cfg.max_tokens_total > 0 &&
         r.sum.prompt_tokens + r.sum.completion_tokens >= r.cfg.max_tokens_total) {

@@ -40,16 +40,20 @@ typedef struct agTrainConfig {
   const char *init_path;        /* Nullable: where init_source came from, for config.json */
   const char *out_dir;          /* run directory (made; must not hold a run already) */
   int resume;                   /* 1: continue the run in out_dir (config from its
-                                   config.json; llm and iters here override when set) */
+                                   config.json; llm (non-NULL), iters (> 0) and
+                                   max_tokens_total (>= 0) given here override it) */
   int argc;                     /* the command line, for config.json (Nullable argv) */
   char **argv;
   agRolloutConfig rollout;      /* env (horizon, mode, hints), limits, sandbox path */
   trLlmOptions llm_options;
 } agTrainConfig;
 
-/* What one iteration did, for progress reports. */
+/* What one iteration did, for progress reports. Before the first iteration the callback
+ * is called once with iteration 0 (the run directory is open; done_before iterations
+ * were already in it when resuming). */
 typedef struct agTrainProgress {
   int iteration, iters;
+  int done_before;
   int train_success;
   double train_return;
   const char *train_fault;      /* fault kind name, or NULL */

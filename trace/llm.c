@@ -153,6 +153,24 @@ void tr_freeLlm(trLlm *llm) {
   free(llm);
 }
 
+int tr_llmSkip(trLlm *llm, size_t n, char *err, size_t errsz) {
+  if (!llm) {
+    tr_llmSetErr(err, errsz, NULL, "tr_llmSkip: NULL client");
+    return TR_LLM_EINVAL;
+  }
+  if (n == 0 || !llm->backend->skip) {
+    return TR_LLM_OK;
+  }
+  return llm->backend->skip(llm, n, err, errsz);
+}
+
+void tr_llmRedactKeys(char *s, size_t cap) {
+  static const char *const vars[] = {"OPENAI_API_KEY", "ANTHROPIC_API_KEY"};
+  for (size_t i = 0; s && i < sizeof vars / sizeof vars[0]; i++) {
+    tr_llmScrub(s, cap, getenv(vars[i]));
+  }
+}
+
 const char *tr_llmSpec(const trLlm *llm) {
   return llm ? llm->spec : "";
 }

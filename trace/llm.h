@@ -72,6 +72,16 @@ trLlm *tr_makeLlm(const char *spec, const trLlmOptions *opts, char *err, size_t 
 /* Frees a client. Nullable. */
 void tr_freeLlm(trLlm *llm);
 
+/* Skips the next n answers of a recorded backend (replay:), so that a resumed run
+ * continues where its LLM left off; does nothing for live backends.
+ * Errors: TR_LLM_EEXHAUSTED when fewer than n answers remain, TR_LLM_EINVAL. */
+int tr_llmSkip(trLlm *llm, size_t n, char *err, size_t errsz);
+
+/* Replaces in s (a NUL-terminated string in a buffer of cap bytes) every occurrence of
+ * the current values of OPENAI_API_KEY and ANTHROPIC_API_KEY, e.g. in a command line
+ * that is about to be saved. */
+void tr_llmRedactKeys(char *s, size_t cap);
+
 /* The spec the client was made from, for logs (never contains a key). */
 const char *tr_llmSpec(const trLlm *llm);
 

@@ -211,7 +211,7 @@ static int completeHttp(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
   return rc;
 }
 
-static const trLlmBackend httpBackend = {"http", completeHttp, freeHttp};
+static const trLlmBackend httpBackend = {"http", completeHttp, freeHttp, NULL};
 
 /* ---- construction --------------------------------------------------------------------- */
 

@@ -231,7 +231,19 @@ static int completeReplay(trLlm *llm, const trLlmRequest *req, trLlmReply *reply
   return TR_LLM_OK;
 }
 
-static const trLlmBackend replayBackend = {"replay", completeReplay, freeReplay};
+/* Moves past the next n recorded answers (a resumed run has used them already). */
+static int skipReplay(trLlm *llm, size_t n, char *err, size_t errsz) {
+  replayState *st = llm->state;
+  if (n > st->count - st->next) {
+    tr_llmSetErr(err, errsz, NULL, "replay: %s has %zu responses, cannot skip %zu",
+                 st->path, st->count - st->next, n);
+    return TR_LLM_EEXHAUSTED;
+  }
+  st->next += n;
+  return TR_LLM_OK;
+}
+
+static const trLlmBackend replayBackend = {"replay", completeReplay, freeReplay, skipReplay};
 
 int tr_llmInitReplay(trLlm *llm, const char *path, char *err, size_t errsz) {
   replayState *st = calloc(1, sizeof(*st));

@@ -11,7 +11,7 @@
 
 static const char kTrainHelp[] =
     "usage: tracebot train --task T [--llm SPEC] [flags]\n"
-    "       tracebot train --resume DIR [--llm SPEC] [--iters N]\n"
+    "       tracebot train --resume DIR [--llm SPEC] [--iters N] [--max-tokens-total N]\n"
     "Trains a controller for a task with OptoPrime (or OPRO): each iteration runs the\n"
     "controller on the training seed in the sandbox, shows the LLM the execution trace\n"
     "and the feedback, takes its rewrite, and tests it on held-out seeds. Everything\n"
@@ -47,7 +47,16 @@ static const char kNoLlm[] =
     "or --llm replay:FILE, or set TRACEBOT_LLM to one of those";
 
 static void onIteration(void *user, const agTrainProgress *p) {
-  (void)user;
+  const char *dir = user;
+  if (p->iteration == 0) {
+    if (p->done_before > 0) {
+      fprintf(stderr, "tracebot: resuming %s after iteration %d of %d\n", dir, p->done_before,
+              p->iters);
+    } else {
+      fprintf(stderr, "tracebot: training in %s\n", dir);
+    }
+    return;
+  }
   fprintf(stderr,
           "[%3d/%d] train: %s return %7.2f%s%s  test: %.2f  update: %-9s  tokens %lld "
           "(total %lld)  %.1fs\n",
@@ -147,6 +156,8 @@ int cli_cmdTrain(cliArgs *a) {
   int json = 0;
   int view = 0;
   int itersGiven = 0;
+  int budgetGiven = 0;
+  const char *otherGiven = NULL; /* the first flag that --resume cannot take */
   const char *out = NULL;
   const char *resume = NULL;
   const char *flag;
@@ -161,13 +172,21 @@ int cli_cmdTrain(cliArgs *a) {
       return CLI_OK;
     }
     itersGiven |= strcmp(flag, "--iters") == 0;
+    budgetGiven |= strcmp(flag, "--max-tokens-total") == 0;
+    static const char *const resumable[] = {"--resume", "--llm", "--iters",
+                                            "--max-tokens-total", "--view", "--json",
+                                            "--llm-timeout", "--llm-attempts", NULL};
+    int ok = 0;
+    for (int i = 0; resumable[i] != NULL; i++) {
+      ok |= strcmp(flag, resumable[i]) == 0;
+    }
+    if (!ok && otherGiven == NULL) {
+      otherGiven = flag;
+    }
     int rc = trainFlag(a, flag, value, &cfg, &haveTask, &out, &resume, &json, &view);
     if (rc >= 0) {
       return rc;
     }
-  }
-  if (cfg.llm == NULL) {
-    cfg.llm = getenv("TRACEBOT_LLM");
   }
   cfg.rollout.sandbox_path = getenv("TRACEBOT_SANDBOX");
 
@@ -175,18 +194,26 @@ int cli_cmdTrain(cliArgs *a) {
   char runDir[1024];
   char *init = NULL;
   if (resume != NULL) {
-    if (out != NULL || haveTask) {
-      return cli_usage("train: --resume DIR takes its settings from DIR/config.json "
-                       "(only --llm and --iters may be given)");
+    if (otherGiven != NULL) {
+      return cli_usage("train: --resume takes the run's settings from DIR/config.json; %s "
+                       "cannot change (only --llm, --iters, --max-tokens-total, --view, "
+                       "--json, --llm-timeout and --llm-attempts can)",
+                       otherGiven);
     }
     cfg.resume = 1;
     cfg.out_dir = resume;
     if (!itersGiven) {
       cfg.iters = 0;
     }
+    if (!budgetGiven) {
+      cfg.max_tokens_total = -1;
+    }
   } else {
     if (!haveTask) {
       return cli_usage("train: --task is required (reach, push, pick-place)");
+    }
+    if (cfg.llm == NULL) {
+      cfg.llm = getenv("TRACEBOT_LLM");
     }
     if (cfg.llm == NULL || cfg.llm[0] == '\0') {
       return cli_usage("%s", kNoLlm);
@@ -223,10 +250,9 @@ int cli_cmdTrain(cliArgs *a) {
   /* A closed pipe (e.g. `| head`) must not kill a run half-way through a write. */
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  fprintf(stderr, "tracebot: training in %s\n", cfg.out_dir);
   agTrainSummary sum;
   char err[2048] = "";
-  int rc = ag_train(&cfg, onIteration, NULL, &sum, err, sizeof err);
+  int rc = ag_train(&cfg, onIteration, (void *)cfg.out_dir, &sum, err, sizeof err);
   curl_global_cleanup();
   cli_freeLiveView(live);
   free(init);

@@ -109,6 +109,45 @@ static char *comparable(const cJSON *line) {
   return text;
 }
 
+static void assertSameFile(const char *dirA, const char *dirB, const char *name) {
+  char pa[600];
+  char pb[600];
+  snprintf(pa, sizeof pa, "%s/%s", dirA, name);
+  snprintf(pb, sizeof pb, "%s/%s", dirB, name);
+  size_t na = 0;
+  size_t nb = 0;
+  char *a = ag_readFile(pa, 1u << 26, &na, NULL, 0);
+  char *b = ag_readFile(pb, 1u << 26, &nb, NULL, 0);
+  assert_non_null(a);
+  assert_non_null(b);
+  if (na != nb || memcmp(a, b, na) != 0) {
+    fail_msg("%s differs between %s and %s", name, dirA, dirB);
+  }
+  free(a);
+  free(b);
+}
+
+/* The same decisions and results, iteration by iteration (timing and token counting
+ * aside: a replayed run reports the recorded counts). */
+static void assertSameDecisions(const cJSON *a, const cJSON *b) {
+  assert_int_equal(cJSON_GetArraySize(a), cJSON_GetArraySize(b));
+  static const char *const same[] = {"controller", "train",  "feedback", "system",
+                                     "user",       "response", "update", "next_controller",
+                                     "test",       "episode", "prompt_tokens",
+                                     "completion_tokens", NULL};
+  for (int i = 0; i < cJSON_GetArraySize(a); i++) {
+    for (int k = 0; same[k] != NULL; k++) {
+      char *x = cJSON_PrintUnformatted(obj(cJSON_GetArrayItem(a, i), same[k]));
+      char *y = cJSON_PrintUnformatted(obj(cJSON_GetArrayItem(b, i), same[k]));
+      if (strcmp(x, y) != 0) {
+        fail_msg("iteration %d: \"%s\" differs", i + 1, same[k]);
+      }
+      free(x);
+      free(y);
+    }
+  }
+}
+
 static void assertSameRuns(const cJSON *a, const cJSON *b) {
   assert_int_equal(cJSON_GetArraySize(a), cJSON_GetArraySize(b));
   for (int i = 0; i < cJSON_GetArraySize(a); i++) {
@@ -326,13 +365,22 @@ static void resume_after_kill_should_match_an_uninterrupted_run(void **state) {
   rcfg.out_dir = out;
   rcfg.llm = llm;
   rcfg.iters = 0;
-  train(&rcfg, &sum);
-  assert_int_equal(sum.iterations, 4);
+  agTrainSummary resumed;
+  train(&rcfg, &resumed);
+  assert_int_equal(resumed.iterations, 4);
   cJSON *a = readLines(ref);
   cJSON *b = readLines(out);
   assertSameRuns(a, b);
   cJSON_Delete(a);
   cJSON_Delete(b);
+  assert_true(resumed.best_test_success_rate == sum.best_test_success_rate);
+  assert_true(resumed.final_test_success_rate == sum.final_test_success_rate);
+  assert_int_equal(resumed.best_train_success, sum.best_train_success);
+  assert_true(resumed.prompt_tokens == sum.prompt_tokens);
+  assert_true(resumed.completion_tokens == sum.completion_tokens);
+  assertSameFile(ref, out, "controller_final.c");
+  assertSameFile(ref, out, "controller_best.c");
+  assertSameFile(ref, out, "episodes/iter_004.json");
 }
 
 static void replay_should_reproduce_a_finished_run(void **state) {
@@ -349,21 +397,33 @@ static void replay_should_reproduce_a_finished_run(void **state) {
   train(&cfg, &sum);
   cJSON *a = readLines(src);
   cJSON *b = readLines(out);
-  assert_int_equal(cJSON_GetArraySize(a), cJSON_GetArraySize(b));
-  static const char *const same[] = {"controller", "train",  "feedback",        "system",
-                                     "user",       "response", "update",        "next_controller",
-                                     "test",       "episode", NULL};
-  for (int i = 0; i < cJSON_GetArraySize(a); i++) {
-    for (int k = 0; same[k] != NULL; k++) {
-      char *x = cJSON_PrintUnformatted(obj(cJSON_GetArrayItem(a, i), same[k]));
-      char *y = cJSON_PrintUnformatted(obj(cJSON_GetArrayItem(b, i), same[k]));
-      if (strcmp(x, y) != 0) {
-        fail_msg("iteration %d: \"%s\" differs", i + 1, same[k]);
-      }
-      free(x);
-      free(y);
-    }
-  }
+  assertSameDecisions(a, b);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+}
+
+/* A replay that stopped half-way resumes with the recorded answer of the next iteration. */
+static void replay_should_resume_with_the_next_recorded_answer(void **state) {
+  (void)state;
+  char llm[1024];
+  char src[512];
+  char out[512];
+  runDir(src, sizeof src, "resume_ref");
+  runDir(out, sizeof out, "replay_resumed");
+  snprintf(llm, sizeof llm, "replay:%s/iterations.jsonl", src);
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 2);
+  train(&cfg, &sum);
+  ag_defaultTrain(&cfg);
+  cfg.resume = 1;
+  cfg.out_dir = out;
+  cfg.iters = 4;
+  train(&cfg, &sum);
+  assert_int_equal(sum.iterations, 4);
+  cJSON *a = readLines(src);
+  cJSON *b = readLines(out);
+  assertSameDecisions(a, b);
   cJSON_Delete(a);
   cJSON_Delete(b);
 }
@@ -384,6 +444,36 @@ static void token_budget_should_stop_cleanly(void **state) {
   assert_int_equal(sum.iterations, 1);
   assert_int_equal(sum.budget_stop, 1);
   assert_int_equal(countLines(out), 1);
+
+  /* A larger budget on resume lets the run go on. */
+  ag_defaultTrain(&cfg);
+  cfg.resume = 1;
+  cfg.out_dir = out;
+  cfg.iters = 3;
+  cfg.max_tokens_total = 1000000;
+  train(&cfg, &sum);
+  assert_int_equal(sum.iterations, 3);
+  assert_int_equal(sum.budget_stop, 0);
+}
+
+/* An answer the sandbox cannot take (a 300 KB controller) is an unusable step. */
+static void an_oversized_suggestion_should_be_unusable_not_fatal(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  snprintf(llm, sizeof llm, "exec:sh %s/tests/agent/llm/huge_llm.sh", srcDir());
+  runDir(out, sizeof out, "huge");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 2);
+  train(&cfg, &sum);
+  cJSON *lines = readLines(out);
+  assert_int_equal(cJSON_GetArraySize(lines), 2);
+  const cJSON *l1 = cJSON_GetArrayItem(lines, 0);
+  assert_string_equal(str(obj(l1, "update"), "outcome"), "unusable");
+  assert_non_null(strstr(str(obj(l1, "update"), "reason"), "bytes"));
+  assert_string_equal(str(l1, "next_controller"), str(l1, "controller"));
+  cJSON_Delete(lines);
 }
 
 static void train_should_refuse_bad_setups_with_one_line(void **state) {
@@ -434,6 +524,8 @@ int main(void) {
       cmocka_unit_test(mask_trace_should_hide_the_trace_and_move_hints_to_feedback),
       cmocka_unit_test(resume_after_kill_should_match_an_uninterrupted_run),
       cmocka_unit_test(replay_should_reproduce_a_finished_run),
+      cmocka_unit_test(replay_should_resume_with_the_next_recorded_answer),
+      cmocka_unit_test(an_oversized_suggestion_should_be_unusable_not_fatal),
       cmocka_unit_test(token_budget_should_stop_cleanly),
       cmocka_unit_test(train_should_refuse_bad_setups_with_one_line),
   };
