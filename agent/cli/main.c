@@ -46,6 +46,8 @@ static const char kRunHelp[] =
     "  --task T             reach | push | pick-place\n"
     "  --controller F.c     controller source\n"
     "  --seed N             episode seed (default 0)\n"
+    "  --record EP.json     save the episode (exact states) for tracebot replay\n"
+    "  --view               show the episode live in a window\n"
     "  --driver D           run over a robot driver: sim (the simulator behind the\n"
     "                       driver interface), net (TCP client of tracebot serve-sim or\n"
     "                       a bridge) or PATH.so (a plug-in, agent/DRIVERS.md); the\n"
@@ -134,6 +136,7 @@ typedef struct opts {
   int json;
   const char *driver;       /* run --driver, or NULL: in-process simulator */
   const char *driverConfig; /* run --driver-config, or NULL */
+  int view;                 /* run --view */
 } opts;
 
 /* Parses run/eval flags. Returns -1 to continue, else an exit status. */
@@ -146,6 +149,7 @@ static int parseEpisodeFlags(cliArgs *a, int isEval, opts *o) {
   o->json = 0;
   o->driver = NULL;
   o->driverConfig = NULL;
+  o->view = 0;
   const char *flag;
   const char *value;
   int r;
@@ -162,12 +166,17 @@ static int parseEpisodeFlags(cliArgs *a, int isEval, opts *o) {
       o->json = 1;
       continue;
     }
+    if (!isEval && strcmp(flag, "--view") == 0 && value == NULL) {
+      o->view = 1;
+      continue;
+    }
     int known = strcmp(flag, "--task") == 0 || strcmp(flag, "--controller") == 0 ||
                 strcmp(flag, "--horizon") == 0 || strcmp(flag, "--hints") == 0 ||
                 strcmp(flag, "--mode") == 0 || strcmp(flag, "--call-ms") == 0 ||
                 strcmp(flag, "--episode-s") == 0 || strcmp(flag, "--memory-mib") == 0 ||
                 (!isEval && (strcmp(flag, "--seed") == 0 || strcmp(flag, "--driver") == 0 ||
-                             strcmp(flag, "--driver-config") == 0)) ||
+                             strcmp(flag, "--driver-config") == 0 ||
+                             strcmp(flag, "--record") == 0)) ||
                 (isEval && (strcmp(flag, "--seeds") == 0 || strcmp(flag, "--jobs") == 0));
     if (!known) {
       return cli_usage("%s: unknown flag '%s' (see tracebot %s --help)", a->cmd, flag,
@@ -191,6 +200,8 @@ static int parseEpisodeFlags(cliArgs *a, int isEval, opts *o) {
       o->driver = v;
     } else if (strcmp(flag, "--driver-config") == 0) {
       o->driverConfig = v;
+    } else if (strcmp(flag, "--record") == 0) {
+      o->cfg.record_path = v;
     } else if (strcmp(flag, "--jobs") == 0) {
       rc = cli_parseInt(flag, v, 1, 256, &o->jobs);
     } else if (strcmp(flag, "--horizon") == 0) {
@@ -337,6 +348,10 @@ static int cmdRun(cliArgs *a) {
   agEpisode ep;
   char err[512];
   char driver[128] = "";
+  if (o.driver != NULL && (o.view || o.cfg.record_path != NULL)) {
+    free(src);
+    return cli_usage("run: --view and --record need the in-process simulator (no --driver)");
+  }
   if (o.driver != NULL) {
     st = cli_runDriver(o.driver, o.driverConfig, &o.cfg, src, len, &ep, driver,
                        sizeof driver);
@@ -346,12 +361,26 @@ static int cmdRun(cliArgs *a) {
       return st;
     }
   } else {
+    cliLiveView *live = NULL;
+    if (o.view) {
+      live = cli_makeLiveView();
+      if (live == NULL) {
+        free(src);
+        return CLI_USAGE;
+      }
+      o.cfg.watch = cli_liveWatch;
+      o.cfg.watch_user = live;
+    }
     int rc = ag_rolloutOnce(&o.cfg, src, len, &ep, err, sizeof err);
+    cli_freeLiveView(live);
     free(src);
     if (rc != AG_OK) {
       ag_episodeClose(&ep);
       return rc == AG_EINVAL ? cli_usage("run: %s", err) : cli_fail("run: %s", err);
     }
+  }
+  if (o.cfg.record_path != NULL) {
+    fprintf(stderr, "tracebot: recorded the episode to %s\n", o.cfg.record_path);
   }
   if (o.json) {
     printRunJson(&ep, o.driver != NULL ? driver : NULL);
