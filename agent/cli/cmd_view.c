@@ -282,6 +282,34 @@ int cli_cmdReport(cliArgs *a) {
   return CLI_OK;
 }
 
+/* ------------------------------------------------------------- bench */
+
+int cli_benchRender(envTaskId task, double *fps, char *err, size_t errsz) {
+#ifdef TRACEBOT_HAVE_VIEWER
+  envSpec *spec = env_makeSpec(task, err, errsz);
+  envTask *t = spec != NULL ? env_make(spec, err, errsz) : NULL;
+  int rc = -1;
+  if (t != NULL) {
+    obs_t obs;
+    envConfig cfg;
+    env_defaultConfig(&cfg);
+    rc = env_reset(t, 0, &cfg, &obs, err, errsz);
+  }
+  if (rc == 0) {
+    rc = sim_benchRenderFps(sim_model(env_world(t)), 640, 480, 120, fps, err, errsz);
+  }
+  env_free(t);
+  env_freeSpec(spec);
+  sim_viewerTerminate();
+  return rc == 0 ? 0 : -1;
+#else
+  (void)task;
+  *fps = 0;
+  snprintf(err, errsz, "%s", kNoViewer);
+  return -1;
+#endif
+}
+
 /* ------------------------------------------------------------- live view */
 
 struct cliLiveView {

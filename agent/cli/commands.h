@@ -9,6 +9,10 @@ int cli_cmdTrain(cliArgs *a);
 int cli_cmdReplay(cliArgs *a);
 int cli_cmdReport(cliArgs *a);
 
+/* Offscreen rendering speed (render + read back) at 640x480 of a task's scene, for
+ * `tracebot bench`. Returns 0, or -1 with a one-line reason (no display, no viewer). */
+int cli_benchRender(envTaskId task, double *fps, char *err, size_t errsz);
+
 /* The live viewer of `run --view` and `train --view`: cli_liveWatch is an envStepHook
  * (agRolloutConfig.watch) that opens a window on the first state and pushes every env
  * step to it. Closing the window (or having no display) never stops the episode.

@@ -80,7 +80,9 @@ static const char kBenchHelp[] =
     "  net_step_us          the same through the net driver against serve-sim on\n"
     "                       loopback (net_step_p50_us, net_step_p99_us)\n"
     "  net_overhead_us      net_step_us - sim_driver_step_us\n"
-    "  net_roundtrip_p50_us / _p99_us  a bare observe request/reply (no physics)\n";
+    "  net_roundtrip_p50_us / _p99_us  a bare observe request/reply (no physics)\n"
+    "Rendering: render_fps, offscreen frames/s at 640x480 (needs a display, e.g.\n"
+    "xvfb-run tracebot bench; null with render_fps_error otherwise).\n";
 
 /* ------------------------------------------------------------- tasks */
 
@@ -498,6 +500,9 @@ static int cmdBench(cliArgs *a) {
   if (ag_benchDriver(env_name(task), 1000, &d, err, sizeof err) != 0) {
     return cli_fail("bench: %s", err);
   }
+  double fps = 0;
+  char renderErr[256] = "";
+  int haveFps = cli_benchRender(task, &fps, renderErr, sizeof renderErr) == 0;
   if (json) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "task", env_name(task));
@@ -520,6 +525,12 @@ static int cmdBench(cliArgs *a) {
     cJSON_AddNumberToObject(root, "net_overhead_us", d.overhead_us);
     cJSON_AddNumberToObject(root, "net_roundtrip_p50_us", d.rtt_p50_us);
     cJSON_AddNumberToObject(root, "net_roundtrip_p99_us", d.rtt_p99_us);
+    if (haveFps) {
+      cJSON_AddNumberToObject(root, "render_fps", fps);
+    } else {
+      cJSON_AddNullToObject(root, "render_fps");
+      cJSON_AddStringToObject(root, "render_fps_error", renderErr);
+    }
     char *text = cJSON_PrintUnformatted(root);
     puts(text);
     free(text);
@@ -540,6 +551,11 @@ static int cmdBench(cliArgs *a) {
            d.sim_us, d.net_us, d.net_p50_us, d.net_p99_us, d.overhead_us, d.steps);
     printf("net round trip        p50 %.1f us, p99 %.1f us (bare observe)\n", d.rtt_p50_us,
            d.rtt_p99_us);
+    if (haveFps) {
+      printf("render                %.1f frames/s at 640x480 (offscreen + read back)\n", fps);
+    } else {
+      printf("render                n/a: %s\n", renderErr);
+    }
   }
   return CLI_OK;
 }
