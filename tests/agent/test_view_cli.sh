@@ -71,5 +71,16 @@ env -u DISPLAY "$bin" train --task reach --iters 1 --view --out "$tmp/run2" \
 [ $? -eq 0 ] && grep -q "continuing without the viewer" "$tmp/err"
 check "train --view without a display trains on" $?
 
+# bench: every figure present (values are not judged here: machines are noisy).
+xrun "$bin" bench --task reach --json >"$tmp/bench" 2>/dev/null
+rc=$?
+ok=0
+for k in env_steps_per_s raw_mj_steps_per_s ratio sandbox_overhead_ms eval_speedup \
+  net_step_us render_fps; do
+  grep -q "\"$k\":[0-9]" "$tmp/bench" || ok=1
+done
+[ $rc -eq 0 ] && [ $ok -eq 0 ]
+check "bench --json reports every figure, render_fps included" $?
+
 echo "$fails failed"
 [ $fails -eq 0 ]
