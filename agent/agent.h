@@ -30,12 +30,12 @@
 
 enum {
   AG_OK = 0,
-  AG_EINVAL = -1,    /* bad argument (unknown task, bad seed range, source too large) */
-  AG_ESANDBOX = -2,  /* the sandbox child could not be started or broke down */
-  AG_EENV = -3,      /* the environment failed (model, reset) */
+  AG_EINVAL = -1,   /* bad argument (unknown task, bad seed range, source too large) */
+  AG_ESANDBOX = -2, /* the sandbox child could not be started or broke down */
+  AG_EENV = -3,     /* the environment failed (model, reset) */
   AG_ENOMEM = -4,
-  AG_ELLM = -5,      /* training: the LLM failed for good (the run is resumable) */
-  AG_EIO = -6        /* a file could not be read or written */
+  AG_ELLM = -5, /* training: the LLM failed for good (the run is resumable) */
+  AG_EIO = -6   /* a file could not be read or written */
 };
 
 /* Largest controller source accepted, in bytes. */
@@ -55,19 +55,19 @@ typedef struct agFault {
 
 /* Sandbox limits; ag_defaultLimits gives the defaults in the comments. */
 typedef struct agLimits {
-  double episode_wall_s;  /* parent-enforced wall clock for the whole episode (10 s) */
-  int call_ms;            /* wall clock per controller call, parent-enforced (1000 ms);
-                             0 = only the episode limit applies */
-  int compile_ms;         /* wall clock for compiling in the child (5000 ms) */
-  int memory_mib;         /* child address space, RLIMIT_AS (256 MiB) */
-  int cpu_s;              /* child CPU time, RLIMIT_CPU backstop (0 = ceil(wall) + 1) */
+  double episode_wall_s; /* parent-enforced wall clock for the whole episode (10 s) */
+  int call_ms;           /* wall clock per controller call, parent-enforced (1000 ms);
+                            0 = only the episode limit applies */
+  int compile_ms;        /* wall clock for compiling in the child (5000 ms) */
+  int memory_mib;        /* child address space, RLIMIT_AS (256 MiB) */
+  int cpu_s;             /* child CPU time, RLIMIT_CPU backstop (0 = ceil(wall) + 1) */
 } agLimits;
 
 /* Everything one rollout needs besides the source. */
 typedef struct agRolloutConfig {
   envTaskId task;
   uint64_t seed;
-  envConfig env;            /* horizon, mode, hints */
+  envConfig env; /* horizon, mode, hints */
   agLimits limits;
   const char *sandbox_path; /* Nullable: the tracebot-sandbox executable; NULL = next to
                                /proc/self/exe, else the path it was built at */
@@ -92,9 +92,9 @@ const char *ag_sandboxPath(const agRolloutConfig *cfg, char *err, size_t errsz);
 /* One macro-step of an episode: what the controller saw, what it returned, what the
  * environment made of it. */
 typedef struct agStep {
-  obs_t obs;             /* observation passed to the controller */
-  double action[4];      /* the action it returned (finite; before the env's clipping) */
-  envStepResult result;  /* observation after, reward, success, hint, clipped target */
+  obs_t obs;            /* observation passed to the controller */
+  double action[4];     /* the action it returned (finite; before the env's clipping) */
+  envStepResult result; /* observation after, reward, success, hint, clipped target */
 } agStep;
 
 /* A finished (possibly faulted) episode. steps[0 .. nsteps) are the completed
@@ -103,14 +103,14 @@ typedef struct agEpisode {
   envTaskId task;
   uint64_t seed;
   envConfig env;
-  obs_t obs0;        /* observation after reset */
+  obs_t obs0; /* observation after reset */
   int nsteps;
-  agStep *steps;     /* capacity env.horizon */
-  double ret;        /* sum of the per-step rewards */
-  int success;       /* success after the last completed step */
-  agFault fault;     /* kind AG_FT_NONE when the episode ran to its end */
-  double wall_ms;    /* whole rollout, spawn to reap */
-  double startup_ms; /* spawn + compile + first reply (READY), overlapped with reset */
+  agStep *steps;         /* capacity env.horizon */
+  double ret;            /* sum of the per-step rewards */
+  int success;           /* success after the last completed step */
+  agFault fault;         /* kind AG_FT_NONE when the episode ran to its end */
+  double wall_ms;        /* whole rollout, spawn to reap */
+  double startup_ms;     /* spawn + compile + first reply (READY), overlapped with reset */
   agSafetyCounts safety; /* interventions of the safety layer and the watchdog
                             (ag_rolloutDriver; all 0 for ag_rollout, where the env clips) */
 } agEpisode;
@@ -152,8 +152,8 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
  * Ownership: caller releases ep with ag_episodeClose (also after an error).
  * Errors: AG_EINVAL (bad config, recording asked for), AG_ESANDBOX. */
 int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyConfig *safety,
-                     volatile sig_atomic_t *interrupt, const char *src, size_t len,
-                     agEpisode *ep, char *err, size_t errsz);
+                     volatile sig_atomic_t *interrupt, const char *src, size_t len, agEpisode *ep,
+                     char *err, size_t errsz);
 
 /* Convenience: makes the spec and a runner, runs ag_rollout, frees them. */
 int ag_rolloutOnce(const agRolloutConfig *cfg, const char *src, size_t len, agEpisode *ep,
@@ -175,7 +175,7 @@ typedef struct agEvalSummary {
   int successes;
   double success_rate;
   double mean_return;
-  int faults[AG_NFAULT_TYPES];  /* episodes per fault kind (faults[AG_FT_NONE]: clean) */
+  int faults[AG_NFAULT_TYPES]; /* episodes per fault kind (faults[AG_FT_NONE]: clean) */
   double wall_s;
 } agEvalSummary;
 
@@ -190,13 +190,11 @@ typedef void (*agProgressFn)(void *user, int done, int total, const agEvalEpisod
  * Errors: AG_EINVAL (empty or huge range, jobs < 1), or the first infrastructure
  * error of any episode (AG_ESANDBOX, AG_EENV). */
 int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, size_t len,
-            uint64_t seed_begin, uint64_t seed_end, int jobs, agProgressFn progress,
-            void *user, agEvalEpisode *episodes, agEvalSummary *summary, char *err,
-            size_t errsz);
+            uint64_t seed_begin, uint64_t seed_end, int jobs, agProgressFn progress, void *user,
+            agEvalEpisode *episodes, agEvalSummary *summary, char *err, size_t errsz);
 
 /* Parses "A:B" (half-open, A < B, at most 1000000 seeds). Errors: AG_EINVAL. */
-int ag_parseSeedRange(const char *text, uint64_t *begin, uint64_t *end, char *err,
-                      size_t errsz);
+int ag_parseSeedRange(const char *text, uint64_t *begin, uint64_t *end, char *err, size_t errsz);
 
 /* Figures measured by ag_bench. */
 typedef struct agBenchResult {

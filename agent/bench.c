@@ -7,7 +7,7 @@
 
 #include "agent.h"
 
-#define STEP_SECONDS 1.0  /* time each stepping loop for about this long */
+#define STEP_SECONDS 1.0 /* time each stepping loop for about this long */
 #define OVERHEAD_EPISODES 30
 #define EVAL_SEEDS 100
 
@@ -72,8 +72,8 @@ static int stepRates(envTask *task, agBenchResult *out, char *err, size_t errsz)
 
 /* One in-process episode with the built-in expert: the same work as a sandboxed
  * episode minus the sandbox. Returns its wall time in ms, or -1. */
-static double inProcessEpisode(envTask *task, envTaskId id, uint64_t seed,
-                               const envConfig *ec, char *err, size_t errsz) {
+static double inProcessEpisode(envTask *task, envTaskId id, uint64_t seed, const envConfig *ec,
+                               char *err, size_t errsz) {
   double t0 = nowS();
   obs_t obs;
   if (env_reset(task, seed, ec, &obs, err, errsz) != 0) {
@@ -95,9 +95,8 @@ static double inProcessEpisode(envTask *task, envTaskId id, uint64_t seed,
 }
 
 /* Median of sandboxed minus in-process time, paired by seed. */
-static int overhead(agRunner *runner, envTask *task, const agRolloutConfig *cfg,
-                    const char *src, size_t len, agBenchResult *out, char *err,
-                    size_t errsz) {
+static int overhead(agRunner *runner, envTask *task, const agRolloutConfig *cfg, const char *src,
+                    size_t len, agBenchResult *out, char *err, size_t errsz) {
   double sb[OVERHEAD_EPISODES];
   double ip[OVERHEAD_EPISODES];
   double diff[OVERHEAD_EPISODES];
@@ -159,8 +158,7 @@ int ag_bench(envTaskId task, const char *src, size_t len, const char *sandbox_pa
   out->eval_seeds = EVAL_SEEDS;
   for (int jobs = 1; jobs <= 2 && rc == AG_OK; jobs++) {
     agEvalSummary sum;
-    rc = ag_eval(spec, &cfg, src, len, 0, EVAL_SEEDS, jobs, NULL, NULL, NULL, &sum, err,
-                 errsz);
+    rc = ag_eval(spec, &cfg, src, len, 0, EVAL_SEEDS, jobs, NULL, NULL, NULL, &sum, err, errsz);
     if (jobs == 1) {
       out->eval_jobs1_s = sum.wall_s;
     } else {

@@ -39,17 +39,16 @@ static const struct {
   const char *name;
   anyFn fn;
 } kSymbols[] = {
-  {"sqrt", (anyFn)sqrt},       {"fabs", (anyFn)fabs},   {"fmin", (anyFn)fmin},
-  {"fmax", (anyFn)fmax},       {"sin", (anyFn)sin},     {"cos", (anyFn)cos},
-  {"tan", (anyFn)tan},         {"asin", (anyFn)asin},   {"acos", (anyFn)acos},
-  {"atan", (anyFn)atan},       {"atan2", (anyFn)atan2}, {"pow", (anyFn)pow},
-  {"exp", (anyFn)exp},         {"log", (anyFn)log},     {"floor", (anyFn)floor},
-  {"ceil", (anyFn)ceil},       {"round", (anyFn)round}, {"fmod", (anyFn)fmod},
-  {"hypot", (anyFn)hypot},     {"copysign", (anyFn)copysign},
-  {"tanh", (anyFn)tanh},       {"memcpy", (anyFn)memcpy},
-  {"memmove", (anyFn)memmove}, {"memset", (anyFn)memset},
-  {"memcmp", (anyFn)memcmp},   {"strlen", (anyFn)strlen},
-  {"__builtin_trap", trapNow}, {"abort", trapNow},
+    {"sqrt", (anyFn)sqrt},     {"fabs", (anyFn)fabs},         {"fmin", (anyFn)fmin},
+    {"fmax", (anyFn)fmax},     {"sin", (anyFn)sin},           {"cos", (anyFn)cos},
+    {"tan", (anyFn)tan},       {"asin", (anyFn)asin},         {"acos", (anyFn)acos},
+    {"atan", (anyFn)atan},     {"atan2", (anyFn)atan2},       {"pow", (anyFn)pow},
+    {"exp", (anyFn)exp},       {"log", (anyFn)log},           {"floor", (anyFn)floor},
+    {"ceil", (anyFn)ceil},     {"round", (anyFn)round},       {"fmod", (anyFn)fmod},
+    {"hypot", (anyFn)hypot},   {"copysign", (anyFn)copysign}, {"tanh", (anyFn)tanh},
+    {"memcpy", (anyFn)memcpy}, {"memmove", (anyFn)memmove},   {"memset", (anyFn)memset},
+    {"memcmp", (anyFn)memcmp}, {"strlen", (anyFn)strlen},     {"__builtin_trap", trapNow},
+    {"abort", trapNow},
 };
 
 /* Compiler messages collected by the error callback: the first error wins. */

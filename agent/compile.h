@@ -20,9 +20,9 @@
 /* Return codes of ag_compile. */
 enum {
   AG_COMPILE_OK = 0,
-  AG_COMPILE_ESOURCE = -1,  /* the source does not compile (line + message) */
-  AG_COMPILE_EMEMORY = -2,  /* the image exceeds the limit or memory ran out */
-  AG_COMPILE_ESETUP = -3    /* the compiler could not be set up (libtcc1.a missing) */
+  AG_COMPILE_ESOURCE = -1, /* the source does not compile (line + message) */
+  AG_COMPILE_EMEMORY = -2, /* the image exceeds the limit or memory ran out */
+  AG_COMPILE_ESETUP = -3   /* the compiler could not be set up (libtcc1.a missing) */
 };
 
 typedef void (*agControllerFn)(const obs_t *obs, double action[4]);

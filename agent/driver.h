@@ -40,21 +40,25 @@ extern "C" {
 #define AG_DRIVER_HINT_MAX 512
 
 /* Log levels passed to agDriverHost.log. */
-enum { AG_DRIVER_LOG_DEBUG = 0, AG_DRIVER_LOG_INFO = 1, AG_DRIVER_LOG_WARN = 2,
-       AG_DRIVER_LOG_ERROR = 3 };
+enum {
+  AG_DRIVER_LOG_DEBUG = 0,
+  AG_DRIVER_LOG_INFO = 1,
+  AG_DRIVER_LOG_WARN = 2,
+  AG_DRIVER_LOG_ERROR = 3
+};
 
 /* Capability flags (agDriverCaps.flags). */
 enum {
-  AG_DRIVER_CAP_REWARD = 1u << 0,   /* observations carry a task reward */
-  AG_DRIVER_CAP_SUCCESS = 1u << 1,  /* observations carry a task success flag */
-  AG_DRIVER_CAP_HINT = 1u << 2      /* observations carry hint text */
+  AG_DRIVER_CAP_REWARD = 1u << 0,  /* observations carry a task reward */
+  AG_DRIVER_CAP_SUCCESS = 1u << 1, /* observations carry a task success flag */
+  AG_DRIVER_CAP_HINT = 1u << 2     /* observations carry hint text */
 };
 
 /* What tracebot offers the driver: passed to the entry function. */
 typedef struct agDriverHost {
-  uint32_t abi_version;  /* AG_DRIVER_ABI_VERSION of the host */
-  uint32_t struct_size;  /* sizeof(agDriverHost) of the host */
-  void *host;            /* opaque; pass back to log */
+  uint32_t abi_version; /* AG_DRIVER_ABI_VERSION of the host */
+  uint32_t struct_size; /* sizeof(agDriverHost) of the host */
+  void *host;           /* opaque; pass back to log */
   /* Logs one line (no newline needed). Thread-safe. */
   void (*log)(void *host, int level, const char *msg);
 } agDriverHost;
@@ -62,33 +66,33 @@ typedef struct agDriverHost {
 /* What the robot reports after a reset or a command. Fill every field you know; zero
  * the rest (tracebot zeroes the struct before each call). */
 typedef struct agDriverObs {
-  double hand_pos[3];             /* hand origin (m) */
-  double gripper_distance_apart;  /* 1 open ... about 0.3 closed on nothing */
-  double obj_pos[3];              /* object centre (m), 0 if unknown */
-  double obj_quat[4];             /* object orientation w x y z, 0 if unknown */
-  double goal_pos[3];             /* goal position (m), 0 if none */
-  double reward;                  /* task reward, if AG_DRIVER_CAP_REWARD */
-  int success;                    /* 0/1 task success, if AG_DRIVER_CAP_SUCCESS */
-  char hint[AG_DRIVER_HINT_MAX];  /* NUL-terminated hint text, if AG_DRIVER_CAP_HINT */
+  double hand_pos[3];            /* hand origin (m) */
+  double gripper_distance_apart; /* 1 open ... about 0.3 closed on nothing */
+  double obj_pos[3];             /* object centre (m), 0 if unknown */
+  double obj_quat[4];            /* object orientation w x y z, 0 if unknown */
+  double goal_pos[3];            /* goal position (m), 0 if none */
+  double reward;                 /* task reward, if AG_DRIVER_CAP_REWARD */
+  int success;                   /* 0/1 task success, if AG_DRIVER_CAP_SUCCESS */
+  char hint[AG_DRIVER_HINT_MAX]; /* NUL-terminated hint text, if AG_DRIVER_CAP_HINT */
 } agDriverObs;
 
 /* Limits and features the driver declares. tracebot's safety layer takes the tighter of
  * these and its own configuration. A limit of 0 means "none declared". */
 typedef struct agDriverCaps {
-  double workspace_lo[3];  /* hand target box, lower corner (m) */
-  double workspace_hi[3];  /* hand target box, upper corner (m); lo == hi: no box */
-  double max_step;         /* largest hand displacement per command (m), 0: none */
-  double max_speed;        /* largest hand speed (m/s), 0: none */
-  double step_duration;    /* nominal duration of one command (s), for max_speed */
-  uint32_t flags;          /* AG_DRIVER_CAP_* */
+  double workspace_lo[3]; /* hand target box, lower corner (m) */
+  double workspace_hi[3]; /* hand target box, upper corner (m); lo == hi: no box */
+  double max_step;        /* largest hand displacement per command (m), 0: none */
+  double max_speed;       /* largest hand speed (m/s), 0: none */
+  double step_duration;   /* nominal duration of one command (s), for max_speed */
+  uint32_t flags;         /* AG_DRIVER_CAP_* */
 } agDriverCaps;
 
 /* The driver's function table, returned by the entry function. */
 typedef struct agDriverApi {
-  uint32_t abi_version;  /* must equal the host's AG_DRIVER_ABI_VERSION */
-  uint32_t struct_size;  /* must be sizeof(agDriverApi) */
-  const char *name;      /* short name, e.g. "ur5e-rtde" */
-  agDriverCaps caps;     /* declared limits (a handle may refine them, see describe) */
+  uint32_t abi_version; /* must equal the host's AG_DRIVER_ABI_VERSION */
+  uint32_t struct_size; /* must be sizeof(agDriverApi) */
+  const char *name;     /* short name, e.g. "ur5e-rtde" */
+  agDriverCaps caps;    /* declared limits (a handle may refine them, see describe) */
 
   /* Connects to / starts the robot. config is the text of a JSON object (never NULL;
    * "{}" when the user gave none). Returns a handle, or NULL with a message in err. */
@@ -107,8 +111,7 @@ typedef struct agDriverApi {
 
   /* One macro-step: drives the hand toward target (m) with gripper effort in [-1, 1]
    * and blocks until the move is done (or the driver's own time budget ends). */
-  int (*command)(void *handle, const double target[3], double gripper, char *err,
-                 size_t errsz);
+  int (*command)(void *handle, const double target[3], double gripper, char *err, size_t errsz);
 
   /* Emergency stop: hold or brake now. Must be safe at any time, and idempotent. */
   void (*stop)(void *handle);

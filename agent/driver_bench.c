@@ -68,8 +68,7 @@ static void *runServer(void *arg) {
   return NULL;
 }
 
-int ag_benchDriver(const char *task, int steps, agDriverBench *out, char *err,
-                   size_t errsz) {
+int ag_benchDriver(const char *task, int steps, agDriverBench *out, char *err, size_t errsz) {
   memset(out, 0, sizeof(*out));
   int id = env_lookup(task != NULL ? task : "reach");
   if (id < 0 || steps < 1 || steps > 1000000) {

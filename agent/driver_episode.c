@@ -85,9 +85,9 @@ static int finiteHand(const agDriverObs *o) {
   return isfinite(o->hand_pos[0]) && isfinite(o->hand_pos[1]) && isfinite(o->hand_pos[2]);
 }
 
-int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn policy,
-                        void *ctx, agStepFn on_step, void *user, agEpisodeResult *res,
-                        char *err, size_t errsz) {
+int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn policy, void *ctx,
+                        agStepFn on_step, void *user, agEpisodeResult *res, char *err,
+                        size_t errsz) {
   if (drv == NULL || cfg == NULL || policy == NULL || res == NULL || cfg->horizon < 1) {
     if (err != NULL && errsz > 0) {
       snprintf(err, errsz, "driver episode: %s",
@@ -130,8 +130,7 @@ int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn po
       return AG_DRV_OK;
     }
     if (!finiteHand(&o)) {
-      fault(&ep, AG_FT_DRIVER, k, "driver reported a non-finite hand position at step %d",
-            k);
+      fault(&ep, AG_FT_DRIVER, k, "driver reported a non-finite hand position at step %d", k);
       return AG_DRV_OK;
     }
 
@@ -152,11 +151,10 @@ int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn po
       int hrc = ep.api->command(ep.h, o.hand_pos, gripper, herr, sizeof(herr));
       herr[sizeof(herr) - 1] = '\0';
       fault(&ep, policyFault(prc), k, "%s%s%s",
-            perr[0] != '\0' ? perr
-                            : (prc == AG_POLICY_TIMEOUT ? "controller call timed out"
-                                                        : "controller faulted"),
-            hrc != 0 ? "; hold command failed: " : "; robot held position",
-            hrc != 0 ? herr : "");
+            perr[0] != '\0'
+                ? perr
+                : (prc == AG_POLICY_TIMEOUT ? "controller call timed out" : "controller faulted"),
+            hrc != 0 ? "; hold command failed: " : "; robot held position", hrc != 0 ? herr : "");
       return AG_DRV_OK;
     }
 
@@ -176,8 +174,7 @@ int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn po
       }
       if (bad < 4) {
         fault(&ep, AG_FT_INVALID_ACTION, k,
-              "non-finite action at step %d: action[%d] = %g; robot stopped", k, bad,
-              action[bad]);
+              "non-finite action at step %d: action[%d] = %g; robot stopped", k, bad, action[bad]);
       } else {
         fault(&ep, AG_FT_INVALID_ACTION, k,
               "action at step %d gives a non-finite target; robot stopped", k);
@@ -185,8 +182,7 @@ int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn po
       return AG_DRV_OK;
     }
     if (lim->max_violations >= 0 && res->safety.violations > lim->max_violations) {
-      fault(&ep, AG_FT_SAFETY, k,
-            "%d safety violations by step %d (limit %d); robot stopped",
+      fault(&ep, AG_FT_SAFETY, k, "%d safety violations by step %d (limit %d); robot stopped",
             res->safety.violations, k, lim->max_violations);
       return AG_DRV_OK;
     }

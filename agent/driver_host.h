@@ -23,10 +23,10 @@
 
 enum {
   AG_DRV_OK = 0,
-  AG_DRV_EINVAL = -1,  /* bad argument or configuration */
-  AG_DRV_ELOAD = -2,   /* the driver could not be loaded or failed its checks */
-  AG_DRV_EOPEN = -3,   /* the driver's open failed */
-  AG_DRV_EIO = -4,     /* a driver call or a connection failed */
+  AG_DRV_EINVAL = -1, /* bad argument or configuration */
+  AG_DRV_ELOAD = -2,  /* the driver could not be loaded or failed its checks */
+  AG_DRV_EOPEN = -3,  /* the driver's open failed */
+  AG_DRV_EIO = -4,    /* a driver call or a connection failed */
   AG_DRV_ENOMEM = -5
 };
 
@@ -45,15 +45,14 @@ typedef struct agDriver agDriver;
  *   "driver ./x.so: ABI version 3, tracebot speaks 1",
  *   "driver ./x.so: missing entry symbol tracebot_driver_init",
  *   "driver ./x.so: open failed: <the driver's message>". */
-agDriver *ag_makeDriver(const char *spec, const char *config, const agDriverHost *host,
-                        char *err, size_t errsz);
+agDriver *ag_makeDriver(const char *spec, const char *config, const agDriverHost *host, char *err,
+                        size_t errsz);
 
 /* Same as ag_makeDriver for a function table already in this process (built-in
  * drivers, tests). label names the driver in messages. The table must outlive the
  * result; it gets the same ABI, size and NULL-function checks as a plug-in's. */
-agDriver *ag_makeDriverFromApi(const agDriverApi *api, const char *label,
-                               const char *config, const agDriverHost *host, char *err,
-                               size_t errsz);
+agDriver *ag_makeDriverFromApi(const agDriverApi *api, const char *label, const char *config,
+                               const agDriverHost *host, char *err, size_t errsz);
 
 /* Stops the robot, closes the driver and unloads it. Nullable. */
 void ag_freeDriver(agDriver *drv);
@@ -82,24 +81,24 @@ envTask *ag_simDriverTask(void *handle);
 
 /* Limits between the controller and the robot. 0 (or an empty box) means none. */
 typedef struct agSafetyConfig {
-  double workspace_lo[3];  /* target box; lo == hi on every axis: no box */
+  double workspace_lo[3]; /* target box; lo == hi on every axis: no box */
   double workspace_hi[3];
-  double max_step;         /* largest target displacement from the hand per step (m) */
-  double max_speed;        /* largest hand speed (m/s), with step_duration */
-  double step_duration;    /* duration of one macro-step (s); 0: max_speed unused */
-  int max_violations;      /* e-stop when clamps+limits exceed this; negative: never */
+  double max_step;      /* largest target displacement from the hand per step (m) */
+  double max_speed;     /* largest hand speed (m/s), with step_duration */
+  double step_duration; /* duration of one macro-step (s); 0: max_speed unused */
+  int max_violations;   /* e-stop when clamps+limits exceed this; negative: never */
 } agSafetyConfig;
 
 /* Interventions of the safety layer and the episode loop, counted per episode. */
 typedef struct agSafetyCounts {
-  int workspace_clamps;  /* target moved into the workspace box */
-  int step_limits;       /* target pulled back to max_step */
-  int speed_limits;      /* target pulled back to max_speed * step_duration */
-  int gripper_clamps;    /* gripper effort clipped to [-1, 1] (not a violation) */
-  int nonfinite;         /* NaN/Inf actions rejected (each one e-stops) */
-  int watchdog;          /* controller calls that timed out or faulted (robot held) */
-  int estops;            /* times the driver was told to stop */
-  int violations;        /* steps with a workspace clamp, step or speed limit */
+  int workspace_clamps; /* target moved into the workspace box */
+  int step_limits;      /* target pulled back to max_step */
+  int speed_limits;     /* target pulled back to max_speed * step_duration */
+  int gripper_clamps;   /* gripper effort clipped to [-1, 1] (not a violation) */
+  int nonfinite;        /* NaN/Inf actions rejected (each one e-stops) */
+  int watchdog;         /* controller calls that timed out or faulted (robot held) */
+  int estops;           /* times the driver was told to stop */
+  int violations;       /* steps with a workspace clamp, step or speed limit */
 } agSafetyCounts;
 
 /* What ag_safetyFilter did (bit mask). */
@@ -108,7 +107,7 @@ enum {
   AG_SAFE_STEP = 1 << 1,
   AG_SAFE_SPEED = 1 << 2,
   AG_SAFE_GRIPPER = 1 << 3,
-  AG_SAFE_REJECT = 1 << 4  /* non-finite input: nothing may be commanded */
+  AG_SAFE_REJECT = 1 << 4 /* non-finite input: nothing may be commanded */
 };
 
 /* No box, no limits, never e-stop on violations. */
@@ -116,17 +115,15 @@ void ag_defaultSafety(agSafetyConfig *cfg);
 
 /* Combines a configuration with a driver's capabilities, the tighter limit winning on
  * each item (box: intersection; an empty intersection keeps the driver's box). */
-void ag_mergeSafety(const agSafetyConfig *cfg, const agDriverCaps *caps,
-                    agSafetyConfig *out);
+void ag_mergeSafety(const agSafetyConfig *cfg, const agDriverCaps *caps, agSafetyConfig *out);
 
 /* The safety filter, pure: from the current hand position and a proposed target and
  * gripper effort, computes the target and effort to command. Order: reject non-finite
  * input (AG_SAFE_REJECT, out untouched), clamp the target into the box, pull it back
  * toward the hand to the tighter of max_step and max_speed * step_duration, clip the
  * gripper to [-1, 1]. Returns the AG_SAFE_* mask of what it did (0: passed as is). */
-int ag_safetyFilter(const agSafetyConfig *cfg, const double hand[3],
-                    const double target[3], double gripper, double out_target[3],
-                    double *out_gripper);
+int ag_safetyFilter(const agSafetyConfig *cfg, const double hand[3], const double target[3],
+                    double gripper, double out_target[3], double *out_gripper);
 
 /* Adds one filter result (mask) to the counts. */
 void ag_safetyCount(agSafetyCounts *counts, int mask);
@@ -136,25 +133,25 @@ void ag_safetyCount(agSafetyCounts *counts, int mask);
 /* What a policy call may return. */
 enum {
   AG_POLICY_OK = 0,
-  AG_POLICY_CRASH = -1,    /* the controller faulted (signal, bad result, ...) */
-  AG_POLICY_TIMEOUT = -2,  /* the call exceeded timeout_ms */
-  AG_POLICY_MEMORY = -3,   /* the controller hit its memory limit */
-  AG_POLICY_SYSCALL = -4   /* the controller made a forbidden system call */
+  AG_POLICY_CRASH = -1,   /* the controller faulted (signal, bad result, ...) */
+  AG_POLICY_TIMEOUT = -2, /* the call exceeded timeout_ms */
+  AG_POLICY_MEMORY = -3,  /* the controller hit its memory limit */
+  AG_POLICY_SYSCALL = -4  /* the controller made a forbidden system call */
 };
 
 /* The controller behind the safety layer: writes action[4] for obs within timeout_ms,
  * or returns an AG_POLICY_* code with a one-line message. */
-typedef int (*agPolicyFn)(void *ctx, const obs_t *obs, double action[4], int timeout_ms,
-                          char *err, size_t errsz);
+typedef int (*agPolicyFn)(void *ctx, const obs_t *obs, double action[4], int timeout_ms, char *err,
+                          size_t errsz);
 
 typedef struct agEpisodeConfig {
   uint64_t seed;
-  int horizon;         /* controller calls (default 10) */
-  int absolute;        /* 0: target = hand + action[0:3] (default); 1: target = action */
-  int timeout_ms;      /* per controller call, passed to the policy (default 1000) */
-  int stop_on_success; /* end the episode at the first success (default 1) */
-  agSafetyConfig safety;               /* merged with the driver's caps at start */
-  volatile sig_atomic_t *interrupt;    /* nonzero: e-stop and end. Nullable */
+  int horizon;           /* controller calls (default 10) */
+  int absolute;          /* 0: target = hand + action[0:3] (default); 1: target = action */
+  int timeout_ms;        /* per controller call, passed to the policy (default 1000) */
+  int stop_on_success;   /* end the episode at the first success (default 1) */
+  agSafetyConfig safety; /* merged with the driver's caps at start */
+  volatile sig_atomic_t *interrupt; /* nonzero: e-stop and end. Nullable */
 } agEpisodeConfig;
 
 /* Defaults: seed 0, horizon 10, relative, 1000 ms, stop on success, ag_defaultSafety. */
@@ -174,15 +171,15 @@ typedef struct agEpisodeStep {
 typedef void (*agStepFn)(void *user, const agEpisodeStep *step);
 
 typedef struct agEpisodeResult {
-  int steps;           /* commands sent */
-  double ret;          /* sum of the per-step rewards (0 without AG_DRIVER_CAP_REWARD) */
-  int success;         /* success after the last step */
-  agFaultType fault;   /* AG_FT_NONE, or why the episode ended early (fault.h) */
-  int fault_step;      /* step at which the fault happened (-1: none) */
+  int steps;         /* commands sent */
+  double ret;        /* sum of the per-step rewards (0 without AG_DRIVER_CAP_REWARD) */
+  int success;       /* success after the last step */
+  agFaultType fault; /* AG_FT_NONE, or why the episode ended early (fault.h) */
+  int fault_step;    /* step at which the fault happened (-1: none) */
   char fault_message[256];
   agSafetyCounts safety;
-  agSafetyConfig limits;   /* the merged limits that were applied */
-  double last_target[3];   /* last target commanded (the hold target after a watchdog) */
+  agSafetyConfig limits; /* the merged limits that were applied */
+  double last_target[3]; /* last target commanded (the hold target after a watchdog) */
 } agEpisodeResult;
 
 /* Runs one episode of the policy on the driver: reset(seed), then up to horizon
@@ -192,9 +189,9 @@ typedef struct agEpisodeResult {
  * interrupt flag stop the driver at once. A faulted episode is still a result.
  * Nullable: on_step, user, err.
  * Errors: AG_DRV_EINVAL for bad arguments only (res describes everything else). */
-int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn policy,
-                        void *ctx, agStepFn on_step, void *user, agEpisodeResult *res,
-                        char *err, size_t errsz);
+int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn policy, void *ctx,
+                        agStepFn on_step, void *user, agEpisodeResult *res, char *err,
+                        size_t errsz);
 
 /* ---------------------------------------------------------------- net server */
 
@@ -204,8 +201,7 @@ typedef struct agServer agServer;
  * will serve the opened driver (api, handle) over the net protocol. The driver must
  * outlive the server. Ownership: caller frees with ag_freeServer.
  * Errors: NULL, message in err (e.g. "bind 127.0.0.1:80: Permission denied"). */
-agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *err,
-                        size_t errsz);
+agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *err, size_t errsz);
 
 /* The port the server listens on. */
 int ag_serverPort(const agServer *srv);
@@ -230,20 +226,19 @@ const char *ag_serveSimUsage(void);
 /* ---------------------------------------------------------------- bench */
 
 typedef struct agDriverBench {
-  int steps;             /* command+observe pairs timed */
-  double sim_us;         /* mean per step, sim driver in process (us) */
-  double net_us;         /* mean per step, net driver against serve-sim on loopback */
+  int steps;     /* command+observe pairs timed */
+  double sim_us; /* mean per step, sim driver in process (us) */
+  double net_us; /* mean per step, net driver against serve-sim on loopback */
   double net_p50_us, net_p99_us;
-  double overhead_us;    /* net_us - sim_us: the protocol and loopback round trips */
-  double rtt_p50_us;     /* median observe request/reply round trip over the net driver */
-  double rtt_p99_us;     /* (no physics: the protocol and loopback cost alone) */
+  double overhead_us; /* net_us - sim_us: the protocol and loopback round trips */
+  double rtt_p50_us;  /* median observe request/reply round trip over the net driver */
+  double rtt_p99_us;  /* (no physics: the protocol and loopback cost alone) */
 } agDriverBench;
 
 /* Measures the per-step round trip: serve-sim in a thread on a free loopback port, the
  * net driver against it, versus the sim driver in process; steps expert commands (each
  * with its observe) per driver, a reset every 10 steps (untimed), then steps bare observe
  * round trips over the net driver. Errors: negative, message in err. */
-int ag_benchDriver(const char *task, int steps, agDriverBench *out, char *err,
-                   size_t errsz);
+int ag_benchDriver(const char *task, int steps, agDriverBench *out, char *err, size_t errsz);
 
 #endif /* TRACEBOT_DRIVER_HOST_H */

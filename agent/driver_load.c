@@ -10,11 +10,11 @@
 
 struct agDriver {
   const agDriverApi *api;
-  void *dl;              /* dlopen handle; NULL for a built-in table */
-  void *handle;          /* what api->open returned */
-  agDriverHost host;     /* what the driver was given (copied) */
-  agDriverCaps caps;     /* effective capabilities */
-  char label[256];       /* how messages name the driver */
+  void *dl;          /* dlopen handle; NULL for a built-in table */
+  void *handle;      /* what api->open returned */
+  agDriverHost host; /* what the driver was given (copied) */
+  agDriverCaps caps; /* effective capabilities */
+  char label[256];   /* how messages name the driver */
 };
 
 /* Writes a one-line message into err (truncated; NULL err is fine). */
@@ -81,8 +81,7 @@ static int checkApi(const agDriverApi *api, const char *label, char *err, size_t
 static agDriver *openDriver(agDriver *drv, const char *config, char *err, size_t errsz) {
   char derr[512];
   derr[0] = '\0';
-  drv->handle = drv->api->open(config != NULL ? config : "{}", &drv->host, derr,
-                               sizeof(derr));
+  drv->handle = drv->api->open(config != NULL ? config : "{}", &drv->host, derr, sizeof(derr));
   if (drv->handle == NULL) {
     derr[sizeof(derr) - 1] = '\0';
     setErr(err, errsz, "driver %s: open failed: %s", drv->label,
@@ -104,8 +103,7 @@ static agDriver *openDriver(agDriver *drv, const char *config, char *err, size_t
 }
 
 /* Allocates the driver record and copies the host (or the discarding one). */
-static agDriver *newDriver(const char *label, const agDriverHost *host, char *err,
-                           size_t errsz) {
+static agDriver *newDriver(const char *label, const agDriverHost *host, char *err, size_t errsz) {
   agDriver *drv = calloc(1, sizeof(*drv));
   if (drv == NULL) {
     setErr(err, errsz, "driver %s: out of memory", label);
@@ -126,9 +124,8 @@ static agDriver *newDriver(const char *label, const agDriverHost *host, char *er
   return drv;
 }
 
-agDriver *ag_makeDriverFromApi(const agDriverApi *api, const char *label,
-                               const char *config, const agDriverHost *host, char *err,
-                               size_t errsz) {
+agDriver *ag_makeDriverFromApi(const agDriverApi *api, const char *label, const char *config,
+                               const agDriverHost *host, char *err, size_t errsz) {
   if (label == NULL) {
     label = api != NULL && api->name != NULL ? api->name : "(unnamed)";
   }
@@ -153,8 +150,8 @@ static int isPath(const char *spec) {
   return strchr(spec, '/') != NULL || (n > 3 && strcmp(spec + n - 3, ".so") == 0);
 }
 
-agDriver *ag_makeDriver(const char *spec, const char *config, const agDriverHost *host,
-                        char *err, size_t errsz) {
+agDriver *ag_makeDriver(const char *spec, const char *config, const agDriverHost *host, char *err,
+                        size_t errsz) {
   if (spec == NULL || spec[0] == '\0' || strcmp(spec, "sim") == 0) {
     return ag_makeDriverFromApi(ag_simDriverApi(), "sim", config, host, err, errsz);
   }

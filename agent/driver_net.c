@@ -25,11 +25,11 @@ typedef struct netDriver {
   int fd;
   int timeout_ms;
   int bye_on_close;
-  int broken;                    /* set on the first I/O or protocol error */
+  int broken; /* set on the first I/O or protocol error */
   char broken_why[256];
-  char peer[128];                /* host:port for messages */
-  agDriverCaps caps;             /* from the hello reply */
-  agNetReply rep;                /* last reply (large: kept off the stack) */
+  char peer[128];    /* host:port for messages */
+  agDriverCaps caps; /* from the hello reply */
+  agNetReply rep;    /* last reply (large: kept off the stack) */
   char line[AG_NET_LINE_MAX + 1];
   char rbuf[AG_NET_LINE_MAX];
   size_t rlen;
@@ -95,8 +95,7 @@ static int sendAll(netDriver *nd, const char *buf, size_t len, double deadline, 
   while (off < len) {
     int w = waitFd(nd->fd, POLLOUT, deadline);
     if (w != 0) {
-      return breakConn(nd, err, errsz, "send: %s",
-                       w == -ETIMEDOUT ? "timed out" : strerror(-w));
+      return breakConn(nd, err, errsz, "send: %s", w == -ETIMEDOUT ? "timed out" : strerror(-w));
     }
     ssize_t n = send(nd->fd, buf + off, len - off, MSG_NOSIGNAL);
     if (n < 0) {
@@ -168,24 +167,23 @@ static int call(netDriver *nd, const agNetRequest *req, char *err, size_t errsz)
     return AG_DRV_EIO;
   }
   if (nd->rlen != 0) {
-    return breakConn(nd, err, errsz, "unexpected data after the %s reply",
-                     ag_netOpName(req->op));
+    return breakConn(nd, err, errsz, "unexpected data after the %s reply", ag_netOpName(req->op));
   }
   char derr[256];
   if (ag_netDecodeReply(req->op, nd->line, len, &nd->rep, derr, sizeof(derr)) != 0) {
     return breakConn(nd, err, errsz, "malformed reply: %s", derr);
   }
   if (!nd->rep.ok) {
-    setErr(err, errsz, "net %s: %s failed on the server: %s", nd->peer,
-           ag_netOpName(req->op), nd->rep.error);
+    setErr(err, errsz, "net %s: %s failed on the server: %s", nd->peer, ag_netOpName(req->op),
+           nd->rep.error);
     return AG_DRV_EIO;
   }
   return 0;
 }
 
 /* Reads the driver configuration: host, port, timeout_ms, bye_on_close. */
-static int parseConfig(const char *config, char *host, size_t hostsz, int *port,
-                       netDriver *nd, char *err, size_t errsz) {
+static int parseConfig(const char *config, char *host, size_t hostsz, int *port, netDriver *nd,
+                       char *err, size_t errsz) {
   cJSON *root = cJSON_ParseWithLength(config, strlen(config));
   if (root == NULL || !cJSON_IsObject(root)) {
     cJSON_Delete(root);
@@ -346,9 +344,8 @@ static int netObserve(void *handle, agDriverObs *obs, char *err, size_t errsz) {
 
 static int netCommand(void *handle, const double target[3], double gripper, char *err,
                       size_t errsz) {
-  agNetRequest req = {.op = AG_NET_COMMAND,
-                      .target = {target[0], target[1], target[2]},
-                      .gripper = gripper};
+  agNetRequest req = {
+      .op = AG_NET_COMMAND, .target = {target[0], target[1], target[2]}, .gripper = gripper};
   return call(handle, &req, err, errsz);
 }
 

@@ -9,8 +9,8 @@
 #include "driver_host.h"
 #include "driver_proto.h"
 
-static const char *const kOpNames[AG_NET_NOPS] = {"hello", "reset",  "observe",
-                                                  "command", "stop", "bye"};
+static const char *const kOpNames[AG_NET_NOPS] = {"hello",   "reset", "observe",
+                                                  "command", "stop",  "bye"};
 
 const char *ag_netOpName(agNetOp op) {
   return (int)op >= 0 && op < AG_NET_NOPS ? kOpNames[op] : NULL;
@@ -26,8 +26,7 @@ typedef struct writer {
   int rc;
 } writer;
 
-static void put(writer *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void put(writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(writer *w, const char *fmt, ...) {
   if (w->rc != 0) {
     return;
@@ -193,8 +192,7 @@ static void setErr(char *err, size_t errsz, const char *fmt, ...) {
 }
 
 /* Parses one line into a JSON object: bounded, no NUL bytes, nothing after it. */
-static cJSON *parseLine(const char *line, size_t len, const char *what, char *err,
-                        size_t errsz) {
+static cJSON *parseLine(const char *line, size_t len, const char *what, char *err, size_t errsz) {
   if (len == 0 || len >= AG_NET_LINE_MAX) {
     setErr(err, errsz, "%s: line length %zu not in 1..%d", what, len, AG_NET_LINE_MAX - 1);
     return NULL;
@@ -225,8 +223,8 @@ static cJSON *parseLine(const char *line, size_t len, const char *what, char *er
 }
 
 /* A finite number field; missing is an error when required, else leaves *out. */
-static int getNum(const cJSON *obj, const char *key, int required, double *out,
-                  const char *what, char *err, size_t errsz) {
+static int getNum(const cJSON *obj, const char *key, int required, double *out, const char *what,
+                  char *err, size_t errsz) {
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (it == NULL) {
     if (required) {
@@ -272,8 +270,8 @@ static int getVec(const cJSON *obj, const char *key, int n, int required, double
 }
 
 /* A boolean field (missing: *out unchanged unless required). */
-static int getBool(const cJSON *obj, const char *key, int required, int *out,
-                   const char *what, char *err, size_t errsz) {
+static int getBool(const cJSON *obj, const char *key, int required, int *out, const char *what,
+                   char *err, size_t errsz) {
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (it == NULL) {
     if (required) {
@@ -291,8 +289,8 @@ static int getBool(const cJSON *obj, const char *key, int required, int *out,
 }
 
 /* A string field copied into out[outsz] (truncated); missing leaves out. */
-static int getStr(const cJSON *obj, const char *key, int required, char *out,
-                  size_t outsz, const char *what, char *err, size_t errsz) {
+static int getStr(const cJSON *obj, const char *key, int required, char *out, size_t outsz,
+                  const char *what, char *err, size_t errsz) {
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (it == NULL) {
     if (required) {
@@ -317,16 +315,15 @@ static int getInt(const cJSON *obj, const char *key, double lo, double hi, doubl
     return AG_DRV_EINVAL;
   }
   if (x != floor(x) || x < lo || x > hi) {
-    setErr(err, errsz, "%s: \"%s\" = %.17g is not an integer in [%.0f, %.0f]", what, key, x,
-           lo, hi);
+    setErr(err, errsz, "%s: \"%s\" = %.17g is not an integer in [%.0f, %.0f]", what, key, x, lo,
+           hi);
     return AG_DRV_EINVAL;
   }
   *out = x;
   return 0;
 }
 
-int ag_netDecodeRequest(const char *line, size_t len, agNetRequest *req, char *err,
-                        size_t errsz) {
+int ag_netDecodeRequest(const char *line, size_t len, agNetRequest *req, char *err, size_t errsz) {
   memset(req, 0, sizeof(*req));
   cJSON *root = parseLine(line, len, "request", err, errsz);
   if (root == NULL) {
@@ -419,8 +416,7 @@ static int decodeObs(const cJSON *o, agDriverObs *obs, char *err, size_t errsz) 
     return AG_DRV_EINVAL;
   }
   if (getVec(o, "hand_pos", 3, 1, obs->hand_pos, w, err, errsz) != 0 ||
-      getNum(o, "gripper_distance_apart", 1, &obs->gripper_distance_apart, w, err, errsz) !=
-          0 ||
+      getNum(o, "gripper_distance_apart", 1, &obs->gripper_distance_apart, w, err, errsz) != 0 ||
       getVec(o, "obj_pos", 3, 0, obs->obj_pos, w, err, errsz) != 0 ||
       getVec(o, "obj_quat", 4, 0, obs->obj_quat, w, err, errsz) != 0 ||
       getVec(o, "goal_pos", 3, 0, obs->goal_pos, w, err, errsz) != 0 ||
@@ -461,8 +457,7 @@ int ag_netDecodeReply(agNetOp op, const char *line, size_t len, agNetReply *rep,
     double v = 0.0;
     if (getInt(root, "version", 0, 1e6, &v, what, err, errsz) != 0 ||
         getStr(root, "name", 1, rep->name, sizeof(rep->name), what, err, errsz) != 0 ||
-        decodeCaps(cJSON_GetObjectItemCaseSensitive(root, "caps"), &rep->caps, err, errsz) !=
-            0) {
+        decodeCaps(cJSON_GetObjectItemCaseSensitive(root, "caps"), &rep->caps, err, errsz) != 0) {
       goto done;
     }
     rep->version = (int)v;

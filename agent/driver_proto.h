@@ -15,10 +15,10 @@
 
 #include "driver.h"
 
-#define AG_NET_PROTOCOL 1      /* protocol version spoken in hello */
-#define AG_NET_LINE_MAX 8192   /* bytes per line, '\n' included */
-#define AG_NET_ERROR_MAX 256   /* bytes of an error message kept, NUL included */
-#define AG_NET_NAME_MAX 64     /* bytes of a server name kept, NUL included */
+#define AG_NET_PROTOCOL 1                  /* protocol version spoken in hello */
+#define AG_NET_LINE_MAX 8192               /* bytes per line, '\n' included */
+#define AG_NET_ERROR_MAX 256               /* bytes of an error message kept, NUL included */
+#define AG_NET_NAME_MAX 64                 /* bytes of a server name kept, NUL included */
 #define AG_NET_SEED_MAX 9007199254740992.0 /* 2^53: seeds must be exact in a double */
 
 typedef enum agNetOp {
@@ -36,24 +36,23 @@ const char *ag_netOpName(agNetOp op);
 
 typedef struct agNetRequest {
   agNetOp op;
-  int version;        /* hello */
-  uint64_t seed;      /* reset */
-  double target[3];   /* command */
-  double gripper;     /* command */
+  int version;      /* hello */
+  uint64_t seed;    /* reset */
+  double target[3]; /* command */
+  double gripper;   /* command */
 } agNetRequest;
 
 typedef struct agNetReply {
   int ok;
-  char error[AG_NET_ERROR_MAX];  /* when !ok */
-  int version;                   /* hello */
-  char name[AG_NET_NAME_MAX];    /* hello */
-  agDriverCaps caps;             /* hello */
-  agDriverObs obs;               /* observe */
+  char error[AG_NET_ERROR_MAX]; /* when !ok */
+  int version;                  /* hello */
+  char name[AG_NET_NAME_MAX];   /* hello */
+  agDriverCaps caps;            /* hello */
+  agDriverObs obs;              /* observe */
 } agNetReply;
 
 int ag_netEncodeRequest(const agNetRequest *req, char *buf, size_t bufsz);
-int ag_netDecodeRequest(const char *line, size_t len, agNetRequest *req, char *err,
-                        size_t errsz);
+int ag_netDecodeRequest(const char *line, size_t len, agNetRequest *req, char *err, size_t errsz);
 
 /* Encodes the reply to a request of kind op: {"ok":false,"error":...} when !rep->ok,
  * otherwise the fields op carries (caps for hello, obs for observe). */

@@ -18,9 +18,9 @@ typedef struct simDriver {
   envSpec *spec;
   envTask *task;
   envConfig cfg;
-  int ready;           /* reset has succeeded */
-  agDriverObs obs;     /* observation after the last reset or command */
-  envStepResult res;   /* scratch for env_command (large: kept off the stack) */
+  int ready;         /* reset has succeeded */
+  agDriverObs obs;   /* observation after the last reset or command */
+  envStepResult res; /* scratch for env_command (large: kept off the stack) */
 } simDriver;
 
 static void setErr(char *err, size_t errsz, const char *fmt, ...)
@@ -36,8 +36,7 @@ static void setErr(char *err, size_t errsz, const char *fmt, ...) {
 }
 
 /* Reads {"task": name, "horizon": n, "hints": "expert"|"none"}; unknown keys fail. */
-static int parseConfig(const char *config, int *task, envConfig *cfg, char *err,
-                       size_t errsz) {
+static int parseConfig(const char *config, int *task, envConfig *cfg, char *err, size_t errsz) {
   cJSON *root = cJSON_ParseWithLength(config, strlen(config));
   if (root == NULL || !cJSON_IsObject(root)) {
     cJSON_Delete(root);
@@ -59,8 +58,7 @@ static int parseConfig(const char *config, int *task, envConfig *cfg, char *err,
                it->valuedouble <= 100000 && it->valuedouble == floor(it->valuedouble)) {
       cfg->horizon = (int)it->valuedouble;
     } else if (strcmp(k, "hints") == 0 && cJSON_IsString(it) &&
-               (strcmp(it->valuestring, "expert") == 0 ||
-                strcmp(it->valuestring, "none") == 0)) {
+               (strcmp(it->valuestring, "expert") == 0 || strcmp(it->valuestring, "none") == 0)) {
       cfg->hints = strcmp(it->valuestring, "expert") == 0 ? ENV_HINTS_EXPERT : ENV_HINTS_NONE;
     } else {
       setErr(err, errsz, "sim driver config: bad or unknown key \"%.64s\"", k);

@@ -81,9 +81,8 @@ static void *worker(void *arg) {
 }
 
 int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, size_t len,
-            uint64_t seed_begin, uint64_t seed_end, int jobs, agProgressFn progress,
-            void *user, agEvalEpisode *episodes, agEvalSummary *summary, char *err,
-            size_t errsz) {
+            uint64_t seed_begin, uint64_t seed_end, int jobs, agProgressFn progress, void *user,
+            agEvalEpisode *episodes, agEvalSummary *summary, char *err, size_t errsz) {
   if (cfg == NULL || src == NULL || summary == NULL || seed_end <= seed_begin ||
       seed_end - seed_begin > 1000000u || jobs < 1 || jobs > 256) {
     if (err != NULL) {
@@ -115,8 +114,15 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
     return AG_ENOMEM;
   }
   memset(eps, 0, (size_t)n * sizeof *eps);
-  evalShared sh = {.spec = spec, .cfg = cfg, .src = src, .len = len, .begin = seed_begin,
-                   .n = n, .episodes = eps, .progress = progress, .user = user,
+  evalShared sh = {.spec = spec,
+                   .cfg = cfg,
+                   .src = src,
+                   .len = len,
+                   .begin = seed_begin,
+                   .n = n,
+                   .episodes = eps,
+                   .progress = progress,
+                   .user = user,
                    .rc = AG_OK};
   pthread_mutex_init(&sh.mu, NULL);
 

@@ -45,8 +45,7 @@ static int parseU64(const char *s, const char *end, uint64_t *out) {
   return 0;
 }
 
-int ag_parseSeedRange(const char *text, uint64_t *begin, uint64_t *end, char *err,
-                      size_t errsz) {
+int ag_parseSeedRange(const char *text, uint64_t *begin, uint64_t *end, char *err, size_t errsz) {
   const char *colon = text != NULL ? strchr(text, ':') : NULL;
   uint64_t a = 0;
   uint64_t b = 0;
@@ -60,8 +59,7 @@ int ag_parseSeedRange(const char *text, uint64_t *begin, uint64_t *end, char *er
   }
   if (b <= a || b - a > 1000000u) {
     if (err != NULL) {
-      snprintf(err, errsz, "seed range '%s' must be non-empty and at most 1000000 seeds",
-               text);
+      snprintf(err, errsz, "seed range '%s' must be non-empty and at most 1000000 seeds", text);
     }
     return AG_EINVAL;
   }

@@ -10,23 +10,23 @@
 
 /* Fault kinds: one X-macro table (enum name, printed name). Append only: the wire
  * protocol and recorded episodes use these names. */
-#define AG_FAULT_TYPES(X)              \
-  X(NONE, "none")                      \
-  X(COMPILE, "compile")                \
-  X(CRASH, "crash")                    \
-  X(TIMEOUT, "timeout")                \
-  X(MEMORY, "memory")                  \
-  X(SYSCALL, "syscall")                \
-  X(INVALID_ACTION, "invalid_action")  \
-  X(SAFETY, "safety")                  \
-  X(DRIVER, "driver")                  \
+#define AG_FAULT_TYPES(X)             \
+  X(NONE, "none")                     \
+  X(COMPILE, "compile")               \
+  X(CRASH, "crash")                   \
+  X(TIMEOUT, "timeout")               \
+  X(MEMORY, "memory")                 \
+  X(SYSCALL, "syscall")               \
+  X(INVALID_ACTION, "invalid_action") \
+  X(SAFETY, "safety")                 \
+  X(DRIVER, "driver")                 \
   X(INTERRUPTED, "interrupted")
 
 typedef enum agFaultType {
 #define AG_FT_ENUM(name, text) AG_FT_##name,
   AG_FAULT_TYPES(AG_FT_ENUM)
 #undef AG_FT_ENUM
-  AG_NFAULT_TYPES
+      AG_NFAULT_TYPES
 } agFaultType;
 
 /* The printed name of a fault kind ("compile", ...; "none" for AG_FT_NONE), or

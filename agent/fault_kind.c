@@ -6,7 +6,7 @@
 
 static const char *const kFaultNames[] = {
 #define AG_FT_NAME(name, text) text,
-  AG_FAULT_TYPES(AG_FT_NAME)
+    AG_FAULT_TYPES(AG_FT_NAME)
 #undef AG_FT_NAME
 };
 

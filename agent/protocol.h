@@ -25,7 +25,7 @@
 
 #define AG_PROTO_VERSION 1u
 #define AG_REC_HEADER 8u
-#define AG_FD 3 /* the child's end of the socket */
+#define AG_FD 3                        /* the child's end of the socket */
 #define AG_SOURCE_LIMIT (256u * 1024u) /* == AG_SOURCE_MAX of agent.h */
 
 enum {
@@ -39,12 +39,12 @@ enum {
 /* Fault kinds on the wire; equal to agFaultType's values (checked in rollout.c). */
 enum { AG_WIRE_COMPILE = 1, AG_WIRE_MEMORY = 4, AG_WIRE_SYSCALL = 5 };
 
-#define AG_COMPILE_HEAD 16u           /* COMPILE payload before the source */
+#define AG_COMPILE_HEAD 16u            /* COMPILE payload before the source */
 #define AG_OBS_PAYLOAD (14u * 8u + 8u) /* 120 */
 #define AG_READY_PAYLOAD 8u
 #define AG_ACTION_PAYLOAD 32u
 #define AG_FAULT_HEAD 8u
-#define AG_FAULT_TEXT_MAX 200u        /* message bytes in a FAULT record */
+#define AG_FAULT_TEXT_MAX 200u /* message bytes in a FAULT record */
 #define AG_REC_MAX_REPLY (AG_REC_HEADER + AG_FAULT_HEAD + AG_FAULT_TEXT_MAX)
 
 typedef struct agCompileReq {

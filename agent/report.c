@@ -103,12 +103,23 @@ static void sbPutHtml(sbuf *b, const char *s) {
   for (; *s; s++) {
     const char *rep = NULL;
     switch (*s) {
-      case '&': rep = "&amp;"; break;
-      case '<': rep = "&lt;"; break;
-      case '>': rep = "&gt;"; break;
-      case '"': rep = "&quot;"; break;
-      case '\'': rep = "&#39;"; break;
-      default: break;
+      case '&':
+        rep = "&amp;";
+        break;
+      case '<':
+        rep = "&lt;";
+        break;
+      case '>':
+        rep = "&gt;";
+        break;
+      case '"':
+        rep = "&quot;";
+        break;
+      case '\'':
+        rep = "&#39;";
+        break;
+      default:
+        break;
     }
     if (rep) {
       sbPutN(b, run, (size_t)(s - run));
@@ -216,7 +227,7 @@ typedef struct iterRow {
   int iteration;
   int has_train, train_success, train_steps;
   double train_return;
-  char *train_fault;            /* "kind: message (step k)" or NULL */
+  char *train_fault; /* "kind: message (step k)" or NULL */
   int has_test;
   double test_rate, test_mean_return;
   char *feedback, *controller, *next_controller, *outcome, *reason, *episode;
@@ -362,8 +373,8 @@ static void parseRow(lineParser *p, const cJSON *o, iterRow *r) {
 }
 
 /* Parses iterations.jsonl; an unterminated last line is skipped (a write in progress). */
-static int readIterations(const char *dir, iterRow **rowsOut, int *nOut, int *skipped,
-                          char *err, size_t errsz) {
+static int readIterations(const char *dir, iterRow **rowsOut, int *nOut, int *skipped, char *err,
+                          size_t errsz) {
   char *path = joinPath(dir, "iterations.jsonl");
   if (!path) {
     setErr(err, errsz, "out of memory");
@@ -401,8 +412,8 @@ static int readIterations(const char *dir, iterRow **rowsOut, int *nOut, int *sk
       }
       if (n == cap) {
         int ncap = cap ? cap * 2 : 16;
-        iterRow *nr = ncap <= AG_REPORT_MAX_ITERS ? realloc(rows, sizeof(*nr) * (size_t)ncap)
-                                                  : NULL;
+        iterRow *nr =
+            ncap <= AG_REPORT_MAX_ITERS ? realloc(rows, sizeof(*nr) * (size_t)ncap) : NULL;
         if (!nr) {
           cJSON_Delete(o);
           lfail(&p, "line", "too many iterations or out of memory");
@@ -617,10 +628,10 @@ typedef struct rgbColor {
   double r, g, b;
 } rgbColor;
 
-static const rgbColor kTest = {0.12, 0.47, 0.71};   /* test success rate: blue */
-static const rgbColor kReturn = {0.85, 0.37, 0.0};  /* train return: orange */
+static const rgbColor kTest = {0.12, 0.47, 0.71};    /* test success rate: blue */
+static const rgbColor kReturn = {0.85, 0.37, 0.0};   /* train return: orange */
 static const rgbColor kSuccess = {0.17, 0.63, 0.17}; /* train success: green */
-static const rgbColor kFail = {0.55, 0.55, 0.55};   /* train failure: grey */
+static const rgbColor kFail = {0.55, 0.55, 0.55};    /* train failure: grey */
 
 static void setColor(cairo_t *cr, rgbColor c) {
   cairo_set_source_rgb(cr, c.r, c.g, c.b);
@@ -665,8 +676,8 @@ static void drawCurve(cairo_t *cr, int W, int H, const iterRow *rows, int n, con
   maxRet = niceCeil(maxRet);
   double x0 = 0.5;
   double x1 = maxIter + 0.5;
-#define PX(it) (L + ((it) - x0) / (x1 - x0) * pw)
-#define PY(v) (T + ph - (v) * ph)
+#define PX(it) (L + ((it)-x0) / (x1 - x0) * pw)
+#define PY(v) (T + ph - (v)*ph)
   /* background */
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
@@ -741,8 +752,8 @@ static void drawCurve(cairo_t *cr, int W, int H, const iterRow *rows, int n, con
   cairo_stroke(cr);
   for (int i = 0; i < n; i++) {
     if (rows[i].has_train) {
-      cairo_rectangle(cr, PX(rows[i].iteration) - 3.5, PY(rows[i].train_return / maxRet) - 3.5,
-                      7, 7);
+      cairo_rectangle(cr, PX(rows[i].iteration) - 3.5, PY(rows[i].train_return / maxRet) - 3.5, 7,
+                      7);
       cairo_fill(cr);
     }
   }
@@ -1007,8 +1018,9 @@ static int putStrip(sbuf *b, const char *dir, const iterRow *r, const agReportOp
   if (!o->strip) {
     sbPut(b, "<p class=\"note\">episode ");
     sbPutHtml(b, r->episode);
-    sbPut(b, ": no renderer in this build (frames not drawn); "
-             "see <code>tracebot replay</code></p>");
+    sbPut(b,
+          ": no renderer in this build (frames not drawn); "
+          "see <code>tracebot replay</code></p>");
     free(path);
     return 0;
   }
@@ -1058,8 +1070,10 @@ static void putIteration(sbuf *b, const char *dir, const iterRow *r, const agRep
     sbPut(b, "</td></tr>");
   }
   if (r->has_test) {
-    sbPrintf(b, "<tr><td>test (next controller)</td><td>success rate %.3f, mean return %.3f"
-             "</td></tr>", r->test_rate, r->test_mean_return);
+    sbPrintf(b,
+             "<tr><td>test (next controller)</td><td>success rate %.3f, mean return %.3f"
+             "</td></tr>",
+             r->test_rate, r->test_mean_return);
   }
   sbPut(b, "<tr><td>update</td><td>");
   sbPutHtml(b, r->outcome ? r->outcome : "?");
@@ -1091,8 +1105,8 @@ void ag_defaultReportOptions(agReportOptions *opts) {
   opts->height = 500;
 }
 
-int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *result,
-              char *err, size_t errsz) {
+int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *result, char *err,
+              size_t errsz) {
   if (!dir) {
     setErr(err, errsz, "report: NULL directory");
     return AG_REPORT_EINVAL;
@@ -1126,8 +1140,9 @@ int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *re
   int strips = 0;
   if (rc == 0) {
     /* the page: header, figure, summary, configuration, iterations */
-    sbPut(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-              "<title>tracebot report</title><style>");
+    sbPut(&b,
+          "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<title>tracebot report</title><style>");
     sbPut(&b, kStyle);
     sbPut(&b, "</style></head><body>\n<h1>tracebot run report</h1><p class=\"note\">");
     sbPutHtml(&b, dir);
@@ -1144,8 +1159,9 @@ int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *re
     }
     free(svg);
     free(svgPath);
-    sbPut(&b, "</figure><p class=\"note\">Also as <a href=\"learning_curve.png\">PNG</a> and "
-              "<a href=\"learning_curve.svg\">SVG</a>.</p>\n");
+    sbPut(&b,
+          "</figure><p class=\"note\">Also as <a href=\"learning_curve.png\">PNG</a> and "
+          "<a href=\"learning_curve.svg\">SVG</a>.</p>\n");
     if (summary) {
       sbPut(&b, "<h2>Summary</h2>");
       putScalarTable(&b, summary);

@@ -27,10 +27,10 @@ enum {
   AG_REPORT_EIO = -2,     /* a file could not be read or written */
   AG_REPORT_EFORMAT = -3, /* a run file is malformed (message names file, line and key) */
   AG_REPORT_ENOMEM = -4,
-  AG_REPORT_EDRAW = -5    /* cairo failed */
+  AG_REPORT_EDRAW = -5 /* cairo failed */
 };
 
-#define AG_REPORT_FILE_MAX (256u << 20)   /* iterations.jsonl size cap */
+#define AG_REPORT_FILE_MAX (256u << 20) /* iterations.jsonl size cap */
 #define AG_REPORT_MAX_ITERS 100000
 
 /* One encoded PNG image. Ownership: free(data). */
@@ -47,17 +47,17 @@ typedef int (*agReportStripFn)(void *user, const char *episode_path, int maxfram
                                agReportImage *frames, int *nframes, char *err, size_t errsz);
 
 typedef struct agReportOptions {
-  agReportStripFn strip;  /* nullable: no image strips */
+  agReportStripFn strip; /* nullable: no image strips */
   void *strip_user;
-  int strip_frames;       /* frames per training episode; default 6 */
-  int width, height;      /* figure size in pixels; default 900 x 500 */
+  int strip_frames;  /* frames per training episode; default 6 */
+  int width, height; /* figure size in pixels; default 900 x 500 */
 } agReportOptions;
 
 /* What ag_report found and wrote. */
 typedef struct agReportResult {
-  int iterations;         /* iteration lines read */
-  int skipped_partial;    /* 1 if an unterminated last line was skipped */
-  int strips;             /* iterations with an image strip */
+  int iterations;      /* iteration lines read */
+  int skipped_partial; /* 1 if an unterminated last line was skipped */
+  int strips;          /* iterations with an image strip */
 } agReportResult;
 
 /* Fills opts with the defaults (no strip renderer). */
@@ -67,14 +67,13 @@ void ag_defaultReportOptions(agReportOptions *opts);
  * through a temporary file + rename). opts and result are nullable.
  * Errors: AG_REPORT_EIO (dir or iterations.jsonl unreadable, outputs unwritable),
  * AG_REPORT_EFORMAT (a malformed line), AG_REPORT_EDRAW, AG_REPORT_ENOMEM. */
-int ag_report(const char *dir, const agReportOptions *opts, agReportResult *result,
-              char *err, size_t errsz);
+int ag_report(const char *dir, const agReportOptions *opts, agReportResult *result, char *err,
+              size_t errsz);
 
 /* Appends a unified diff (3 lines of context, "--- a_name" / "+++ b_name" header,
  * @@ hunks) of text b against text a to a malloc'd string in *out. Identical
  * texts give "". Longer than 5000 lines each: a one-line note instead.
  * Ownership: caller frees *out. Errors: AG_REPORT_ENOMEM, AG_REPORT_EINVAL. */
-int ag_reportDiff(const char *a, const char *b, const char *a_name, const char *b_name,
-                  char **out);
+int ag_reportDiff(const char *a, const char *b, const char *a_name, const char *b_name, char **out);
 
 #endif /* TRACEBOT_AGENT_REPORT_H */

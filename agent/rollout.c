@@ -16,12 +16,12 @@
 struct agRunner {
   const envSpec *spec;
   envTask *task;
-  simEpisode *rec;  /* the recording of the current episode, when asked for */
-  int recording;    /* 1 while env steps are recorded (not during reset's settling) */
-  int recFailed;    /* a state could not be appended */
+  simEpisode *rec;   /* the recording of the current episode, when asked for */
+  int recording;     /* 1 while env steps are recorded (not during reset's settling) */
+  int recFailed;     /* a state could not be appended */
   envStepHook watch; /* the episode's watcher (agRolloutConfig.watch), or NULL */
   void *watchUser;
-  double watchMs;    /* time spent in the watcher since the last controller call */
+  double watchMs; /* time spent in the watcher since the last controller call */
   int stepState[ENV_MAX_RECORD_STEPS]; /* first state index of each macro-step */
 };
 
@@ -36,7 +36,6 @@ static void setErr(char *err, size_t errsz, const char *fmt, ...) {
     va_end(ap);
   }
 }
-
 
 static void setFault(agFault *f, agFaultType kind, int step, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -79,8 +78,8 @@ static uint64_t fnv1a64(const char *s, size_t n) {
 }
 
 /* Prepares the runner's recording for an episode of cfg (made on first use). */
-static int prepareRecording(agRunner *r, const agRolloutConfig *cfg, const char *src,
-                            size_t len, char *err, size_t errsz) {
+static int prepareRecording(agRunner *r, const agRolloutConfig *cfg, const char *src, size_t len,
+                            char *err, size_t errsz) {
   const mjModel *m = sim_model(env_world(r->task));
   simEpisodeInfo info;
   memset(&info, 0, sizeof info);
@@ -102,8 +101,8 @@ static int prepareRecording(agRunner *r, const agRolloutConfig *cfg, const char 
     return AG_ENOMEM;
   }
   /* one macro-step runs at most ENV_MAX_SUBSTEPS env steps */
-  return sim_episodeReserve(r->rec, 1 + cfg->env.horizon * ENV_MAX_SUBSTEPS, cfg->env.horizon,
-                            err, errsz) == 0
+  return sim_episodeReserve(r->rec, 1 + cfg->env.horizon * ENV_MAX_SUBSTEPS, cfg->env.horizon, err,
+                            errsz) == 0
              ? AG_OK
              : AG_ENOMEM;
 }
@@ -190,8 +189,8 @@ void ag_episodeClose(agEpisode *ep) {
   ep->nsteps = 0;
 }
 
-static int checkConfig(const agRunner *r, const agRolloutConfig *cfg, const char *src,
-                       size_t len, char *err, size_t errsz) {
+static int checkConfig(const agRunner *r, const agRolloutConfig *cfg, const char *src, size_t len,
+                       char *err, size_t errsz) {
   if (r == NULL) {
     setErr(err, errsz, "%s", "ag_rollout: NULL runner");
     return AG_EINVAL;
@@ -207,8 +206,8 @@ static int checkConfig(const agRunner *r, const agRolloutConfig *cfg, const char
   return AG_OK;
 }
 
-static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const char *src,
-                          size_t len, agEpisode *ep, char *err, size_t errsz) {
+static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const char *src, size_t len,
+                          agEpisode *ep, char *err, size_t errsz) {
   ep->task = cfg->task;
   ep->seed = cfg->seed;
   ep->env = cfg->env;

@@ -25,14 +25,14 @@ static void setErr(char *err, size_t errsz, const char *fmt, ...) {
 /* The policy adapter's state and the trajectory being collected. */
 typedef struct driverRun {
   agSandbox *sb;
-  agFault fault;  /* the sandbox's fault of the last call */
+  agFault fault; /* the sandbox's fault of the last call */
   agEpisode *ep;
   int horizon;
 } driverRun;
 
 /* agPolicyFn: one sandboxed controller call. */
-static int sandboxPolicy(void *ctx, const obs_t *obs, double action[4], int timeout_ms,
-                         char *err, size_t errsz) {
+static int sandboxPolicy(void *ctx, const obs_t *obs, double action[4], int timeout_ms, char *err,
+                         size_t errsz) {
   driverRun *run = ctx;
   ag_sandboxCall(run->sb, obs, obs->step, timeout_ms, action, &run->fault);
   switch (run->fault.kind) {
@@ -88,8 +88,8 @@ static void onStep(void *user, const agEpisodeStep *st) {
 }
 
 int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyConfig *safety,
-                     volatile sig_atomic_t *interrupt, const char *src, size_t len,
-                     agEpisode *ep, char *err, size_t errsz) {
+                     volatile sig_atomic_t *interrupt, const char *src, size_t len, agEpisode *ep,
+                     char *err, size_t errsz) {
   memset(ep, 0, sizeof *ep);
   if (drv == NULL) {
     setErr(err, errsz, "%s", "ag_rolloutDriver: no driver");
@@ -100,8 +100,9 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
     return rc;
   }
   if (cfg->record_path != NULL) {
-    setErr(err, errsz, "%s", "recording an episode needs the in-process simulator "
-                             "(no --driver)");
+    setErr(err, errsz, "%s",
+           "recording an episode needs the in-process simulator "
+           "(no --driver)");
     return AG_EINVAL;
   }
   ep->task = cfg->task;
@@ -148,8 +149,7 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
   run.fault.kind = AG_FT_NONE;
   agEpisodeResult res;
   char derr[256];
-  rc = ag_runDriverEpisode(drv, &ec, sandboxPolicy, &run, onStep, &run, &res, derr,
-                           sizeof derr);
+  rc = ag_runDriverEpisode(drv, &ec, sandboxPolicy, &run, onStep, &run, &res, derr, sizeof derr);
   ag_sandboxEnd(&sb);
   ep->wall_ms = ag_nowMs() - sb.t0;
   if (rc != AG_DRV_OK) {

@@ -236,8 +236,8 @@ static int writeAll(int fd, const char *buf, size_t n) {
   return 0;
 }
 
-int ag_runDirWriteFile(const agRunDir *d, const char *name, const char *data, size_t n,
-                       char *err, size_t errsz) {
+int ag_runDirWriteFile(const agRunDir *d, const char *name, const char *data, size_t n, char *err,
+                       size_t errsz) {
   char p[PATH_MAX + 64];
   char tmp[PATH_MAX + 80];
   ag_runDirPath(d, name, p, sizeof p);

@@ -26,8 +26,8 @@ int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines
                     size_t errsz);
 
 /* Writes path/name atomically. Errors: AG_EIO. */
-int ag_runDirWriteFile(const agRunDir *d, const char *name, const char *data, size_t n,
-                       char *err, size_t errsz);
+int ag_runDirWriteFile(const agRunDir *d, const char *name, const char *data, size_t n, char *err,
+                       size_t errsz);
 
 /* The path of name inside the run directory. */
 void ag_runDirPath(const agRunDir *d, const char *name, char *out, size_t outsz);

@@ -24,8 +24,7 @@ static double tighter(double a, double b) {
   return ha ? a : (hb ? b : 0.0);
 }
 
-void ag_mergeSafety(const agSafetyConfig *cfg, const agDriverCaps *caps,
-                    agSafetyConfig *out) {
+void ag_mergeSafety(const agSafetyConfig *cfg, const agDriverCaps *caps, agSafetyConfig *out) {
   agSafetyConfig m = *cfg;
 
   /* Box: intersection; if it is empty the driver's own box is the safe one */
@@ -56,13 +55,11 @@ void ag_mergeSafety(const agSafetyConfig *cfg, const agDriverCaps *caps,
   *out = m;
 }
 
-int ag_safetyFilter(const agSafetyConfig *cfg, const double hand[3],
-                    const double target[3], double gripper, double out_target[3],
-                    double *out_gripper) {
+int ag_safetyFilter(const agSafetyConfig *cfg, const double hand[3], const double target[3],
+                    double gripper, double out_target[3], double *out_gripper) {
   /* Reject non-finite input before anything else */
-  if (!isfinite(target[0]) || !isfinite(target[1]) || !isfinite(target[2]) ||
-      !isfinite(gripper) || !isfinite(hand[0]) || !isfinite(hand[1]) ||
-      !isfinite(hand[2])) {
+  if (!isfinite(target[0]) || !isfinite(target[1]) || !isfinite(target[2]) || !isfinite(gripper) ||
+      !isfinite(hand[0]) || !isfinite(hand[1]) || !isfinite(hand[2])) {
     return AG_SAFE_REJECT;
   }
   int mask = 0;

@@ -94,8 +94,7 @@ const char *ag_sandboxPath(const agRolloutConfig *cfg, char *err, size_t errsz) 
   if (AG_SANDBOX_BUILD_PATH[0] != '\0' && access(AG_SANDBOX_BUILD_PATH, X_OK) == 0) {
     return AG_SANDBOX_BUILD_PATH;
   }
-  setErr(err, errsz, "%s not found next to this executable nor at its build path",
-         SANDBOX_NAME);
+  setErr(err, errsz, "%s not found next to this executable nor at its build path", SANDBOX_NAME);
   return NULL;
 }
 
@@ -131,8 +130,8 @@ static int spawnChild(const char *path, agSandbox *c, char *err, size_t errsz) {
       sigaddset(&defaults, sig);
     }
   }
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                    POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&at,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&at, 0);
   posix_spawnattr_setsigmask(&at, &none);
   posix_spawnattr_setsigdefault(&at, &defaults);
@@ -295,8 +294,7 @@ static void faultFromStatus(int status, int step, const agLimits *lim, agFault *
     if (sig == SIGSYS) {
       setFault(f, AG_FT_SYSCALL, fstep, "forbidden system call (SIGSYS) %s", where);
     } else if (sig == SIGXCPU) {
-      setFault(f, AG_FT_TIMEOUT, fstep, "CPU time limit of %d s exceeded %s", lim->cpu_s,
-               where);
+      setFault(f, AG_FT_TIMEOUT, fstep, "CPU time limit of %d s exceeded %s", lim->cpu_s, where);
     } else {
       setFault(f, AG_FT_CRASH, fstep, "SIG%s %s", abbrev != NULL ? abbrev : "?", where);
     }
@@ -307,8 +305,8 @@ static void faultFromStatus(int status, int step, const agLimits *lim, agFault *
 }
 
 /* A FAULT record from the child. Returns AG_ESANDBOX for a setup failure. */
-static int faultFromRecord(const uint8_t *payload, uint32_t len, int step, agFault *f,
-                           char *err, size_t errsz) {
+static int faultFromRecord(const uint8_t *payload, uint32_t len, int step, agFault *f, char *err,
+                           size_t errsz) {
   agWireFault wf;
   char where[32];
   whereText(step, where, sizeof where);
@@ -335,7 +333,6 @@ static int faultFromRecord(const uint8_t *payload, uint32_t len, int step, agFau
   return AG_OK;
 }
 
-
 /* ------------------------------------------------------------- the session */
 
 int ag_checkRollout(const agRolloutConfig *cfg, const char *src, size_t len, char *err,
@@ -358,13 +355,13 @@ int ag_checkRollout(const agRolloutConfig *cfg, const char *src, size_t len, cha
   }
   if (!(l->episode_wall_s > 0 && l->episode_wall_s <= 86400) || l->call_ms < 0 ||
       l->compile_ms <= 0 || l->memory_mib < 32 || l->memory_mib > 65536 || l->cpu_s < 0) {
-    setErr(err, errsz, "%s", "bad sandbox limits (wall > 0, call >= 0, compile > 0, "
-                             "memory 32..65536 MiB, cpu >= 0)");
+    setErr(err, errsz, "%s",
+           "bad sandbox limits (wall > 0, call >= 0, compile > 0, "
+           "memory 32..65536 MiB, cpu >= 0)");
     return AG_EINVAL;
   }
   return AG_OK;
 }
-
 
 /* Turns a wait/receive outcome into the fault (the child is ended). */
 static void replyProblem(agSandbox *c, int got, int step, int call_ms, double callDeadline,
@@ -375,11 +372,12 @@ static void replyProblem(agSandbox *c, int got, int step, int call_ms, double ca
     if (step < 0) {
       setFault(f, AG_FT_TIMEOUT, 0, "compiling exceeded %d ms", lim->compile_ms);
     } else if (callDeadline < c->episode_deadline) {
-      setFault(f, AG_FT_TIMEOUT, step, "controller call exceeded %d ms at step %d", call_ms,
-               step);
+      setFault(f, AG_FT_TIMEOUT, step, "controller call exceeded %d ms at step %d", call_ms, step);
     } else {
-      setFault(f, AG_FT_TIMEOUT, step, "episode exceeded the %.3g s wall-clock limit at "
-               "step %d", lim->episode_wall_s, step);
+      setFault(f, AG_FT_TIMEOUT, step,
+               "episode exceeded the %.3g s wall-clock limit at "
+               "step %d",
+               lim->episode_wall_s, step);
     }
   } else if (got == RECV_BAD) {
     endChild(c);
@@ -443,8 +441,8 @@ int ag_sandboxReady(agSandbox *sb, agFault *f, char *err, size_t errsz) {
   return AG_OK;
 }
 
-void ag_sandboxCall(agSandbox *sb, const obs_t *obs, int step, int call_ms,
-                    double action[4], agFault *f) {
+void ag_sandboxCall(agSandbox *sb, const obs_t *obs, int step, int call_ms, double action[4],
+                    agFault *f) {
   f->kind = AG_FT_NONE;
   if (sb->fd < 0) {
     setFault(f, AG_FT_CRASH, step, "the sandbox is not running at step %d", step);

@@ -20,15 +20,15 @@
 
 /* One sandbox child and what has been read from it. */
 typedef struct agSandbox {
-  pid_t pid;                /* -1 when there is no child */
-  int fd;                   /* socket to the child, -1 when closed */
-  size_t have;              /* bytes in buf */
+  pid_t pid;   /* -1 when there is no child */
+  int fd;      /* socket to the child, -1 when closed */
+  size_t have; /* bytes in buf */
   uint8_t buf[AG_REC_MAX_REPLY];
-  agLimits lim;             /* effective limits (cpu_s filled in) */
-  double t0;                /* spawn time (ms, CLOCK_MONOTONIC) */
-  double episode_deadline;  /* t0 + episode_wall_s */
-  double compile_deadline;  /* min(t0 + compile_ms, episode_deadline) */
-  int send_state;           /* outcome of sending the source (0: sent) */
+  agLimits lim;            /* effective limits (cpu_s filled in) */
+  double t0;               /* spawn time (ms, CLOCK_MONOTONIC) */
+  double episode_deadline; /* t0 + episode_wall_s */
+  double compile_deadline; /* min(t0 + compile_ms, episode_deadline) */
+  int send_state;          /* outcome of sending the source (0: sent) */
 } agSandbox;
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -53,8 +53,8 @@ int ag_sandboxReady(agSandbox *sb, agFault *f, char *err, size_t errsz);
 /* One controller call at step: sends obs, reads action[4] (not checked for
  * finiteness) within call_ms (0: only the episode deadline applies). f->kind is
  * AG_FT_NONE on success; on a fault the child is gone. */
-void ag_sandboxCall(agSandbox *sb, const obs_t *obs, int step, int call_ms,
-                    double action[4], agFault *f);
+void ag_sandboxCall(agSandbox *sb, const obs_t *obs, int step, int call_ms, double action[4],
+                    agFault *f);
 
 /* Ends the child (SIGKILL to its process group), closes the socket, reaps. Idempotent. */
 void ag_sandboxEnd(agSandbox *sb);

@@ -85,8 +85,8 @@ static void onSigsys(int sig, siginfo_t *si, void *uctx) {
 static void closeOthers(void) {
   if (close_range(0, AG_FD - 1, 0) != 0 || close_range(AG_FD + 1, ~0U, 0) != 0) {
     struct rlimit rl;
-    int maxfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur
-                                                                        : 65536;
+    int maxfd =
+        getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
     for (int fd = 0; fd < maxfd; fd++) {
       if (fd != AG_FD) {
         close(fd);
@@ -129,15 +129,16 @@ static int stage1(void) {
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1,
                          SCMP_A1(SCMP_CMP_NE, path));
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1, SCMP_A0(SCMP_CMP_EQ, path));
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 1,
-                         SCMP_A0(SCMP_CMP_NE, path));
+  rc |=
+      seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 1, SCMP_A0(SCMP_CMP_NE, path));
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, AG_FD));
   static const int kAllowed[] = {
-    SCMP_SYS(read),   SCMP_SYS(close),       SCMP_SYS(fstat),   SCMP_SYS(newfstatat),
-    SCMP_SYS(lseek),  SCMP_SYS(pread64),     SCMP_SYS(brk),     SCMP_SYS(mmap),
-    SCMP_SYS(munmap), SCMP_SYS(mremap),      SCMP_SYS(mprotect), SCMP_SYS(madvise),
-    SCMP_SYS(exit),   SCMP_SYS(exit_group),  SCMP_SYS(rt_sigreturn),
-    SCMP_SYS(seccomp), /* loading stage 2: another filter can only restrict */
+      SCMP_SYS(read),       SCMP_SYS(close),      SCMP_SYS(fstat),
+      SCMP_SYS(newfstatat), SCMP_SYS(lseek),      SCMP_SYS(pread64),
+      SCMP_SYS(brk),        SCMP_SYS(mmap),       SCMP_SYS(munmap),
+      SCMP_SYS(mremap),     SCMP_SYS(mprotect),   SCMP_SYS(madvise),
+      SCMP_SYS(exit),       SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn),
+      SCMP_SYS(seccomp), /* loading stage 2: another filter can only restrict */
   };
   for (size_t i = 0; i < sizeof kAllowed / sizeof kAllowed[0]; i++) {
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, kAllowed[i], 0);

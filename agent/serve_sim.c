@@ -17,17 +17,17 @@
 #include "driver_host.h"
 #include "driver_proto.h"
 
-#define POLL_MS 100       /* how often the stop flag is checked */
-#define SEND_TIMEOUT_S 5  /* a reply that cannot be sent in this time drops the client */
+#define POLL_MS 100      /* how often the stop flag is checked */
+#define SEND_TIMEOUT_S 5 /* a reply that cannot be sent in this time drops the client */
 
 struct agServer {
   const agDriverApi *api;
   void *handle;
-  int lfd;       /* listening socket */
-  int cfd;       /* client, -1 when none */
+  int lfd; /* listening socket */
+  int cfd; /* client, -1 when none */
   int port;
-  int hello;     /* the client said hello */
-  int bye;       /* a client said bye */
+  int hello; /* the client said hello */
+  int bye;   /* a client said bye */
   agNetRequest req;
   agNetReply rep;
   char rbuf[AG_NET_LINE_MAX];
@@ -47,8 +47,7 @@ static void setErr(char *err, size_t errsz, const char *fmt, ...) {
   va_end(ap);
 }
 
-agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *err,
-                        size_t errsz) {
+agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *err, size_t errsz) {
   if (api == NULL || handle == NULL || port < 0 || port > 65535) {
     setErr(err, errsz, "serve: bad driver or port %d", port);
     return NULL;
@@ -159,8 +158,7 @@ static int handle(agServer *srv, const char *line, size_t len) {
   if (ag_netDecodeRequest(line, len, req, derr, sizeof(derr)) != 0) {
     return replyError(srv, AG_NET_STOP, "%s", derr);
   }
-  if (!srv->hello && req->op != AG_NET_HELLO && req->op != AG_NET_BYE &&
-      req->op != AG_NET_STOP) {
+  if (!srv->hello && req->op != AG_NET_HELLO && req->op != AG_NET_BYE && req->op != AG_NET_STOP) {
     return replyError(srv, req->op, "say hello first");
   }
   agNetReply *rep = &srv->rep;
@@ -170,8 +168,8 @@ static int handle(agServer *srv, const char *line, size_t len) {
   switch (req->op) {
     case AG_NET_HELLO:
       if (req->version != AG_NET_PROTOCOL) {
-        return replyError(srv, req->op, "client speaks protocol %d, server speaks %d",
-                          req->version, AG_NET_PROTOCOL);
+        return replyError(srv, req->op, "client speaks protocol %d, server speaks %d", req->version,
+                          AG_NET_PROTOCOL);
       }
       srv->hello = 1;
       rep->version = AG_NET_PROTOCOL;

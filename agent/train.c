@@ -99,8 +99,8 @@ static void obsText(const obs_t *o, const char *hint, char *out, size_t outsz) {
                    "\"goal_pos\": [%.4f, %.4f, %.4f], \"step\": %d, \"horizon\": %d",
                    o->hand_pos[0], o->hand_pos[1], o->hand_pos[2], o->gripper_distance_apart,
                    o->obj_pos[0], o->obj_pos[1], o->obj_pos[2], o->obj_quat[0], o->obj_quat[1],
-                   o->obj_quat[2], o->obj_quat[3], o->goal_pos[0], o->goal_pos[1],
-                   o->goal_pos[2], o->step, o->horizon);
+                   o->obj_quat[2], o->obj_quat[3], o->goal_pos[0], o->goal_pos[1], o->goal_pos[2],
+                   o->step, o->horizon);
   if (n < 0 || (size_t)n >= outsz) {
     return;
   }
@@ -156,8 +156,8 @@ static char *feedbackText(const agEpisode *ep, int hintsInFeedback) {
   if (fb == NULL) {
     return NULL;
   }
-  size_t n = (size_t)snprintf(fb, cap, "Success: %s\nReturn: %.2f",
-                              ep->success ? "true" : "false", ep->ret);
+  size_t n = (size_t)snprintf(fb, cap, "Success: %s\nReturn: %.2f", ep->success ? "true" : "false",
+                              ep->ret);
   if (ep->fault.kind != AG_FT_NONE && n < cap) {
     char msg[AG_FAULT_MSG + 32];
     faultText(&ep->fault, msg, sizeof msg);
@@ -239,9 +239,9 @@ static const char *outcomeName(trOutcome o) {
 
 /* Everything one run holds across iterations. */
 typedef struct trainRun {
-  agTrainConfig cfg;       /* resolved (strings point into owned copies below) */
-  char *llmSpec;           /* owned */
-  char *initSource;        /* owned */
+  agTrainConfig cfg; /* resolved (strings point into owned copies below) */
+  char *llmSpec;     /* owned */
+  char *initSource;  /* owned */
   agRunDir dir;
   envSpec *spec;
   agRunner *runner;
@@ -250,7 +250,7 @@ typedef struct trainRun {
   trGraph *graph;
   trLlm *llm;
   testResult test;
-  char *testedSource;      /* the source test holds results for (cache) */
+  char *testedSource; /* the source test holds results for (cache) */
   agTrainSummary sum;
   double bestMeanReturn;
   int haveBest;
@@ -322,11 +322,14 @@ static int writeSummary(trainRun *r, char *err, size_t errsz) {
   return rc;
 }
 
-
 /* ------------------------------------------------------------- config.json */
 
-static const char *modeName(envMode m) { return m == ENV_ABSOLUTE ? "absolute" : "relative"; }
-static const char *hintsName(envHints h) { return h == ENV_HINTS_NONE ? "none" : "expert"; }
+static const char *modeName(envMode m) {
+  return m == ENV_ABSOLUTE ? "absolute" : "relative";
+}
+static const char *hintsName(envHints h) {
+  return h == ENV_HINTS_NONE ? "none" : "expert";
+}
 
 static cJSON *configJson(const agTrainConfig *c) {
   cJSON *o = cJSON_CreateObject();
@@ -393,11 +396,11 @@ static int loadConfig(trainRun *r, const cJSON *o, char *err, size_t errsz) {
   agTrainConfig *c = &r->cfg;
   double v;
   const char *s;
-#define NUM(key, lo, hi, dst)                                               \
-  if (getNumber(o, key, lo, hi, &v) != 0) {                                 \
-    setErr(err, errsz, "config.json: missing or bad \"%s\"", key);          \
-    return AG_EINVAL;                                                       \
-  }                                                                         \
+#define NUM(key, lo, hi, dst)                                      \
+  if (getNumber(o, key, lo, hi, &v) != 0) {                        \
+    setErr(err, errsz, "config.json: missing or bad \"%s\"", key); \
+    return AG_EINVAL;                                              \
+  }                                                                \
   dst = v
   s = getString(o, "task");
   int task = s != NULL ? env_lookup(s) : -1;
@@ -494,8 +497,7 @@ static int restoreFromLines(trainRun *r, const cJSON *lines, char *err, size_t e
     double mean;
     if (next == NULL || getNumber(test, "success_rate", 0, 1, &rate) != 0 ||
         getNumber(test, "mean_return", -1e18, 1e18, &mean) != 0) {
-      setErr(err, errsz, "iterations.jsonl: line %d lacks next_controller or test results",
-             i + 1);
+      setErr(err, errsz, "iterations.jsonl: line %d lacks next_controller or test results", i + 1);
       return AG_EINVAL;
     }
     r->sum.final_test_success_rate = rate;
@@ -508,8 +510,8 @@ static int restoreFromLines(trainRun *r, const cJSON *lines, char *err, size_t e
   if (n == 0) {
     return AG_OK;
   }
-  const cJSON *state = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(lines, n - 1),
-                                                         "optimizer_state");
+  const cJSON *state =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(lines, n - 1), "optimizer_state");
   char *text = state != NULL ? cJSON_PrintUnformatted(state) : NULL;
   if (text == NULL) {
     setErr(err, errsz, "iterations.jsonl: line %d has no optimizer_state", n);
@@ -644,8 +646,8 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
     tr_setText(r->code, src, NULL, 0);
     log.outcome = TR_OUTCOME_UNUSABLE;
     snprintf(log.reason, sizeof log.reason,
-             "the suggested controller is %zu bytes, more than the %d the sandbox takes",
-             nextLen, AG_SOURCE_MAX);
+             "the suggested controller is %zu bytes, more than the %d the sandbox takes", nextLen,
+             AG_SOURCE_MAX);
     for (int i = 0; i < log.nchanged; i++) {
       free(log.changed[i]);
     }

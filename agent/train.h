@@ -26,25 +26,25 @@
 /* A training configuration; ag_defaultTrain fills the paper's defaults. */
 typedef struct agTrainConfig {
   envTaskId task;
-  const char *llm;              /* backend spec (trace/llm.h); required */
-  trOptimizerKind optimizer;    /* TR_OPTOPRIME (default) or TR_OPRO */
-  int memory;                   /* OptoPrime memory K (default 10; 0 = NoMem) */
-  int mask_trace;               /* the paper's "Masked": hide #Documentation, #Code,
-                                   #Inputs, #Others; hints go to the feedback (default 0) */
-  int iters;                    /* iterations (default 30) */
-  uint64_t train_seed;          /* default 0 */
-  uint64_t test_begin, test_end;/* held-out seeds [begin, end) (default 1:11) */
-  int jobs;                     /* parallel test episodes (default 2) */
-  long long max_tokens_total;   /* stop once this many tokens were used (0: no budget) */
-  const char *init_source;      /* Nullable: the initial controller (NULL: returns zeros) */
-  const char *init_path;        /* Nullable: where init_source came from, for config.json */
-  const char *out_dir;          /* run directory (made; must not hold a run already) */
-  int resume;                   /* 1: continue the run in out_dir (config from its
-                                   config.json; llm (non-NULL), iters (> 0) and
-                                   max_tokens_total (>= 0) given here override it) */
-  int argc;                     /* the command line, for config.json (Nullable argv) */
+  const char *llm;               /* backend spec (trace/llm.h); required */
+  trOptimizerKind optimizer;     /* TR_OPTOPRIME (default) or TR_OPRO */
+  int memory;                    /* OptoPrime memory K (default 10; 0 = NoMem) */
+  int mask_trace;                /* the paper's "Masked": hide #Documentation, #Code,
+                                    #Inputs, #Others; hints go to the feedback (default 0) */
+  int iters;                     /* iterations (default 30) */
+  uint64_t train_seed;           /* default 0 */
+  uint64_t test_begin, test_end; /* held-out seeds [begin, end) (default 1:11) */
+  int jobs;                      /* parallel test episodes (default 2) */
+  long long max_tokens_total;    /* stop once this many tokens were used (0: no budget) */
+  const char *init_source;       /* Nullable: the initial controller (NULL: returns zeros) */
+  const char *init_path;         /* Nullable: where init_source came from, for config.json */
+  const char *out_dir;           /* run directory (made; must not hold a run already) */
+  int resume;                    /* 1: continue the run in out_dir (config from its
+                                    config.json; llm (non-NULL), iters (> 0) and
+                                    max_tokens_total (>= 0) given here override it) */
+  int argc;                      /* the command line, for config.json (Nullable argv) */
   char **argv;
-  agRolloutConfig rollout;      /* env (horizon, mode, hints), limits, sandbox path */
+  agRolloutConfig rollout; /* env (horizon, mode, hints), limits, sandbox path */
   trLlmOptions llm_options;
 } agTrainConfig;
 
@@ -56,13 +56,13 @@ typedef struct agTrainProgress {
   int done_before;
   int train_success;
   double train_return;
-  const char *train_fault;      /* fault kind name, or NULL */
+  const char *train_fault; /* fault kind name, or NULL */
   double test_success_rate;
   double test_mean_return;
-  const char *outcome;          /* "updated", "no_change", "unusable" */
-  long long tokens;             /* this iteration's prompt + completion tokens */
+  const char *outcome; /* "updated", "no_change", "unusable" */
+  long long tokens;    /* this iteration's prompt + completion tokens */
   long long tokens_total;
-  double elapsed_s;             /* since the run (or resume) started */
+  double elapsed_s; /* since the run (or resume) started */
 } agTrainProgress;
 
 /* Called after each iteration is on disk. Nullable. */
@@ -77,7 +77,7 @@ typedef struct agTrainSummary {
   double best_test_success_rate;
   long long prompt_tokens;
   long long completion_tokens;
-  int budget_stop;              /* 1 when the token budget ended the run early */
+  int budget_stop; /* 1 when the token budget ended the run early */
 } agTrainSummary;
 
 /* Fills cfg with the defaults above (task reach, no llm, out_dir NULL). */

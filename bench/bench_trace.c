@@ -46,7 +46,8 @@ static trNode *build_episode(trGraph *g, trParam *ctrl) {
                           "horizon: %d, hint: \"move the hand toward the goal\"}",
                           -0.1, STEPS);
   for (int t = 0; t < STEPS; t++) {
-    trNode *act = tr_op(g, "controller", "Runs the controller on an observation and returns "
+    trNode *act = tr_op(g, "controller",
+                        "Runs the controller on an observation and returns "
                         "the action [dx, dy, dz, gripper].",
                         (trArg[]){{"obs", obs}, {"controller", c}}, 2, "action", "vector",
                         "[0.0125, 0.0222, -0.0018, -1]");
@@ -55,8 +56,10 @@ static trNode *build_episode(trGraph *g, trParam *ctrl) {
              "{hand_pos: [%.4f, 0.61, 0.2], gripper_distance_apart: 1.0, obj_pos: [0.1, 0.7, "
              "0.02], goal_pos: [-0.1, 0.8, 0.2], step: %d, horizon: %d, hint: \"keep going\"}",
              0.01 * t, t + 1, STEPS);
-    obs = tr_op(g, "step", "Moves the hand by the action for up to 20 simulation steps and "
-                "returns the next observation.", (trArg[]){{"action", act}}, 1, "obs", "obs", v);
+    obs = tr_op(g, "step",
+                "Moves the hand by the action for up to 20 simulation steps and "
+                "returns the next observation.",
+                (trArg[]){{"action", act}}, 1, "obs", "obs", v);
   }
   return obs;
 }
@@ -71,10 +74,10 @@ int main(int argc, char **argv) {
   tr_defaultOptimizerOptions(&o);
   o.memory = 5;
   trOptimizer *opt = tr_makeOptimizer(&o, err, sizeof err);
-  trParam *ctrl = opt ? tr_addParam(opt, "controller", TR_CODE,
-                                    "void controller(const obs_t *obs, double action[4]);",
-                                    err, sizeof err)
-                      : NULL;
+  trParam *ctrl =
+      opt ? tr_addParam(opt, "controller", TR_CODE,
+                        "void controller(const obs_t *obs, double action[4]);", err, sizeof err)
+          : NULL;
   trGraph *g = tr_makeGraph();
   if (!ctrl || !g || tr_setText(ctrl, CONTROLLER, err, sizeof err) != 0) {
     fprintf(stderr, "bench_trace: setup failed: %s\n", err);

@@ -18,13 +18,13 @@
 
 /* One observation; the same layout for every task (unused fields are zero). */
 typedef struct obs_t {
-  double hand_pos[3];             /* hand origin, world frame (m) */
-  double gripper_distance_apart;  /* 1 open ... ~0.3 closed on nothing */
-  double obj_pos[3];              /* puck centre (m) */
-  double obj_quat[4];             /* puck orientation, w x y z */
-  double goal_pos[3];             /* goal position (m) */
-  int step;                       /* macro-step index, 0 .. horizon-1 */
-  int horizon;                    /* number of controller calls in the episode */
+  double hand_pos[3];            /* hand origin, world frame (m) */
+  double gripper_distance_apart; /* 1 open ... ~0.3 closed on nothing */
+  double obj_pos[3];             /* puck centre (m) */
+  double obj_quat[4];            /* puck orientation, w x y z */
+  double goal_pos[3];            /* goal position (m) */
+  int step;                      /* macro-step index, 0 .. horizon-1 */
+  int horizon;                   /* number of controller calls in the episode */
 } obs_t;
 
 #ifndef M_PI

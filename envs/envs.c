@@ -293,15 +293,13 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
 /* ---- macro-step ----------------------------------------------------------------------- */
 
 /* Writes the hint of a finished macro-step (see envs/README.md for the wording). */
-static void writeHint(const envTask *task, const obs_t *before, double grip,
-                      envStepResult *res) {
+static void writeHint(const envTask *task, const obs_t *before, double grip, envStepResult *res) {
   if (task->cfg.hints == ENV_HINTS_NONE) {
     res->hint[0] = '\0';
     return;
   }
   if (res->success) {
-    snprintf(res->hint, sizeof(res->hint), "reward %.3f; success: the task is solved",
-             res->reward);
+    snprintf(res->hint, sizeof(res->hint), "reward %.3f; success: the task is solved", res->reward);
     return;
   }
 
@@ -343,8 +341,8 @@ static void writeHint(const envTask *task, const obs_t *before, double grip,
 }
 
 /* Drives the hand toward an absolute target with the P controller (see envs.h). */
-static int runMacro(envTask *task, const double rawTarget[3], double gripper,
-                    envStepResult *res, char *err, size_t errsz) {
+static int runMacro(envTask *task, const double rawTarget[3], double gripper, envStepResult *res,
+                    char *err, size_t errsz) {
   const envSpec *s = task->spec;
   const mjData *d = sim_data(task->world);
   obs_t before;

@@ -18,28 +18,23 @@
 #include "controller.h" /* obs_t */
 #include "sim.h"        /* simWorld */
 
-typedef enum envTaskId {
-  ENV_REACH = 0,
-  ENV_PUSH,
-  ENV_PICK_PLACE,
-  ENV_NTASKS
-} envTaskId;
+typedef enum envTaskId { ENV_REACH = 0, ENV_PUSH, ENV_PICK_PLACE, ENV_NTASKS } envTaskId;
 
 typedef enum envMode {
-  ENV_RELATIVE = 0,  /* target = hand + action[0:3] */
-  ENV_ABSOLUTE       /* target = action[0:3] */
+  ENV_RELATIVE = 0, /* target = hand + action[0:3] */
+  ENV_ABSOLUTE      /* target = action[0:3] */
 } envMode;
 
 typedef enum envHints {
-  ENV_HINTS_EXPERT = 0,  /* per-step hint text from the scripted expert */
+  ENV_HINTS_EXPERT = 0, /* per-step hint text from the scripted expert */
   ENV_HINTS_NONE
 } envHints;
 
 enum {
   ENV_OK = 0,
-  ENV_EINVAL = -1,    /* bad argument (unknown task, non-finite action, ...) */
-  ENV_EMODEL = -2,    /* the model failed to compile or load */
-  ENV_EPHYSICS = -3,  /* the simulation diverged (MuJoCo BADQACC/BADQPOS/BADQVEL) */
+  ENV_EINVAL = -1,   /* bad argument (unknown task, non-finite action, ...) */
+  ENV_EMODEL = -2,   /* the model failed to compile or load */
+  ENV_EPHYSICS = -3, /* the simulation diverged (MuJoCo BADQACC/BADQPOS/BADQVEL) */
   ENV_ENOMEM = -4
 };
 
@@ -55,12 +50,12 @@ typedef struct envConfig {
 
 /* What one macro-step (one controller call) produced. */
 typedef struct envStepResult {
-  obs_t obs;                /* observation after the macro-step */
-  double reward;            /* reward of the last env step, in [0, 10] */
-  int success;              /* task success after the macro-step */
-  int env_steps;            /* env steps the P controller ran (1 .. ENV_MAX_SUBSTEPS) */
-  double target[3];         /* the clipped hand target that was commanded */
-  char hint[ENV_HINT_MAX];  /* hint text; "" with ENV_HINTS_NONE */
+  obs_t obs;               /* observation after the macro-step */
+  double reward;           /* reward of the last env step, in [0, 10] */
+  int success;             /* task success after the macro-step */
+  int env_steps;           /* env steps the P controller ran (1 .. ENV_MAX_SUBSTEPS) */
+  double target[3];        /* the clipped hand target that was commanded */
+  char hint[ENV_HINT_MAX]; /* hint text; "" with ENV_HINTS_NONE */
 } envStepResult;
 
 typedef struct envSpec envSpec;
@@ -103,8 +98,8 @@ void env_free(envTask *task);
  * goal from seed (deterministic), and writes the first observation (step 0).
  * Nullable: cfg (the defaults), obs. Errors: ENV_EINVAL for a bad config,
  * ENV_EPHYSICS if settling diverged. */
-int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs,
-              char *err, size_t errsz);
+int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, char *err,
+              size_t errsz);
 
 /* Runs one macro-step for a controller action (clipped as the env does; the
  * gripper effort clipped to [-1, 1]): the P controller drives the hand toward
@@ -114,13 +109,13 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs,
  * Errors: ENV_EINVAL for a non-finite action (nothing is stepped), ENV_EPHYSICS
  * if the simulation diverged or MuJoCo raised an error (the result holds the
  * observation from before the macro-step; env_reset the task before reusing it). */
-int env_macroStep(envTask *task, const double action[4], envStepResult *res,
-                  char *err, size_t errsz);
+int env_macroStep(envTask *task, const double action[4], envStepResult *res, char *err,
+                  size_t errsz);
 
 /* Same as env_macroStep with an absolute hand target and gripper effort,
  * whatever the configured mode (what a robot driver receives). */
-int env_command(envTask *task, const double target[3], double gripper,
-                envStepResult *res, char *err, size_t errsz);
+int env_command(envTask *task, const double target[3], double gripper, envStepResult *res,
+                char *err, size_t errsz);
 
 /* One raw env step: mocap += clip(a[0:3], -1, 1) * 0.01 within the workspace,
  * gripper [a3, -a3], then the frame skip of mj_step. Allocates nothing.

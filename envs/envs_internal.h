@@ -20,18 +20,18 @@ extern const double env_handHigh[3];
 struct envSpec {
   envTaskId id;
   mjModel *m;
-  double gain;     /* P gain of the macro-step controller */
-  int hand;        /* body ids */
+  double gain; /* P gain of the macro-step controller */
+  int hand;    /* body ids */
   int fingerR;
   int fingerL;
   int puck;
-  int tipR;        /* site ids */
+  int tipR; /* site ids */
   int tipL;
-  int handMocap;   /* mocap ids */
+  int handMocap; /* mocap ids */
   int goalMocap;
-  int puckQpos;    /* qpos / qvel address of the puck's free joint */
+  int puckQpos; /* qpos / qvel address of the puck's free joint */
   int puckDof;
-  int actR;        /* actuator ids */
+  int actR; /* actuator ids */
   int actL;
 };
 
@@ -41,12 +41,12 @@ struct envTask {
   simWorld *world;
   envConfig cfg;
   uint64_t seed;
-  int step;            /* macro-steps done in this episode */
-  int lifted;          /* the puck has been above objInit z + 0.01 after some env step */
-  double objInit[3];   /* puck position after reset */
-  double tcpInit[3];   /* fingertip midpoint after reset */
+  int step;          /* macro-steps done in this episode */
+  int lifted;        /* the puck has been above objInit z + 0.01 after some env step */
+  double objInit[3]; /* puck position after reset */
+  double tcpInit[3]; /* fingertip midpoint after reset */
   double goal[3];
-  double grip;         /* last gripper effort commanded */
+  double grip; /* last gripper effort commanded */
   envStepHook hook;
   void *hookUser;
 };

@@ -11,11 +11,11 @@ const double env_handHigh[3] = {0.5, 1.0, 0.5};
 
 static const char *const names[ENV_NTASKS] = {"reach", "push", "pick-place"};
 
-static const char *const expertPaths[ENV_NTASKS] = {
-    "envs/experts/reach.c", "envs/experts/push.c", "envs/experts/pick_place.c"};
+static const char *const expertPaths[ENV_NTASKS] = {"envs/experts/reach.c", "envs/experts/push.c",
+                                                    "envs/experts/pick_place.c"};
 
 /* The part of every instruction that explains the observation and the action. */
-#define COMMON_TEXT                                                                           \
+#define COMMON_TEXT                                                                          \
   " The controller is called once per step, `horizon` times per episode (obs->step counts "  \
   "from 0), and the episode ends early on success. The observation obs holds hand_pos[3] "   \
   "(the hand origin in metres; the fingertips are 4.5 cm below it), "                        \
@@ -23,10 +23,10 @@ static const char *const expertPaths[ENV_NTASKS] = {
   "holding the puck), obj_pos[3] and obj_quat[4] (w x y z) of the puck (a cylinder of "      \
   "radius 2 cm resting with its centre at z = 0.02), and goal_pos[3]. The table top is at "  \
   "z = 0; the hand stays inside x [-0.5, 0.5], y [0.4, 1.0], z [0.05, 0.5]. The action is "  \
-  "relative: action[0..2] is the displacement of the hand in metres (the target hand + "    \
+  "relative: action[0..2] is the displacement of the hand in metres (the target hand + "     \
   "action is clipped to that box, and the hand moves at most 1 cm per axis per 12.5 ms, up " \
-  "to 20 such moves per step), and action[3] is the gripper effort in [-1, 1]: +1 closes "  \
-  "the fingers (squeezing whatever is between them), -1 opens them, 0 lets them relax "   \
+  "to 20 such moves per step), and action[3] is the gripper effort in [-1, 1]: +1 closes "   \
+  "the fingers (squeezing whatever is between them), -1 opens them, 0 lets them relax "      \
   "open slowly."
 
 static const char *const instructions[ENV_NTASKS] = {

@@ -38,8 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   trGraph *g = tr_makeGraph();
   trNode *obs = tr_value(g, "obs", NULL, "{}");
   trNode *out = tr_op(g, "run", "Runs.",
-                      (trArg[]){{"obs", obs}, {"controller", tr_paramNode(g, c)},
-                                {"gain", tr_paramNode(g, k)}, {"target", tr_paramNode(g, v)},
+                      (trArg[]){{"obs", obs},
+                                {"controller", tr_paramNode(g, c)},
+                                {"gain", tr_paramNode(g, k)},
+                                {"target", tr_paramNode(g, v)},
                                 {"style", tr_paramNode(g, s)}},
                       5, "action", NULL, "[]");
   tr_backward(g, out, "Success: false", NULL, 0);

@@ -174,8 +174,7 @@ int sim_episodeReserve(simEpisode *ep, int nstates, int nsteps, char *err, size_
 
 /* ---- appends ---- */
 
-int sim_episodeAppendState(simEpisode *ep, const double *state, size_t n,
-                           char *err, size_t errsz) {
+int sim_episodeAppendState(simEpisode *ep, const double *state, size_t n, char *err, size_t errsz) {
   if (!ep || !state) {
     setErr(err, errsz, "episode append state: NULL argument");
     return SIM_EP_EINVAL;
@@ -233,9 +232,8 @@ int sim_episodeAppendStep(simEpisode *ep, const simEpisodeStep *step, char *err,
   return 0;
 }
 
-int sim_episodeSetResult(simEpisode *ep, int success, double ret, int steps,
-                         const char *fault_kind, const char *fault_message, int fault_step,
-                         char *err, size_t errsz) {
+int sim_episodeSetResult(simEpisode *ep, int success, double ret, int steps, const char *fault_kind,
+                         const char *fault_message, int fault_step, char *err, size_t errsz) {
   if (!ep || !isfinite(ret)) {
     setErr(err, errsz, "episode result: NULL episode or non-finite return");
     return SIM_EP_EINVAL;
@@ -324,11 +322,21 @@ static void putString(FILE *f, const char *s) {
   fputc('"', f);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     switch (*p) {
-      case '"': fputs("\\\"", f); break;
-      case '\\': fputs("\\\\", f); break;
-      case '\n': fputs("\\n", f); break;
-      case '\r': fputs("\\r", f); break;
-      case '\t': fputs("\\t", f); break;
+      case '"':
+        fputs("\\\"", f);
+        break;
+      case '\\':
+        fputs("\\\\", f);
+        break;
+      case '\n':
+        fputs("\\n", f);
+        break;
+      case '\r':
+        fputs("\\r", f);
+        break;
+      case '\t':
+        fputs("\\t", f);
+        break;
       default:
         if (*p < 0x20 || *p == 0x7f) {
           fprintf(f, "\\u%04x", *p);
@@ -349,8 +357,9 @@ static void putNumbers(FILE *f, const double *v, int n) {
 }
 
 static void putStep(FILE *f, const simEpisodeStep *s) {
-  fprintf(f, "{\"step\": %d, \"state\": %d, \"env_steps\": %d,\n   \"obs\": {\"hand_pos\": ",
-          s->step, s->state, s->env_steps);
+  fprintf(f,
+          "{\"step\": %d, \"state\": %d, \"env_steps\": %d,\n   \"obs\": {\"hand_pos\": ", s->step,
+          s->state, s->env_steps);
   putNumbers(f, s->obs.hand_pos, 3);
   fprintf(f, ", \"gripper_distance_apart\": %.17g, \"obj_pos\": ", s->obs.gripper_distance_apart);
   putNumbers(f, s->obs.obj_pos, 3);
@@ -584,8 +593,8 @@ static void readObs(parser *p, const cJSON *obs, simEpisodeObs *o, const char *w
   snprintf(w, sizeof(w), "%sobs.hand_pos", where);
   numbers(p, member(p, obs, "hand_pos", where), 3, o->hand_pos, w);
   snprintf(w, sizeof(w), "%sobs.", where);
-  o->gripper_distance_apart = number(p, member(p, obs, "gripper_distance_apart", w), w,
-                                     "gripper_distance_apart");
+  o->gripper_distance_apart =
+      number(p, member(p, obs, "gripper_distance_apart", w), w, "gripper_distance_apart");
   snprintf(w, sizeof(w), "%sobs.obj_pos", where);
   numbers(p, member(p, obs, "obj_pos", where), 3, o->obj_pos, w);
   snprintf(w, sizeof(w), "%sobs.obj_quat", where);

@@ -30,19 +30,19 @@
 
 enum {
   SIM_EP_OK = 0,
-  SIM_EP_EINVAL = -1,   /* bad argument (NULL, negative size, non-finite value, ...) */
-  SIM_EP_EIO = -2,      /* the file could not be opened, read, written or renamed */
-  SIM_EP_EFORMAT = -3,  /* the file is not a valid tracebot-episode document */
-  SIM_EP_ENOMEM = -4    /* allocation failed (or a size cap was reached) */
+  SIM_EP_EINVAL = -1,  /* bad argument (NULL, negative size, non-finite value, ...) */
+  SIM_EP_EIO = -2,     /* the file could not be opened, read, written or renamed */
+  SIM_EP_EFORMAT = -3, /* the file is not a valid tracebot-episode document */
+  SIM_EP_ENOMEM = -4   /* allocation failed (or a size cap was reached) */
 };
 
-#define SIM_EP_TEXT_MAX 64            /* task, mode, hints, hash, fault kind (NUL incl.) */
-#define SIM_EP_HINT_MAX 512           /* hint text of one macro-step (NUL included) */
-#define SIM_EP_MESSAGE_MAX 512        /* fault message (NUL included) */
-#define SIM_EP_FILE_MAX (64u << 20)   /* sim_episodeLoad refuses larger files */
-#define SIM_EP_MAX_STATES 1000000     /* cap on recorded states */
-#define SIM_EP_MAX_STEPS 100000       /* cap on recorded macro-steps */
-#define SIM_EP_MAX_DIM 100000         /* cap on each model size (nq, nv, ...) */
+#define SIM_EP_TEXT_MAX 64          /* task, mode, hints, hash, fault kind (NUL incl.) */
+#define SIM_EP_HINT_MAX 512         /* hint text of one macro-step (NUL included) */
+#define SIM_EP_MESSAGE_MAX 512      /* fault message (NUL included) */
+#define SIM_EP_FILE_MAX (64u << 20) /* sim_episodeLoad refuses larger files */
+#define SIM_EP_MAX_STATES 1000000   /* cap on recorded states */
+#define SIM_EP_MAX_STEPS 100000     /* cap on recorded macro-steps */
+#define SIM_EP_MAX_DIM 100000       /* cap on each model size (nq, nv, ...) */
 
 /* Model sizes a state row is made of. */
 typedef struct simEpisodeSizes {
@@ -60,22 +60,22 @@ typedef struct simEpisodeObs {
 
 /* One macro-step (one controller call). */
 typedef struct simEpisodeStep {
-  int step;                     /* macro-step index, 0-based */
-  int state;                    /* index of the state the observation was taken in */
-  int env_steps;                /* env steps this macro-step ran */
-  simEpisodeObs obs;            /* observation before the call */
+  int step;          /* macro-step index, 0-based */
+  int state;         /* index of the state the observation was taken in */
+  int env_steps;     /* env steps this macro-step ran */
+  simEpisodeObs obs; /* observation before the call */
   double action[4];
   double reward;
-  int success;                  /* 0/1 after the macro-step */
-  char hint[SIM_EP_HINT_MAX];   /* "" when there is no hint */
+  int success;                /* 0/1 after the macro-step */
+  char hint[SIM_EP_HINT_MAX]; /* "" when there is no hint */
 } simEpisodeStep;
 
 /* How the episode ended. */
 typedef struct simEpisodeResult {
-  int success;                  /* 0/1 */
-  double ret;                   /* the return ("return" in the file) */
-  int steps;                    /* macro-steps run */
-  int has_fault;                /* 0: "fault": null */
+  int success;   /* 0/1 */
+  double ret;    /* the return ("return" in the file) */
+  int steps;     /* macro-steps run */
+  int has_fault; /* 0: "fault": null */
   char fault_kind[SIM_EP_TEXT_MAX];
   char fault_message[SIM_EP_MESSAGE_MAX];
   int fault_step;
@@ -84,26 +84,26 @@ typedef struct simEpisodeResult {
 /* Metadata of the episode. Strings are NUL-terminated and truncated to fit. */
 typedef struct simEpisodeInfo {
   char task[SIM_EP_TEXT_MAX];
-  uint64_t seed;                /* at most 2^53 so that JSON keeps it exact */
+  uint64_t seed; /* at most 2^53 so that JSON keeps it exact */
   int horizon;
-  char mode[SIM_EP_TEXT_MAX];   /* "relative" | "absolute" */
-  char hints[SIM_EP_TEXT_MAX];  /* "expert" | "none" */
+  char mode[SIM_EP_TEXT_MAX];  /* "relative" | "absolute" */
+  char hints[SIM_EP_TEXT_MAX]; /* "expert" | "none" */
   char controller_hash[SIM_EP_TEXT_MAX];
-  double timestep;              /* MuJoCo timestep (s) */
-  int frame_skip;               /* mj_steps per env step */
+  double timestep; /* MuJoCo timestep (s) */
+  int frame_skip;  /* mj_steps per env step */
   simEpisodeSizes sizes;
 } simEpisodeInfo;
 
 /* The recording. Read fields directly; change it only through the functions below. */
 typedef struct simEpisode {
   simEpisodeInfo info;
-  int row;                      /* doubles per state row (sim_episodeRowSize(&info.sizes)) */
-  double *states;               /* nstates rows of `row` doubles */
+  int row;        /* doubles per state row (sim_episodeRowSize(&info.sizes)) */
+  double *states; /* nstates rows of `row` doubles */
   int nstates, cap_states;
-  simEpisodeStep *steps;        /* nsteps annotations */
+  simEpisodeStep *steps; /* nsteps annotations */
   int nsteps, cap_steps;
   simEpisodeResult result;
-  double *scratch;              /* row + nv doubles: one full sim state (record/restore) */
+  double *scratch; /* row + nv doubles: one full sim state (record/restore) */
 } simEpisode;
 
 /* Doubles in one state row for these sizes, or -1 if a size is negative or too big. */
@@ -127,8 +127,7 @@ int sim_episodeReserve(simEpisode *ep, int nstates, int nsteps, char *err, size_
 /* Appends one state row of n doubles (n must equal ep->row, all finite).
  * Errors: SIM_EP_EINVAL (wrong size, non-finite value: nothing appended),
  * SIM_EP_ENOMEM (growth failed or SIM_EP_MAX_STATES reached). */
-int sim_episodeAppendState(simEpisode *ep, const double *state, size_t n,
-                           char *err, size_t errsz);
+int sim_episodeAppendState(simEpisode *ep, const double *state, size_t n, char *err, size_t errsz);
 
 /* Appends a macro-step annotation (copied; the hint is truncated to fit). Its
  * numbers must be finite and its state index within [0, nstates).
@@ -137,9 +136,8 @@ int sim_episodeAppendStep(simEpisode *ep, const simEpisodeStep *step, char *err,
 
 /* Sets the result. fault_kind NULL means no fault (message and step then ignored).
  * Errors: SIM_EP_EINVAL for a non-finite return. */
-int sim_episodeSetResult(simEpisode *ep, int success, double ret, int steps,
-                         const char *fault_kind, const char *fault_message, int fault_step,
-                         char *err, size_t errsz);
+int sim_episodeSetResult(simEpisode *ep, int success, double ret, int steps, const char *fault_kind,
+                         const char *fault_message, int fault_step, char *err, size_t errsz);
 
 /* The state row k (0 <= k < nstates), or NULL when out of range. */
 const double *sim_episodeState(const simEpisode *ep, int k);

@@ -73,14 +73,14 @@ static void setErr(char *err, size_t errsz, const char *fmt, ...) {
 
 /* Runs MuJoCo code between SIM_GUARD_BEGIN and SIM_GUARD_END; an mju_error inside
  * jumps to the failure branch, which restores the outer guard and returns rc. */
-#define SIM_GUARD_BEGIN(what)                                                    \
-  jmp_buf guardBuf_;                                                             \
-  jmp_buf *volatile prevGuard_ = guardJmp;                                       \
-  if (setjmp(guardBuf_)) {                                                       \
-    guardJmp = prevGuard_;                                                       \
-    setErr(err, errsz, "mujoco error in %s: %s", (what), lastMsg);              \
-    return SIM_EMUJOCO;                                                          \
-  }                                                                              \
+#define SIM_GUARD_BEGIN(what)                                      \
+  jmp_buf guardBuf_;                                               \
+  jmp_buf *volatile prevGuard_ = guardJmp;                         \
+  if (setjmp(guardBuf_)) {                                         \
+    guardJmp = prevGuard_;                                         \
+    setErr(err, errsz, "mujoco error in %s: %s", (what), lastMsg); \
+    return SIM_EMUJOCO;                                            \
+  }                                                                \
   guardJmp = &guardBuf_;
 
 #define SIM_GUARD_END() guardJmp = prevGuard_;
@@ -275,8 +275,8 @@ void sim_rawSteps(simWorld *w, long nsteps) {
 /* ---- state ---------------------------------------------------------------------------- */
 
 size_t sim_stateSize(const mjModel *m) {
-  return 1 + (size_t)m->nq + (size_t)m->nv + (size_t)m->na + 7 * (size_t)m->nmocap +
-         (size_t)m->nu + (size_t)m->nv;
+  return 1 + (size_t)m->nq + (size_t)m->nv + (size_t)m->na + 7 * (size_t)m->nmocap + (size_t)m->nu +
+         (size_t)m->nv;
 }
 
 void sim_getState(const simWorld *w, double *state) {

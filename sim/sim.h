@@ -23,11 +23,11 @@
 
 enum {
   SIM_OK = 0,
-  SIM_EINVAL = -1,    /* bad argument (NULL, wrong state size, non-finite value, ...) */
-  SIM_EMODEL = -2,    /* the MJCF failed to parse or compile */
-  SIM_EPHYSICS = -3,  /* the simulation diverged (BADQACC/BADQPOS/BADQVEL) */
-  SIM_ENOMEM = -4,    /* allocation failed */
-  SIM_EMUJOCO = -5    /* MuJoCo raised an error (mju_error) */
+  SIM_EINVAL = -1,   /* bad argument (NULL, wrong state size, non-finite value, ...) */
+  SIM_EMODEL = -2,   /* the MJCF failed to parse or compile */
+  SIM_EPHYSICS = -3, /* the simulation diverged (BADQACC/BADQPOS/BADQVEL) */
+  SIM_ENOMEM = -4,   /* allocation failed */
+  SIM_EMUJOCO = -5   /* MuJoCo raised an error (mju_error) */
 };
 
 typedef struct simWorld simWorld;

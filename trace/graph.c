@@ -11,13 +11,20 @@
 
 const char *tr_strerror(int code) {
   switch (code) {
-    case TR_OK: return "ok";
-    case TR_EINVAL: return "invalid argument";
-    case TR_ENOMEM: return "out of memory or size limit";
-    case TR_ENOFEEDBACK: return "no parameter received feedback";
-    case TR_ELLM: return "LLM call failed";
-    case TR_EFORMAT: return "saved state does not match";
-    default: return "unknown error";
+    case TR_OK:
+      return "ok";
+    case TR_EINVAL:
+      return "invalid argument";
+    case TR_ENOMEM:
+      return "out of memory or size limit";
+    case TR_ENOFEEDBACK:
+      return "no parameter received feedback";
+    case TR_ELLM:
+      return "LLM call failed";
+    case TR_EFORMAT:
+      return "saved state does not match";
+    default:
+      return "unknown error";
   }
 }
 
@@ -124,8 +131,7 @@ static int valid_base(const char *s) {
   }
   for (; *s; s++) {
     char c = *s;
-    int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '_';
+    int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) {
       return 0;
     }

@@ -32,8 +32,7 @@ static int checkOptions(const trLlmOptions *o, char *err, size_t errsz) {
     return TR_LLM_EINVAL;
   }
   if (!isfinite(o->timeout_s) || o->timeout_s <= 0 || o->timeout_s > 86400) {
-    tr_llmSetErr(err, errsz, NULL, "llm option timeout_s=%g out of range (0, 86400]",
-                 o->timeout_s);
+    tr_llmSetErr(err, errsz, NULL, "llm option timeout_s=%g out of range (0, 86400]", o->timeout_s);
     return TR_LLM_EINVAL;
   }
   if (!isfinite(o->backoff_base_s) || o->backoff_base_s < 0 || o->backoff_base_s > 3600) {

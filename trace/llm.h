@@ -36,30 +36,30 @@ typedef struct trLlmOptions {
 typedef struct trLlmRequest {
   const char *system;
   const char *user;
-  int max_tokens;   /* default 4096 when <= 0 */
-  int json_mode;    /* ask for a JSON-object response format where supported */
+  int max_tokens; /* default 4096 when <= 0 */
+  int json_mode;  /* ask for a JSON-object response format where supported */
 } trLlmRequest;
 
 /* One reply. Ownership: text is heap memory released by tr_llmReplyClose. */
 typedef struct trLlmReply {
-  char *text;               /* the assistant's reply text, NUL-terminated */
+  char *text; /* the assistant's reply text, NUL-terminated */
   long prompt_tokens;
   long completion_tokens;
-  int tokens_estimated;     /* 1 when the server gave no usage and we estimated */
-  double latency_s;         /* wall time of the whole call, retries included */
-  int attempts;             /* requests sent */
+  int tokens_estimated; /* 1 when the server gave no usage and we estimated */
+  double latency_s;     /* wall time of the whole call, retries included */
+  int attempts;         /* requests sent */
 } trLlmReply;
 
 enum {
   TR_LLM_OK = 0,
-  TR_LLM_EINVAL = -1,    /* bad spec or options */
-  TR_LLM_EAUTH = -2,     /* 401/403: not retried */
-  TR_LLM_EREQUEST = -3,  /* 400/404 or another non-retryable answer */
-  TR_LLM_ETRANSIENT = -4,/* retries exhausted on 429/5xx/timeouts/connection errors */
-  TR_LLM_EPROTOCOL = -5, /* the body was not what the API promises (truncated, not JSON,
-                            too large) */
-  TR_LLM_EEXEC = -6,     /* exec: command failed (exit status and stderr in the message) */
-  TR_LLM_EEXHAUSTED = -7 /* replay: no more recorded responses */
+  TR_LLM_EINVAL = -1,     /* bad spec or options */
+  TR_LLM_EAUTH = -2,      /* 401/403: not retried */
+  TR_LLM_EREQUEST = -3,   /* 400/404 or another non-retryable answer */
+  TR_LLM_ETRANSIENT = -4, /* retries exhausted on 429/5xx/timeouts/connection errors */
+  TR_LLM_EPROTOCOL = -5,  /* the body was not what the API promises (truncated, not JSON,
+                             too large) */
+  TR_LLM_EEXEC = -6,      /* exec: command failed (exit status and stderr in the message) */
+  TR_LLM_EEXHAUSTED = -7  /* replay: no more recorded responses */
 };
 
 /* Fills opts with the defaults. */
@@ -89,8 +89,7 @@ const char *tr_llmSpec(const trLlm *llm);
  * the reply). Errors: a negative TR_LLM_E* code and a one-line message in err
  * (e.g. "401 from URL: check OPENAI_API_KEY"); reply->text is NULL and the token counts
  * are 0, but attempts and latency_s are still set (for logs). */
-int tr_llmComplete(trLlm *llm, const trLlmRequest *req, trLlmReply *reply,
-                   char *err, size_t errsz);
+int tr_llmComplete(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, char *err, size_t errsz);
 
 /* Releases a reply's text. Nullable; safe on an empty reply. */
 void tr_llmReplyClose(trLlmReply *reply);

@@ -108,8 +108,8 @@ static cJSON *parseBody(const char *body, size_t len, char *err, size_t errsz) {
       tr_llmSetErr(err, errsz, NULL, "response body is empty");
     } else {
       tr_llmSetErr(err, errsz, NULL,
-                   "response body is not JSON or is truncated (%zu bytes; first bytes: '%s')",
-                   len, first);
+                   "response body is not JSON or is truncated (%zu bytes; first bytes: '%s')", len,
+                   first);
     }
     return NULL;
   }
@@ -172,8 +172,8 @@ int tr_llmDecodeOpenai(const char *body, size_t len, size_t prompt_chars, trLlmR
   return rc;
 }
 
-int tr_llmDecodeAnthropic(const char *body, size_t len, size_t prompt_chars,
-                          trLlmReply *reply, char *err, size_t errsz) {
+int tr_llmDecodeAnthropic(const char *body, size_t len, size_t prompt_chars, trLlmReply *reply,
+                          char *err, size_t errsz) {
   cJSON *root = parseBody(body, len, err, errsz);
   if (!root) {
     return TR_LLM_EPROTOCOL;
@@ -196,8 +196,8 @@ int tr_llmDecodeAnthropic(const char *body, size_t len, size_t prompt_chars,
   cJSON_ArrayForEach(block, content) {
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(block, "text");
-    if (cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0 &&
-        cJSON_IsString(text) && text->valuestring) {
+    if (cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0 && cJSON_IsString(text) &&
+        text->valuestring) {
       total += strlen(text->valuestring);
       blocks++;
     }
@@ -215,8 +215,8 @@ int tr_llmDecodeAnthropic(const char *body, size_t len, size_t prompt_chars,
   cJSON_ArrayForEach(block, content) {
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(block, "text");
-    if (cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0 &&
-        cJSON_IsString(text) && text->valuestring) {
+    if (cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0 && cJSON_IsString(text) &&
+        text->valuestring) {
       size_t n = strlen(text->valuestring);
       memcpy(reply->text + at, text->valuestring, n);
       at += n;

@@ -114,8 +114,8 @@ static size_t onHeader(char *buffer, size_t size, size_t nitems, void *userdata)
 }
 
 static int curlPost(void *p, const char *url, const char *const *headers, const char *body,
-                    size_t len, double timeout_s, size_t max_bytes, trLlmHttpResult *res,
-                    char *err, size_t errsz) {
+                    size_t len, double timeout_s, size_t max_bytes, trLlmHttpResult *res, char *err,
+                    size_t errsz) {
   curlSelf *self = p;
   CURL *h = self->easy;
   memset(res, 0, sizeof(*res));

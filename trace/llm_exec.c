@@ -35,9 +35,9 @@ static void freeExec(void *p) {
 /* The running child and its three pipe ends (-1 once closed). */
 typedef struct child {
   pid_t pid;
-  int in;     /* our end of its stdin (socket) */
-  int out;    /* its stdout */
-  int errfd;  /* its stderr */
+  int in;    /* our end of its stdin (socket) */
+  int out;   /* its stdout */
+  int errfd; /* its stderr */
 } child;
 
 static void closeFd(int *fd) {
@@ -54,8 +54,8 @@ static int spawn(const char *command, child *c, char *err, size_t errsz) {
   int er[2] = {-1, -1};
   c->pid = -1;
   c->in = c->out = c->errfd = -1;
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0 ||
-      pipe2(out, O_CLOEXEC) != 0 || pipe2(er, O_CLOEXEC) != 0) {
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
+      pipe2(er, O_CLOEXEC) != 0) {
     tr_llmSetErr(err, errsz, NULL, "exec: cannot make pipes: %s", strerror(errno));
     goto fail;
   }
@@ -272,8 +272,8 @@ static int completeExec(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
     /* message already set */
   } else if (timed_out) {
     tr_llmSetErr(err, errsz, NULL,
-                 "exec: command timed out after %.3g s (process group killed)%s%s",
-                 o->timeout_s, first[0] ? ": " : "", first);
+                 "exec: command timed out after %.3g s (process group killed)%s%s", o->timeout_s,
+                 first[0] ? ": " : "", first);
     rc = TR_LLM_EEXEC;
   } else if (too_big) {
     tr_llmSetErr(err, errsz, NULL, "exec: command wrote more than %zu bytes on stdout",
@@ -284,8 +284,8 @@ static int completeExec(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
                  first[0] ? ": " : "", first);
     rc = TR_LLM_EEXEC;
   } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    tr_llmSetErr(err, errsz, NULL, "exec: command exited with status %d%s%s",
-                 WEXITSTATUS(status), first[0] ? ": " : "", first);
+    tr_llmSetErr(err, errsz, NULL, "exec: command exited with status %d%s%s", WEXITSTATUS(status),
+                 first[0] ? ": " : "", first);
     rc = TR_LLM_EEXEC;
   } else if (len == 0) {
     tr_llmSetErr(err, errsz, NULL, "exec: command exited 0 but wrote nothing on stdout");

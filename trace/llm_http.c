@@ -17,11 +17,11 @@ typedef enum { API_OPENAI, API_ANTHROPIC } apiKind;
 typedef struct httpState {
   apiKind api;
   char *model;
-  char *url;              /* full endpoint URL */
-  char *key;              /* NULL when none (local servers); wiped on free */
-  const char *key_var;    /* OPENAI_API_KEY / ANTHROPIC_API_KEY, for messages */
-  const char *base_var;   /* OPENAI_BASE_URL / ANTHROPIC_BASE_URL */
-  int no_format;          /* the server rejected response_format once: stop sending it */
+  char *url;            /* full endpoint URL */
+  char *key;            /* NULL when none (local servers); wiped on free */
+  const char *key_var;  /* OPENAI_API_KEY / ANTHROPIC_API_KEY, for messages */
+  const char *base_var; /* OPENAI_BASE_URL / ANTHROPIC_BASE_URL */
+  int no_format;        /* the server rejected response_format once: stop sending it */
   uint64_t rng;
   const trLlmTransport *tx;
   void *tx_self;
@@ -76,8 +76,7 @@ static char *buildBody(const httpState *st, const trLlmRequest *req, int with_fo
 }
 
 /* Header lines for this API; the key line lives in keyline (wiped by the caller). */
-static void buildHeaders(const httpState *st, char *keyline, size_t keysz,
-                         const char *headers[6]) {
+static void buildHeaders(const httpState *st, char *keyline, size_t keysz, const char *headers[6]) {
   size_t n = 0;
   headers[n++] = "Content-Type: application/json";
   headers[n++] = "Accept: application/json";
@@ -104,8 +103,8 @@ static int statusError(const httpState *st, long status, const trLlmHttpResult *
   tr_llmErrorText(res->body, res->len, said, sizeof(said));
   if (status == 401 || status == 403) {
     if (st->key) {
-      tr_llmSetErr(err, errsz, st->key, "%ld from %s: check %s (server said: %s)", status,
-                   st->url, st->key_var, said);
+      tr_llmSetErr(err, errsz, st->key, "%ld from %s: check %s (server said: %s)", status, st->url,
+                   st->key_var, said);
     } else {
       tr_llmSetErr(err, errsz, NULL, "%ld from %s: %s is not set (server said: %s)", status,
                    st->url, st->key_var, said);
@@ -127,9 +126,9 @@ static int completeHttp(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
   const trLlmOptions *o = &llm->opts;
   size_t prompt_chars = strlen(req->user) + (req->system ? strlen(req->system) : 0);
   int fallback_tried = 0;
-  int failures = 0;           /* transient failures so far (the retry budget) */
+  int failures = 0; /* transient failures so far (the retry budget) */
   int rc = TR_LLM_ETRANSIENT;
-  char last[512] = "";        /* what went wrong on the last transient failure */
+  char last[512] = ""; /* what went wrong on the last transient failure */
   int last_truncated = 0;
   char keyline[MAX_KEY + 32];
   const char *headers[6];
@@ -157,10 +156,10 @@ static int completeHttp(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
       if (status >= 200 && status <= 299) {
         /* Success: decode; a bad body is not retried (the server meant it). */
         char derr[384];
-        rc = st->api == API_OPENAI
-                 ? tr_llmDecodeOpenai(res.body, res.len, prompt_chars, reply, derr, sizeof(derr))
-                 : tr_llmDecodeAnthropic(res.body, res.len, prompt_chars, reply, derr,
-                                         sizeof(derr));
+        rc =
+            st->api == API_OPENAI
+                ? tr_llmDecodeOpenai(res.body, res.len, prompt_chars, reply, derr, sizeof(derr))
+                : tr_llmDecodeAnthropic(res.body, res.len, prompt_chars, reply, derr, sizeof(derr));
         if (rc != TR_LLM_OK) {
           tr_llmSetErr(err, errsz, st->key, "%s (from %s)", derr, st->url);
         }

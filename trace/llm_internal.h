@@ -15,19 +15,18 @@
 /* One backend: complete one request, free its state. */
 typedef struct trLlmBackend {
   const char *name;
-  int (*complete)(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, char *err,
-                  size_t errsz);
+  int (*complete)(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, char *err, size_t errsz);
   void (*freeState)(void *state);
   int (*skip)(trLlm *llm, size_t n, char *err, size_t errsz); /* NULL: live backend */
 } trLlmBackend;
 
 struct trLlm {
-  char *spec;                   /* as given; never holds a key */
+  char *spec; /* as given; never holds a key */
   trLlmOptions opts;
   const trLlmBackend *backend;
-  void *state;                  /* owned by the backend */
-  char *secrets[2];             /* copies of OPENAI_API_KEY / ANTHROPIC_API_KEY (when set),
-                                   scrubbed from every error message; wiped on free */
+  void *state;      /* owned by the backend */
+  char *secrets[2]; /* copies of OPENAI_API_KEY / ANTHROPIC_API_KEY (when set),
+                       scrubbed from every error message; wiped on free */
 };
 
 /* Backend constructors: fill llm->backend and llm->state from the part after "name:". */
@@ -40,12 +39,12 @@ int tr_llmInitReplay(trLlm *llm, const char *path, char *err, size_t errsz);
 
 /* Outcome classes of one HTTP exchange. */
 enum {
-  TR_LLM_TX_OK = 0,         /* a complete response with some status arrived */
-  TR_LLM_TX_TIMEOUT = 1,    /* the per-request timeout expired */
-  TR_LLM_TX_CONNECT = 2,    /* could not connect / send / receive; nothing usable came back */
-  TR_LLM_TX_TRUNCATED = 3,  /* the connection closed before the announced body was complete */
-  TR_LLM_TX_TOOBIG = 4,     /* the body exceeded max_bytes */
-  TR_LLM_TX_FAIL = 5        /* anything else (bad URL, TLS verification, out of memory) */
+  TR_LLM_TX_OK = 0,        /* a complete response with some status arrived */
+  TR_LLM_TX_TIMEOUT = 1,   /* the per-request timeout expired */
+  TR_LLM_TX_CONNECT = 2,   /* could not connect / send / receive; nothing usable came back */
+  TR_LLM_TX_TRUNCATED = 3, /* the connection closed before the announced body was complete */
+  TR_LLM_TX_TOOBIG = 4,    /* the body exceeded max_bytes */
+  TR_LLM_TX_FAIL = 5       /* anything else (bad URL, TLS verification, out of memory) */
 };
 
 /* One HTTP response. Ownership: body is heap memory (NUL-terminated), freed by the caller. */
@@ -53,7 +52,7 @@ typedef struct trLlmHttpResult {
   long status;
   char *body;
   size_t len;
-  double retry_after_s;     /* Retry-After in seconds, < 0 when absent or not in seconds form */
+  double retry_after_s; /* Retry-After in seconds, < 0 when absent or not in seconds form */
 } trLlmHttpResult;
 
 /* The transport vtable: POST a JSON body to url with extra header lines (NULL-terminated
@@ -61,9 +60,8 @@ typedef struct trLlmHttpResult {
  * holds a one-line description (never a header value). */
 typedef struct trLlmTransport {
   void *(*make)(void);
-  int (*post)(void *self, const char *url, const char *const *headers, const char *body,
-              size_t len, double timeout_s, size_t max_bytes, trLlmHttpResult *res,
-              char *err, size_t errsz);
+  int (*post)(void *self, const char *url, const char *const *headers, const char *body, size_t len,
+              double timeout_s, size_t max_bytes, trLlmHttpResult *res, char *err, size_t errsz);
   void (*free)(void *self);
 } trLlmTransport;
 
@@ -90,8 +88,8 @@ int tr_llmDecodeOpenai(const char *body, size_t len, size_t prompt_chars, trLlmR
 /* Decodes a Messages API body: text = concatenation of content[].text, tokens from
  * usage.input_tokens / usage.output_tokens (estimated when absent). Pure: no I/O.
  * Ownership and errors as tr_llmDecodeOpenai. */
-int tr_llmDecodeAnthropic(const char *body, size_t len, size_t prompt_chars,
-                          trLlmReply *reply, char *err, size_t errsz);
+int tr_llmDecodeAnthropic(const char *body, size_t len, size_t prompt_chars, trLlmReply *reply,
+                          char *err, size_t errsz);
 
 /* Copies the server's error text of an error body ({"error":{"message":...}} in both APIs,
  * else the first bytes) into out as one printable line of at most outsz-1 bytes. */

@@ -18,9 +18,9 @@
 
 typedef struct replayEntry {
   char *text;
-  long prompt_tokens;       /* -1 when not recorded */
+  long prompt_tokens; /* -1 when not recorded */
   long completion_tokens;
-  int tokens_estimated;     /* recorded as estimated */
+  int tokens_estimated; /* recorded as estimated */
 } replayEntry;
 
 typedef struct replayState {
@@ -157,14 +157,13 @@ static int loadFile(replayState *st, char *err, size_t errsz) {
         break;
       }
       ungetc(c, f);
-      tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu is not a JSON object", st->path,
-                   lineno);
+      tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu is not a JSON object", st->path, lineno);
       rc = TR_LLM_EINVAL;
       break;
     }
     if (pr == -2) {
-      tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu: \"response\" is not a string",
-                   st->path, lineno);
+      tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu: \"response\" is not a string", st->path,
+                   lineno);
       rc = TR_LLM_EINVAL;
       break;
     }
@@ -235,8 +234,8 @@ static int completeReplay(trLlm *llm, const trLlmRequest *req, trLlmReply *reply
 static int skipReplay(trLlm *llm, size_t n, char *err, size_t errsz) {
   replayState *st = llm->state;
   if (n > st->count - st->next) {
-    tr_llmSetErr(err, errsz, NULL, "replay: %s has %zu responses, cannot skip %zu",
-                 st->path, st->count - st->next, n);
+    tr_llmSetErr(err, errsz, NULL, "replay: %s has %zu responses, cannot skip %zu", st->path,
+                 st->count - st->next, n);
     return TR_LLM_EEXHAUSTED;
   }
   st->next += n;

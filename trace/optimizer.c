@@ -331,12 +331,18 @@ int tr_parseMask(const char *text, unsigned *mask, char *err, size_t errsz) {
     const char *name;
     unsigned bits;
   } names[] = {
-      {"instruction", TR_SEC_INSTRUCTION}, {"code", TR_SEC_CODE},
-      {"documentation", TR_SEC_DOCUMENTATION}, {"variables", TR_SEC_VARIABLES},
-      {"constraints", TR_SEC_CONSTRAINTS}, {"inputs", TR_SEC_INPUTS},
-      {"others", TR_SEC_OTHERS}, {"outputs", TR_SEC_OUTPUTS},
-      {"feedback", TR_SEC_FEEDBACK}, {"paper", TR_MASK_PAPER},
-      {"masked", TR_MASK_PAPER}, {"none", 0},
+      {"instruction", TR_SEC_INSTRUCTION},
+      {"code", TR_SEC_CODE},
+      {"documentation", TR_SEC_DOCUMENTATION},
+      {"variables", TR_SEC_VARIABLES},
+      {"constraints", TR_SEC_CONSTRAINTS},
+      {"inputs", TR_SEC_INPUTS},
+      {"others", TR_SEC_OTHERS},
+      {"outputs", TR_SEC_OUTPUTS},
+      {"feedback", TR_SEC_FEEDBACK},
+      {"paper", TR_MASK_PAPER},
+      {"masked", TR_MASK_PAPER},
+      {"none", 0},
   };
   if (!mask) {
     tr_seterr(err, errsz, "tr_parseMask: NULL mask");
@@ -370,9 +376,11 @@ int tr_parseMask(const char *text, unsigned *mask, char *err, size_t errsz) {
       }
     }
     if (!found) {
-      tr_seterr(err, errsz, "unknown section \"%.*s\" in mask (use instruction, code, "
+      tr_seterr(err, errsz,
+                "unknown section \"%.*s\" in mask (use instruction, code, "
                 "documentation, variables, constraints, inputs, others, outputs, feedback, "
-                "paper)", (int)(n > 40 ? 40 : n), w);
+                "paper)",
+                (int)(n > 40 ? 40 : n), w);
       return TR_EINVAL;
     }
   }
@@ -458,13 +466,20 @@ static trNode *resolve_key(const trSelection *sel, const char *key) {
 
 static const char *type_name(trJsonType t) {
   switch (t) {
-    case TR_JSON_NULL: return "null";
-    case TR_JSON_BOOL: return "boolean";
-    case TR_JSON_NUMBER: return "number";
-    case TR_JSON_STRING: return "string";
-    case TR_JSON_ARRAY: return "array";
-    case TR_JSON_OBJECT: return "object";
-    default: return "value";
+    case TR_JSON_NULL:
+      return "null";
+    case TR_JSON_BOOL:
+      return "boolean";
+    case TR_JSON_NUMBER:
+      return "number";
+    case TR_JSON_STRING:
+      return "string";
+    case TR_JSON_ARRAY:
+      return "array";
+    case TR_JSON_OBJECT:
+      return "object";
+    default:
+      return "value";
   }
 }
 
@@ -548,8 +563,13 @@ static void unescape(char *s) {
   for (char *r = s; *r; r++) {
     if (*r == '\\' && r[1]) {
       char e = r[1];
-      char c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == '"' ? '"' :
-               e == '\\' ? '\\' : e == '\'' ? '\'' : 0;
+      char c = e == 'n'    ? '\n'
+               : e == 't'  ? '\t'
+               : e == 'r'  ? '\r'
+               : e == '"'  ? '"'
+               : e == '\\' ? '\\'
+               : e == '\'' ? '\''
+                           : 0;
       if (c) {
         *w++ = c;
         r++;
@@ -603,8 +623,8 @@ static int apply_value(trParam *p, const trSuggestion *it, char *why, size_t why
       int ok = (it->type == TR_JSON_NUMBER || it->type == TR_JSON_STRING) &&
                parse_number(it->text, &x) == 0;
       if (!ok) {
-        snprintf(why, whysz, "%s: expected a number, got %s %.40s", p->name,
-                 type_name(it->type), it->text);
+        snprintf(why, whysz, "%s: expected a number, got %s %.40s", p->name, type_name(it->type),
+                 it->text);
         return V_BAD;
       }
       if (x == p->number) {
@@ -621,8 +641,7 @@ static int apply_value(trParam *p, const trSuggestion *it, char *why, size_t why
         return V_BAD;
       }
       int n = -1;
-      if (it->type == TR_JSON_ARRAY || it->type == TR_JSON_STRING ||
-          it->type == TR_JSON_NUMBER) {
+      if (it->type == TR_JSON_ARRAY || it->type == TR_JSON_STRING || it->type == TR_JSON_NUMBER) {
         n = parse_vector(it->text, v, max);
       }
       if (n < 0 || n == 0 || (p->nvec > 0 && n != p->nvec)) {
@@ -643,8 +662,7 @@ static int apply_value(trParam *p, const trSuggestion *it, char *why, size_t why
     case TR_CODE:
     case TR_TEXT:
     default: {
-      if (it->type == TR_JSON_NULL ||
-          (p->kind == TR_CODE && it->type != TR_JSON_STRING)) {
+      if (it->type == TR_JSON_NULL || (p->kind == TR_CODE && it->type != TR_JSON_STRING)) {
         snprintf(why, whysz, "%s: expected %s as a string, got %s", p->name,
                  p->kind == TR_CODE ? "code" : "text", type_name(it->type));
         return V_BAD;
@@ -705,8 +723,8 @@ static int record_changed(trStepLog *log, const char *name) {
   return 0;
 }
 
-void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel,
-                 const char *response, size_t len, trStepLog *log) {
+void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel, const char *response,
+                 size_t len, trStepLog *log) {
   (void)opt;
   /* keep the raw reply for the log (bounded) */
   size_t keep = len > TR_MAX_RESPONSE_BYTES ? TR_MAX_RESPONSE_BYTES : len;
@@ -799,8 +817,8 @@ void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel,
   tr_responseClose(&r);
 }
 
-int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *log,
-               char *err, size_t errsz) {
+int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *log, char *err,
+               size_t errsz) {
   memset(log, 0, sizeof *log);
   int rc = select_step(opt, g, sel, log->reason, sizeof log->reason);
   trPrompt prompt = {NULL, NULL};
@@ -876,8 +894,8 @@ char *tr_optimizerSaveJson(const trOptimizer *opt, char *err, size_t errsz) {
   int ok = root != NULL;
   ok = ok && cJSON_AddStringToObject(root, "format", "tracebot-optimizer");
   ok = ok && cJSON_AddNumberToObject(root, "version", 1);
-  ok = ok && cJSON_AddStringToObject(root, "kind",
-                                     opt->opts.kind == TR_OPRO ? "opro" : "optoprime");
+  ok =
+      ok && cJSON_AddStringToObject(root, "kind", opt->opts.kind == TR_OPRO ? "opro" : "optoprime");
   ok = ok && cJSON_AddNumberToObject(root, "iteration", opt->iteration);
   cJSON *params = ok ? cJSON_AddArrayToObject(root, "params") : NULL;
   ok = ok && params;
@@ -926,8 +944,7 @@ typedef struct staged {
   char *text;
 } staged;
 
-int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *err,
-                         size_t errsz) {
+int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *err, size_t errsz) {
   if (!opt || (!json && len)) {
     tr_seterr(err, errsz, "tr_optimizerLoadJson: NULL argument");
     return TR_EINVAL;
@@ -987,8 +1004,8 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "value");
     trParam *p = cJSON_IsString(name) ? tr_findParam(opt, name->valuestring) : NULL;
     if (!p || !cJSON_IsString(k) || strcmp(k->valuestring, KIND_NAMES[p->kind]) != 0 || !v) {
-      tr_seterr(err, errsz, "saved state: parameter %d (%.60s) is unknown or of another kind",
-                i, cJSON_IsString(name) ? name->valuestring : "?");
+      tr_seterr(err, errsz, "saved state: parameter %d (%.60s) is unknown or of another kind", i,
+                cJSON_IsString(name) ? name->valuestring : "?");
       goto done;
     }
     for (int j = 0; j < i; j++) {

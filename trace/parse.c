@@ -325,8 +325,7 @@ static int take_items(const cJSON *obj, trResponse *out) {
   return 0;
 }
 
-static void set_reason(trResponse *out, trResponseStatus st, const char *fmt, ...)
-    TR_PRINTF(3, 4);
+static void set_reason(trResponse *out, trResponseStatus st, const char *fmt, ...) TR_PRINTF(3, 4);
 static void set_reason(trResponse *out, trResponseStatus st, const char *fmt, ...) {
   out->status = st;
   va_list ap;
@@ -408,8 +407,8 @@ int tr_parseResponse(const char *text, size_t len, trResponse *out) {
     return TR_EINVAL;
   }
   if (len > TR_MAX_RESPONSE_BYTES) {
-    snprintf(out->reason, sizeof out->reason, "the response has %zu bytes, over the %u limit",
-             len, (unsigned)TR_MAX_RESPONSE_BYTES);
+    snprintf(out->reason, sizeof out->reason, "the response has %zu bytes, over the %u limit", len,
+             (unsigned)TR_MAX_RESPONSE_BYTES);
     return 0;
   }
   size_t a = 0;

@@ -5,7 +5,7 @@
 
 #include "trace_internal.h"
 
-#define DEFAULT_INSTRUCTION \
+#define DEFAULT_INSTRUCTION                                                                  \
   "Change the values of the variables in #Variables to improve the output according to the " \
   "feedback."
 
@@ -54,11 +54,15 @@ static const char SYSTEM_TEXT[] =
 
 const char *kind_name(trKind k) {
   switch (k) {
-    case TR_NUMBER: return "number";
-    case TR_VECTOR: return "vector";
-    case TR_CODE: return "code";
+    case TR_NUMBER:
+      return "number";
+    case TR_VECTOR:
+      return "vector";
+    case TR_CODE:
+      return "code";
     case TR_TEXT:
-    default: return "text";
+    default:
+      return "text";
   }
 }
 
@@ -275,8 +279,7 @@ static int is_var(const trSelection *sel, const trNode *n) {
 }
 
 /* Ends a section: its header, then its body unless masked. */
-static void section(trBuf *out, const char *title, unsigned bit, unsigned mask,
-                    const trBuf *body) {
+static void section(trBuf *out, const char *title, unsigned bit, unsigned mask, const trBuf *body) {
   buf_printf(out, "#%s\n", title);
   if (!(mask & bit) && body->data && body->len) {
     buf_putn(out, body->data, body->len);

@@ -5,8 +5,8 @@
 
 #include "trace_internal.h"
 
-int tr_optimizerStep(trOptimizer *opt, const trGraph *g, trLlm *llm, trStepLog *log,
-                     char *err, size_t errsz) {
+int tr_optimizerStep(trOptimizer *opt, const trGraph *g, trLlm *llm, trStepLog *log, char *err,
+                     size_t errsz) {
   trStepLog local;
   trStepLog *lg = log ? log : &local;
   if (!llm) {

@@ -159,10 +159,10 @@ trParam *tr_paramAt(const trOptimizer *opt, int i);
 /* Accessors. Strings belong to the parameter and change when it is set. */
 const char *tr_paramName(const trParam *p);
 trKind tr_paramKind(const trParam *p);
-const char *tr_paramConstraint(const trParam *p); /* Nullable result. */
-double tr_paramNumber(const trParam *p);           /* 0 unless TR_NUMBER */
+const char *tr_paramConstraint(const trParam *p);       /* Nullable result. */
+double tr_paramNumber(const trParam *p);                /* 0 unless TR_NUMBER */
 const double *tr_paramVector(const trParam *p, int *n); /* NULL unless TR_VECTOR */
-const char *tr_paramText(const trParam *p);        /* NULL unless TR_TEXT or TR_CODE */
+const char *tr_paramText(const trParam *p);             /* NULL unless TR_TEXT or TR_CODE */
 
 /* Setters; each checks the kind and rejects non-finite numbers. Errors: TR_EINVAL, TR_ENOMEM. */
 int tr_setNumber(trParam *p, double x, char *err, size_t errsz);
@@ -258,20 +258,20 @@ typedef enum trOutcome {
  * Ownership: every pointer is heap memory owned by the log; release with tr_stepLogClose.
  * A log passed to a step is overwritten (close it first if reused). */
 typedef struct trStepLog {
-  int iteration;          /* 1 for the first step of the optimizer */
-  char *system;           /* the system message sent (NULL if rendering failed) */
-  char *user;             /* the user message sent */
-  char *response;         /* the LLM's reply text (NULL when the call failed) */
+  int iteration;  /* 1 for the first step of the optimizer */
+  char *system;   /* the system message sent (NULL if rendering failed) */
+  char *user;     /* the user message sent */
+  char *response; /* the LLM's reply text (NULL when the call failed) */
   long prompt_tokens;
   long completion_tokens;
-  int tokens_estimated;   /* 1 when the server gave no usage */
-  double latency_s;       /* LLM wall time, 0 for tr_optimizerApply */
-  int attempts;           /* LLM requests sent */
+  int tokens_estimated; /* 1 when the server gave no usage */
+  double latency_s;     /* LLM wall time, 0 for tr_optimizerApply */
+  int attempts;         /* LLM requests sent */
   trOutcome outcome;
-  char reason[512];       /* why: which names, which types, TERMINATE, the LLM error ... */
+  char reason[512]; /* why: which names, which types, TERMINATE, the LLM error ... */
   int nchanged;
-  char **changed;         /* names of the parameters that changed */
-  char *reasoning;        /* the model's "reasoning" field, NULL when absent */
+  char **changed;  /* names of the parameters that changed */
+  char *reasoning; /* the model's "reasoning" field, NULL when absent */
 } trStepLog;
 
 /* Releases a log's strings and zeroes it. Nullable. */
@@ -302,8 +302,7 @@ char *tr_optimizerSaveJson(const trOptimizer *opt, char *err, size_t errsz);
 /* Restores state saved by tr_optimizerSaveJson into an optimizer that has the same
  * parameters (names and kinds; add them first). All or nothing: on error opt is unchanged.
  * Errors: TR_EFORMAT naming the bad key or parameter, TR_ENOMEM. */
-int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *err,
-                         size_t errsz);
+int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *err, size_t errsz);
 
 /* ---------------------------------------------------------------------------------------
  * Response parsing (parse.c): pure, no I/O, safe on any byte string.
@@ -338,10 +337,10 @@ typedef enum trResponseStatus {
 /* A parsed response. Ownership: heap memory released by tr_responseClose. */
 typedef struct trResponse {
   trResponseStatus status;
-  const char *how;  /* static: where the JSON was found ("whole text", "fenced block",
-                       "outermost braces", "embedded object", "repaired"), or NULL */
-  char *reasoning;  /* Nullable */
-  char *answer;     /* Nullable */
+  const char *how; /* static: where the JSON was found ("whole text", "fenced block",
+                      "outermost braces", "embedded object", "repaired"), or NULL */
+  char *reasoning; /* Nullable */
+  char *answer;    /* Nullable */
   int nitems;
   trSuggestion *items;
   char reason[256]; /* one line for EMPTY / INVALID / TERMINATE */

@@ -24,20 +24,20 @@ typedef struct trFeedback {
 } trFeedback;
 
 struct trNode {
-  int id;               /* index in the graph, a topological order */
-  int level;            /* 0 for roots, else 1 + the deepest input */
+  int id;    /* index in the graph, a topological order */
+  int level; /* 0 for roots, else 1 + the deepest input */
   trNodeKind kind;
   const char *name;
-  const char *type;     /* label in "(type) name=value" */
-  const char *value;    /* text form (error text for exceptions); NULL for parameters */
-  const char *op;       /* operator name (op and exception nodes) */
-  const char *doc;      /* operator documentation, nullable */
+  const char *type;  /* label in "(type) name=value" */
+  const char *value; /* text form (error text for exceptions); NULL for parameters */
+  const char *op;    /* operator name (op and exception nodes) */
+  const char *doc;   /* operator documentation, nullable */
   int nparents;
   trNode **parents;
   const char **argnames;
-  trParam *param;       /* parameter nodes only */
-  int is_output;        /* a tr_backward output */
-  uint64_t *sub;        /* parameter nodes: minimal subgraph bitset (ids), NULL before backward */
+  trParam *param; /* parameter nodes only */
+  int is_output;  /* a tr_backward output */
+  uint64_t *sub;  /* parameter nodes: minimal subgraph bitset (ids), NULL before backward */
   int subwords;
   trFeedback *feedback; /* parameter nodes: distinct feedback texts */
 };
@@ -78,7 +78,7 @@ struct trOptimizer {
   trParam **params;
   int nparams;
   int capparams;
-  char **memory;           /* FIFO of JSON lines, oldest first */
+  char **memory; /* FIFO of JSON lines, oldest first */
   int nmemory;
   int capmemory;
   int iteration;
@@ -94,11 +94,11 @@ void tr_seterr(char *err, size_t errsz, const char *fmt, ...) TR_PRINTF(3, 4);
 
 /* render.c: the selection of one step, shared by OptoPrime and OPRO rendering. */
 typedef struct trSelection {
-  trNode **vars;      /* parameter nodes of the optimizer that received feedback */
+  trNode **vars; /* parameter nodes of the optimizer that received feedback */
   int nvars;
-  uint64_t *sub;      /* union of their subgraphs */
+  uint64_t *sub; /* union of their subgraphs */
   int words;
-  trBuf feedback;     /* distinct feedback texts joined by newlines */
+  trBuf feedback; /* distinct feedback texts joined by newlines */
 } trSelection;
 
 int select_step(const trOptimizer *opt, const trGraph *g, trSelection *sel, char *err,
@@ -118,10 +118,10 @@ int opro_render(const trOptimizer *opt, const trSelection *sel, trPrompt *out, c
 
 /* optimizer.c: the shared part of Apply/Step. begin renders and pushes memory; finish
  * parses a response and applies it. */
-int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *log,
-               char *err, size_t errsz);
-void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel,
-                 const char *response, size_t len, trStepLog *log);
+int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *log, char *err,
+               size_t errsz);
+void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel, const char *response,
+                 size_t len, trStepLog *log);
 void step_log_reason(trStepLog *log, trOutcome outcome, const char *fmt, ...) TR_PRINTF(3, 4);
 
 static inline int bit_get(const uint64_t *s, int i) {

@@ -57,7 +57,8 @@ static char *readDriverConfig(const char *value) {
     if (text != NULL && (bad || n > CLI_DRIVER_CONFIG_MAX)) {
       free(text);
       cli_usage(bad ? "cannot read driver config '%s': read error"
-                    : "driver config '%s' is larger than 65536 bytes", value);
+                    : "driver config '%s' is larger than 65536 bytes",
+                value);
       return NULL;
     }
     if (text != NULL) {
@@ -93,8 +94,7 @@ static char *simConfig(const char *user, const agRolloutConfig *cfg) {
     cJSON_AddNumberToObject(root, "horizon", cfg->env.horizon);
   }
   if (!cJSON_HasObjectItem(root, "hints")) {
-    cJSON_AddStringToObject(root, "hints",
-                            cfg->env.hints == ENV_HINTS_NONE ? "none" : "expert");
+    cJSON_AddStringToObject(root, "hints", cfg->env.hints == ENV_HINTS_NONE ? "none" : "expert");
   }
   char *text = cJSON_PrintUnformatted(root);
   cJSON_Delete(root);

@@ -67,18 +67,31 @@ static void onIteration(void *user, const agTrainProgress *p) {
 
 /* Parses one flag of train into cfg. Returns -1 to continue, else an exit status. */
 static int trainFlag(cliArgs *a, const char *flag, const char *value, agTrainConfig *cfg,
-                     int *haveTask, const char **out, const char **resume, int *json,
-                     int *view) {
+                     int *haveTask, const char **out, const char **resume, int *json, int *view) {
   if (value == NULL && (strcmp(flag, "--json") == 0 || strcmp(flag, "--view") == 0)) {
     *json |= strcmp(flag, "--json") == 0;
     *view |= strcmp(flag, "--view") == 0;
     return -1;
   }
-  static const char *const known[] = {
-      "--task",       "--llm",        "--optimizer",  "--memory",           "--mask",
-      "--iters",      "--horizon",    "--mode",       "--hints",            "--train-seed",
-      "--test-seeds", "--jobs",       "--init",       "--max-tokens-total", "--out",
-      "--resume",     "--llm-timeout", "--llm-attempts", NULL};
+  static const char *const known[] = {"--task",
+                                      "--llm",
+                                      "--optimizer",
+                                      "--memory",
+                                      "--mask",
+                                      "--iters",
+                                      "--horizon",
+                                      "--mode",
+                                      "--hints",
+                                      "--train-seed",
+                                      "--test-seeds",
+                                      "--jobs",
+                                      "--init",
+                                      "--max-tokens-total",
+                                      "--out",
+                                      "--resume",
+                                      "--llm-timeout",
+                                      "--llm-attempts",
+                                      NULL};
   int isKnown = 0;
   for (int i = 0; known[i] != NULL; i++) {
     isKnown |= strcmp(flag, known[i]) == 0;
@@ -173,9 +186,9 @@ int cli_cmdTrain(cliArgs *a) {
     }
     itersGiven |= strcmp(flag, "--iters") == 0;
     budgetGiven |= strcmp(flag, "--max-tokens-total") == 0;
-    static const char *const resumable[] = {"--resume", "--llm", "--iters",
-                                            "--max-tokens-total", "--view", "--json",
-                                            "--llm-timeout", "--llm-attempts", NULL};
+    static const char *const resumable[] = {"--resume",           "--llm",          "--iters",
+                                            "--max-tokens-total", "--view",         "--json",
+                                            "--llm-timeout",      "--llm-attempts", NULL};
     int ok = 0;
     for (int i = 0; resumable[i] != NULL; i++) {
       ok |= strcmp(flag, resumable[i]) == 0;
@@ -195,10 +208,11 @@ int cli_cmdTrain(cliArgs *a) {
   char *init = NULL;
   if (resume != NULL) {
     if (otherGiven != NULL) {
-      return cli_usage("train: --resume takes the run's settings from DIR/config.json; %s "
-                       "cannot change (only --llm, --iters, --max-tokens-total, --view, "
-                       "--json, --llm-timeout and --llm-attempts can)",
-                       otherGiven);
+      return cli_usage(
+          "train: --resume takes the run's settings from DIR/config.json; %s "
+          "cannot change (only --llm, --iters, --max-tokens-total, --view, "
+          "--json, --llm-timeout and --llm-attempts can)",
+          otherGiven);
     }
     cfg.resume = 1;
     cfg.out_dir = resume;
@@ -278,10 +292,11 @@ int cli_cmdTrain(cliArgs *a) {
     }
     free(text);
   } else {
-    printf("trained %d iterations in %s: best test success %.2f, final %.2f; tokens %lld "
-           "prompt + %lld completion\n",
-           sum.iterations, sum.out, sum.best_test_success_rate, sum.final_test_success_rate,
-           sum.prompt_tokens, sum.completion_tokens);
+    printf(
+        "trained %d iterations in %s: best test success %.2f, final %.2f; tokens %lld "
+        "prompt + %lld completion\n",
+        sum.iterations, sum.out, sum.best_test_success_rate, sum.final_test_success_rate,
+        sum.prompt_tokens, sum.completion_tokens);
   }
   return CLI_OK;
 }

@@ -47,8 +47,7 @@ typedef struct episodeModel {
   envTask *task;
 } episodeModel;
 
-static const mjModel *openModel(const simEpisode *ep, episodeModel *em, char *err,
-                                size_t errsz) {
+static const mjModel *openModel(const simEpisode *ep, episodeModel *em, char *err, size_t errsz) {
   memset(em, 0, sizeof *em);
   int id = env_lookup(ep->info.task);
   if (id < 0) {
@@ -142,10 +141,9 @@ int cli_cmdReplay(cliArgs *a) {
   if (!view && video == NULL && png == NULL) {
     const simEpisodeResult *res = &ep->result;
     printf("%s seed %llu: %s, return %.3f in %d steps, %d states (%.2f s simulated)%s%s\n",
-           ep->info.task, (unsigned long long)ep->info.seed,
-           res->success ? "success" : "failure", res->ret, res->steps, ep->nstates,
-           ep->nstates > 0 ? sim_episodeState(ep, ep->nstates - 1)[0] -
-                                 sim_episodeState(ep, 0)[0]
+           ep->info.task, (unsigned long long)ep->info.seed, res->success ? "success" : "failure",
+           res->ret, res->steps, ep->nstates,
+           ep->nstates > 0 ? sim_episodeState(ep, ep->nstates - 1)[0] - sim_episodeState(ep, 0)[0]
                            : 0.0,
            res->has_fault ? "; fault: " : "", res->has_fault ? res->fault_message : "");
     sim_freeEpisode(ep);
@@ -273,9 +271,10 @@ int cli_cmdReport(cliArgs *a) {
     return rc == AG_REPORT_EIO || rc == AG_REPORT_EFORMAT ? cli_usage("report: %s", err)
                                                           : cli_fail("report: %s", err);
   }
-  printf("%s/report.html: %d iterations, %d episode strips; figure in "
-         "%s/learning_curve.png and .svg\n",
-         dir, res.iterations, res.strips, dir);
+  printf(
+      "%s/report.html: %d iterations, %d episode strips; figure in "
+      "%s/learning_curve.png and .svg\n",
+      dir, res.iterations, res.strips, dir);
   if (res.skipped_partial) {
     fprintf(stderr, "tracebot: skipped the unfinished last line of iterations.jsonl\n");
   }

@@ -172,17 +172,16 @@ static int parseEpisodeFlags(cliArgs *a, int isEval, opts *o) {
       o->view = 1;
       continue;
     }
-    int known = strcmp(flag, "--task") == 0 || strcmp(flag, "--controller") == 0 ||
-                strcmp(flag, "--horizon") == 0 || strcmp(flag, "--hints") == 0 ||
-                strcmp(flag, "--mode") == 0 || strcmp(flag, "--call-ms") == 0 ||
-                strcmp(flag, "--episode-s") == 0 || strcmp(flag, "--memory-mib") == 0 ||
-                (!isEval && (strcmp(flag, "--seed") == 0 || strcmp(flag, "--driver") == 0 ||
-                             strcmp(flag, "--driver-config") == 0 ||
-                             strcmp(flag, "--record") == 0)) ||
-                (isEval && (strcmp(flag, "--seeds") == 0 || strcmp(flag, "--jobs") == 0));
+    int known =
+        strcmp(flag, "--task") == 0 || strcmp(flag, "--controller") == 0 ||
+        strcmp(flag, "--horizon") == 0 || strcmp(flag, "--hints") == 0 ||
+        strcmp(flag, "--mode") == 0 || strcmp(flag, "--call-ms") == 0 ||
+        strcmp(flag, "--episode-s") == 0 || strcmp(flag, "--memory-mib") == 0 ||
+        (!isEval && (strcmp(flag, "--seed") == 0 || strcmp(flag, "--driver") == 0 ||
+                     strcmp(flag, "--driver-config") == 0 || strcmp(flag, "--record") == 0)) ||
+        (isEval && (strcmp(flag, "--seeds") == 0 || strcmp(flag, "--jobs") == 0));
     if (!known) {
-      return cli_usage("%s: unknown flag '%s' (see tracebot %s --help)", a->cmd, flag,
-                       a->cmd);
+      return cli_usage("%s: unknown flag '%s' (see tracebot %s --help)", a->cmd, flag, a->cmd);
     }
     const char *v = cli_value(a, flag, value);
     if (v == NULL) {
@@ -321,14 +320,14 @@ static void printRunText(const agEpisode *ep, const char *driver) {
     const agStep *s = &ep->steps[t];
     const double *h = s->result.obs.hand_pos;
     const double *o = s->result.obs.obj_pos;
-    printf("%4d  %+7.3f %+7.3f %+7.3f %+6.2f  %+7.3f %+7.3f %+7.3f  %+7.3f %+7.3f %+7.3f  "
-           "%7.3f  %s\n",
-           t, s->action[0], s->action[1], s->action[2], s->action[3], h[0], h[1], h[2], o[0],
-           o[1], o[2], s->result.reward, s->result.success ? "yes" : "no");
+    printf(
+        "%4d  %+7.3f %+7.3f %+7.3f %+6.2f  %+7.3f %+7.3f %+7.3f  %+7.3f %+7.3f %+7.3f  "
+        "%7.3f  %s\n",
+        t, s->action[0], s->action[1], s->action[2], s->action[3], h[0], h[1], h[2], o[0], o[1],
+        o[2], s->result.reward, s->result.success ? "yes" : "no");
   }
   printf("%s seed %llu: %s, return %.3f in %d steps\n", env_name(ep->task),
-         (unsigned long long)ep->seed, ep->success ? "success" : "no success", ep->ret,
-         ep->nsteps);
+         (unsigned long long)ep->seed, ep->success ? "success" : "no success", ep->ret, ep->nsteps);
   if (driver != NULL) {
     printf("driver: %s\n", driver);
     cli_printSafety(&ep->safety);
@@ -355,8 +354,7 @@ static int cmdRun(cliArgs *a) {
     return cli_usage("run: --view and --record need the in-process simulator (no --driver)");
   }
   if (o.driver != NULL) {
-    st = cli_runDriver(o.driver, o.driverConfig, &o.cfg, src, len, &ep, driver,
-                       sizeof driver);
+    st = cli_runDriver(o.driver, o.driverConfig, &o.cfg, src, len, &ep, driver, sizeof driver);
     free(src);
     if (st != CLI_OK) {
       ag_episodeClose(&ep);
@@ -423,8 +421,8 @@ static int cmdEval(cliArgs *a) {
   }
   agEvalSummary sum;
   int successes = 0;
-  int rc = ag_eval(NULL, &o.cfg, src, len, begin, end, o.jobs, onProgress, &successes, NULL,
-                   &sum, err, sizeof err);
+  int rc = ag_eval(NULL, &o.cfg, src, len, begin, end, o.jobs, onProgress, &successes, NULL, &sum,
+                   err, sizeof err);
   free(src);
   if (rc != AG_OK) {
     return rc == AG_EINVAL ? cli_usage("eval: %s", err) : cli_fail("eval: %s", err);
@@ -448,9 +446,8 @@ static int cmdEval(cliArgs *a) {
     free(text);
     cJSON_Delete(root);
   } else {
-    printf("%s seeds %s: success rate %.3f (%d/%d), mean return %.3f, %.1f s\n",
-           env_name(sum.task), o.seeds, sum.success_rate, sum.successes, sum.episodes,
-           sum.mean_return, sum.wall_s);
+    printf("%s seeds %s: success rate %.3f (%d/%d), mean return %.3f, %.1f s\n", env_name(sum.task),
+           o.seeds, sum.success_rate, sum.successes, sum.episodes, sum.mean_return, sum.wall_s);
     printf("faults:");
     for (int k = 1; k < AG_NFAULT_TYPES; k++) {
       printf(" %s %d", ag_faultName((agFaultType)k), sum.faults[k]);
@@ -540,15 +537,16 @@ static int cmdBench(cliArgs *a) {
     printf("env steps/s           %.0f\n", b.env_steps_per_s);
     printf("raw mj_step/s         %.0f\n", b.raw_mj_steps_per_s);
     printf("ratio (5*env/raw)     %.3f\n", b.ratio);
-    printf("sandbox overhead      %.2f ms/episode (median of %d: %.2f sandboxed - %.2f "
-           "in process)\n",
-           b.sandbox_overhead_ms, b.overhead_episodes, b.sandboxed_episode_ms,
-           b.inprocess_episode_ms);
+    printf(
+        "sandbox overhead      %.2f ms/episode (median of %d: %.2f sandboxed - %.2f "
+        "in process)\n",
+        b.sandbox_overhead_ms, b.overhead_episodes, b.sandboxed_episode_ms, b.inprocess_episode_ms);
     printf("eval %d seeds         jobs 1 %.2f s, jobs 2 %.2f s, speedup %.2fx\n", b.eval_seeds,
            b.eval_jobs1_s, b.eval_jobs2_s, b.eval_speedup);
-    printf("driver step           sim %.1f us, net %.1f us (p50 %.1f, p99 %.1f), overhead "
-           "%.1f us (%d steps)\n",
-           d.sim_us, d.net_us, d.net_p50_us, d.net_p99_us, d.overhead_us, d.steps);
+    printf(
+        "driver step           sim %.1f us, net %.1f us (p50 %.1f, p99 %.1f), overhead "
+        "%.1f us (%d steps)\n",
+        d.sim_us, d.net_us, d.net_p50_us, d.net_p99_us, d.overhead_us, d.steps);
     printf("net round trip        p50 %.1f us, p99 %.1f us (bare observe)\n", d.rtt_p50_us,
            d.rtt_p99_us);
     if (haveFps) {

@@ -73,8 +73,8 @@ static int encode(const unsigned char *rgb, int width, int height, pngSink *sink
   return sink->failed ? -1 : 0;
 }
 
-int sim_encodePng(const unsigned char *rgb, int width, int height, simPng *out,
-                  char *err, size_t errsz) {
+int sim_encodePng(const unsigned char *rgb, int width, int height, simPng *out, char *err,
+                  size_t errsz) {
   if (!rgb || !out || width < 1 || height < 1 || width > 65535 || height > 65535) {
     vw_setErr(err, errsz, "png: bad image (%dx%d) or NULL argument", width, height);
     return SIM_EINVAL;
@@ -93,8 +93,8 @@ int sim_encodePng(const unsigned char *rgb, int width, int height, simPng *out,
   return 0;
 }
 
-int sim_writePng(const char *path, const unsigned char *rgb, int width, int height,
-                 char *err, size_t errsz) {
+int sim_writePng(const char *path, const unsigned char *rgb, int width, int height, char *err,
+                 size_t errsz) {
   if (!path) {
     vw_setErr(err, errsz, "png: NULL path");
     return SIM_EINVAL;

@@ -18,8 +18,8 @@ struct simRenderer {
   mjvCamera cam;
   mjvOption opt;
   mjrContext con;
-  unsigned char *raw;   /* width * height * 3, bottom row first (OpenGL order) */
-  int rendered;         /* scn.camera holds the camera of a rendered frame */
+  unsigned char *raw; /* width * height * 3, bottom row first (OpenGL order) */
+  int rendered;       /* scn.camera holds the camera of a rendered frame */
 };
 
 /* ---- GLFW lifetime, shared by the renderer and the window ---- */
@@ -62,8 +62,8 @@ int vw_glfwAcquire(char *err, size_t errsz) {
   glfwMessage[0] = '\0';
   glfwSetErrorCallback(onGlfwError);
   if (!glfwInit()) {
-    vw_setErr(err, errsz, "no display: set DISPLAY or run under xvfb-run (DISPLAY=%s: %s)",
-              display, glfwMessage);
+    vw_setErr(err, errsz, "no display: set DISPLAY or run under xvfb-run (DISPLAY=%s: %s)", display,
+              glfwMessage);
     return SIM_ENODISPLAY;
   }
   glfwReady = 1;
@@ -88,8 +88,8 @@ int sim_viewerTerminate(void) {
   return 0;
 }
 
-int vw_setState(simWorld *w, const double *state, size_t n, double *scratch,
-                char *err, size_t errsz) {
+int vw_setState(simWorld *w, const double *state, size_t n, double *scratch, char *err,
+                size_t errsz) {
   const mjModel *m = sim_model(w);
   size_t full = sim_stateSize(m);
   simEpisodeSizes sizes = {m->nq, m->nv, m->na, m->nmocap, m->nu};
@@ -98,8 +98,8 @@ int vw_setState(simWorld *w, const double *state, size_t n, double *scratch,
     return sim_setState(w, state, n, err, errsz);
   }
   if (row < 0 || n != (size_t)row) {
-    vw_setErr(err, errsz, "state has %zu doubles, expected %zu (full) or %d (episode row)", n,
-              full, row);
+    vw_setErr(err, errsz, "state has %zu doubles, expected %zu (full) or %d (episode row)", n, full,
+              row);
     return SIM_EINVAL;
   }
   sim_getState(w, scratch);
@@ -266,8 +266,8 @@ static double nowSeconds(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int sim_benchRenderFps(const mjModel *m, int width, int height, int nframes, double *fps,
-                       char *err, size_t errsz) {
+int sim_benchRenderFps(const mjModel *m, int width, int height, int nframes, double *fps, char *err,
+                       size_t errsz) {
   if (!m || !fps || nframes < 1) {
     vw_setErr(err, errsz, "render bench: bad argument");
     return SIM_EINVAL;

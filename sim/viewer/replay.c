@@ -177,9 +177,8 @@ int sim_replayVideo(const mjModel *m, simEpisode *ep, const char *path,
   return rc;
 }
 
-int sim_replayStrip(const mjModel *m, simEpisode *ep, int maxframes,
-                    const simReplayOptions *opts, simPng *frames, int *nframes,
-                    char *err, size_t errsz) {
+int sim_replayStrip(const mjModel *m, simEpisode *ep, int maxframes, const simReplayOptions *opts,
+                    simPng *frames, int *nframes, char *err, size_t errsz) {
   if (!frames || !nframes || maxframes < 1) {
     vw_setErr(err, errsz, "replay strip: bad argument");
     return SIM_EINVAL;

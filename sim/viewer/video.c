@@ -17,8 +17,8 @@ extern char **environ;
 
 struct simVideo {
   pid_t pid;
-  int fd;        /* write end of ffmpeg's stdin; -1 once closed */
-  int logfd;     /* ffmpeg's stderr (an unlinked temporary file) */
+  int fd;    /* write end of ffmpeg's stdin; -1 once closed */
+  int logfd; /* ffmpeg's stderr (an unlinked temporary file) */
   int width, height;
   long frames;
   char path[512];
@@ -54,12 +54,12 @@ static void lastLogLine(int logfd, char *buf, size_t n) {
   buf[len] = '\0';
 }
 
-simVideo *sim_openVideo(const char *path, int width, int height, double fps,
-                        char *err, size_t errsz) {
-  if (!path || width < 2 || height < 2 || (width % 2) || (height % 2) || !(fps > 0) ||
-      fps > 1000 || strlen(path) >= sizeof(((simVideo *)0)->path)) {
-    vw_setErr(err, errsz, "video: need a path, an even size (got %dx%d) and 0 < fps <= 1000",
-              width, height);
+simVideo *sim_openVideo(const char *path, int width, int height, double fps, char *err,
+                        size_t errsz) {
+  if (!path || width < 2 || height < 2 || (width % 2) || (height % 2) || !(fps > 0) || fps > 1000 ||
+      strlen(path) >= sizeof(((simVideo *)0)->path)) {
+    vw_setErr(err, errsz, "video: need a path, an even size (got %dx%d) and 0 < fps <= 1000", width,
+              height);
     return NULL;
   }
   simVideo *v = calloc(1, sizeof(*v));
@@ -94,10 +94,10 @@ simVideo *sim_openVideo(const char *path, int width, int height, double fps,
   char rate[32];
   snprintf(size, sizeof(size), "%dx%d", width, height);
   snprintf(rate, sizeof(rate), "%.17g", fps);
-  char *argv[] = {"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                  "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-r", rate,
-                  "-i", "-", "-an", "-pix_fmt", "yuv420p", "-c:v", "libx264",
-                  "-f", "mp4", (char *)path, NULL};
+  char *argv[] = {"ffmpeg",   "-nostdin", "-hide_banner", "-loglevel", "error",   "-y",   "-f",
+                  "rawvideo", "-pix_fmt", "rgb24",        "-s",        size,      "-r",   rate,
+                  "-i",       "-",        "-an",          "-pix_fmt",  "yuv420p", "-c:v", "libx264",
+                  "-f",       "mp4",      (char *)path,   NULL};
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, fds[0], 0);

@@ -32,10 +32,10 @@
 #include "sim.h"
 
 enum {
-  SIM_ENODISPLAY = -20,  /* no X display (DISPLAY unset or unreachable) */
-  SIM_EGL = -21,         /* GLFW or OpenGL failed (no GLX, no context, ...) */
-  SIM_EIO = -22,         /* a file could not be written */
-  SIM_ETOOL = -23        /* ffmpeg missing, failed or exited with an error */
+  SIM_ENODISPLAY = -20, /* no X display (DISPLAY unset or unreachable) */
+  SIM_EGL = -21,        /* GLFW or OpenGL failed (no GLX, no context, ...) */
+  SIM_EIO = -22,        /* a file could not be written */
+  SIM_ETOOL = -23       /* ffmpeg missing, failed or exited with an error */
 };
 
 /* Terminates GLFW (closes the X connection, unloads the OpenGL driver) if no
@@ -77,8 +77,8 @@ int sim_rendererProject(const simRenderer *r, const double world[3], double *px,
 /* Frames per second of sim_renderFrame (render + readPixels + row flip) at
  * width x height for model m at its initial state, over nframes frames (after a
  * few warm-up frames). Errors: those of sim_makeRenderer / sim_renderFrame. */
-int sim_benchRenderFps(const mjModel *m, int width, int height, int nframes, double *fps,
-                       char *err, size_t errsz);
+int sim_benchRenderFps(const mjModel *m, int width, int height, int nframes, double *fps, char *err,
+                       size_t errsz);
 
 /* ---- PNG ---- */
 
@@ -90,12 +90,12 @@ typedef struct simPng {
 
 /* Encodes an RGB image (top row first) as PNG into *out.
  * Errors: SIM_EINVAL, SIM_ENOMEM, SIM_EIO (libpng failed). */
-int sim_encodePng(const unsigned char *rgb, int width, int height, simPng *out,
-                  char *err, size_t errsz);
+int sim_encodePng(const unsigned char *rgb, int width, int height, simPng *out, char *err,
+                  size_t errsz);
 
 /* Writes an RGB image as a PNG file (path.tmp + rename). Errors: SIM_EINVAL, SIM_EIO. */
-int sim_writePng(const char *path, const unsigned char *rgb, int width, int height,
-                 char *err, size_t errsz);
+int sim_writePng(const char *path, const unsigned char *rgb, int width, int height, char *err,
+                 size_t errsz);
 
 /* ---- video ---- */
 
@@ -105,8 +105,8 @@ typedef struct simVideo simVideo;
  * -c:v libx264 path` (posix_spawnp, no shell). width and height must be even.
  * Ownership: finish with sim_closeVideo (which also frees).
  * Errors: NULL, message in err ("ffmpeg not found in PATH: install ffmpeg", ...). */
-simVideo *sim_openVideo(const char *path, int width, int height, double fps,
-                        char *err, size_t errsz);
+simVideo *sim_openVideo(const char *path, int width, int height, double fps, char *err,
+                        size_t errsz);
 
 /* Sends one RGB frame (width * height * 3 bytes, top row first).
  * Errors: SIM_ETOOL when ffmpeg has gone away (its message in err). */
@@ -119,9 +119,9 @@ int sim_closeVideo(simVideo *v, char *err, size_t errsz);
 /* ---- replay of a recorded episode ---- */
 
 typedef struct simReplayOptions {
-  int width, height;   /* pixels (even for video); default 640 x 480 */
-  double fps;          /* video frames per second of recorded (simulated) time; default 30 */
-  int overlay;         /* draw the macro-step/reward/success/action/hint overlay; default 1 */
+  int width, height; /* pixels (even for video); default 640 x 480 */
+  double fps;        /* video frames per second of recorded (simulated) time; default 30 */
+  int overlay;       /* draw the macro-step/reward/success/action/hint overlay; default 1 */
 } simReplayOptions;
 
 /* Fills opts with the defaults. */
@@ -148,9 +148,8 @@ int sim_replayVideo(const mjModel *m, simEpisode *ep, const char *path,
  * as PNG images into frames[0 .. *nframes-1].
  * Ownership: caller frees each frames[i].data. Errors: as sim_replayPng (frames
  * already made are freed). */
-int sim_replayStrip(const mjModel *m, simEpisode *ep, int maxframes,
-                    const simReplayOptions *opts, simPng *frames, int *nframes,
-                    char *err, size_t errsz);
+int sim_replayStrip(const mjModel *m, simEpisode *ep, int maxframes, const simReplayOptions *opts,
+                    simPng *frames, int *nframes, char *err, size_t errsz);
 
 /* ---- on-screen viewer ---- */
 
@@ -161,8 +160,8 @@ typedef struct simViewer simViewer;
  * about the horizontal). Keys: space play/pause, left/right one env step back/on,
  * up/down speed x2 or /2, home back to the start, escape closes.
  * Ownership: caller frees with sim_freeViewer. Errors: NULL, message in err. */
-simViewer *sim_makeViewer(const mjModel *m, const char *title, int width, int height,
-                          char *err, size_t errsz);
+simViewer *sim_makeViewer(const mjModel *m, const char *title, int width, int height, char *err,
+                          size_t errsz);
 
 /* Frees a viewer (closes its window if still open). Nullable. */
 void sim_freeViewer(simViewer *v);

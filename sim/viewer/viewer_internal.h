@@ -7,8 +7,7 @@
 #include "viewer.h"
 
 /* Writes a one-line message into (err, errsz) when err is not NULL. */
-void vw_setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void vw_setErr(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Takes one reference on GLFW, initializing it on the first (checks that there
  * is a display first). Errors: SIM_ENODISPLAY, SIM_EGL. */
@@ -22,7 +21,7 @@ const char *vw_glfwLastError(void);
 
 /* Copies state into w: n is sim's full state size or an episode row size
  * (the rest of the full state is kept). scratch holds sim_stateSize doubles. */
-int vw_setState(simWorld *w, const double *state, size_t n, double *scratch,
-                char *err, size_t errsz);
+int vw_setState(simWorld *w, const double *state, size_t n, double *scratch, char *err,
+                size_t errsz);
 
 #endif /* TRACEBOT_SIM_VIEWER_INTERNAL_H */

@@ -14,25 +14,25 @@
 #define MIN_SPEED (1.0 / 16.0)
 
 struct simViewer {
-  GLFWwindow *win;      /* NULL once closed */
+  GLFWwindow *win; /* NULL once closed */
   const mjModel *m;
   simWorld *world;
-  double *scratch;      /* one full sim state */
+  double *scratch; /* one full sim state */
   mjvScene scn;
   mjvCamera cam;
   mjvOption opt;
   mjrContext con;
   /* input */
-  int left, right;      /* mouse buttons held */
+  int left, right; /* mouse buttons held */
   double lastx, lasty;
   int playing;
   double speed;
-  int stepRequest;      /* env steps asked for with the arrow keys */
+  int stepRequest; /* env steps asked for with the arrow keys */
   int homeRequest;
   /* live mode pacing */
-  double lastDraw;      /* wall time of the last draw */
-  double lastSimTime;   /* time stamp of the last pushed state */
-  double lastWall;      /* wall time when it was taken */
+  double lastDraw;    /* wall time of the last draw */
+  double lastSimTime; /* time stamp of the last pushed state */
+  double lastWall;    /* wall time when it was taken */
   int haveLast;
   char overlay[1200];
 };
@@ -65,13 +65,28 @@ static void onKey(GLFWwindow *win, int key, int scancode, int action, int mods) 
         v->playing = !v->playing;
       }
       break;
-    case GLFW_KEY_RIGHT: v->stepRequest++; v->playing = 0; break;
-    case GLFW_KEY_LEFT: v->stepRequest--; v->playing = 0; break;
-    case GLFW_KEY_UP: v->speed = fmin(MAX_SPEED, v->speed * 2); break;
-    case GLFW_KEY_DOWN: v->speed = fmax(MIN_SPEED, v->speed / 2); break;
-    case GLFW_KEY_HOME: v->homeRequest = 1; break;
-    case GLFW_KEY_ESCAPE: glfwSetWindowShouldClose(win, GLFW_TRUE); break;
-    default: break;
+    case GLFW_KEY_RIGHT:
+      v->stepRequest++;
+      v->playing = 0;
+      break;
+    case GLFW_KEY_LEFT:
+      v->stepRequest--;
+      v->playing = 0;
+      break;
+    case GLFW_KEY_UP:
+      v->speed = fmin(MAX_SPEED, v->speed * 2);
+      break;
+    case GLFW_KEY_DOWN:
+      v->speed = fmax(MIN_SPEED, v->speed / 2);
+      break;
+    case GLFW_KEY_HOME:
+      v->homeRequest = 1;
+      break;
+    case GLFW_KEY_ESCAPE:
+      glfwSetWindowShouldClose(win, GLFW_TRUE);
+      break;
+    default:
+      break;
   }
 }
 
@@ -121,8 +136,8 @@ static void onScroll(GLFWwindow *win, double xoff, double yoff) {
 
 /* ---- lifecycle ---- */
 
-simViewer *sim_makeViewer(const mjModel *m, const char *title, int width, int height,
-                          char *err, size_t errsz) {
+simViewer *sim_makeViewer(const mjModel *m, const char *title, int width, int height, char *err,
+                          size_t errsz) {
   if (!m || width < 16 || height < 16 || width > 8192 || height > 8192) {
     vw_setErr(err, errsz, "viewer: bad model or size %dx%d", width, height);
     return NULL;
@@ -245,7 +260,7 @@ int sim_viewerReplay(simViewer *v, simEpisode *ep, int max_frames, char *err, si
   }
   v->playing = max_frames > 0;
   double t0 = sim_episodeState(ep, 0)[0];
-  double playTime = 0;         /* recorded time shown, from the first state */
+  double playTime = 0; /* recorded time shown, from the first state */
   double wallPrev = glfwGetTime();
   int drawn = 0;
   int shown = -1;
@@ -268,7 +283,7 @@ int sim_viewerReplay(simViewer *v, simEpisode *ep, int max_frames, char *err, si
         k++;
       }
       if (k + 1 >= ep->nstates) {
-        v->playing = max_frames > 0;  /* stop at the end (scripted runs keep going) */
+        v->playing = max_frames > 0; /* stop at the end (scripted runs keep going) */
       }
     }
     wallPrev = wall;

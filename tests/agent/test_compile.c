@@ -68,10 +68,11 @@ static void compile_should_report_the_users_line_number(void **state) {
   agCompiled *c = NULL;
   int line = 0;
   char msg[256];
-  const char *src = "void controller(const obs_t *obs, double action[4]) {\n"
-                    "  action[0] = obs->hand_pos[0];\n"
-                    "  action[1] = undeclared_thing;\n"
-                    "}\n";
+  const char *src =
+      "void controller(const obs_t *obs, double action[4]) {\n"
+      "  action[0] = obs->hand_pos[0];\n"
+      "  action[1] = undeclared_thing;\n"
+      "}\n";
   assert_int_equal(compileText(src, &c, &line, msg, sizeof msg), AG_COMPILE_ESOURCE);
   assert_null(c);
   assert_int_equal(line, 3);
@@ -84,14 +85,15 @@ static void compile_should_treat_standard_includes_as_harmless(void **state) {
   agCompiled *c = NULL;
   int line = 0;
   char msg[256];
-  const char *ok = "#include <math.h>\n"
-                   "  #  include <string.h>\n"
-                   "#include \"controller.h\"\n"
-                   "void controller(const obs_t *obs, double action[4]) {\n"
-                   "  double v[3];\n"
-                   "  memcpy(v, obs->goal_pos, sizeof v);\n"
-                   "  action[0] = sqrt(fabs(v[0])) + M_PI * 0.0;\n"
-                   "}\n";
+  const char *ok =
+      "#include <math.h>\n"
+      "  #  include <string.h>\n"
+      "#include \"controller.h\"\n"
+      "void controller(const obs_t *obs, double action[4]) {\n"
+      "  double v[3];\n"
+      "  memcpy(v, obs->goal_pos, sizeof v);\n"
+      "  action[0] = sqrt(fabs(v[0])) + M_PI * 0.0;\n"
+      "}\n";
   assert_int_equal(compileText(ok, &c, &line, msg, sizeof msg), AG_COMPILE_OK);
   obs_t obs;
   memset(&obs, 0, sizeof obs);
@@ -102,9 +104,10 @@ static void compile_should_treat_standard_includes_as_harmless(void **state) {
   ag_freeCompiled(c);
 
   /* line numbers still count the blanked include lines */
-  const char *bad = "#include <math.h>\n#include <string.h>\n\n"
-                    "void controller(const obs_t *o, double a[4]) { a[0] = nothing_here; }\n"
-                    "\n";
+  const char *bad =
+      "#include <math.h>\n#include <string.h>\n\n"
+      "void controller(const obs_t *o, double a[4]) { a[0] = nothing_here; }\n"
+      "\n";
   assert_int_equal(compileText(bad, &c, &line, msg, sizeof msg), AG_COMPILE_ESOURCE);
   assert_int_equal(line, 4);
 }
@@ -114,8 +117,9 @@ static void compile_should_reject_other_includes(void **state) {
   agCompiled *c = NULL;
   int line = 0;
   char msg[256];
-  const char *src = "\n#include \"no_such_header_here.h\"\nvoid controller(const obs_t *o, "
-                    "double a[4]) { (void)o; a[0] = 0; }\n";
+  const char *src =
+      "\n#include \"no_such_header_here.h\"\nvoid controller(const obs_t *o, "
+      "double a[4]) { (void)o; a[0] = 0; }\n";
   assert_int_equal(compileText(src, &c, &line, msg, sizeof msg), AG_COMPILE_ESOURCE);
   assert_int_equal(line, 2);
 }
@@ -147,9 +151,10 @@ static void compile_should_report_symbols_the_dialect_lacks(void **state) {
   agCompiled *c = NULL;
   int line = -1;
   char msg[256];
-  const char *src = "int printf(const char *f, ...);\n"
-                    "void controller(const obs_t *o, double a[4]) { printf(\"hi\"); "
-                    "a[0] = o->step; }\n";
+  const char *src =
+      "int printf(const char *f, ...);\n"
+      "void controller(const obs_t *o, double a[4]) { printf(\"hi\"); "
+      "a[0] = o->step; }\n";
   assert_int_equal(compileText(src, &c, &line, msg, sizeof msg), AG_COMPILE_ESOURCE);
   assert_non_null(strstr(msg, "printf"));
 }
@@ -159,8 +164,9 @@ static void compile_should_refuse_an_image_over_the_limit(void **state) {
   agCompiled *c = NULL;
   int line = 0;
   char msg[256];
-  const char *src = "static double big[1 << 22];\n"
-                    "void controller(const obs_t *o, double a[4]) { a[0] = big[o->step]; }\n";
+  const char *src =
+      "static double big[1 << 22];\n"
+      "void controller(const obs_t *o, double a[4]) { a[0] = big[o->step]; }\n";
   assert_int_equal(ag_compile(src, strlen(src), 1 << 20, &c, &line, msg, sizeof msg),
                    AG_COMPILE_EMEMORY);
   assert_null(c);
@@ -180,12 +186,13 @@ static void compile_should_reject_nul_bytes(void **state) {
 
 static void compile_should_keep_static_state_per_image(void **state) {
   (void)state;
-  const char *src = "void controller(const obs_t *o, double a[4]) {\n"
-                    "  static int calls = 0;\n"
-                    "  struct { double v[8]; } s = {{0}};\n"
-                    "  s.v[1] = ++calls;\n"
-                    "  a[0] = s.v[1] + o->step;\n"
-                    "}\n";
+  const char *src =
+      "void controller(const obs_t *o, double a[4]) {\n"
+      "  static int calls = 0;\n"
+      "  struct { double v[8]; } s = {{0}};\n"
+      "  s.v[1] = ++calls;\n"
+      "  a[0] = s.v[1] + o->step;\n"
+      "}\n";
   agCompiled *c1 = NULL;
   agCompiled *c2 = NULL;
   int line = 0;
@@ -215,17 +222,17 @@ static void prelude_should_be_controller_h(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(compile_should_build_every_expert),
-    cmocka_unit_test(compile_should_report_the_users_line_number),
-    cmocka_unit_test(compile_should_treat_standard_includes_as_harmless),
-    cmocka_unit_test(compile_should_reject_other_includes),
-    cmocka_unit_test(compile_should_reject_a_source_without_controller),
-    cmocka_unit_test(compile_should_reject_a_wrong_controller_signature),
-    cmocka_unit_test(compile_should_report_symbols_the_dialect_lacks),
-    cmocka_unit_test(compile_should_refuse_an_image_over_the_limit),
-    cmocka_unit_test(compile_should_reject_nul_bytes),
-    cmocka_unit_test(compile_should_keep_static_state_per_image),
-    cmocka_unit_test(prelude_should_be_controller_h),
+      cmocka_unit_test(compile_should_build_every_expert),
+      cmocka_unit_test(compile_should_report_the_users_line_number),
+      cmocka_unit_test(compile_should_treat_standard_includes_as_harmless),
+      cmocka_unit_test(compile_should_reject_other_includes),
+      cmocka_unit_test(compile_should_reject_a_source_without_controller),
+      cmocka_unit_test(compile_should_reject_a_wrong_controller_signature),
+      cmocka_unit_test(compile_should_report_symbols_the_dialect_lacks),
+      cmocka_unit_test(compile_should_refuse_an_image_over_the_limit),
+      cmocka_unit_test(compile_should_reject_nul_bytes),
+      cmocka_unit_test(compile_should_keep_static_state_per_image),
+      cmocka_unit_test(prelude_should_be_controller_h),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

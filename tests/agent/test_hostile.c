@@ -151,9 +151,8 @@ static void hostile_program_should_be_contained(void **state) {
   char err[256] = "";
   int rc = ag_rolloutOnce(&cfg, src, (size_t)head + len, &ep, err, sizeof err);
   assert_int_equal(rc, AG_OK);
-  print_message("%s: %s (%s) step %d, %d steps, %.1f ms\n", gPath,
-                ag_faultName(ep.fault.kind), ep.fault.message, ep.fault.step, ep.nsteps,
-                ep.wall_ms);
+  print_message("%s: %s (%s) step %d, %d steps, %.1f ms\n", gPath, ag_faultName(ep.fault.kind),
+                ep.fault.message, ep.fault.step, ep.nsteps, ep.wall_ms);
 
   /* The right fault, within its limit */
   assert_string_equal(ag_faultName(ep.fault.kind), d.expect);
@@ -205,7 +204,7 @@ int main(int argc, char **argv) {
   }
   gPath = argv[1];
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(hostile_program_should_be_contained),
+      cmocka_unit_test(hostile_program_should_be_contained),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

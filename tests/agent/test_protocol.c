@@ -117,12 +117,12 @@ static void compile_request_should_round_trip(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(obs_should_round_trip),
-    cmocka_unit_test(obs_decoder_should_reject_non_finite_values),
-    cmocka_unit_test(action_should_round_trip_including_nan),
-    cmocka_unit_test(header_should_reject_unknown_types_and_bad_lengths),
-    cmocka_unit_test(fault_should_truncate_and_sanitise_its_message),
-    cmocka_unit_test(compile_request_should_round_trip),
+      cmocka_unit_test(obs_should_round_trip),
+      cmocka_unit_test(obs_decoder_should_reject_non_finite_values),
+      cmocka_unit_test(action_should_round_trip_including_nan),
+      cmocka_unit_test(header_should_reject_unknown_types_and_bad_lengths),
+      cmocka_unit_test(fault_should_truncate_and_sanitise_its_message),
+      cmocka_unit_test(compile_request_should_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,10 +82,11 @@ static void rollout_should_be_deterministic(void **state) {
 
 static void rollout_should_report_nan_as_invalid_action_and_keep_the_trajectory(void **s) {
   (void)s;
-  const char *src = "void controller(const obs_t *obs, double action[4]) {\n"
-                    "  action[0] = 0.01;\n"
-                    "  action[3] = obs->step == 2 ? 0.0 / 0.0 : 0.0;\n"
-                    "}\n";
+  const char *src =
+      "void controller(const obs_t *obs, double action[4]) {\n"
+      "  action[0] = 0.01;\n"
+      "  action[3] = obs->step == 2 ? 0.0 / 0.0 : 0.0;\n"
+      "}\n";
   agRolloutConfig cfg;
   ag_defaultRollout(&cfg);
   agEpisode ep;
@@ -101,10 +102,11 @@ static void rollout_should_report_nan_as_invalid_action_and_keep_the_trajectory(
 
 static void rollout_should_report_compile_errors_with_the_line(void **state) {
   (void)state;
-  const char *src = "#include <math.h>\n"
-                    "void controller(const obs_t *obs, double action[4]) {\n"
-                    "  action[0] = obs->no_such_field;\n"
-                    "}\n";
+  const char *src =
+      "#include <math.h>\n"
+      "void controller(const obs_t *obs, double action[4]) {\n"
+      "  action[0] = obs->no_such_field;\n"
+      "}\n";
   agRolloutConfig cfg;
   ag_defaultRollout(&cfg);
   agEpisode ep;
@@ -118,10 +120,11 @@ static void rollout_should_report_compile_errors_with_the_line(void **state) {
 
 static void rollout_should_run_in_absolute_mode(void **state) {
   (void)state;
-  const char *src = "void controller(const obs_t *obs, double action[4]) {\n"
-                    "  for (int i = 0; i < 3; i++) action[i] = obs->goal_pos[i];\n"
-                    "  action[3] = 0.0;\n"
-                    "}\n";
+  const char *src =
+      "void controller(const obs_t *obs, double action[4]) {\n"
+      "  for (int i = 0; i < 3; i++) action[i] = obs->goal_pos[i];\n"
+      "  action[3] = 0.0;\n"
+      "}\n";
   agRolloutConfig cfg;
   ag_defaultRollout(&cfg);
   cfg.env.mode = ENV_ABSOLUTE;
@@ -146,12 +149,10 @@ static void rollout_should_reject_bad_configurations(void **state) {
   assert_non_null(strstr(err, "horizon"));
   ag_episodeClose(&ep);
   ag_defaultRollout(&cfg);
-  assert_int_equal(ag_rolloutOnce(&cfg, src, AG_SOURCE_MAX + 1, &ep, err, sizeof err),
-                   AG_EINVAL);
+  assert_int_equal(ag_rolloutOnce(&cfg, src, AG_SOURCE_MAX + 1, &ep, err, sizeof err), AG_EINVAL);
   ag_episodeClose(&ep);
   cfg.sandbox_path = "/nonexistent/tracebot-sandbox";
-  assert_int_equal(ag_rolloutOnce(&cfg, src, strlen(src), &ep, err, sizeof err),
-                   AG_ESANDBOX);
+  assert_int_equal(ag_rolloutOnce(&cfg, src, strlen(src), &ep, err, sizeof err), AG_ESANDBOX);
   assert_non_null(strstr(err, "/nonexistent/tracebot-sandbox"));
   ag_episodeClose(&ep);
 }
@@ -168,10 +169,10 @@ static void eval_should_give_the_same_results_with_two_jobs(void **state) {
   agEvalSummary s1;
   agEvalSummary s2;
   char err[256];
-  assert_int_equal(ag_eval(NULL, &cfg, src, len, 10, 18, 1, NULL, NULL, one, &s1, err,
-                           sizeof err), AG_OK);
-  assert_int_equal(ag_eval(NULL, &cfg, src, len, 10, 18, 2, NULL, NULL, two, &s2, err,
-                           sizeof err), AG_OK);
+  assert_int_equal(ag_eval(NULL, &cfg, src, len, 10, 18, 1, NULL, NULL, one, &s1, err, sizeof err),
+                   AG_OK);
+  assert_int_equal(ag_eval(NULL, &cfg, src, len, 10, 18, 2, NULL, NULL, two, &s2, err, sizeof err),
+                   AG_OK);
   assert_int_equal(s1.episodes, 8);
   assert_int_equal(s1.successes, s2.successes);
   assert_true(s1.mean_return == s2.mean_return);
@@ -196,10 +197,11 @@ static void countProgress(void *user, int done, int total, const agEvalEpisode *
 static void eval_should_count_faults_without_stopping(void **state) {
   (void)state;
   /* crashes when the goal is left of centre, otherwise stands still */
-  const char *src = "void controller(const obs_t *obs, double action[4]) {\n"
-                    "  if (obs->goal_pos[0] < 0) { volatile int *p = 0; *p = 1; }\n"
-                    "  action[0] = 0.0;\n"
-                    "}\n";
+  const char *src =
+      "void controller(const obs_t *obs, double action[4]) {\n"
+      "  if (obs->goal_pos[0] < 0) { volatile int *p = 0; *p = 1; }\n"
+      "  action[0] = 0.0;\n"
+      "}\n";
   agRolloutConfig cfg;
   ag_defaultRollout(&cfg);
   cfg.env.horizon = 3;
@@ -207,8 +209,9 @@ static void eval_should_count_faults_without_stopping(void **state) {
   agEvalSummary sum;
   char err[256];
   gProgressCalls = 0;
-  assert_int_equal(ag_eval(NULL, &cfg, src, strlen(src), 0, 12, 2, countProgress, NULL, eps,
-                           &sum, err, sizeof err), AG_OK);
+  assert_int_equal(ag_eval(NULL, &cfg, src, strlen(src), 0, 12, 2, countProgress, NULL, eps, &sum,
+                           err, sizeof err),
+                   AG_OK);
   assert_int_equal(gProgressCalls, 12);
   assert_int_equal(sum.faults[AG_FT_NONE] + sum.faults[AG_FT_CRASH], 12);
   for (int i = 0; i < 12; i++) {
@@ -246,16 +249,16 @@ static void fault_names_should_round_trip(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(rollout_should_succeed_with_each_expert_in_the_sandbox),
-    cmocka_unit_test(rollout_should_be_deterministic),
-    cmocka_unit_test(rollout_should_report_nan_as_invalid_action_and_keep_the_trajectory),
-    cmocka_unit_test(rollout_should_report_compile_errors_with_the_line),
-    cmocka_unit_test(rollout_should_run_in_absolute_mode),
-    cmocka_unit_test(rollout_should_reject_bad_configurations),
-    cmocka_unit_test(eval_should_give_the_same_results_with_two_jobs),
-    cmocka_unit_test(eval_should_count_faults_without_stopping),
-    cmocka_unit_test(seed_ranges_should_be_half_open_and_well_formed),
-    cmocka_unit_test(fault_names_should_round_trip),
+      cmocka_unit_test(rollout_should_succeed_with_each_expert_in_the_sandbox),
+      cmocka_unit_test(rollout_should_be_deterministic),
+      cmocka_unit_test(rollout_should_report_nan_as_invalid_action_and_keep_the_trajectory),
+      cmocka_unit_test(rollout_should_report_compile_errors_with_the_line),
+      cmocka_unit_test(rollout_should_run_in_absolute_mode),
+      cmocka_unit_test(rollout_should_reject_bad_configurations),
+      cmocka_unit_test(eval_should_give_the_same_results_with_two_jobs),
+      cmocka_unit_test(eval_should_count_faults_without_stopping),
+      cmocka_unit_test(seed_ranges_should_be_half_open_and_well_formed),
+      cmocka_unit_test(fault_names_should_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

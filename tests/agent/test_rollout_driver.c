@@ -90,10 +90,11 @@ static void driver_rollout_should_match_the_in_process_rollout_bit_for_bit(void 
 
 static void driver_rollout_should_hold_the_robot_when_the_controller_hangs(void **state) {
   (void)state;
-  const char *src = "void controller(const obs_t *o, double a[4]) {\n"
-                    "  a[0] = 0.01; a[1] = 0; a[2] = 0; a[3] = 0;\n"
-                    "  if (o->step == 2) { for (;;) { } }\n"
-                    "}\n";
+  const char *src =
+      "void controller(const obs_t *o, double a[4]) {\n"
+      "  a[0] = 0.01; a[1] = 0; a[2] = 0; a[3] = 0;\n"
+      "  if (o->step == 2) { for (;;) { } }\n"
+      "}\n";
   agRolloutConfig cfg;
   ag_defaultRollout(&cfg);
   cfg.limits.call_ms = 200;
@@ -113,9 +114,10 @@ static void driver_rollout_should_hold_the_robot_when_the_controller_hangs(void 
 
 static void driver_rollout_should_reject_a_nan_action_and_count_it(void **state) {
   (void)state;
-  const char *src = "void controller(const obs_t *o, double a[4]) {\n"
-                    "  a[0] = o->step == 1 ? 0.0 / 0.0 : 0.0; a[1] = a[2] = a[3] = 0;\n"
-                    "}\n";
+  const char *src =
+      "void controller(const obs_t *o, double a[4]) {\n"
+      "  a[0] = o->step == 1 ? 0.0 / 0.0 : 0.0; a[1] = a[2] = a[3] = 0;\n"
+      "}\n";
   agRolloutConfig cfg;
   ag_defaultRollout(&cfg);
   agDriver *drv = simDriver(ENV_REACH);
@@ -132,9 +134,10 @@ static void driver_rollout_should_reject_a_nan_action_and_count_it(void **state)
 static void driver_rollout_should_count_clamps_and_stop_on_too_many(void **state) {
   (void)state;
   /* Push the hand down into the table every step: the box clamps it each time */
-  const char *src = "void controller(const obs_t *o, double a[4]) {\n"
-                    "  (void)o; a[0] = 0; a[1] = 0; a[2] = -1.0; a[3] = 2.0;\n"
-                    "}\n";
+  const char *src =
+      "void controller(const obs_t *o, double a[4]) {\n"
+      "  (void)o; a[0] = 0; a[1] = 0; a[2] = -1.0; a[3] = 2.0;\n"
+      "}\n";
   agRolloutConfig cfg;
   ag_defaultRollout(&cfg);
   agSafetyConfig safety;
@@ -196,18 +199,15 @@ static void driver_rollout_should_refuse_recording_and_bad_arguments(void **stat
   agEpisode ep;
   char err[256] = "";
   const char *src = "void controller(const obs_t *o, double a[4]) { }\n";
-  assert_int_equal(ag_rolloutDriver(drv, &cfg, NULL, NULL, src, strlen(src), &ep, err,
-                                    sizeof err),
+  assert_int_equal(ag_rolloutDriver(drv, &cfg, NULL, NULL, src, strlen(src), &ep, err, sizeof err),
                    AG_EINVAL);
   assert_non_null(strstr(err, "in-process simulator"));
   ag_episodeClose(&ep);
   cfg.record_path = NULL;
-  assert_int_equal(ag_rolloutDriver(NULL, &cfg, NULL, NULL, src, strlen(src), &ep, err,
-                                    sizeof err),
+  assert_int_equal(ag_rolloutDriver(NULL, &cfg, NULL, NULL, src, strlen(src), &ep, err, sizeof err),
                    AG_EINVAL);
   cfg.env.horizon = 0;
-  assert_int_equal(ag_rolloutDriver(drv, &cfg, NULL, NULL, src, strlen(src), &ep, err,
-                                    sizeof err),
+  assert_int_equal(ag_rolloutDriver(drv, &cfg, NULL, NULL, src, strlen(src), &ep, err, sizeof err),
                    AG_EINVAL);
   assert_non_null(strstr(err, "horizon"));
   ag_episodeClose(&ep);

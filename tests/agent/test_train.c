@@ -29,8 +29,8 @@ static const char *srcDir(void) {
 
 /* The scripted LLM, optionally sleeping before each answer. */
 static void scriptedSpec(char *out, size_t outsz, const char *sleepS) {
-  snprintf(out, outsz, "exec:sh %s/tests/agent/llm/scripted_llm.sh %s/tests/agent/llm %s",
-           srcDir(), srcDir(), sleepS != NULL ? sleepS : "");
+  snprintf(out, outsz, "exec:sh %s/tests/agent/llm/scripted_llm.sh %s/tests/agent/llm %s", srcDir(),
+           srcDir(), sleepS != NULL ? sleepS : "");
 }
 
 static void runDir(char *out, size_t outsz, const char *name) {
@@ -131,10 +131,10 @@ static void assertSameFile(const char *dirA, const char *dirB, const char *name)
  * aside: a replayed run reports the recorded counts). */
 static void assertSameDecisions(const cJSON *a, const cJSON *b) {
   assert_int_equal(cJSON_GetArraySize(a), cJSON_GetArraySize(b));
-  static const char *const same[] = {"controller", "train",  "feedback", "system",
-                                     "user",       "response", "update", "next_controller",
-                                     "test",       "episode", "prompt_tokens",
-                                     "completion_tokens", NULL};
+  static const char *const same[] = {"controller", "train",    "feedback",      "system",
+                                     "user",       "response", "update",        "next_controller",
+                                     "test",       "episode",  "prompt_tokens", "completion_tokens",
+                                     NULL};
   for (int i = 0; i < cJSON_GetArraySize(a); i++) {
     for (int k = 0; same[k] != NULL; k++) {
       char *x = cJSON_PrintUnformatted(obj(cJSON_GetArrayItem(a, i), same[k]));
@@ -242,10 +242,18 @@ static cJSON *trainVariant(const char *name, void (*tweak)(agTrainConfig *)) {
   return readLines(out);
 }
 
-static void useOpro(agTrainConfig *c) { c->optimizer = TR_OPRO; }
-static void asIs(agTrainConfig *c) { (void)c; }
-static void noMemory(agTrainConfig *c) { c->memory = 0; }
-static void maskTrace(agTrainConfig *c) { c->mask_trace = 1; }
+static void useOpro(agTrainConfig *c) {
+  c->optimizer = TR_OPRO;
+}
+static void asIs(agTrainConfig *c) {
+  (void)c;
+}
+static void noMemory(agTrainConfig *c) {
+  c->memory = 0;
+}
+static void maskTrace(agTrainConfig *c) {
+  c->mask_trace = 1;
+}
 
 static void opro_should_send_the_history_and_no_trace(void **state) {
   (void)state;
@@ -254,7 +262,7 @@ static void opro_should_send_the_history_and_no_trace(void **state) {
   assert_null(strstr(user, "#Documentation"));
   assert_null(strstr(user, "exception_controller0"));
   assert_null(strstr(user, "obs0"));
-  assert_non_null(strstr(user, "The initial controller"));  /* the whole history */
+  assert_non_null(strstr(user, "The initial controller")); /* the whole history */
   assert_non_null(strstr(user, "MARKER_BROKEN"));
   assert_non_null(strstr(user, "(compile) line 4:"));
   assert_non_null(strstr(user, "(crash) SIGSEGV"));
@@ -278,9 +286,9 @@ static void mask_trace_should_hide_the_trace_and_move_hints_to_feedback(void **s
   const cJSON *l1 = cJSON_GetArrayItem(lines, 0);
   const char *user = str(l1, "user");
   assert_non_null(strstr(str(l1, "feedback"), "\nStep 0: "));
-  assert_null(strstr(user, "[controller] Runs"));  /* #Documentation blanked */
-  assert_null(strstr(user, "action0 = controller("));  /* #Code blanked */
-  assert_null(strstr(user, "\"hint\""));  /* hints are not in the observations */
+  assert_null(strstr(user, "[controller] Runs"));     /* #Documentation blanked */
+  assert_null(strstr(user, "action0 = controller(")); /* #Code blanked */
+  assert_null(strstr(user, "\"hint\""));              /* hints are not in the observations */
   assert_non_null(strstr(user, "\nStep 0: "));
   cJSON_Delete(lines);
 

@@ -99,8 +99,8 @@ static int fakeCommand(void *handle, const double target[3], double gripper, cha
   memcpy(r->hand, target, sizeof(r->hand));
   r->gripper = gripper;
   char msg[160];
-  snprintf(msg, sizeof(msg), "command %.17g %.17g %.17g %.17g", target[0], target[1],
-           target[2], gripper);
+  snprintf(msg, sizeof(msg), "command %.17g %.17g %.17g %.17g", target[0], target[1], target[2],
+           gripper);
   hostLog(r, msg);
   return 0;
 }
@@ -129,7 +129,11 @@ static const agDriverApi kFakeApi = {
     .abi_version = FAKE_ABI,
     .struct_size = (uint32_t)FAKE_SIZE,
     .name = "fake",
-    .caps = {{-0.5, 0.40, 0.05}, {0.5, 1.0, 0.5}, 0.2, 1.0, 0.25,
+    .caps = {{-0.5, 0.40, 0.05},
+             {0.5, 1.0, 0.5},
+             0.2,
+             1.0,
+             0.25,
              AG_DRIVER_CAP_REWARD | AG_DRIVER_CAP_SUCCESS | AG_DRIVER_CAP_HINT},
     .open = fakeOpen,
     .describe = NULL,

@@ -34,8 +34,8 @@ static int countPrefix(const logBook *b, const char *prefix) {
 }
 
 /* Moves toward the fake robot's goal, at most 0.1 per axis. */
-static int towardGoal(void *ctx, const obs_t *obs, double action[4], int timeout_ms,
-                      char *err, size_t errsz) {
+static int towardGoal(void *ctx, const obs_t *obs, double action[4], int timeout_ms, char *err,
+                      size_t errsz) {
   (void)ctx;
   (void)timeout_ms;
   (void)err;
@@ -60,9 +60,8 @@ static void load_should_run_an_episode_with_the_good_plugin(void **state) {
   agEpisodeConfig cfg;
   ag_defaultEpisode(&cfg);
   agEpisodeResult res;
-  assert_int_equal(ag_runDriverEpisode(drv, &cfg, towardGoal, NULL, NULL, NULL, &res, err,
-                                       sizeof(err)),
-                   0);
+  assert_int_equal(
+      ag_runDriverEpisode(drv, &cfg, towardGoal, NULL, NULL, NULL, &res, err, sizeof(err)), 0);
   assert_int_equal(res.fault, AG_FT_NONE);
   assert_true(res.success);
   assert_int_equal(res.steps, 2); /* (0,.6,.2) -> (.1,.7,.2) -> (.1,.8,.2) */

@@ -66,8 +66,8 @@ static agDriver *connectNet(int port, int timeout_ms, char *err, size_t errsz) {
 
 /* ---------------------------------------------------------------- experts */
 
-static int expertPolicy(void *ctx, const obs_t *obs, double action[4], int timeout_ms,
-                        char *err, size_t errsz) {
+static int expertPolicy(void *ctx, const obs_t *obs, double action[4], int timeout_ms, char *err,
+                        size_t errsz) {
   (void)timeout_ms;
   (void)err;
   (void)errsz;
@@ -129,12 +129,10 @@ static void experts_should_score_the_same_through_net_as_through_sim(void **stat
       envTaskId tid = (envTaskId)id;
       agEpisodeResult rs;
       agEpisodeResult rn;
-      assert_int_equal(ag_runDriverEpisode(sim, &ec, expertPolicy, &tid, NULL, NULL, &rs, err,
-                                           sizeof(err)),
-                       0);
-      assert_int_equal(ag_runDriverEpisode(net, &ec, expertPolicy, &tid, NULL, NULL, &rn, err,
-                                           sizeof(err)),
-                       0);
+      assert_int_equal(
+          ag_runDriverEpisode(sim, &ec, expertPolicy, &tid, NULL, NULL, &rs, err, sizeof(err)), 0);
+      assert_int_equal(
+          ag_runDriverEpisode(net, &ec, expertPolicy, &tid, NULL, NULL, &rn, err, sizeof(err)), 0);
       double ret_env;
       int success_env;
       envEpisode(task, tid, (uint64_t)seed, &ret_env, &success_env);
@@ -156,10 +154,11 @@ static void experts_should_score_the_same_through_net_as_through_sim(void **stat
       succ_net += rn.success;
       sum_ret += rn.ret;
     }
-    printf("[ INFO     ] %s seeds 0:%d: success env %d/%d, sim driver %d/%d, net driver %d/%d, "
-           "mean return %.3f, workspace clamps %d\n",
-           name, nseeds, succ_env, nseeds, succ_sim, nseeds, succ_net, nseeds, sum_ret / nseeds,
-           clamps);
+    printf(
+        "[ INFO     ] %s seeds 0:%d: success env %d/%d, sim driver %d/%d, net driver %d/%d, "
+        "mean return %.3f, workspace clamps %d\n",
+        name, nseeds, succ_env, nseeds, succ_sim, nseeds, succ_net, nseeds, sum_ret / nseeds,
+        clamps);
     assert_true(succ_net >= nseeds * 3 / 4); /* the experts are good at their tasks */
 
     env_free(task);
@@ -225,11 +224,13 @@ static void net_config_should_reject_unknown_keys_and_missing_port(void **state)
   (void)state;
   char err[256] = "";
   assert_null(ag_makeDriver("net", "{\"prot\":5}", NULL, err, sizeof(err)));
-  assert_string_equal(err, "driver net: open failed: net driver config: bad or unknown key "
-                           "\"prot\"");
+  assert_string_equal(err,
+                      "driver net: open failed: net driver config: bad or unknown key "
+                      "\"prot\"");
   assert_null(ag_makeDriver("net", "{}", NULL, err, sizeof(err)));
-  assert_string_equal(err, "driver net: open failed: net driver config: missing \"port\" "
-                           "(1..65535)");
+  assert_string_equal(err,
+                      "driver net: open failed: net driver config: missing \"port\" "
+                      "(1..65535)");
 }
 
 /* A scripted server: answers each request line with the next scripted reply (NULL: say
@@ -273,9 +274,9 @@ static void *scriptedMain(void *arg) {
   return NULL;
 }
 
-#define HELLO_OK                                                                              \
-  "{\"ok\":true,\"version\":1,\"name\":\"bridge\",\"caps\":{\"workspace_lo\":[0,0,0],"       \
-  "\"workspace_hi\":[1,1,1],\"max_step\":0.1,\"max_speed\":0,\"step_duration\":0.5,"         \
+#define HELLO_OK                                                                       \
+  "{\"ok\":true,\"version\":1,\"name\":\"bridge\",\"caps\":{\"workspace_lo\":[0,0,0]," \
+  "\"workspace_hi\":[1,1,1],\"max_step\":0.1,\"max_speed\":0,\"step_duration\":0.5,"   \
   "\"reward\":false,\"success\":false,\"hint\":false}}\n"
 
 static void startScripted(scripted *s, const char *r0, const char *r1, const char *r2) {
@@ -455,11 +456,12 @@ static void bench_should_measure_the_loopback_round_trip(void **state) {
   assert_true(b.sim_us > 0.0 && b.net_us > 0.0);
   assert_true(b.net_p50_us <= b.net_p99_us);
   assert_true(b.rtt_p50_us > 0.0 && b.rtt_p50_us <= b.rtt_p99_us);
-  printf("[ INFO     ] reach, %d steps: sim driver %.1f us/step, net driver %.1f us/step "
-         "(p50 %.1f, p99 %.1f), overhead %.1f us/step; bare observe round trip p50 %.1f us, "
-         "p99 %.1f us\n",
-         b.steps, b.sim_us, b.net_us, b.net_p50_us, b.net_p99_us, b.overhead_us, b.rtt_p50_us,
-         b.rtt_p99_us);
+  printf(
+      "[ INFO     ] reach, %d steps: sim driver %.1f us/step, net driver %.1f us/step "
+      "(p50 %.1f, p99 %.1f), overhead %.1f us/step; bare observe round trip p50 %.1f us, "
+      "p99 %.1f us\n",
+      b.steps, b.sim_us, b.net_us, b.net_p50_us, b.net_p99_us, b.overhead_us, b.rtt_p50_us,
+      b.rtt_p99_us);
 }
 
 int main(void) {

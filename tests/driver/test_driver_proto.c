@@ -63,8 +63,7 @@ static void request_encoder_should_refuse_non_finite_numbers(void **state) {
 static void rejectReq(const char *text, const char *want) {
   agNetRequest req;
   char err[256] = "";
-  assert_int_equal(ag_netDecodeRequest(text, strlen(text), &req, err, sizeof(err)),
-                   AG_DRV_EINVAL);
+  assert_int_equal(ag_netDecodeRequest(text, strlen(text), &req, err, sizeof(err)), AG_DRV_EINVAL);
   assert_string_equal(err, want);
 }
 
@@ -101,8 +100,7 @@ static void request_decoder_should_reject_nul_bytes_and_long_lines(void **state)
   assert_string_equal(err, "request: NUL byte in line");
   static char big[AG_NET_LINE_MAX + 16];
   memset(big, ' ', sizeof(big));
-  assert_int_equal(ag_netDecodeRequest(big, sizeof(big), &req, err, sizeof(err)),
-                   AG_DRV_EINVAL);
+  assert_int_equal(ag_netDecodeRequest(big, sizeof(big), &req, err, sizeof(err)), AG_DRV_EINVAL);
   assert_non_null(strstr(err, "line length"));
   assert_int_equal(ag_netDecodeRequest(big, 0, &req, err, sizeof(err)), AG_DRV_EINVAL);
 }
@@ -132,8 +130,7 @@ static void observe_reply_should_round_trip_exactly_with_escaped_hint(void **sta
 
   agNetReply back;
   char err[256] = "";
-  assert_int_equal(ag_netDecodeReply(AG_NET_OBSERVE, gLine, (size_t)n - 1, &back, err,
-                                     sizeof(err)),
+  assert_int_equal(ag_netDecodeReply(AG_NET_OBSERVE, gLine, (size_t)n - 1, &back, err, sizeof(err)),
                    0);
   assert_true(back.ok);
   assert_memory_equal(&back.obs.hand_pos, o->hand_pos, sizeof(o->hand_pos));
@@ -153,15 +150,19 @@ static void hello_reply_should_round_trip_caps(void **state) {
   rep.ok = 1;
   rep.version = AG_NET_PROTOCOL;
   snprintf(rep.name, sizeof(rep.name), "sim");
-  agDriverCaps caps = {{-0.5, 0.4, 0.05}, {0.5, 1.0, 0.5}, 0.1, 0.8, 0.25,
+  agDriverCaps caps = {{-0.5, 0.4, 0.05},
+                       {0.5, 1.0, 0.5},
+                       0.1,
+                       0.8,
+                       0.25,
                        AG_DRIVER_CAP_REWARD | AG_DRIVER_CAP_HINT};
   rep.caps = caps;
   int n = ag_netEncodeReply(AG_NET_HELLO, &rep, gLine, sizeof(gLine));
   assert_true(n > 0);
   agNetReply back;
   char err[256] = "";
-  assert_int_equal(
-      ag_netDecodeReply(AG_NET_HELLO, gLine, (size_t)n - 1, &back, err, sizeof(err)), 0);
+  assert_int_equal(ag_netDecodeReply(AG_NET_HELLO, gLine, (size_t)n - 1, &back, err, sizeof(err)),
+                   0);
   assert_int_equal(back.version, AG_NET_PROTOCOL);
   assert_string_equal(back.name, "sim");
   assert_memory_equal(back.caps.workspace_lo, caps.workspace_lo, sizeof(caps.workspace_lo));
@@ -181,8 +182,8 @@ static void error_reply_should_decode_as_not_ok_with_its_message(void **state) {
   assert_string_equal(gLine, "{\"ok\":false,\"error\":\"estop pressed\\non the pendant\"}\n");
   agNetReply back;
   char err[256] = "";
-  assert_int_equal(
-      ag_netDecodeReply(AG_NET_COMMAND, gLine, (size_t)n - 1, &back, err, sizeof(err)), 0);
+  assert_int_equal(ag_netDecodeReply(AG_NET_COMMAND, gLine, (size_t)n - 1, &back, err, sizeof(err)),
+                   0);
   assert_false(back.ok);
   assert_string_equal(back.error, "estop pressed on the pendant"); /* kept on one line */
 }
@@ -231,8 +232,7 @@ static void observe_reply_should_accept_only_the_required_fields(void **state) {
       "\"torque\":[1,2,3,4,5,6]},\"extra\":null}";
   agNetReply rep;
   char err[256] = "";
-  assert_int_equal(ag_netDecodeReply(AG_NET_OBSERVE, text, strlen(text), &rep, err,
-                                     sizeof(err)),
+  assert_int_equal(ag_netDecodeReply(AG_NET_OBSERVE, text, strlen(text), &rep, err, sizeof(err)),
                    0);
   assert_true(rep.obs.hand_pos[2] == 0.3);
   assert_true(rep.obs.reward == 0.0);

@@ -51,19 +51,19 @@ static int lastIsStop(const logBook *b) {
 static agDriver *makeFake(logBook *book, const char *config) {
   agDriverHost host = {AG_DRIVER_ABI_VERSION, sizeof(agDriverHost), book, collect};
   char err[256] = "";
-  agDriver *drv = ag_makeDriverFromApi(tracebot_driver_init(&host), "fake", config, &host,
-                                       err, sizeof(err));
+  agDriver *drv =
+      ag_makeDriverFromApi(tracebot_driver_init(&host), "fake", config, &host, err, sizeof(err));
   assert_non_null(drv);
   return drv;
 }
 
 /* A scripted policy: what it returns per step. */
 typedef struct script {
-  double action[4];       /* returned every step */
-  int bad_step;           /* step at which it misbehaves (-1: never) */
-  int bad_code;           /* AG_POLICY_* returned there (0: return bad_action instead) */
+  double action[4]; /* returned every step */
+  int bad_step;     /* step at which it misbehaves (-1: never) */
+  int bad_code;     /* AG_POLICY_* returned there (0: return bad_action instead) */
   double bad_action[4];
-  int raise_at;           /* step at which it raises SIGINT (-1: never) */
+  int raise_at; /* step at which it raises SIGINT (-1: never) */
   int calls;
 } script;
 
@@ -89,8 +89,7 @@ static int scripted(void *ctx, const obs_t *obs, double action[4], int timeout_m
 
 static void run(agDriver *drv, const agEpisodeConfig *cfg, script *s, agEpisodeResult *res) {
   char err[256] = "";
-  assert_int_equal(ag_runDriverEpisode(drv, cfg, scripted, s, NULL, NULL, res, err,
-                                       sizeof(err)),
+  assert_int_equal(ag_runDriverEpisode(drv, cfg, scripted, s, NULL, NULL, res, err, sizeof(err)),
                    0);
 }
 
@@ -418,8 +417,8 @@ static void watchHand(void *user, const agEpisodeStep *st) {
   w->steps++;
   const double *h = st->after->hand_pos;
   /* The hand tracks the clamped target to within the P controller's error */
-  w->outside += h[0] < -0.51 || h[0] > 0.51 || h[1] < 0.39 || h[1] > 1.01 || h[2] < 0.04 ||
-                h[2] > 0.51;
+  w->outside +=
+      h[0] < -0.51 || h[0] > 0.51 || h[1] < 0.39 || h[1] > 1.01 || h[2] < 0.04 || h[2] > 0.51;
 }
 
 static void sim_episode_should_keep_the_hand_in_the_workspace(void **state) {

@@ -70,8 +70,8 @@ static int reap(pid_t pid) {
   return -1;
 }
 
-static int expertPolicy(void *ctx, const obs_t *obs, double action[4], int timeout_ms,
-                        char *err, size_t errsz) {
+static int expertPolicy(void *ctx, const obs_t *obs, double action[4], int timeout_ms, char *err,
+                        size_t errsz) {
   (void)ctx;
   (void)timeout_ms;
   (void)err;

@@ -154,9 +154,8 @@ static void addHeaders(struct MHD_Response *resp, const char *lines) {
 }
 
 static enum MHD_Result onRequest(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size,
-                                 void **con_cls) {
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls) {
   (void)version;
   mockServer *m = cls;
   pending *p = *con_cls;
@@ -264,10 +263,10 @@ mockServer *mock_start(void) {
   addr.sin_family = AF_INET;
   addr.sin_port = 0;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  m->daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-                               0, NULL, NULL, onRequest, m, MHD_OPTION_SOCK_ADDR, &addr,
-                               MHD_OPTION_NOTIFY_COMPLETED, onCompleted, m,
-                               MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+  m->daemon =
+      MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL,
+                       NULL, onRequest, m, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED,
+                       onCompleted, m, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
   if (!m->daemon) {
     pthread_mutex_destroy(&m->lock);
     free(m);

@@ -10,22 +10,22 @@
 /* One scripted answer. */
 typedef struct mockResponse {
   int status;
-  const char *body;      /* nullable: empty body */
-  const char *headers;   /* nullable: extra header lines "Name: value\n..." */
-  int delay_ms;          /* wait before answering */
-  int truncate_at;       /* > 0: announce the full length, send this many bytes, close */
+  const char *body;    /* nullable: empty body */
+  const char *headers; /* nullable: extra header lines "Name: value\n..." */
+  int delay_ms;        /* wait before answering */
+  int truncate_at;     /* > 0: announce the full length, send this many bytes, close */
 } mockResponse;
 
 /* One received request. */
 typedef struct mockRequest {
   char method[16];
   char url[256];
-  char authorization[256];     /* "" when absent */
-  char api_key[256];           /* x-api-key, "" when absent */
-  char anthropic_version[64];  /* "" when absent */
+  char authorization[256];    /* "" when absent */
+  char api_key[256];          /* x-api-key, "" when absent */
+  char anthropic_version[64]; /* "" when absent */
   char content_type[64];
-  char *all_headers;           /* every header as "name: value\n" lines */
-  char *body;                  /* NUL-terminated */
+  char *all_headers; /* every header as "name: value\n" lines */
+  char *body;        /* NUL-terminated */
   size_t body_len;
 } mockRequest;
 

@@ -44,16 +44,15 @@ static void subgraph_should_hold_paths_and_their_direct_inputs(void **state) {
   trNode *c = tr_paramNode(g, e->ctrl);
   trNode *obs0 = tr_value(g, "obs", NULL, "o0");
   trNode *k = tr_value(g, "k", "number", "3");
-  trNode *a0 = tr_op(g, "controller", "d", (trArg[]){{"obs", obs0}, {"controller", c}}, 2,
-                     "action", NULL, "a0");
+  trNode *a0 = tr_op(g, "controller", "d", (trArg[]){{"obs", obs0}, {"controller", c}}, 2, "action",
+                     NULL, "a0");
   trNode *obs1 = tr_op(g, "step", "d", (trArg[]){{"action", a0}}, 1, "obs", NULL, "o1");
   trNode *side = tr_op(g, "log", "d", (trArg[]){{"obs", obs1}}, 1, NULL, NULL, "side");
-  trNode *a1 = tr_op(g, "controller", "d",
-                     (trArg[]){{"obs", obs1}, {"controller", c}, {"k", k}}, 3, "action", NULL,
-                     "a1");
+  trNode *a1 = tr_op(g, "controller", "d", (trArg[]){{"obs", obs1}, {"controller", c}, {"k", k}}, 3,
+                     "action", NULL, "a1");
   trNode *free_op = tr_op(g, "scale", "d", (trArg[]){{"k", k}}, 1, NULL, NULL, "6");
-  trNode *out = tr_op(g, "step", "d", (trArg[]){{"action", a1}, {"bias", free_op}}, 2, "obs",
-                      NULL, "o2");
+  trNode *out =
+      tr_op(g, "step", "d", (trArg[]){{"action", a1}, {"bias", free_op}}, 2, "obs", NULL, "o2");
   assert_int_equal(tr_backward(g, out, "fb", NULL, 0), 1);
   /* on a path from the parameter to the output */
   assert_true(in_sub(c, c));
@@ -97,8 +96,8 @@ static void several_calls_should_merge_subgraphs_and_feedback(void **state) {
   for (int ep = 0; ep < 2; ep++) {
     trNode *o = tr_value(g, "obs", NULL, "start");
     firsts[ep] = o;
-    trNode *a = tr_op(g, "controller", "d", (trArg[]){{"obs", o}, {"controller", c}}, 2,
-                      "action", NULL, "a");
+    trNode *a = tr_op(g, "controller", "d", (trArg[]){{"obs", o}, {"controller", c}}, 2, "action",
+                      NULL, "a");
     outs[ep] = tr_op(g, "step", "d", (trArg[]){{"action", a}}, 1, "obs", NULL, "end");
   }
   assert_int_equal(tr_backward(g, outs[0], "episode 1 failed", NULL, 0), 1);

@@ -15,10 +15,10 @@
 #include "mock_server.h"
 
 #define KEY "sk-ant-test-4567"
-#define OK_BODY                                                                                 \
-  "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":["                 \
-  "{\"type\":\"text\",\"text\":\"Hello, \"},{\"type\":\"tool_use\",\"id\":\"t\",\"name\":"      \
-  "\"x\",\"input\":{}},{\"type\":\"text\",\"text\":\"world\"}],\"stop_reason\":\"end_turn\","   \
+#define OK_BODY                                                                               \
+  "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":["               \
+  "{\"type\":\"text\",\"text\":\"Hello, \"},{\"type\":\"tool_use\",\"id\":\"t\",\"name\":"    \
+  "\"x\",\"input\":{}},{\"type\":\"text\",\"text\":\"world\"}],\"stop_reason\":\"end_turn\"," \
   "\"usage\":{\"input_tokens\":21,\"output_tokens\":7}}"
 
 typedef struct fixture {
@@ -188,8 +188,7 @@ static void complete_should_report_401_clearly_without_retrying(void **state) {
                   "\"message\":\"invalid x-api-key\"}}");
   trLlm *llm = makeClient(f);
   trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)),
-                   TR_LLM_EAUTH);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TR_LLM_EAUTH);
   assert_int_equal(mock_requestCount(f->mock), 1);
   assert_non_null(strstr(f->err, "401 from "));
   assert_non_null(strstr(f->err, "check ANTHROPIC_API_KEY"));
@@ -221,23 +220,22 @@ static void local_server_without_key_should_get_no_api_key_header(void **state) 
 int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(complete_should_send_key_version_and_messages_request,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(complete_should_honour_retry_after_on_429_then_succeed,
-                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(complete_should_send_key_version_and_messages_request, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(complete_should_honour_retry_after_on_429_then_succeed, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(complete_should_retry_after_500_and_529, setup, teardown),
       cmocka_unit_test_setup_teardown(complete_should_retry_a_response_slower_than_the_timeout,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(complete_should_retry_a_truncated_body, setup, teardown),
       cmocka_unit_test_setup_teardown(complete_should_reject_a_non_json_body, setup, teardown),
-      cmocka_unit_test_setup_teardown(complete_should_reject_a_reply_without_text, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(complete_should_reject_a_reply_without_text, setup, teardown),
       cmocka_unit_test_setup_teardown(complete_should_report_401_clearly_without_retrying, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(make_should_require_the_key_for_the_public_api, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(local_server_without_key_should_get_no_api_key_header,
-                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(local_server_without_key_should_get_no_api_key_header, setup,
+                                      teardown),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   curl_global_cleanup();

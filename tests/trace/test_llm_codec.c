@@ -27,8 +27,9 @@ static void decode_openai_should_read_content_and_usage(void **state) {
   (void)state;
   trLlmReply r;
   char err[256];
-  const char *body = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"ok\\n\"}}],"
-                     "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}";
+  const char *body =
+      "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"ok\\n\"}}],"
+      "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}";
   assert_int_equal(decodeOpenai(body, &r, err, sizeof(err)), TR_LLM_OK);
   assert_string_equal(r.text, "ok\n");
   assert_int_equal(r.prompt_tokens, 3);
@@ -99,17 +100,17 @@ static void decode_should_respect_the_length_not_the_terminator(void **state) {
   assert_string_equal(r.text, "x");
   tr_llmReplyClose(&r);
   /* Cut one byte short: invalid. */
-  assert_int_equal(tr_llmDecodeOpenai(body, len - 1, 0, &r, err, sizeof(err)),
-                   TR_LLM_EPROTOCOL);
+  assert_int_equal(tr_llmDecodeOpenai(body, len - 1, 0, &r, err, sizeof(err)), TR_LLM_EPROTOCOL);
 }
 
 static void decode_anthropic_should_concatenate_text_blocks(void **state) {
   (void)state;
   trLlmReply r;
   char err[256];
-  const char *body = "{\"content\":[{\"type\":\"text\",\"text\":\"a\"},{\"type\":\"thinking\","
-                     "\"thinking\":\"hmm\"},{\"type\":\"text\",\"text\":\"bc\"}],"
-                     "\"usage\":{\"input_tokens\":9,\"output_tokens\":2}}";
+  const char *body =
+      "{\"content\":[{\"type\":\"text\",\"text\":\"a\"},{\"type\":\"thinking\","
+      "\"thinking\":\"hmm\"},{\"type\":\"text\",\"text\":\"bc\"}],"
+      "\"usage\":{\"input_tokens\":9,\"output_tokens\":2}}";
   assert_int_equal(decodeAnthropic(body, &r, err, sizeof(err)), TR_LLM_OK);
   assert_string_equal(r.text, "abc");
   assert_int_equal(r.prompt_tokens, 9);
@@ -117,9 +118,9 @@ static void decode_anthropic_should_concatenate_text_blocks(void **state) {
   assert_int_equal(r.tokens_estimated, 0);
   tr_llmReplyClose(&r);
 
-  assert_int_equal(decodeAnthropic("{\"content\":[{\"type\":\"text\",\"text\":\"\"}]}", &r, err,
-                                   sizeof(err)),
-                   TR_LLM_OK);
+  assert_int_equal(
+      decodeAnthropic("{\"content\":[{\"type\":\"text\",\"text\":\"\"}]}", &r, err, sizeof(err)),
+      TR_LLM_OK);
   assert_string_equal(r.text, "");
   assert_int_equal(r.tokens_estimated, 1);
   tr_llmReplyClose(&r);

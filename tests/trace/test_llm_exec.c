@@ -25,11 +25,9 @@
 static char g_err[512];
 
 /* Makes exec:sh SCRIPTS/name args with the given timeout. */
-static trLlm *makeScript(const char *name, const char *args, double timeout_s,
-                         size_t max_bytes) {
+static trLlm *makeScript(const char *name, const char *args, double timeout_s, size_t max_bytes) {
   char spec[1024];
-  snprintf(spec, sizeof(spec), "exec:sh '%s/%s' %s", TRACEBOT_TEST_SCRIPTS, name,
-           args ? args : "");
+  snprintf(spec, sizeof(spec), "exec:sh '%s/%s' %s", TRACEBOT_TEST_SCRIPTS, name, args ? args : "");
   trLlmOptions o;
   tr_defaultLlmOptions(&o);
   o.timeout_s = timeout_s;
@@ -196,8 +194,7 @@ static void exec_should_cap_the_reply_size(void **state) {
   (void)state;
   trLlm *llm = makeScript("flood.sh", NULL, 5, 1000);
   trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)),
-                   TR_LLM_EPROTOCOL);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)), TR_LLM_EPROTOCOL);
   assert_non_null(strstr(g_err, "more than 1000 bytes"));
   tr_freeLlm(llm);
 }
@@ -226,8 +223,7 @@ static void exec_should_fail_on_empty_output_signals_and_missing_commands(void *
 
   llm = tr_makeLlm("exec:printf 'a\\000b'", NULL, g_err, sizeof(g_err));
   assert_non_null(llm);
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)),
-                   TR_LLM_EPROTOCOL);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)), TR_LLM_EPROTOCOL);
   assert_non_null(strstr(g_err, "NUL"));
   tr_freeLlm(llm);
 }

@@ -15,9 +15,9 @@
 #include "mock_server.h"
 
 #define KEY "sk-test-openai-0123"
-#define OK_BODY                                                                                 \
-  "{\"id\":\"x\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"   \
-  "\"{\\\"a\\\": 1}\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,"          \
+#define OK_BODY                                                                              \
+  "{\"id\":\"x\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" \
+  "\"{\\\"a\\\": 1}\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,"        \
   "\"completion_tokens\":5,\"total_tokens\":17}}"
 
 typedef struct fixture {
@@ -267,8 +267,7 @@ static void complete_should_report_401_clearly_without_retrying(void **state) {
   mock_pushSimple(f->mock, 200, OK_BODY);
   trLlm *llm = makeClient(f);
   trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)),
-                   TR_LLM_EAUTH);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TR_LLM_EAUTH);
   assert_int_equal(reply.attempts, 1);
   assert_int_equal(mock_requestCount(f->mock), 1);
   assert_non_null(strstr(f->err, "401 from "));
@@ -285,16 +284,13 @@ static void complete_should_not_retry_403_404_or_400(void **state) {
   mock_pushSimple(f->mock, 400, "{\"error\":{\"message\":\"max_tokens too large\"}}");
   trLlm *llm = makeClient(f);
   trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)),
-                   TR_LLM_EAUTH);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TR_LLM_EAUTH);
   assert_non_null(strstr(f->err, "403"));
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)),
-                   TR_LLM_EREQUEST);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TR_LLM_EREQUEST);
   assert_non_null(strstr(f->err, "404"));
   assert_non_null(strstr(f->err, "OPENAI_BASE_URL"));
   assert_non_null(strstr(f->err, "test-model"));
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)),
-                   TR_LLM_EREQUEST);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TR_LLM_EREQUEST);
   assert_non_null(strstr(f->err, "400"));
   assert_non_null(strstr(f->err, "max_tokens too large"));
   assert_int_equal(mock_requestCount(f->mock), 3);
@@ -369,8 +365,7 @@ static void local_server_without_key_should_get_no_authorization(void **state) {
   assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TR_LLM_OK);
   tr_llmReplyClose(&reply);
   assert_string_equal(mock_request(f->mock, 0)->authorization, "");
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)),
-                   TR_LLM_EAUTH);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TR_LLM_EAUTH);
   assert_non_null(strstr(f->err, "OPENAI_API_KEY is not set"));
   tr_freeLlm(llm);
 }
@@ -424,8 +419,7 @@ static void complete_should_reject_null_arguments(void **state) {
   trLlmReply reply;
   trLlmRequest empty = {NULL, NULL, 0, 0};
   assert_int_equal(tr_llmComplete(llm, &empty, &reply, f->err, sizeof(f->err)), TR_LLM_EINVAL);
-  assert_int_equal(tr_llmComplete(NULL, &kRequest, &reply, f->err, sizeof(f->err)),
-                   TR_LLM_EINVAL);
+  assert_int_equal(tr_llmComplete(NULL, &kRequest, &reply, f->err, sizeof(f->err)), TR_LLM_EINVAL);
   assert_int_equal(tr_llmComplete(llm, &kRequest, NULL, NULL, 0), TR_LLM_EINVAL);
   tr_llmReplyClose(NULL);
   tr_freeLlm(NULL);
@@ -437,12 +431,11 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(complete_should_send_key_and_chat_request_and_read_usage,
                                       setup, teardown),
-      cmocka_unit_test_setup_teardown(complete_should_estimate_tokens_when_usage_is_absent,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(complete_should_honour_retry_after_on_429_then_succeed,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(retry_after_should_be_capped_at_backoff_max, setup,
+      cmocka_unit_test_setup_teardown(complete_should_estimate_tokens_when_usage_is_absent, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(complete_should_honour_retry_after_on_429_then_succeed, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(retry_after_should_be_capped_at_backoff_max, setup, teardown),
       cmocka_unit_test_setup_teardown(complete_should_retry_after_500, setup, teardown),
       cmocka_unit_test_setup_teardown(complete_should_give_up_after_max_attempts_of_503, setup,
                                       teardown),

@@ -80,8 +80,7 @@ static void replay_should_answer_in_order_then_report_exhaustion(void **state) {
   assert_int_equal(r.completion_tokens, 2);
   tr_llmReplyClose(&r);
 
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)),
-                   TR_LLM_EEXHAUSTED);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TR_LLM_EEXHAUSTED);
   assert_null(r.text);
   assert_non_null(strstr(g_err, "no more responses"));
   assert_non_null(strstr(g_err, "4 used"));
@@ -96,8 +95,7 @@ static void replay_should_ignore_a_partial_last_line(void **state) {
   assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TR_LLM_OK);
   assert_string_equal(r.text, "only");
   tr_llmReplyClose(&r);
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)),
-                   TR_LLM_EEXHAUSTED);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TR_LLM_EEXHAUSTED);
   tr_freeLlm(llm);
 
   /* A complete last line without a newline counts. */
@@ -127,8 +125,7 @@ static void replay_of_an_empty_file_should_be_exhausted_at_once(void **state) {
   trLlm *llm = makeReplay("");
   assert_non_null(llm);
   trLlmReply r;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)),
-                   TR_LLM_EEXHAUSTED);
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TR_LLM_EEXHAUSTED);
   tr_freeLlm(llm);
 }
 

@@ -135,9 +135,9 @@ static void exerciseHttp(const char *spec, const char *ok, int openai) {
   assertClean("the spec", tr_llmSpec(llm));
 
   /* One call per scripted answer (429, 500, truncated and slow ones come twice). */
-  int want[] = {TR_LLM_OK,         TR_LLM_EAUTH,      TR_LLM_EAUTH,     TR_LLM_EREQUEST,
-                TR_LLM_EREQUEST,   TR_LLM_ETRANSIENT, TR_LLM_ETRANSIENT, TR_LLM_EPROTOCOL,
-                TR_LLM_EPROTOCOL,  TR_LLM_EPROTOCOL,  TR_LLM_EPROTOCOL, TR_LLM_ETRANSIENT};
+  int want[] = {TR_LLM_OK,        TR_LLM_EAUTH,      TR_LLM_EAUTH,      TR_LLM_EREQUEST,
+                TR_LLM_EREQUEST,  TR_LLM_ETRANSIENT, TR_LLM_ETRANSIENT, TR_LLM_EPROTOCOL,
+                TR_LLM_EPROTOCOL, TR_LLM_EPROTOCOL,  TR_LLM_EPROTOCOL,  TR_LLM_ETRANSIENT};
   for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
     int rc = callOnce(llm, 0);
     if (rc != want[i]) {

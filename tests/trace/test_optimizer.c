@@ -37,10 +37,10 @@ static void table_make(table_env *t) {
   trNode *vn = tr_paramNode(t->g, v);
   trNode *sn = tr_paramNode(t->g, s);
   trNode *obs = tr_value(t->g, "obs", "obs", "{step: 0}");
-  trNode *out = tr_op(t->g, "controller", "Runs the controller.",
-                      (trArg[]){{"obs", obs}, {"controller", cn}, {"gain", kn}, {"target", vn},
-                                {"style", sn}},
-                      5, "action", "vector", "[0, 0, 0, 1]");
+  trNode *out = tr_op(
+      t->g, "controller", "Runs the controller.",
+      (trArg[]){{"obs", obs}, {"controller", cn}, {"gain", kn}, {"target", vn}, {"style", sn}}, 5,
+      "action", "vector", "[0, 0, 0, 1]");
   assert_int_equal(tr_backward(t->g, out, "Success: false", NULL, 0), 4);
 }
 
@@ -59,14 +59,18 @@ typedef struct row {
 } row;
 
 static const row ROWS[] = {
-    {"plain json", "{\"reasoning\": \"r\", \"answer\": \"\", \"suggestion\": {\"controller0\": \""
-     CODE_NEW_ESC "\"}}", 0, TR_OUTCOME_UPDATED, "controller0", "updated controller0"},
-    {"json fence", "```json\n{\"suggestion\": {\"gain0\": 4}}\n```", 0, TR_OUTCOME_UPDATED,
-     "gain0", NULL},
+    {"plain json",
+     "{\"reasoning\": \"r\", \"answer\": \"\", \"suggestion\": {\"controller0\": \"" CODE_NEW_ESC
+     "\"}}",
+     0, TR_OUTCOME_UPDATED, "controller0", "updated controller0"},
+    {"json fence", "```json\n{\"suggestion\": {\"gain0\": 4}}\n```", 0, TR_OUTCOME_UPDATED, "gain0",
+     NULL},
     {"bare fence", "```\n{\"suggestion\": {\"gain0\": 4}}\n```", 0, TR_OUTCOME_UPDATED, "gain0",
      NULL},
-    {"prose around", "Looking at the feedback, the gain is low.\n{\"suggestion\": {\"gain0\": 6}}"
-     "\nLet me know!", 0, TR_OUTCOME_UPDATED, "gain0", NULL},
+    {"prose around",
+     "Looking at the feedback, the gain is low.\n{\"suggestion\": {\"gain0\": 6}}"
+     "\nLet me know!",
+     0, TR_OUTCOME_UPDATED, "gain0", NULL},
     {"key without counter", "{\"suggestion\": {\"controller\": \"" CODE_NEW_ESC "\"}}", 0,
      TR_OUTCOME_UPDATED, "controller0", NULL},
     {"key with colon", "{\"suggestion\": {\"controller:0\": \"" CODE_NEW_ESC "\"}}", 0,
@@ -84,77 +88,79 @@ static const row ROWS[] = {
      "expected a number"},
     {"number infinite", "{\"suggestion\": {\"gain0\": \"1e999\"}}", 0, TR_OUTCOME_UNUSABLE, "",
      "expected a number"},
-    {"number null", "{\"suggestion\": {\"gain0\": null}}", 0, TR_OUTCOME_UNUSABLE, "",
-     "got null"},
+    {"number null", "{\"suggestion\": {\"gain0\": null}}", 0, TR_OUTCOME_UNUSABLE, "", "got null"},
     {"number bool", "{\"suggestion\": {\"gain0\": true}}", 0, TR_OUTCOME_UNUSABLE, "",
      "got boolean"},
-    {"code with escaped newlines twice", "{\"suggestion\": {\"controller0\": \"void controller("
-     "const obs_t *obs, double action[4]) {\\\\n  action[3] = 1;\\\\n}\"}}", 0,
-     TR_OUTCOME_UPDATED, "controller0", NULL},
+    {"code with escaped newlines twice",
+     "{\"suggestion\": {\"controller0\": \"void controller("
+     "const obs_t *obs, double action[4]) {\\\\n  action[3] = 1;\\\\n}\"}}",
+     0, TR_OUTCOME_UPDATED, "controller0", NULL},
     {"code with literal newlines", "{\"suggestion\": {\"controller0\": \"" CODE_NEW "\"}}", 0,
      TR_OUTCOME_UPDATED, "controller0", NULL},
-    {"code in a markdown fence", "{\"suggestion\": {\"controller0\": \"```c\\n" CODE_NEW_ESC
-     "\\n```\"}}", 0, TR_OUTCOME_UPDATED, "controller0", NULL},
+    {"code in a markdown fence",
+     "{\"suggestion\": {\"controller0\": \"```c\\n" CODE_NEW_ESC "\\n```\"}}", 0,
+     TR_OUTCOME_UPDATED, "controller0", NULL},
     {"code as object", "{\"suggestion\": {\"controller0\": {\"source\": \"x\"}}}", 0,
      TR_OUTCOME_UNUSABLE, "", "expected code as a string, got object"},
     {"blank code", "{\"suggestion\": {\"controller0\": \"  \\n \"}}", 0, TR_OUTCOME_NO_CHANGE, "",
      "blank code ignored"},
-    {"same code", "{\"suggestion\": {\"controller0\": \"" CODE_OLD "\"}}", 0,
-     TR_OUTCOME_NO_CHANGE, "", "same value as before"},
+    {"same code", "{\"suggestion\": {\"controller0\": \"" CODE_OLD "\"}}", 0, TR_OUTCOME_NO_CHANGE,
+     "", "same value as before"},
     {"terminate alone", "TERMINATE", 0, TR_OUTCOME_NO_CHANGE, "", "TERMINATE"},
-    {"terminate in answer", "{\"reasoning\": \"all good\", \"answer\": \"TERMINATE\", "
-     "\"suggestion\": {}}", 0, TR_OUTCOME_NO_CHANGE, "", "TERMINATE"},
-    {"terminate word but values", "{\"reasoning\": \"do not TERMINATE yet\", \"suggestion\": "
-     "{\"gain0\": 3}}", 0, TR_OUTCOME_UPDATED, "gain0", NULL},
+    {"terminate in answer",
+     "{\"reasoning\": \"all good\", \"answer\": \"TERMINATE\", "
+     "\"suggestion\": {}}",
+     0, TR_OUTCOME_NO_CHANGE, "", "TERMINATE"},
+    {"terminate word but values",
+     "{\"reasoning\": \"do not TERMINATE yet\", \"suggestion\": "
+     "{\"gain0\": 3}}",
+     0, TR_OUTCOME_UPDATED, "gain0", NULL},
     {"empty suggestion", "{\"reasoning\": \"r\", \"answer\": \"\", \"suggestion\": {}}", 0,
      TR_OUTCOME_NO_CHANGE, "", "suggestion is empty"},
     {"missing suggestion", "{\"reasoning\": \"I am not sure.\", \"answer\": \"\"}", 0,
      TR_OUTCOME_NO_CHANGE, "", "no \"suggestion\""},
-    {"null suggestion", "{\"reasoning\": \"r\", \"suggestion\": null}", 0, TR_OUTCOME_NO_CHANGE,
-     "", "null"},
+    {"null suggestion", "{\"reasoning\": \"r\", \"suggestion\": null}", 0, TR_OUTCOME_NO_CHANGE, "",
+     "null"},
     {"suggestion as string", "{\"suggestion\": \"{\\\"gain0\\\": 9}\"}", 0, TR_OUTCOME_UPDATED,
      "gain0", NULL},
-    {"suggestion prose string", "{\"suggestion\": \"raise the gain\"}", 0, TR_OUTCOME_UNUSABLE,
-     "", "suggestion is a string"},
+    {"suggestion prose string", "{\"suggestion\": \"raise the gain\"}", 0, TR_OUTCOME_UNUSABLE, "",
+     "suggestion is a string"},
     {"suggestion array", "{\"suggestion\": [{\"gain0\": 3}]}", 0, TR_OUTCOME_UNUSABLE, "",
      "suggestion is an array"},
     {"unknown name", "{\"suggestion\": {\"speed0\": 3}}", 0, TR_OUTCOME_UNUSABLE, "",
      "speed0 is not a variable name"},
     {"input name", "{\"suggestion\": {\"obs0\": \"{step: 1}\"}}", 0, TR_OUTCOME_UNUSABLE, "",
      "obs0 is not in #Variables"},
-    {"unknown and known", "{\"suggestion\": {\"speed0\": 3, \"gain0\": 8}}", 0,
-     TR_OUTCOME_UPDATED, "gain0", "speed0 is not a variable name"},
-    {"duplicate spellings", "{\"suggestion\": {\"gain0\": 8, \"gain\": 9}}", 0,
-     TR_OUTCOME_UPDATED, "gain0", "gain repeats gain0"},
-    {"vector array", "{\"suggestion\": {\"target0\": [1, 2, 3]}}", 0, TR_OUTCOME_UPDATED,
-     "target0", NULL},
+    {"unknown and known", "{\"suggestion\": {\"speed0\": 3, \"gain0\": 8}}", 0, TR_OUTCOME_UPDATED,
+     "gain0", "speed0 is not a variable name"},
+    {"duplicate spellings", "{\"suggestion\": {\"gain0\": 8, \"gain\": 9}}", 0, TR_OUTCOME_UPDATED,
+     "gain0", "gain repeats gain0"},
+    {"vector array", "{\"suggestion\": {\"target0\": [1, 2, 3]}}", 0, TR_OUTCOME_UPDATED, "target0",
+     NULL},
     {"vector as string", "{\"suggestion\": {\"target0\": \"[1, 2, 3]\"}}", 0, TR_OUTCOME_UPDATED,
      "target0", NULL},
-    {"vector loose string", "{\"suggestion\": {\"target0\": \"1, 2, 3\"}}", 0,
-     TR_OUTCOME_UPDATED, "target0", NULL},
+    {"vector loose string", "{\"suggestion\": {\"target0\": \"1, 2, 3\"}}", 0, TR_OUTCOME_UPDATED,
+     "target0", NULL},
     {"vector strings inside", "{\"suggestion\": {\"target0\": [\"1\", 2, \"3\"]}}", 0,
      TR_OUTCOME_UPDATED, "target0", NULL},
     {"vector wrong length", "{\"suggestion\": {\"target0\": [1, 2]}}", 0, TR_OUTCOME_UNUSABLE, "",
      "expected 3 numbers"},
-    {"text given a number", "{\"suggestion\": {\"style0\": 42}}", 0, TR_OUTCOME_UPDATED,
-     "style0", NULL},
-    {"several kinds at once", "{\"suggestion\": {\"gain0\": 1, \"target0\": [0, 0, 0], "
-     "\"style0\": \"bold\", \"controller0\": \"" CODE_NEW_ESC "\"}}", 0, TR_OUTCOME_UPDATED,
-     "gain0,target0,style0,controller0", NULL},
-    {"trailing commas", "{\"suggestion\": {\"gain0\": 3,},}", 0, TR_OUTCOME_UPDATED, "gain0",
+    {"text given a number", "{\"suggestion\": {\"style0\": 42}}", 0, TR_OUTCOME_UPDATED, "style0",
      NULL},
+    {"several kinds at once",
+     "{\"suggestion\": {\"gain0\": 1, \"target0\": [0, 0, 0], "
+     "\"style0\": \"bold\", \"controller0\": \"" CODE_NEW_ESC "\"}}",
+     0, TR_OUTCOME_UPDATED, "gain0,target0,style0,controller0", NULL},
+    {"trailing commas", "{\"suggestion\": {\"gain0\": 3,},}", 0, TR_OUTCOME_UPDATED, "gain0", NULL},
     {"bare object", "{\"gain0\": 3}", 0, TR_OUTCOME_UPDATED, "gain0", NULL},
     {"example object first", "The format is {\"x\": 1}; mine is {\"suggestion\": {\"gain0\": 5}}",
      0, TR_OUTCOME_UPDATED, "gain0", NULL},
     {"empty response", "", 0, TR_OUTCOME_UNUSABLE, "", "empty"},
     {"whitespace response", " \n\t ", 0, TR_OUTCOME_UNUSABLE, "", "empty"},
-    {"prose only", "You should increase the gain.", 0, TR_OUTCOME_UNUSABLE, "",
-     "no JSON object"},
-    {"truncated json", "{\"reasoning\": \"the hand", 0, TR_OUTCOME_UNUSABLE, "",
-     "no JSON object"},
+    {"prose only", "You should increase the gain.", 0, TR_OUTCOME_UNUSABLE, "", "no JSON object"},
+    {"truncated json", "{\"reasoning\": \"the hand", 0, TR_OUTCOME_UNUSABLE, "", "no JSON object"},
     {"binary with nul", "{\"sugg\0estion\": \x01\xff}", 20, TR_OUTCOME_UNUSABLE, "", NULL},
-    {"object inside a top-level array", "[{\"gain0\": 3}]", 0, TR_OUTCOME_UPDATED, "gain0",
-     NULL},
+    {"object inside a top-level array", "[{\"gain0\": 3}]", 0, TR_OUTCOME_UPDATED, "gain0", NULL},
     {"array only", "[1, 2, 3]", 0, TR_OUTCOME_UNUSABLE, "", "no JSON object"},
 };
 
@@ -211,8 +217,9 @@ static void converted_values_should_be_stored(void **state) {
   (void)state;
   table_env t;
   table_make(&t);
-  const char *resp = "{\"suggestion\": {\"gain0\": \"12.5\", \"target0\": \"(1 2 3)\", "
-                     "\"style0\": [1, \"a\"]}}";
+  const char *resp =
+      "{\"suggestion\": {\"gain0\": \"12.5\", \"target0\": \"(1 2 3)\", "
+      "\"style0\": [1, \"a\"]}}";
   trStepLog log;
   assert_int_equal(tr_optimizerApply(t.opt, t.g, resp, strlen(resp), &log, NULL, 0), 0);
   assert_int_equal(log.outcome, TR_OUTCOME_UPDATED);
@@ -407,7 +414,8 @@ static void load_should_reject_mismatches_and_change_nothing(void **state) {
       {"{\"format\": \"other\"}", "format"},
       {"{\"format\": \"tracebot-optimizer\", \"kind\": \"opro\"}", "kind"},
       {"{\"format\": \"tracebot-optimizer\", \"kind\": \"optoprime\", \"iteration\": 1, "
-       "\"params\": [], \"memory\": []}", "2 parameters"},
+       "\"params\": [], \"memory\": []}",
+       "2 parameters"},
       {"{\"format\": \"tracebot-optimizer\", \"kind\": \"optoprime\", \"iteration\": 1, "
        "\"params\": [{\"name\": \"controller0\", \"kind\": \"code\", \"value\": \"x\"}, "
        "{\"name\": \"gain0\", \"kind\": \"text\", \"value\": \"1\"}], \"memory\": []}",

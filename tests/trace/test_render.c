@@ -75,9 +75,10 @@ static void check_golden(const char *name, const char *actual) {
     char out[1024];
     snprintf(out, sizeof out, "%s/golden-actual-%s", bin ? bin : ".", name);
     write_all(out, actual);
-    print_error("%s differs from the golden text at line %d\n  expected: %.*s\n  actual:   %.*s\n"
-                "  see: diff -u %s %s\n",
-                name, line, (int)strcspn(el, "\n"), el, (int)strcspn(al, "\n"), al, path, out);
+    print_error(
+        "%s differs from the golden text at line %d\n  expected: %.*s\n  actual:   %.*s\n"
+        "  see: diff -u %s %s\n",
+        name, line, (int)strcspn(el, "\n"), el, (int)strcspn(al, "\n"), al, path, out);
     free(expected);
     fail();
   }
@@ -110,9 +111,9 @@ static void run_three_steps(fixture *f) {
     fixture_episode(f, feedback[i]);
     trStepLog log;
     char err[256] = "";
-    assert_int_equal(tr_optimizerApply(f->opt, f->g, responses[i], strlen(responses[i]), &log,
-                                       err, sizeof err),
-                     0);
+    assert_int_equal(
+        tr_optimizerApply(f->opt, f->g, responses[i], strlen(responses[i]), &log, err, sizeof err),
+        0);
     assert_int_equal(log.outcome, TR_OUTCOME_UPDATED);
     assert_int_equal(log.iteration, i + 1);
     tr_stepLogClose(&log);
@@ -212,10 +213,12 @@ static void long_values_should_be_cut_but_never_code(void **state) {
   char want[400];
   snprintf(want, sizeof want, "(code) controller0:%s\n", longcode);
   assert_non_null(strstr(p.user, want));
-  assert_non_null(strstr(p.user, "(text) prompt0=tttttttttttttttttttttttttttttttttttttttt ...["
-                                 "shortened: first 40 of 99 characters shown]\n"));
-  assert_non_null(strstr(p.user, "(text) obs0=uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu ...["
-                                 "shortened: first 39 of 45 characters shown]\n"));
+  assert_non_null(strstr(p.user,
+                         "(text) prompt0=tttttttttttttttttttttttttttttttttttttttt ...["
+                         "shortened: first 40 of 99 characters shown]\n"));
+  assert_non_null(strstr(p.user,
+                         "(text) obs0=uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu ...["
+                         "shortened: first 39 of 45 characters shown]\n"));
   tr_promptClose(&p);
   tr_freeGraph(g);
   tr_freeOptimizer(opt);

@@ -23,8 +23,8 @@ static int clampi(int v, int lo, int hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
-int img_countNear(const unsigned char *rgb, int w, int h, int x0, int y0, int x1, int y1,
-                  int r, int g, int b, int tol) {
+int img_countNear(const unsigned char *rgb, int w, int h, int x0, int y0, int x1, int y1, int r,
+                  int g, int b, int tol) {
   int count = 0;
   x0 = clampi(x0, 0, w);
   x1 = clampi(x1, 0, w);
@@ -62,8 +62,8 @@ int img_countOrange(const unsigned char *rgb, int w, int h, int x0, int y0, int 
   return count;
 }
 
-static unsigned char *finish(png_image *img, const void *src, size_t len, const char *path,
-                             int *w, int *h) {
+static unsigned char *finish(png_image *img, const void *src, size_t len, const char *path, int *w,
+                             int *h) {
   int ok = path ? png_image_begin_read_from_file(img, path)
                 : png_image_begin_read_from_memory(img, src, len);
   if (!ok) {

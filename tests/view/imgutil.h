@@ -9,8 +9,8 @@ double img_stddev(const unsigned char *rgb, int w, int h);
 
 /* Pixels within the box [x0, x1) x [y0, y1) (clipped) whose colour is within
  * tol (per channel) of (r, g, b). */
-int img_countNear(const unsigned char *rgb, int w, int h, int x0, int y0, int x1, int y1,
-                  int r, int g, int b, int tol);
+int img_countNear(const unsigned char *rgb, int w, int h, int x0, int y0, int x1, int y1, int r,
+                  int g, int b, int tol);
 
 /* Pixels of the gripper's orange (material "gripper", rgba 0.95 0.55 0.1, shaded) in the box. */
 int img_countOrange(const unsigned char *rgb, int w, int h, int x0, int y0, int x1, int y1);

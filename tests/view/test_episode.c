@@ -42,8 +42,15 @@ static simEpisode *makeSmall(void) {
   simEpisode *ep = sim_makeEpisode(&in, NULL, 0);
   assert_non_null(ep);
   assert_int_equal(ep->row, 13);
-  const double awkward[] = {0.1, 1.0 / 3.0, -0.0, 4.9406564584124654e-324, 1.7976931348623157e308,
-                            -2.2250738585072014e-308, M_PI, 1e-17, 123456789.123456789};
+  const double awkward[] = {0.1,
+                            1.0 / 3.0,
+                            -0.0,
+                            4.9406564584124654e-324,
+                            1.7976931348623157e308,
+                            -2.2250738585072014e-308,
+                            M_PI,
+                            1e-17,
+                            123456789.123456789};
   for (int k = 0; k <= 40; k++) {
     double row[13];
     row[0] = k * 0.0125;
@@ -70,7 +77,8 @@ static simEpisode *makeSmall(void) {
     assert_int_equal(sim_episodeAppendStep(ep, &s, NULL, 0), 0);
   }
   assert_int_equal(sim_episodeSetResult(ep, 1, 0.1 + 0.2, 3, "crash",
-                                        "signal 11 \"SIGSEGV\" at step 2", 2, NULL, 0), 0);
+                                        "signal 11 \"SIGSEGV\" at step 2", 2, NULL, 0),
+                   0);
   return ep;
 }
 
@@ -201,20 +209,24 @@ static void parse_should_reject_malformed_documents_naming_the_key(void **state)
   const char *S = goodStates;
   const char *T = goodSteps;
   const char *R = goodResult;
-  const char *obsOk = "\"obs\": {\"hand_pos\": [0,0,0], \"gripper_distance_apart\": 1, "
-                      "\"obj_pos\": [0,0,0], \"obj_quat\": [1,0,0,0], \"goal_pos\": [0,0,0]}";
+  const char *obsOk =
+      "\"obs\": {\"hand_pos\": [0,0,0], \"gripper_distance_apart\": 1, "
+      "\"obj_pos\": [0,0,0], \"obj_quat\": [1,0,0,0], \"goal_pos\": [0,0,0]}";
   char stepState[1024];
   snprintf(stepState, sizeof(stepState),
            "\"steps\": [{\"step\": 0, \"state\": 2, \"env_steps\": 1, %s, \"action\": [0,0,0,0], "
-           "\"reward\": 1, \"success\": false, \"hint\": \"\"}], ", obsOk);
+           "\"reward\": 1, \"success\": false, \"hint\": \"\"}], ",
+           obsOk);
   char stepSuccess[1024];
   snprintf(stepSuccess, sizeof(stepSuccess),
            "\"steps\": [{\"step\": 0, \"state\": 0, \"env_steps\": 1, %s, \"action\": [0,0,0,0], "
-           "\"reward\": 1, \"success\": 1, \"hint\": \"\"}], ", obsOk);
+           "\"reward\": 1, \"success\": 1, \"hint\": \"\"}], ",
+           obsOk);
   char stepAction[1024];
   snprintf(stepAction, sizeof(stepAction),
            "\"steps\": [{\"step\": 0, \"state\": 0, \"env_steps\": 1, %s, \"action\": [0,0,0], "
-           "\"reward\": 1, \"success\": false, \"hint\": \"\"}], ", obsOk);
+           "\"reward\": 1, \"success\": false, \"hint\": \"\"}], ",
+           obsOk);
   const char *stepObs =
       "\"steps\": [{\"step\": 0, \"state\": 0, \"env_steps\": 1, \"obs\": {\"hand_pos\": [0,0], "
       "\"gripper_distance_apart\": 1, \"obj_pos\": [0,0,0], \"obj_quat\": [1,0,0,0], "
@@ -241,8 +253,8 @@ static void parse_should_reject_malformed_documents_naming_the_key(void **state)
        "result.return: expected a finite number"},
       {H, S, T, "\"result\": {\"success\": false, \"steps\": 1, \"fault\": null}}",
        "result.return: missing"},
-      {"{\"format\": \"tracebot-episode\", \"version\": 1, \"task\": \"reach\", \"seed\": -1, ",
-       "", "", "\"x\": 1}", "seed: expected an integer"},
+      {"{\"format\": \"tracebot-episode\", \"version\": 1, \"task\": \"reach\", \"seed\": -1, ", "",
+       "", "\"x\": 1}", "seed: expected an integer"},
       {"{\"format\": \"tracebot-episode\", \"version\": 1, \"task\": \"reach\", \"seed\": 1, "
        "\"horizon\": 10, \"mode\": \"relative\", \"hints\": \"none\", \"controller_hash\": \"h\", "
        "\"timestep\": 0.0025, \"frame_skip\": 5, "
@@ -253,8 +265,8 @@ static void parse_should_reject_malformed_documents_naming_the_key(void **state)
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     char err[256] = "";
-    simEpisode *ep = parse4(cases[i].head, cases[i].states, cases[i].steps, cases[i].result, err,
-                            sizeof(err));
+    simEpisode *ep =
+        parse4(cases[i].head, cases[i].states, cases[i].steps, cases[i].result, err, sizeof(err));
     if (ep) {
       sim_freeEpisode(ep);
       fail_msg("case %zu accepted, expected \"%s\"", i, cases[i].expect);
@@ -444,8 +456,9 @@ static void restore_should_refuse_a_model_of_other_sizes(void **state) {
   assert_int_equal(sim_episodeRestore(other, 0, env_world(rec.task), err, sizeof(err)),
                    SIM_EP_EINVAL);
   assert_non_null(strstr(err, "model sizes"));
-  assert_int_equal(sim_episodeRestore(rec.ep, rec.ep->nstates, env_world(rec.task), err,
-                                      sizeof(err)), SIM_EP_EINVAL);
+  assert_int_equal(
+      sim_episodeRestore(rec.ep, rec.ep->nstates, env_world(rec.task), err, sizeof(err)),
+      SIM_EP_EINVAL);
   assert_non_null(strstr(err, "not in"));
   sim_freeEpisode(other);
   record_free(&rec);

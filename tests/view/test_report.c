@@ -306,8 +306,7 @@ static void report_should_name_the_line_of_a_malformed_iteration(void **state) {
   writeText("iterations.jsonl", "{\"iteration\": 1}\nnot json\n");
   assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), AG_REPORT_EFORMAT);
   assert_string_equal(err, "iterations.jsonl line 2: line: not valid JSON");
-  assert_int_equal(ag_report("/nonexistent-run-dir", NULL, NULL, err, sizeof(err)),
-                   AG_REPORT_EIO);
+  assert_int_equal(ag_report("/nonexistent-run-dir", NULL, NULL, err, sizeof(err)), AG_REPORT_EIO);
   assert_non_null(strstr(err, "/nonexistent-run-dir/iterations.jsonl"));
 }
 
@@ -390,9 +389,9 @@ static void report_of_a_scripted_training_run_should_show_the_curve(void **state
   fclose(f);
   html[n] = '\0';
   assert_non_null(strstr(html, "<svg"));
-  assert_non_null(strstr(html, "MARKER_SOLVE"));   /* the diff of iteration 3 */
-  assert_non_null(strstr(html, "(compile) line 4"));  /* iteration 2's feedback */
-  assert_non_null(strstr(html, "data:image/png;base64,"));  /* episode strips */
+  assert_non_null(strstr(html, "MARKER_SOLVE"));           /* the diff of iteration 3 */
+  assert_non_null(strstr(html, "(compile) line 4"));       /* iteration 2's feedback */
+  assert_non_null(strstr(html, "data:image/png;base64,")); /* episode strips */
   assertScreenshotShowsCurve(dir, "/tmp/report_training_screenshot.png");
 }
 

@@ -103,8 +103,7 @@ static void rendered_frame_should_not_be_blank_and_show_the_gripper(void **state
   for (int y = (int)py - 12; y < (int)py + 12; y++) {
     for (int x = (int)px - 12; x < (int)px + 12; x++) {
       const unsigned char *p = rgb + ((size_t)y * W + (size_t)x) * 3;
-      red += x >= 0 && x < W && y >= 0 && y < H && p[0] > 100 && p[1] * 2 < p[0] &&
-             p[2] * 2 < p[0];
+      red += x >= 0 && x < W && y >= 0 && y < H && p[0] > 100 && p[1] * 2 < p[0] && p[2] * 2 < p[0];
     }
   }
   assert_true(red > 30);

@@ -79,8 +79,8 @@ static void video_should_have_the_frame_count_of_the_recording_at_the_chosen_rat
     fail_msg("%s", err);
   }
   int expected = sim_episodeFrameCount(rec.ep, 25);
-  double duration = sim_episodeState(rec.ep, rec.ep->nstates - 1)[0] -
-                    sim_episodeState(rec.ep, 0)[0];
+  double duration =
+      sim_episodeState(rec.ep, rec.ep->nstates - 1)[0] - sim_episodeState(rec.ep, 0)[0];
   assert_true(expected > 10);
   assert_int_equal(expected, (int)(duration * 25 + 1e-9) + 1);
   assert_int_equal(written, expected);

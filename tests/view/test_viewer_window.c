@@ -67,8 +67,7 @@ static void viewer_push_should_take_states_until_the_window_is_closed(void **sta
   /* a full sim state and an episode row are both accepted */
   assert_int_equal(sim_viewerPush(v, st, full, "live"), 1);
   for (int k = 0; k < 5; k++) {
-    assert_int_equal(sim_viewerPush(v, sim_episodeState(rec.ep, k), (size_t)rec.ep->row, NULL),
-                     1);
+    assert_int_equal(sim_viewerPush(v, sim_episodeState(rec.ep, k), (size_t)rec.ep->row, NULL), 1);
   }
   /* a bad state is refused and the viewer stays usable */
   assert_true(sim_viewerPush(v, st, 3, NULL) < 0);

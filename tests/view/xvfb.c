@@ -28,8 +28,8 @@ int xvfb_start(void) {
   posix_spawn_file_actions_adddup2(&fa, fds[1], 3);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  char *argv[] = {"Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp",
-                  "-noreset", NULL};
+  char *argv[] = {"Xvfb",         "-displayfd", "3",   "-screen",  "0",
+                  "1280x1024x24", "-nolisten",  "tcp", "-noreset", NULL};
   int rc = posix_spawnp(&xvfbPid, "Xvfb", &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   close(fds[1]);
