@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "agent_internal.h"
 #include "driver_host.h"
 #include "driver_proto.h"
 
@@ -34,18 +35,6 @@ typedef struct netDriver {
   char rbuf[AG_NET_LINE_MAX];
   size_t rlen;
 } netDriver;
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (err == NULL || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-}
 
 static double nowMs(void) {
   struct timespec ts;
@@ -66,7 +55,7 @@ static int breakConn(netDriver *nd, char *err, size_t errsz, const char *fmt, ..
     nd->broken = 1;
     snprintf(nd->broken_why, sizeof(nd->broken_why), "%s", why);
   }
-  setErr(err, errsz, "net %s: %s", nd->peer, why);
+  ag_setErr(err, errsz, "net %s: %s", nd->peer, why);
   return AG_DRV_EIO;
 }
 
@@ -148,14 +137,14 @@ static int recvLine(netDriver *nd, size_t *len, double deadline, char *err, size
  * (the connection stays usable); anything malformed breaks the connection. */
 static int call(netDriver *nd, const agNetRequest *req, char *err, size_t errsz) {
   if (nd->broken) {
-    setErr(err, errsz, "net %s: connection unusable after an earlier error: %s", nd->peer,
-           nd->broken_why);
+    ag_setErr(err, errsz, "net %s: connection unusable after an earlier error: %s", nd->peer,
+              nd->broken_why);
     return AG_DRV_EIO;
   }
   int n = ag_netEncodeRequest(req, nd->line, sizeof(nd->line));
   if (n < 0) {
-    setErr(err, errsz, "net %s: cannot encode %s request (non-finite or out-of-range value)",
-           nd->peer, ag_netOpName(req->op));
+    ag_setErr(err, errsz, "net %s: cannot encode %s request (non-finite or out-of-range value)",
+              nd->peer, ag_netOpName(req->op));
     return AG_DRV_EINVAL;
   }
   double deadline = nowMs() + nd->timeout_ms;
@@ -174,8 +163,8 @@ static int call(netDriver *nd, const agNetRequest *req, char *err, size_t errsz)
     return breakConn(nd, err, errsz, "malformed reply: %s", derr);
   }
   if (!nd->rep.ok) {
-    setErr(err, errsz, "net %s: %s failed on the server: %s", nd->peer, ag_netOpName(req->op),
-           nd->rep.error);
+    ag_setErr(err, errsz, "net %s: %s failed on the server: %s", nd->peer, ag_netOpName(req->op),
+              nd->rep.error);
     return AG_DRV_EIO;
   }
   return 0;
@@ -187,7 +176,7 @@ static int parseConfig(const char *config, char *host, size_t hostsz, int *port,
   cJSON *root = cJSON_ParseWithLength(config, strlen(config));
   if (root == NULL || !cJSON_IsObject(root)) {
     cJSON_Delete(root);
-    setErr(err, errsz, "net driver config: not a JSON object");
+    ag_setErr(err, errsz, "net driver config: not a JSON object");
     return AG_DRV_EINVAL;
   }
   int rc = AG_DRV_EINVAL;
@@ -208,12 +197,12 @@ static int parseConfig(const char *config, char *host, size_t hostsz, int *port,
     } else if (strcmp(k, "bye_on_close") == 0 && cJSON_IsBool(it)) {
       nd->bye_on_close = cJSON_IsTrue(it);
     } else {
-      setErr(err, errsz, "net driver config: bad or unknown key \"%s\"", k);
+      ag_setErr(err, errsz, "net driver config: bad or unknown key \"%s\"", k);
       goto done;
     }
   }
   if (*port == 0) {
-    setErr(err, errsz, "net driver config: missing \"port\" (1..65535)");
+    ag_setErr(err, errsz, "net driver config: missing \"port\" (1..65535)");
     goto done;
   }
   rc = 0;
@@ -234,7 +223,7 @@ static int connectTo(netDriver *nd, const char *host, int port, char *err, size_
   struct addrinfo *res = NULL;
   int g = getaddrinfo(host, service, &hints, &res);
   if (g != 0) {
-    setErr(err, errsz, "net %s: cannot resolve: %s", nd->peer, gai_strerror(g));
+    ag_setErr(err, errsz, "net %s: cannot resolve: %s", nd->peer, gai_strerror(g));
     return AG_DRV_EIO;
   }
   double deadline = nowMs() + nd->timeout_ms;
@@ -273,7 +262,7 @@ static int connectTo(netDriver *nd, const char *host, int port, char *err, size_
   }
   freeaddrinfo(res);
   if (rc != 0) {
-    setErr(err, errsz, "net %s: %s", nd->peer, why);
+    ag_setErr(err, errsz, "net %s: %s", nd->peer, why);
   }
   return rc;
 }
@@ -283,7 +272,7 @@ static void netClose(void *handle);
 static void *netOpen(const char *config, const agDriverHost *host, char *err, size_t errsz) {
   netDriver *nd = calloc(1, sizeof(*nd));
   if (nd == NULL) {
-    setErr(err, errsz, "net driver: out of memory");
+    ag_setErr(err, errsz, "net driver: out of memory");
     return NULL;
   }
   nd->fd = -1;
@@ -306,8 +295,8 @@ static void *netOpen(const char *config, const agDriverHost *host, char *err, si
     return NULL;
   }
   if (nd->rep.version != AG_NET_PROTOCOL) {
-    setErr(err, errsz, "net %s: server speaks protocol %d, tracebot speaks %d", nd->peer,
-           nd->rep.version, AG_NET_PROTOCOL);
+    ag_setErr(err, errsz, "net %s: server speaks protocol %d, tracebot speaks %d", nd->peer,
+              nd->rep.version, AG_NET_PROTOCOL);
     netClose(nd);
     return NULL;
   }

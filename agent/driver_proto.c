@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "agent_internal.h"
 #include "driver_host.h"
 #include "driver_proto.h"
 
@@ -179,43 +180,31 @@ int ag_netEncodeReply(agNetOp op, const agNetReply *rep, char *buf, size_t bufsz
 
 /* ---------------------------------------------------------------- reading */
 
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (err == NULL || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-}
-
 /* Parses one line into a JSON object: bounded, no NUL bytes, nothing after it. */
 static cJSON *parseLine(const char *line, size_t len, const char *what, char *err, size_t errsz) {
   if (len == 0 || len >= AG_NET_LINE_MAX) {
-    setErr(err, errsz, "%s: line length %zu not in 1..%d", what, len, AG_NET_LINE_MAX - 1);
+    ag_setErr(err, errsz, "%s: line length %zu not in 1..%d", what, len, AG_NET_LINE_MAX - 1);
     return NULL;
   }
   if (memchr(line, '\0', len) != NULL) {
-    setErr(err, errsz, "%s: NUL byte in line", what);
+    ag_setErr(err, errsz, "%s: NUL byte in line", what);
     return NULL;
   }
   const char *end = NULL;
   cJSON *root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
   if (root == NULL) {
-    setErr(err, errsz, "%s: not valid JSON", what);
+    ag_setErr(err, errsz, "%s: not valid JSON", what);
     return NULL;
   }
   for (const char *p = end; p != NULL && p < line + len; p++) {
     if (*p != ' ' && *p != '\t' && *p != '\r') {
-      setErr(err, errsz, "%s: trailing bytes after the JSON object", what);
+      ag_setErr(err, errsz, "%s: trailing bytes after the JSON object", what);
       cJSON_Delete(root);
       return NULL;
     }
   }
   if (!cJSON_IsObject(root)) {
-    setErr(err, errsz, "%s: not a JSON object", what);
+    ag_setErr(err, errsz, "%s: not a JSON object", what);
     cJSON_Delete(root);
     return NULL;
   }
@@ -228,13 +217,13 @@ static int getNum(const cJSON *obj, const char *key, int required, double *out, 
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (it == NULL) {
     if (required) {
-      setErr(err, errsz, "%s: missing \"%s\"", what, key);
+      ag_setErr(err, errsz, "%s: missing \"%s\"", what, key);
       return AG_DRV_EINVAL;
     }
     return 0;
   }
   if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
-    setErr(err, errsz, "%s: \"%s\" is not a finite number", what, key);
+    ag_setErr(err, errsz, "%s: \"%s\" is not a finite number", what, key);
     return AG_DRV_EINVAL;
   }
   *out = it->valuedouble;
@@ -247,20 +236,20 @@ static int getVec(const cJSON *obj, const char *key, int n, int required, double
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (it == NULL) {
     if (required) {
-      setErr(err, errsz, "%s: missing \"%s\"", what, key);
+      ag_setErr(err, errsz, "%s: missing \"%s\"", what, key);
       return AG_DRV_EINVAL;
     }
     return 0;
   }
   if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != n) {
-    setErr(err, errsz, "%s: \"%s\" is not an array of %d numbers", what, key, n);
+    ag_setErr(err, errsz, "%s: \"%s\" is not an array of %d numbers", what, key, n);
     return AG_DRV_EINVAL;
   }
   double v[4];
   int i = 0;
   for (const cJSON *e = it->child; e != NULL && i < n; e = e->next, i++) {
     if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble)) {
-      setErr(err, errsz, "%s: \"%s\"[%d] is not a finite number", what, key, i);
+      ag_setErr(err, errsz, "%s: \"%s\"[%d] is not a finite number", what, key, i);
       return AG_DRV_EINVAL;
     }
     v[i] = e->valuedouble;
@@ -275,13 +264,13 @@ static int getBool(const cJSON *obj, const char *key, int required, int *out, co
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (it == NULL) {
     if (required) {
-      setErr(err, errsz, "%s: missing \"%s\"", what, key);
+      ag_setErr(err, errsz, "%s: missing \"%s\"", what, key);
       return AG_DRV_EINVAL;
     }
     return 0;
   }
   if (!cJSON_IsBool(it)) {
-    setErr(err, errsz, "%s: \"%s\" is not true or false", what, key);
+    ag_setErr(err, errsz, "%s: \"%s\" is not true or false", what, key);
     return AG_DRV_EINVAL;
   }
   *out = cJSON_IsTrue(it) ? 1 : 0;
@@ -294,13 +283,13 @@ static int getStr(const cJSON *obj, const char *key, int required, char *out, si
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (it == NULL) {
     if (required) {
-      setErr(err, errsz, "%s: missing \"%s\"", what, key);
+      ag_setErr(err, errsz, "%s: missing \"%s\"", what, key);
       return AG_DRV_EINVAL;
     }
     return 0;
   }
   if (!cJSON_IsString(it) || it->valuestring == NULL) {
-    setErr(err, errsz, "%s: \"%s\" is not a string", what, key);
+    ag_setErr(err, errsz, "%s: \"%s\" is not a string", what, key);
     return AG_DRV_EINVAL;
   }
   snprintf(out, outsz, "%s", it->valuestring);
@@ -315,8 +304,8 @@ static int getInt(const cJSON *obj, const char *key, double lo, double hi, doubl
     return AG_DRV_EINVAL;
   }
   if (x != floor(x) || x < lo || x > hi) {
-    setErr(err, errsz, "%s: \"%s\" = %.17g is not an integer in [%.0f, %.0f]", what, key, x, lo,
-           hi);
+    ag_setErr(err, errsz, "%s: \"%s\" = %.17g is not an integer in [%.0f, %.0f]", what, key, x, lo,
+              hi);
     return AG_DRV_EINVAL;
   }
   *out = x;
@@ -339,7 +328,7 @@ int ag_netDecodeRequest(const char *line, size_t len, agNetRequest *req, char *e
     op++;
   }
   if (op == AG_NET_NOPS) {
-    setErr(err, errsz, "request: unknown op \"%s\"", opname);
+    ag_setErr(err, errsz, "request: unknown op \"%s\"", opname);
     goto done;
   }
   req->op = (agNetOp)op;
@@ -376,7 +365,7 @@ done:
 static int decodeCaps(const cJSON *c, agDriverCaps *caps, char *err, size_t errsz) {
   const char *w = "hello reply caps";
   if (!cJSON_IsObject(c)) {
-    setErr(err, errsz, "hello reply: \"caps\" is not an object");
+    ag_setErr(err, errsz, "hello reply: \"caps\" is not an object");
     return AG_DRV_EINVAL;
   }
   int reward = 0;
@@ -394,12 +383,12 @@ static int decodeCaps(const cJSON *c, agDriverCaps *caps, char *err, size_t errs
   }
   for (int i = 0; i < 3; i++) {
     if (caps->workspace_lo[i] > caps->workspace_hi[i]) {
-      setErr(err, errsz, "%s: workspace_lo[%d] > workspace_hi[%d]", w, i, i);
+      ag_setErr(err, errsz, "%s: workspace_lo[%d] > workspace_hi[%d]", w, i, i);
       return AG_DRV_EINVAL;
     }
   }
   if (caps->max_step < 0.0 || caps->max_speed < 0.0 || caps->step_duration < 0.0) {
-    setErr(err, errsz, "%s: negative max_step, max_speed or step_duration", w);
+    ag_setErr(err, errsz, "%s: negative max_step, max_speed or step_duration", w);
     return AG_DRV_EINVAL;
   }
   caps->flags = (reward ? AG_DRIVER_CAP_REWARD : 0u) | (success ? AG_DRIVER_CAP_SUCCESS : 0u) |
@@ -412,7 +401,7 @@ static int decodeCaps(const cJSON *c, agDriverCaps *caps, char *err, size_t errs
 static int decodeObs(const cJSON *o, agDriverObs *obs, char *err, size_t errsz) {
   const char *w = "observe reply obs";
   if (!cJSON_IsObject(o)) {
-    setErr(err, errsz, "observe reply: \"obs\" is not an object");
+    ag_setErr(err, errsz, "observe reply: \"obs\" is not an object");
     return AG_DRV_EINVAL;
   }
   if (getVec(o, "hand_pos", 3, 1, obs->hand_pos, w, err, errsz) != 0 ||
@@ -464,7 +453,7 @@ int ag_netDecodeReply(agNetOp op, const char *line, size_t len, agNetReply *rep,
   } else if (op == AG_NET_OBSERVE) {
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "obs");
     if (o == NULL) {
-      setErr(err, errsz, "%s: missing \"obs\"", what);
+      ag_setErr(err, errsz, "%s: missing \"obs\"", what);
       goto done;
     }
     if (decodeObs(o, &rep->obs, err, errsz) != 0) {

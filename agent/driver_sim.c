@@ -1,13 +1,13 @@
 /* The `sim` driver: the MuJoCo simulator of a task behind the driver ABI, so rollouts
  * on the simulator and on hardware share one code path. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "agent_internal.h"
 #include "driver_host.h"
 #include "envs.h"
 
@@ -23,24 +23,12 @@ typedef struct simDriver {
   envStepResult res; /* scratch for env_command (large: kept off the stack) */
 } simDriver;
 
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (err == NULL || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-}
-
 /* Reads {"task": name, "horizon": n, "hints": "expert"|"none"}; unknown keys fail. */
 static int parseConfig(const char *config, int *task, envConfig *cfg, char *err, size_t errsz) {
   cJSON *root = cJSON_ParseWithLength(config, strlen(config));
   if (root == NULL || !cJSON_IsObject(root)) {
     cJSON_Delete(root);
-    setErr(err, errsz, "sim driver config: not a JSON object");
+    ag_setErr(err, errsz, "sim driver config: not a JSON object");
     return AG_DRV_EINVAL;
   }
   int rc = AG_DRV_EINVAL;
@@ -51,7 +39,7 @@ static int parseConfig(const char *config, int *task, envConfig *cfg, char *err,
     if (strcmp(k, "task") == 0 && cJSON_IsString(it)) {
       *task = env_lookup(it->valuestring);
       if (*task < 0) {
-        setErr(err, errsz, "sim driver config: unknown task \"%.64s\"", it->valuestring);
+        ag_setErr(err, errsz, "sim driver config: unknown task \"%.64s\"", it->valuestring);
         goto done;
       }
     } else if (strcmp(k, "horizon") == 0 && cJSON_IsNumber(it) && it->valuedouble >= 1 &&
@@ -61,7 +49,7 @@ static int parseConfig(const char *config, int *task, envConfig *cfg, char *err,
                (strcmp(it->valuestring, "expert") == 0 || strcmp(it->valuestring, "none") == 0)) {
       cfg->hints = strcmp(it->valuestring, "expert") == 0 ? ENV_HINTS_EXPERT : ENV_HINTS_NONE;
     } else {
-      setErr(err, errsz, "sim driver config: bad or unknown key \"%.64s\"", k);
+      ag_setErr(err, errsz, "sim driver config: bad or unknown key \"%.64s\"", k);
       goto done;
     }
   }
@@ -85,7 +73,7 @@ static void *simOpen(const char *config, const agDriverHost *host, char *err, si
   (void)host;
   simDriver *sd = calloc(1, sizeof(*sd));
   if (sd == NULL) {
-    setErr(err, errsz, "sim driver: out of memory");
+    ag_setErr(err, errsz, "sim driver: out of memory");
     return NULL;
   }
   int task = 0;
@@ -134,7 +122,7 @@ static int simReset(void *handle, uint64_t seed, char *err, size_t errsz) {
 static int simObserve(void *handle, agDriverObs *obs, char *err, size_t errsz) {
   simDriver *sd = handle;
   if (!sd->ready) {
-    setErr(err, errsz, "sim driver: observe before a successful reset");
+    ag_setErr(err, errsz, "sim driver: observe before a successful reset");
     return AG_DRV_EINVAL;
   }
   *obs = sd->obs;
@@ -145,7 +133,7 @@ static int simCommand(void *handle, const double target[3], double gripper, char
                       size_t errsz) {
   simDriver *sd = handle;
   if (!sd->ready) {
-    setErr(err, errsz, "sim driver: command before a successful reset");
+    ag_setErr(err, errsz, "sim driver: command before a successful reset");
     return AG_DRV_EINVAL;
   }
   int rc = env_command(sd->task, target, gripper, &sd->res, err, errsz);

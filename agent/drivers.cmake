@@ -18,3 +18,4 @@ tracebot_target(tracebot_drivers)
 target_include_directories(tracebot_drivers PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(tracebot_drivers PUBLIC tracebot_envs PkgConfig::CJSON
                       Threads::Threads ${CMAKE_DL_LIBS} m)
+target_link_libraries(tracebot_drivers PRIVATE tracebot_agent_util)

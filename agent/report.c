@@ -15,25 +15,14 @@
 #include <cairo.h>
 #include <cjson/cJSON.h>
 
+#include "agent_internal.h"
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
 
 #define DIFF_MAX_LINES 5000
 #define SMALL_FILE_MAX (4u << 20) /* config.json, summary.json, the SVG */
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (!err || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-}
 
 /* ---- a growing string; the first failure sticks ---- */
 
@@ -155,19 +144,19 @@ static void sbPutBase64(sbuf *b, const unsigned char *d, size_t n) {
 static char *readFile(const char *path, size_t cap, size_t *len, char *err, size_t errsz) {
   FILE *f = fopen(path, "rb");
   if (!f) {
-    setErr(err, errsz, "cannot open %s: %s", path, strerror(errno));
+    ag_setErr(err, errsz, "cannot open %s: %s", path, strerror(errno));
     return NULL;
   }
   struct stat st;
   if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > cap) {
-    setErr(err, errsz, "%s: not a regular file or larger than %zu bytes", path, cap);
+    ag_setErr(err, errsz, "%s: not a regular file or larger than %zu bytes", path, cap);
     fclose(f);
     return NULL;
   }
   size_t n = (size_t)st.st_size;
   char *buf = malloc(n + 1);
   if (!buf) {
-    setErr(err, errsz, "%s: out of memory", path);
+    ag_setErr(err, errsz, "%s: out of memory", path);
     fclose(f);
     return NULL;
   }
@@ -175,7 +164,7 @@ static char *readFile(const char *path, size_t cap, size_t *len, char *err, size
   int bad = ferror(f);
   fclose(f);
   if (bad) {
-    setErr(err, errsz, "cannot read %s", path);
+    ag_setErr(err, errsz, "cannot read %s", path);
     free(buf);
     return NULL;
   }
@@ -190,20 +179,20 @@ static int writeFileAtomic(const char *path, const char *data, size_t n, char *e
   size_t plen = strlen(path);
   char *tmp = malloc(plen + 8);
   if (!tmp) {
-    setErr(err, errsz, "out of memory");
+    ag_setErr(err, errsz, "out of memory");
     return AG_REPORT_ENOMEM;
   }
   snprintf(tmp, plen + 8, "%s.tmp", path);
   FILE *f = fopen(tmp, "wb");
   if (!f) {
-    setErr(err, errsz, "cannot write %s: %s", tmp, strerror(errno));
+    ag_setErr(err, errsz, "cannot write %s: %s", tmp, strerror(errno));
     free(tmp);
     return AG_REPORT_EIO;
   }
   int bad = fwrite(data, 1, n, f) != n;
   bad |= fclose(f) != 0;
   if (bad || rename(tmp, path) != 0) {
-    setErr(err, errsz, "cannot write %s: %s", path, strerror(errno));
+    ag_setErr(err, errsz, "cannot write %s: %s", path, strerror(errno));
     unlink(tmp);
     free(tmp);
     return AG_REPORT_EIO;
@@ -256,7 +245,7 @@ typedef struct lineParser {
 
 static void lfail(lineParser *p, const char *key, const char *what) {
   if (!p->failed) {
-    setErr(p->err, p->errsz, "iterations.jsonl line %d: %s: %s", p->line, key, what);
+    ag_setErr(p->err, p->errsz, "iterations.jsonl line %d: %s: %s", p->line, key, what);
     p->failed = 1;
   }
 }
@@ -377,7 +366,7 @@ static int readIterations(const char *dir, iterRow **rowsOut, int *nOut, int *sk
                           size_t errsz) {
   char *path = joinPath(dir, "iterations.jsonl");
   if (!path) {
-    setErr(err, errsz, "out of memory");
+    ag_setErr(err, errsz, "out of memory");
     return AG_REPORT_ENOMEM;
   }
   size_t len = 0;
@@ -826,7 +815,7 @@ static int writeFigures(const char *dir, int W, int H, const iterRow *rows, int 
   char *svgTmp = joinPath(dir, "learning_curve.svg.tmp");
   int rc = 0;
   if (!png || !pngTmp || !svg || !svgTmp) {
-    setErr(err, errsz, "out of memory");
+    ag_setErr(err, errsz, "out of memory");
     rc = AG_REPORT_ENOMEM;
     goto done;
   }
@@ -841,7 +830,7 @@ static int writeFigures(const char *dir, int W, int H, const iterRow *rows, int 
   }
   cairo_surface_destroy(s);
   if (st != CAIRO_STATUS_SUCCESS || rename(pngTmp, png) != 0) {
-    setErr(err, errsz, "cannot write %s: %s", png, cairo_status_to_string(st));
+    ag_setErr(err, errsz, "cannot write %s: %s", png, cairo_status_to_string(st));
     unlink(pngTmp);
     rc = st == CAIRO_STATUS_WRITE_ERROR ? AG_REPORT_EIO : AG_REPORT_EDRAW;
     goto done;
@@ -858,7 +847,7 @@ static int writeFigures(const char *dir, int W, int H, const iterRow *rows, int 
   }
   cairo_surface_destroy(s);
   if (st != CAIRO_STATUS_SUCCESS || rename(svgTmp, svg) != 0) {
-    setErr(err, errsz, "cannot write %s: %s", svg, cairo_status_to_string(st));
+    ag_setErr(err, errsz, "cannot write %s: %s", svg, cairo_status_to_string(st));
     unlink(svgTmp);
     rc = st == CAIRO_STATUS_WRITE_ERROR ? AG_REPORT_EIO : AG_REPORT_EDRAW;
   }
@@ -1108,7 +1097,7 @@ void ag_defaultReportOptions(agReportOptions *opts) {
 int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *result, char *err,
               size_t errsz) {
   if (!dir) {
-    setErr(err, errsz, "report: NULL directory");
+    ag_setErr(err, errsz, "report: NULL directory");
     return AG_REPORT_EINVAL;
   }
   agReportOptions opts;
@@ -1118,7 +1107,7 @@ int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *re
     ag_defaultReportOptions(&opts);
   }
   if (opts.width < 200 || opts.height < 150 || opts.width > 8000 || opts.height > 8000) {
-    setErr(err, errsz, "report: figure size %dx%d out of range", opts.width, opts.height);
+    ag_setErr(err, errsz, "report: figure size %dx%d out of range", opts.width, opts.height);
     return AG_REPORT_EINVAL;
   }
   iterRow *rows = NULL;
@@ -1176,7 +1165,7 @@ int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *re
     }
     sbPut(&b, "</body></html>\n");
     if (b.failed) {
-      setErr(err, errsz, "report: out of memory building report.html");
+      ag_setErr(err, errsz, "report: out of memory building report.html");
       rc = AG_REPORT_ENOMEM;
     }
   }

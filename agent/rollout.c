@@ -2,12 +2,12 @@
  * session (sandbox.c) answers one action per macro-step, the envTask here steps the
  * physics, and the episode can be recorded for exact replay. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
+#include "agent_internal.h"
 #include "sandbox.h"
 
 #define MAX_HORIZON 10000
@@ -24,30 +24,6 @@ struct agRunner {
   double watchMs; /* time spent in the watcher since the last controller call */
   int stepState[ENV_MAX_RECORD_STEPS]; /* first state index of each macro-step */
 };
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (err != NULL && errsz > 0) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-  }
-}
-
-static void setFault(agFault *f, agFaultType kind, int step, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void setFault(agFault *f, agFaultType kind, int step, const char *fmt, ...) {
-  f->kind = kind;
-  f->step = step;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(f->message, sizeof f->message, fmt, ap);
-  va_end(ap);
-}
 
 /* ------------------------------------------------------------- recording */
 
@@ -120,7 +96,7 @@ static void startRecording(agRunner *r) {
 static int finishRecording(agRunner *r, const agEpisode *ep, const char *path, char *err,
                            size_t errsz) {
   if (r->recFailed) {
-    setErr(err, errsz, "recording the episode for %s failed (out of memory)", path);
+    ag_setErr(err, errsz, "recording the episode for %s failed (out of memory)", path);
     return AG_ENOMEM;
   }
   for (int t = 0; t < ep->nsteps; t++) {
@@ -154,12 +130,12 @@ static int finishRecording(agRunner *r, const agEpisode *ep, const char *path, c
 
 agRunner *ag_makeRunner(const envSpec *spec, char *err, size_t errsz) {
   if (spec == NULL) {
-    setErr(err, errsz, "%s", "ag_makeRunner: no spec");
+    ag_setErr(err, errsz, "%s", "ag_makeRunner: no spec");
     return NULL;
   }
   agRunner *r = calloc(1, sizeof *r);
   if (r == NULL) {
-    setErr(err, errsz, "%s", "out of memory");
+    ag_setErr(err, errsz, "%s", "out of memory");
     return NULL;
   }
   r->spec = spec;
@@ -192,7 +168,7 @@ void ag_episodeClose(agEpisode *ep) {
 static int checkConfig(const agRunner *r, const agRolloutConfig *cfg, const char *src, size_t len,
                        char *err, size_t errsz) {
   if (r == NULL) {
-    setErr(err, errsz, "%s", "ag_rollout: NULL runner");
+    ag_setErr(err, errsz, "%s", "ag_rollout: NULL runner");
     return AG_EINVAL;
   }
   int rc = ag_checkRollout(cfg, src, len, err, errsz);
@@ -200,7 +176,7 @@ static int checkConfig(const agRunner *r, const agRolloutConfig *cfg, const char
     return rc;
   }
   if (env_specTask(r->spec) != cfg->task) {
-    setErr(err, errsz, "the runner is for task %s", env_name(env_specTask(r->spec)));
+    ag_setErr(err, errsz, "the runner is for task %s", env_name(env_specTask(r->spec)));
     return AG_EINVAL;
   }
   return AG_OK;
@@ -208,23 +184,15 @@ static int checkConfig(const agRunner *r, const agRolloutConfig *cfg, const char
 
 static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const char *src, size_t len,
                           agEpisode *ep, char *err, size_t errsz) {
-  ep->task = cfg->task;
-  ep->seed = cfg->seed;
-  ep->env = cfg->env;
-  ep->fault.kind = AG_FT_NONE;
-  ep->steps = calloc((size_t)cfg->env.horizon, sizeof *ep->steps);
-  if (ep->steps == NULL) {
-    setErr(err, errsz, "%s", "out of memory for the trajectory");
-    return AG_ENOMEM;
-  }
-  const char *path = ag_sandboxPath(cfg, err, errsz);
-  if (path == NULL) {
-    return AG_ESANDBOX;
+  const char *path;
+  int rc = ag_beginEpisode(ep, cfg, &path, err, errsz);
+  if (rc != AG_OK) {
+    return rc;
   }
 
   /* Start the child and hand it the source */
   agSandbox sb;
-  int rc = ag_sandboxStart(&sb, path, &cfg->limits, src, len, err, errsz);
+  rc = ag_sandboxStart(&sb, path, &cfg->limits, src, len, err, errsz);
   if (rc != AG_OK) {
     return rc;
   }
@@ -234,7 +202,7 @@ static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const ch
   char envErr[256];
   if (env_reset(runner->task, cfg->seed, &cfg->env, &obs, envErr, sizeof envErr) != 0) {
     ag_sandboxEnd(&sb);
-    setErr(err, errsz, "env_reset: %s", envErr);
+    ag_setErr(err, errsz, "env_reset: %s", envErr);
     return AG_EENV;
   }
   ep->obs0 = obs;
@@ -262,8 +230,8 @@ static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const ch
     }
     if (bad >= 0) {
       ag_sandboxEnd(&sb);
-      setFault(&ep->fault, AG_FT_INVALID_ACTION, t, "action[%d] is %s at step %d", bad,
-               isnan(st->action[bad]) ? "NaN" : "Inf", t);
+      ag_setFault(&ep->fault, AG_FT_INVALID_ACTION, t, "action[%d] is %s at step %d", bad,
+                  isnan(st->action[bad]) ? "NaN" : "Inf", t);
       break;
     }
 
@@ -278,12 +246,12 @@ static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const ch
     runner->watchMs = 0;
     if (erc == ENV_EPHYSICS) {
       ag_sandboxEnd(&sb);
-      setFault(&ep->fault, AG_FT_CRASH, t, "the simulation diverged at step %d", t);
+      ag_setFault(&ep->fault, AG_FT_CRASH, t, "the simulation diverged at step %d", t);
       break;
     }
     if (erc != 0) {
       ag_sandboxEnd(&sb);
-      setErr(err, errsz, "env_macroStep: %s", envErr);
+      ag_setErr(err, errsz, "env_macroStep: %s", envErr);
       return AG_EENV;
     }
     ep->nsteps = t + 1;
@@ -338,7 +306,7 @@ int ag_rolloutOnce(const agRolloutConfig *cfg, const char *src, size_t len, agEp
                    char *err, size_t errsz) {
   memset(ep, 0, sizeof *ep);
   if (cfg == NULL) {
-    setErr(err, errsz, "%s", "ag_rolloutOnce: NULL config");
+    ag_setErr(err, errsz, "%s", "ag_rolloutOnce: NULL config");
     return AG_EINVAL;
   }
   envSpec *spec = env_makeSpec(cfg->task, err, errsz);

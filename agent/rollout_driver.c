@@ -2,25 +2,13 @@
  * the agPolicyFn of ag_runDriverEpisode, which owns the watchdog, the safety layer and
  * the e-stop policy. The same code path runs the simulator (--driver sim), a remote
  * robot (--driver net) and a plug-in (--driver PATH.so). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
+#include "agent_internal.h"
 #include "sandbox.h"
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (err != NULL && errsz > 0) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-  }
-}
 
 /* The policy adapter's state and the trajectory being collected. */
 typedef struct driverRun {
@@ -39,16 +27,16 @@ static int sandboxPolicy(void *ctx, const obs_t *obs, double action[4], int time
     case AG_FT_NONE:
       return AG_POLICY_OK;
     case AG_FT_TIMEOUT:
-      setErr(err, errsz, "%s", run->fault.message);
+      ag_setErr(err, errsz, "%s", run->fault.message);
       return AG_POLICY_TIMEOUT;
     case AG_FT_MEMORY:
-      setErr(err, errsz, "%s", run->fault.message);
+      ag_setErr(err, errsz, "%s", run->fault.message);
       return AG_POLICY_MEMORY;
     case AG_FT_SYSCALL:
-      setErr(err, errsz, "%s", run->fault.message);
+      ag_setErr(err, errsz, "%s", run->fault.message);
       return AG_POLICY_SYSCALL;
     default:
-      setErr(err, errsz, "%s", run->fault.message);
+      ag_setErr(err, errsz, "%s", run->fault.message);
       return AG_POLICY_CRASH;
   }
 }
@@ -92,7 +80,7 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
                      char *err, size_t errsz) {
   memset(ep, 0, sizeof *ep);
   if (drv == NULL) {
-    setErr(err, errsz, "%s", "ag_rolloutDriver: no driver");
+    ag_setErr(err, errsz, "%s", "ag_rolloutDriver: no driver");
     return AG_EINVAL;
   }
   int rc = ag_checkRollout(cfg, src, len, err, errsz);
@@ -100,23 +88,15 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
     return rc;
   }
   if (cfg->record_path != NULL) {
-    setErr(err, errsz, "%s",
-           "recording an episode needs the in-process simulator "
-           "(no --driver)");
+    ag_setErr(err, errsz, "%s",
+              "recording an episode needs the in-process simulator "
+              "(no --driver)");
     return AG_EINVAL;
   }
-  ep->task = cfg->task;
-  ep->seed = cfg->seed;
-  ep->env = cfg->env;
-  ep->fault.kind = AG_FT_NONE;
-  ep->steps = calloc((size_t)cfg->env.horizon, sizeof *ep->steps);
-  if (ep->steps == NULL) {
-    setErr(err, errsz, "%s", "out of memory for the trajectory");
-    return AG_ENOMEM;
-  }
-  const char *path = ag_sandboxPath(cfg, err, errsz);
-  if (path == NULL) {
-    return AG_ESANDBOX;
+  const char *path;
+  rc = ag_beginEpisode(ep, cfg, &path, err, errsz);
+  if (rc != AG_OK) {
+    return rc;
   }
 
   /* Compile first: a controller that does not compile never moves the robot */
@@ -153,7 +133,7 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
   ag_sandboxEnd(&sb);
   ep->wall_ms = ag_nowMs() - sb.t0;
   if (rc != AG_DRV_OK) {
-    setErr(err, errsz, "%s", derr);
+    ag_setErr(err, errsz, "%s", derr);
     return AG_EINVAL;
   }
   ep->ret = res.ret;

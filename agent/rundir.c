@@ -5,7 +5,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +13,9 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "agent_internal.h"
 
 #define LINES_MAX (256u << 20) /* iterations.jsonl larger than this is refused */
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (err != NULL && errsz > 0) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-  }
-}
 
 void ag_runDirPath(const agRunDir *d, const char *name, char *out, size_t outsz) {
   snprintf(out, outsz, "%s/%s", d->path, name);
@@ -37,21 +25,21 @@ void ag_runDirPath(const agRunDir *d, const char *name, char *out, size_t outsz)
 static int makeDirs(const char *path, char *err, size_t errsz) {
   char tmp[PATH_MAX];
   if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) {
-    setErr(err, errsz, "run directory path too long: %s", path);
+    ag_setErr(err, errsz, "run directory path too long: %s", path);
     return AG_EIO;
   }
   for (char *p = tmp + 1; *p != '\0'; p++) {
     if (*p == '/') {
       *p = '\0';
       if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-        setErr(err, errsz, "cannot create %s: %s", tmp, strerror(errno));
+        ag_setErr(err, errsz, "cannot create %s: %s", tmp, strerror(errno));
         return AG_EIO;
       }
       *p = '/';
     }
   }
   if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-    setErr(err, errsz, "cannot create %s: %s", tmp, strerror(errno));
+    ag_setErr(err, errsz, "cannot create %s: %s", tmp, strerror(errno));
     return AG_EIO;
   }
   return AG_OK;
@@ -62,12 +50,12 @@ static int openLines(agRunDir *d, char *err, size_t errsz) {
   ag_runDirPath(d, "iterations.jsonl", p, sizeof p);
   d->fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
   if (d->fd < 0) {
-    setErr(err, errsz, "cannot open %s: %s", p, strerror(errno));
+    ag_setErr(err, errsz, "cannot open %s: %s", p, strerror(errno));
     return AG_EIO;
   }
   /* One trainer per run directory. */
   if (flock(d->fd, LOCK_EX | LOCK_NB) != 0) {
-    setErr(err, errsz, "%s is in use by another trainer", d->path);
+    ag_setErr(err, errsz, "%s is in use by another trainer", d->path);
     close(d->fd);
     d->fd = -1;
     return AG_EINVAL;
@@ -78,14 +66,14 @@ static int openLines(agRunDir *d, char *err, size_t errsz) {
 int ag_runDirCreate(agRunDir *d, const char *path, char *err, size_t errsz) {
   d->fd = -1;
   if (snprintf(d->path, sizeof d->path, "%s", path) >= (int)sizeof d->path) {
-    setErr(err, errsz, "run directory path too long: %s", path);
+    ag_setErr(err, errsz, "run directory path too long: %s", path);
     return AG_EIO;
   }
   char p[PATH_MAX + 32];
   struct stat st;
   ag_runDirPath(d, "iterations.jsonl", p, sizeof p);
   if (stat(p, &st) == 0 && st.st_size > 0) {
-    setErr(err, errsz, "%s already holds a run: use --resume %s or another --out", path, path);
+    ag_setErr(err, errsz, "%s already holds a run: use --resume %s or another --out", path, path);
     return AG_EINVAL;
   }
   ag_runDirPath(d, "episodes", p, sizeof p);
@@ -99,7 +87,7 @@ int ag_runDirCreate(agRunDir *d, const char *path, char *err, size_t errsz) {
 char *ag_readFile(const char *path, size_t max, size_t *len, char *err, size_t errsz) {
   FILE *f = fopen(path, "rb");
   if (f == NULL) {
-    setErr(err, errsz, "cannot read %s: %s", path, strerror(errno));
+    ag_setErr(err, errsz, "cannot read %s: %s", path, strerror(errno));
     return NULL;
   }
   size_t cap = 4096;
@@ -108,7 +96,7 @@ char *ag_readFile(const char *path, size_t max, size_t *len, char *err, size_t e
   while (buf != NULL) {
     n += fread(buf + n, 1, cap - n - 1, f);
     if (n > max) {
-      setErr(err, errsz, "%s is larger than %zu bytes", path, max);
+      ag_setErr(err, errsz, "%s is larger than %zu bytes", path, max);
       free(buf);
       fclose(f);
       return NULL;
@@ -117,7 +105,7 @@ char *ag_readFile(const char *path, size_t max, size_t *len, char *err, size_t e
       break;
     }
     if (cap > max) {
-      setErr(err, errsz, "%s is larger than %zu bytes", path, max);
+      ag_setErr(err, errsz, "%s is larger than %zu bytes", path, max);
       free(buf);
       fclose(f);
       return NULL;
@@ -133,7 +121,7 @@ char *ag_readFile(const char *path, size_t max, size_t *len, char *err, size_t e
   fclose(f);
   if (buf == NULL || bad) {
     free(buf);
-    setErr(err, errsz, "cannot read %s", path);
+    ag_setErr(err, errsz, "cannot read %s", path);
     return NULL;
   }
   buf[n] = '\0';
@@ -149,7 +137,7 @@ int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines
   *lines = NULL;
   d->fd = -1;
   if (snprintf(d->path, sizeof d->path, "%s", path) >= (int)sizeof d->path) {
-    setErr(err, errsz, "run directory path too long: %s", path);
+    ag_setErr(err, errsz, "run directory path too long: %s", path);
     return AG_EIO;
   }
   char p[PATH_MAX + 32];
@@ -164,7 +152,7 @@ int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines
   if (!cJSON_IsObject(*config)) {
     cJSON_Delete(*config);
     *config = NULL;
-    setErr(err, errsz, "%s is not a JSON object", p);
+    ag_setErr(err, errsz, "%s is not a JSON object", p);
     return AG_EINVAL;
   }
   /* Take the run (lock) before reading and repairing its lines. */
@@ -193,7 +181,7 @@ int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines
     if (!cJSON_IsObject(item)) {
       cJSON_Delete(item);
       if (nl != NULL && end + 1 < n) {
-        setErr(err, errsz, "%s: line %d is not a JSON object", p, lineNo);
+        ag_setErr(err, errsz, "%s: line %d is not a JSON object", p, lineNo);
         cJSON_Delete(arr);
         cJSON_Delete(*config);
         *config = NULL;
@@ -209,7 +197,7 @@ int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines
   }
   free(text);
   if (keep < n && ftruncate(d->fd, (off_t)keep) != 0) {
-    setErr(err, errsz, "cannot cut the partial last line of %s: %s", p, strerror(errno));
+    ag_setErr(err, errsz, "cannot cut the partial last line of %s: %s", p, strerror(errno));
     cJSON_Delete(arr);
     cJSON_Delete(*config);
     *config = NULL;
@@ -244,13 +232,13 @@ int ag_runDirWriteFile(const agRunDir *d, const char *name, const char *data, si
   snprintf(tmp, sizeof tmp, "%s.tmp", p);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) {
-    setErr(err, errsz, "cannot write %s: %s", tmp, strerror(errno));
+    ag_setErr(err, errsz, "cannot write %s: %s", tmp, strerror(errno));
     return AG_EIO;
   }
   int bad = writeAll(fd, data, n) != 0 || fsync(fd) != 0;
   bad |= close(fd) != 0;
   if (bad || rename(tmp, p) != 0) {
-    setErr(err, errsz, "cannot write %s: %s", p, strerror(errno));
+    ag_setErr(err, errsz, "cannot write %s: %s", p, strerror(errno));
     unlink(tmp);
     return AG_EIO;
   }
@@ -261,7 +249,7 @@ int ag_runDirAppendLine(agRunDir *d, const char *text, char *err, size_t errsz) 
   size_t n = strlen(text);
   char *line = malloc(n + 1);
   if (line == NULL) {
-    setErr(err, errsz, "out of memory appending to iterations.jsonl");
+    ag_setErr(err, errsz, "out of memory appending to iterations.jsonl");
     return AG_ENOMEM;
   }
   memcpy(line, text, n);
@@ -270,7 +258,7 @@ int ag_runDirAppendLine(agRunDir *d, const char *text, char *err, size_t errsz) 
   int bad = writeAll(d->fd, line, n + 1) != 0 || fsync(d->fd) != 0;
   free(line);
   if (bad) {
-    setErr(err, errsz, "cannot append to %s/iterations.jsonl: %s", d->path, strerror(errno));
+    ag_setErr(err, errsz, "cannot append to %s/iterations.jsonl: %s", d->path, strerror(errno));
     return AG_EIO;
   }
   return AG_OK;

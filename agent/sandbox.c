@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent_internal.h"
 #include "sandbox.h"
 
 #ifndef AG_SANDBOX_BUILD_PATH
@@ -36,18 +37,6 @@ _Static_assert(AG_SOURCE_LIMIT == AG_SOURCE_MAX, "one source limit");
 
 /* Outcome of waiting for one record. */
 enum { RECV_OK = 0, RECV_TIMEOUT = 1, RECV_EOF = 2, RECV_BAD = 3 };
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (err != NULL && errsz > 0) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-  }
-}
 
 double ag_nowMs(void) {
   struct timespec ts;
@@ -82,7 +71,7 @@ static void findSelfSandbox(void) {
 const char *ag_sandboxPath(const agRolloutConfig *cfg, char *err, size_t errsz) {
   if (cfg != NULL && cfg->sandbox_path != NULL && cfg->sandbox_path[0] != '\0') {
     if (access(cfg->sandbox_path, X_OK) != 0) {
-      setErr(err, errsz, "sandbox executable %s is not executable", cfg->sandbox_path);
+      ag_setErr(err, errsz, "sandbox executable %s is not executable", cfg->sandbox_path);
       return NULL;
     }
     return cfg->sandbox_path;
@@ -94,7 +83,7 @@ const char *ag_sandboxPath(const agRolloutConfig *cfg, char *err, size_t errsz) 
   if (AG_SANDBOX_BUILD_PATH[0] != '\0' && access(AG_SANDBOX_BUILD_PATH, X_OK) == 0) {
     return AG_SANDBOX_BUILD_PATH;
   }
-  setErr(err, errsz, "%s not found next to this executable nor at its build path", SANDBOX_NAME);
+  ag_setErr(err, errsz, "%s not found next to this executable nor at its build path", SANDBOX_NAME);
   return NULL;
 }
 
@@ -105,7 +94,7 @@ const char *ag_sandboxPath(const agRolloutConfig *cfg, char *err, size_t errsz) 
 static int spawnChild(const char *path, agSandbox *c, char *err, size_t errsz) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    setErr(err, errsz, "socketpair: %s", strerror(errno));
+    ag_setErr(err, errsz, "socketpair: %s", strerror(errno));
     return AG_ESANDBOX;
   }
   /* keep the child's end off fd 3 so that dup2 really clears close-on-exec */
@@ -113,7 +102,7 @@ static int spawnChild(const char *path, agSandbox *c, char *err, size_t errsz) {
   close(sv[1]);
   if (childFd < 0) {
     close(sv[0]);
-    setErr(err, errsz, "fcntl: %s", strerror(errno));
+    ag_setErr(err, errsz, "fcntl: %s", strerror(errno));
     return AG_ESANDBOX;
   }
   posix_spawn_file_actions_t fa;
@@ -146,7 +135,7 @@ static int spawnChild(const char *path, agSandbox *c, char *err, size_t errsz) {
     c->pid = -1;
     char msg[PATH_MAX + 64];
     snprintf(msg, sizeof msg, "%s: %s", path, strerror(rc));
-    setErr(err, errsz, "cannot start the sandbox %s", msg);
+    ag_setErr(err, errsz, "cannot start the sandbox %s", msg);
     return AG_ESANDBOX;
   }
   c->fd = sv[0];
@@ -252,10 +241,7 @@ static int recvRecord(agSandbox *c, double deadline, uint32_t *type, uint8_t *pa
 
 /* ------------------------------------------------------------- faults */
 
-static void setFault(agFault *f, agFaultType kind, int step, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void setFault(agFault *f, agFaultType kind, int step, const char *fmt, ...) {
+void ag_setFault(agFault *f, agFaultType kind, int step, const char *fmt, ...) {
   f->kind = kind;
   f->step = step;
   va_list ap;
@@ -292,16 +278,16 @@ static void faultFromStatus(int status, int step, const agLimits *lim, agFault *
     int sig = WTERMSIG(status);
     const char *abbrev = sigabbrev_np(sig);
     if (sig == SIGSYS) {
-      setFault(f, AG_FT_SYSCALL, fstep, "forbidden system call (SIGSYS) %s", where);
+      ag_setFault(f, AG_FT_SYSCALL, fstep, "forbidden system call (SIGSYS) %s", where);
     } else if (sig == SIGXCPU) {
-      setFault(f, AG_FT_TIMEOUT, fstep, "CPU time limit of %d s exceeded %s", lim->cpu_s, where);
+      ag_setFault(f, AG_FT_TIMEOUT, fstep, "CPU time limit of %d s exceeded %s", lim->cpu_s, where);
     } else {
-      setFault(f, AG_FT_CRASH, fstep, "SIG%s %s", abbrev != NULL ? abbrev : "?", where);
+      ag_setFault(f, AG_FT_CRASH, fstep, "SIG%s %s", abbrev != NULL ? abbrev : "?", where);
     }
     return;
   }
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  setFault(f, AG_FT_CRASH, fstep, "the sandbox exited with status %d %s", code, where);
+  ag_setFault(f, AG_FT_CRASH, fstep, "the sandbox exited with status %d %s", code, where);
 }
 
 /* A FAULT record from the child. Returns AG_ESANDBOX for a setup failure. */
@@ -312,23 +298,23 @@ static int faultFromRecord(const uint8_t *payload, uint32_t len, int step, agFau
   whereText(step, where, sizeof where);
   int fstep = step < 0 ? 0 : step;
   if (ag_decodeFault(payload, len, &wf) != 0) {
-    setFault(f, AG_FT_CRASH, fstep, "malformed fault record from the sandbox %s", where);
+    ag_setFault(f, AG_FT_CRASH, fstep, "malformed fault record from the sandbox %s", where);
     return AG_OK;
   }
   if (wf.kind == AG_WIRE_SYSCALL) {
     char name[64];
     syscallName(wf.aux, name, sizeof name);
-    setFault(f, AG_FT_SYSCALL, fstep, "forbidden system call %s %s", name, where);
+    ag_setFault(f, AG_FT_SYSCALL, fstep, "forbidden system call %s %s", name, where);
   } else if (wf.kind == AG_WIRE_COMPILE && step < 0) {
-    setFault(f, AG_FT_COMPILE, 0, "%s", wf.message);
+    ag_setFault(f, AG_FT_COMPILE, 0, "%s", wf.message);
     f->line = wf.aux > 0 ? wf.aux : 0;
   } else if (wf.kind == AG_WIRE_MEMORY && step < 0) {
-    setFault(f, AG_FT_MEMORY, 0, "%s", wf.message);
+    ag_setFault(f, AG_FT_MEMORY, 0, "%s", wf.message);
   } else if (step < 0 && wf.kind == 100u) {
-    setErr(err, errsz, "sandbox: %s", wf.message);
+    ag_setErr(err, errsz, "sandbox: %s", wf.message);
     return AG_ESANDBOX;
   } else {
-    setFault(f, AG_FT_CRASH, fstep, "unexpected fault record from the sandbox %s", where);
+    ag_setFault(f, AG_FT_CRASH, fstep, "unexpected fault record from the sandbox %s", where);
   }
   return AG_OK;
 }
@@ -339,28 +325,43 @@ int ag_checkRollout(const agRolloutConfig *cfg, const char *src, size_t len, cha
                     size_t errsz) {
   char buf[64];
   if (cfg == NULL || src == NULL) {
-    setErr(err, errsz, "%s", "rollout: NULL config or source");
+    ag_setErr(err, errsz, "%s", "rollout: NULL config or source");
     return AG_EINVAL;
   }
   if (len > AG_SOURCE_MAX) {
     snprintf(buf, sizeof buf, "%zu bytes, max %d", len, AG_SOURCE_MAX);
-    setErr(err, errsz, "controller source too large (%s)", buf);
+    ag_setErr(err, errsz, "controller source too large (%s)", buf);
     return AG_EINVAL;
   }
   const agLimits *l = &cfg->limits;
   if (cfg->env.horizon < 1 || cfg->env.horizon > MAX_HORIZON) {
     snprintf(buf, sizeof buf, "%d", cfg->env.horizon);
-    setErr(err, errsz, "horizon %s out of range 1..10000", buf);
+    ag_setErr(err, errsz, "horizon %s out of range 1..10000", buf);
     return AG_EINVAL;
   }
   if (!(l->episode_wall_s > 0 && l->episode_wall_s <= 86400) || l->call_ms < 0 ||
       l->compile_ms <= 0 || l->memory_mib < 32 || l->memory_mib > 65536 || l->cpu_s < 0) {
-    setErr(err, errsz, "%s",
-           "bad sandbox limits (wall > 0, call >= 0, compile > 0, "
-           "memory 32..65536 MiB, cpu >= 0)");
+    ag_setErr(err, errsz, "%s",
+              "bad sandbox limits (wall > 0, call >= 0, compile > 0, "
+              "memory 32..65536 MiB, cpu >= 0)");
     return AG_EINVAL;
   }
   return AG_OK;
+}
+
+int ag_beginEpisode(agEpisode *ep, const agRolloutConfig *cfg, const char **path, char *err,
+                    size_t errsz) {
+  ep->task = cfg->task;
+  ep->seed = cfg->seed;
+  ep->env = cfg->env;
+  ep->fault.kind = AG_FT_NONE;
+  ep->steps = calloc((size_t)cfg->env.horizon, sizeof *ep->steps);
+  if (ep->steps == NULL) {
+    ag_setErr(err, errsz, "%s", "out of memory for the trajectory");
+    return AG_ENOMEM;
+  }
+  *path = ag_sandboxPath(cfg, err, errsz);
+  return *path != NULL ? AG_OK : AG_ESANDBOX;
 }
 
 /* Turns a wait/receive outcome into the fault (the child is ended). */
@@ -370,20 +371,21 @@ static void replyProblem(agSandbox *c, int got, int step, int call_ms, double ca
   if (got == RECV_TIMEOUT) {
     endChild(c);
     if (step < 0) {
-      setFault(f, AG_FT_TIMEOUT, 0, "compiling exceeded %d ms", lim->compile_ms);
+      ag_setFault(f, AG_FT_TIMEOUT, 0, "compiling exceeded %d ms", lim->compile_ms);
     } else if (callDeadline < c->episode_deadline) {
-      setFault(f, AG_FT_TIMEOUT, step, "controller call exceeded %d ms at step %d", call_ms, step);
+      ag_setFault(f, AG_FT_TIMEOUT, step, "controller call exceeded %d ms at step %d", call_ms,
+                  step);
     } else {
-      setFault(f, AG_FT_TIMEOUT, step,
-               "episode exceeded the %.3g s wall-clock limit at "
-               "step %d",
-               lim->episode_wall_s, step);
+      ag_setFault(f, AG_FT_TIMEOUT, step,
+                  "episode exceeded the %.3g s wall-clock limit at "
+                  "step %d",
+                  lim->episode_wall_s, step);
     }
   } else if (got == RECV_BAD) {
     endChild(c);
-    setFault(f, AG_FT_CRASH, step < 0 ? 0 : step,
-             "the sandbox broke the protocol (malformed record) %s%d",
-             step < 0 ? "while compiling, step " : "at step ", step < 0 ? 0 : step);
+    ag_setFault(f, AG_FT_CRASH, step < 0 ? 0 : step,
+                "the sandbox broke the protocol (malformed record) %s%d",
+                step < 0 ? "while compiling, step " : "at step ", step < 0 ? 0 : step);
   } else {
     faultFromStatus(endChild(c), step, lim, f);
   }
@@ -445,7 +447,7 @@ void ag_sandboxCall(agSandbox *sb, const obs_t *obs, int step, int call_ms, doub
                     agFault *f) {
   f->kind = AG_FT_NONE;
   if (sb->fd < 0) {
-    setFault(f, AG_FT_CRASH, step, "the sandbox is not running at step %d", step);
+    ag_setFault(f, AG_FT_CRASH, step, "the sandbox is not running at step %d", step);
     return;
   }
   uint8_t rec[AG_REC_HEADER + AG_OBS_PAYLOAD];

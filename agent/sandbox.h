@@ -39,6 +39,19 @@ double ag_nowMs(void);
 int ag_checkRollout(const agRolloutConfig *cfg, const char *src, size_t len, char *err,
                     size_t errsz);
 
+/* Starts the episode record of a checked cfg (ag_checkRollout): copies its task, seed
+ * and env settings, clears the fault, allocates cfg->env.horizon steps, and finds the
+ * sandbox executable (*path, see ag_sandboxPath).
+ * Ownership: the caller releases ep with ag_episodeClose (also after an error).
+ * Errors: AG_ENOMEM, AG_ESANDBOX (no sandbox executable), with a message. */
+int ag_beginEpisode(agEpisode *ep, const agRolloutConfig *cfg, const char **path, char *err,
+                    size_t errsz);
+
+/* Sets a fault: its kind, its step and a printf-style message (truncated). f->line is
+ * left as it is. */
+void ag_setFault(agFault *f, agFaultType kind, int step, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Spawns the sandbox at path and sends it the source under limits lim. sb is
  * initialised here (ag_sandboxEnd is safe afterwards whatever the result).
  * Errors: AG_ESANDBOX (socket, spawn) with a message. */

@@ -14,6 +14,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "agent_internal.h"
 #include "driver_host.h"
 #include "driver_proto.h"
 
@@ -35,26 +36,14 @@ struct agServer {
   char out[AG_NET_LINE_MAX + 1];
 };
 
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (err == NULL || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-}
-
 agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *err, size_t errsz) {
   if (api == NULL || handle == NULL || port < 0 || port > 65535) {
-    setErr(err, errsz, "serve: bad driver or port %d", port);
+    ag_setErr(err, errsz, "serve: bad driver or port %d", port);
     return NULL;
   }
   agServer *srv = calloc(1, sizeof(*srv));
   if (srv == NULL) {
-    setErr(err, errsz, "serve: out of memory");
+    ag_setErr(err, errsz, "serve: out of memory");
     return NULL;
   }
   srv->api = api;
@@ -62,7 +51,7 @@ agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *er
   srv->cfd = -1;
   srv->lfd = socket(AF_INET, SOCK_STREAM, 0);
   if (srv->lfd < 0) {
-    setErr(err, errsz, "serve: socket: %s", strerror(errno));
+    ag_setErr(err, errsz, "serve: socket: %s", strerror(errno));
     free(srv);
     return NULL;
   }
@@ -77,13 +66,13 @@ agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *er
   sa.sin_port = htons((uint16_t)port);
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (bind(srv->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(srv->lfd, 4) != 0) {
-    setErr(err, errsz, "serve: bind 127.0.0.1:%d: %s", port, strerror(errno));
+    ag_setErr(err, errsz, "serve: bind 127.0.0.1:%d: %s", port, strerror(errno));
     ag_freeServer(srv);
     return NULL;
   }
   socklen_t sl = sizeof(sa);
   if (getsockname(srv->lfd, (struct sockaddr *)&sa, &sl) != 0) {
-    setErr(err, errsz, "serve: getsockname: %s", strerror(errno));
+    ag_setErr(err, errsz, "serve: getsockname: %s", strerror(errno));
     ag_freeServer(srv);
     return NULL;
   }
@@ -257,7 +246,7 @@ int ag_serverRun(agServer *srv, volatile sig_atomic_t *stop, char *err, size_t e
     struct pollfd p = {srv->lfd, POLLIN, 0};
     int k = poll(&p, 1, POLL_MS);
     if (k < 0 && errno != EINTR) {
-      setErr(err, errsz, "serve: poll: %s", strerror(errno));
+      ag_setErr(err, errsz, "serve: poll: %s", strerror(errno));
       return AG_DRV_EIO;
     }
     if (k <= 0) {
@@ -268,7 +257,7 @@ int ag_serverRun(agServer *srv, volatile sig_atomic_t *stop, char *err, size_t e
       if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) {
         continue;
       }
-      setErr(err, errsz, "serve: accept: %s", strerror(errno));
+      ag_setErr(err, errsz, "serve: accept: %s", strerror(errno));
       return AG_DRV_EIO;
     }
     fcntl(fd, F_SETFD, FD_CLOEXEC);

@@ -3,13 +3,13 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "agent.h"
+#include "agent_internal.h"
 #include "rundir.h"
 
 #define TEXT_MAX 4096
@@ -47,18 +47,6 @@ static const char kStepHintDoc[] =
     "target for up to 20 simulation steps (at most 1 cm per step per axis) while the "
     "gripper gets the effort; returns the next observation, whose hint says how the move "
     "compares with what a scripted expert would do.";
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (err != NULL && errsz > 0) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-  }
-}
 
 static double nowS(void) {
   struct timespec ts;
@@ -313,7 +301,7 @@ static int writeSummary(trainRun *r, char *err, size_t errsz) {
   char *text = cJSON_Print(o);
   cJSON_Delete(o);
   if (text == NULL) {
-    setErr(err, errsz, "out of memory writing summary.json");
+    ag_setErr(err, errsz, "out of memory writing summary.json");
     return AG_ENOMEM;
   }
   size_t n = strlen(text);
@@ -396,23 +384,23 @@ static int loadConfig(trainRun *r, const cJSON *o, char *err, size_t errsz) {
   agTrainConfig *c = &r->cfg;
   double v;
   const char *s;
-#define NUM(key, lo, hi, dst)                                      \
-  if (getNumber(o, key, lo, hi, &v) != 0) {                        \
-    setErr(err, errsz, "config.json: missing or bad \"%s\"", key); \
-    return AG_EINVAL;                                              \
-  }                                                                \
+#define NUM(key, lo, hi, dst)                                         \
+  if (getNumber(o, key, lo, hi, &v) != 0) {                           \
+    ag_setErr(err, errsz, "config.json: missing or bad \"%s\"", key); \
+    return AG_EINVAL;                                                 \
+  }                                                                   \
   dst = v
   s = getString(o, "task");
   int task = s != NULL ? env_lookup(s) : -1;
   if (task < 0) {
-    setErr(err, errsz, "config.json: missing or unknown \"task\"");
+    ag_setErr(err, errsz, "config.json: missing or unknown \"task\"");
     return AG_EINVAL;
   }
   c->task = (envTaskId)task;
   c->rollout.task = c->task;
   s = getString(o, "optimizer");
   if (s == NULL || (strcmp(s, "opro") != 0 && strcmp(s, "optoprime") != 0)) {
-    setErr(err, errsz, "config.json: missing or bad \"optimizer\"");
+    ag_setErr(err, errsz, "config.json: missing or bad \"optimizer\"");
     return AG_EINVAL;
   }
   c->optimizer = strcmp(s, "opro") == 0 ? TR_OPRO : TR_OPTOPRIME;
@@ -450,7 +438,7 @@ static int loadConfig(trainRun *r, const cJSON *o, char *err, size_t errsz) {
 #undef NUM
   s = getString(o, "test_seeds");
   if (s == NULL || ag_parseSeedRange(s, &c->test_begin, &c->test_end, err, errsz) != AG_OK) {
-    setErr(err, errsz, "config.json: missing or bad \"test_seeds\"");
+    ag_setErr(err, errsz, "config.json: missing or bad \"test_seeds\"");
     return AG_EINVAL;
   }
   s = getString(o, "init_source");
@@ -458,7 +446,7 @@ static int loadConfig(trainRun *r, const cJSON *o, char *err, size_t errsz) {
   if (c->llm == NULL) {
     s = getString(o, "llm");
     if (s == NULL) {
-      setErr(err, errsz, "config.json: missing \"llm\"");
+      ag_setErr(err, errsz, "config.json: missing \"llm\"");
       return AG_EINVAL;
     }
     r->llmSpec = strdup(s);
@@ -477,7 +465,7 @@ static int restoreFromLines(trainRun *r, const cJSON *lines, char *err, size_t e
     const cJSON *line = cJSON_GetArrayItem(lines, i);
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(line, "iteration");
     if (!cJSON_IsNumber(it) || it->valueint != i + 1) {
-      setErr(err, errsz, "iterations.jsonl: line %d is not iteration %d", i + 1, i + 1);
+      ag_setErr(err, errsz, "iterations.jsonl: line %d is not iteration %d", i + 1, i + 1);
       return AG_EINVAL;
     }
     double v;
@@ -497,7 +485,8 @@ static int restoreFromLines(trainRun *r, const cJSON *lines, char *err, size_t e
     double mean;
     if (next == NULL || getNumber(test, "success_rate", 0, 1, &rate) != 0 ||
         getNumber(test, "mean_return", -1e18, 1e18, &mean) != 0) {
-      setErr(err, errsz, "iterations.jsonl: line %d lacks next_controller or test results", i + 1);
+      ag_setErr(err, errsz, "iterations.jsonl: line %d lacks next_controller or test results",
+                i + 1);
       return AG_EINVAL;
     }
     r->sum.final_test_success_rate = rate;
@@ -514,14 +503,14 @@ static int restoreFromLines(trainRun *r, const cJSON *lines, char *err, size_t e
       cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(lines, n - 1), "optimizer_state");
   char *text = state != NULL ? cJSON_PrintUnformatted(state) : NULL;
   if (text == NULL) {
-    setErr(err, errsz, "iterations.jsonl: line %d has no optimizer_state", n);
+    ag_setErr(err, errsz, "iterations.jsonl: line %d has no optimizer_state", n);
     return AG_EINVAL;
   }
   char why[256];
   int rc = tr_optimizerLoadJson(r->opt, text, strlen(text), why, sizeof why);
   free(text);
   if (rc != TR_OK) {
-    setErr(err, errsz, "iterations.jsonl: line %d: %s", n, why);
+    ag_setErr(err, errsz, "iterations.jsonl: line %d: %s", n, why);
     return AG_EINVAL;
   }
   /* The run may have been killed between its last line and this file. */
@@ -572,7 +561,7 @@ static int writeLine(trainRun *r, int it, const char *src, const agEpisode *ep,
   char *text = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
   if (text == NULL) {
-    setErr(err, errsz, "out of memory writing iteration %d", it);
+    ag_setErr(err, errsz, "out of memory writing iteration %d", it);
     return AG_ENOMEM;
   }
   int rc = ag_runDirAppendLine(&r->dir, text, err, errsz);
@@ -594,7 +583,7 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   memset(&ep, 0, sizeof ep);
   memset(&log, 0, sizeof log);
   if (src == NULL) {
-    setErr(err, errsz, "out of memory");
+    ag_setErr(err, errsz, "out of memory");
     return AG_ENOMEM;
   }
 
@@ -615,8 +604,8 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   trNode *out = buildGraph(r->graph, r->code, &ep, hints && !c->mask_trace);
   fb = feedbackText(&ep, hints && c->mask_trace);
   if (out == NULL || fb == NULL) {
-    setErr(err, errsz, "building the trace of iteration %d: %s", it,
-           tr_graphError(r->graph) != NULL ? tr_graphError(r->graph) : "out of memory");
+    ag_setErr(err, errsz, "building the trace of iteration %d: %s", it,
+              tr_graphError(r->graph) != NULL ? tr_graphError(r->graph) : "out of memory");
     rc = AG_ENOMEM;
     goto done;
   }
@@ -627,12 +616,12 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   char why[1024];
   int trc = tr_optimizerStep(r->opt, r->graph, r->llm, &log, why, sizeof why);
   if (trc == TR_ELLM) {
-    setErr(err, errsz, "iteration %d: %s (continue with --resume %s)", it, why, r->dir.path);
+    ag_setErr(err, errsz, "iteration %d: %s (continue with --resume %s)", it, why, r->dir.path);
     rc = AG_ELLM;
     goto done;
   }
   if (trc != TR_OK) {
-    setErr(err, errsz, "iteration %d: optimizer step failed: %s", it, why);
+    ag_setErr(err, errsz, "iteration %d: optimizer step failed: %s", it, why);
     rc = AG_ENOMEM;
     goto done;
   }
@@ -706,7 +695,7 @@ done:
 static int openRun(trainRun *r, char *err, size_t errsz) {
   const agTrainConfig *c = &r->cfg;
   if (c->test_end <= c->test_begin || c->iters < 1 || c->jobs < 1 || c->memory < 0) {
-    setErr(err, errsz, "bad training configuration (iters, jobs, memory or test seeds)");
+    ag_setErr(err, errsz, "bad training configuration (iters, jobs, memory or test seeds)");
     return AG_EINVAL;
   }
   r->spec = env_makeSpec(c->task, err, errsz);
@@ -735,7 +724,7 @@ static int openRun(trainRun *r, char *err, size_t errsz) {
   r->test.n = (int)(c->test_end - c->test_begin);
   r->test.eps = calloc((size_t)r->test.n, sizeof *r->test.eps);
   if (r->graph == NULL || r->test.eps == NULL) {
-    setErr(err, errsz, "out of memory");
+    ag_setErr(err, errsz, "out of memory");
     return AG_ENOMEM;
   }
   r->llm = tr_makeLlm(c->llm, &c->llm_options, err, errsz);
@@ -752,7 +741,7 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
   r.dir.fd = -1;
   r.cfg = *cfg;
   if (cfg->out_dir == NULL) {
-    setErr(err, errsz, "ag_train: no run directory");
+    ag_setErr(err, errsz, "ag_train: no run directory");
     return AG_EINVAL;
   }
   /* Everything is checked (and the LLM client made) before a new run directory is. */
@@ -766,7 +755,7 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
     }
   } else {
     if (r.cfg.llm == NULL) {
-      setErr(err, errsz, "ag_train: no LLM configured");
+      ag_setErr(err, errsz, "ag_train: no LLM configured");
       return AG_EINVAL;
     }
     r.cfg.rollout.task = r.cfg.task;
