@@ -7,29 +7,8 @@ src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
-
-# expect STATUS DESCRIPTION -- command...: checks the exit status; stdout/stderr saved
-expect() {
-  local want=$1 what=$2
-  shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $what: exit $got, want $want"; cat "$tmp/err"; fails=$((fails + 1))
-  fi
-}
-# one line on stderr starting with "tracebot: " and containing $1
-oneLineError() {
-  if [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -q "^tracebot: .*$1" "$tmp/err"; then
-    echo "FAIL: expected one line 'tracebot: ...$1...' on stderr, got:"; cat "$tmp/err"
-    fails=$((fails + 1))
-  fi
-}
-outHas() {
-  if ! grep -q -- "$1" "$tmp/out"; then
-    echo "FAIL: stdout lacks '$1':"; head -c 2000 "$tmp/out"; echo; fails=$((fails + 1))
-  fi
-}
+# expect, oneLineError, outHas
+. "$(dirname "$0")/cli_expect.sh"
 
 reach="$src/envs/experts/reach.c"
 printf 'void controller(const obs_t *o, double a[4]) { a[0] = o->step == 1 ? 0.0/0.0 : 0.0; }\n' \

@@ -15,27 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fails=0
-
-expect() {
-  local want=$1 what=$2
-  shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $what: exit $got, want $want"; cat "$tmp/err"; fails=$((fails + 1))
-  fi
-}
-oneLineError() {
-  if [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -q "^tracebot: .*$1" "$tmp/err"; then
-    echo "FAIL: expected one line 'tracebot: ...$1...' on stderr, got:"; cat "$tmp/err"
-    fails=$((fails + 1))
-  fi
-}
-outHas() {
-  if ! grep -q -- "$1" "$tmp/out"; then
-    echo "FAIL: stdout lacks '$1':"; head -c 2000 "$tmp/out"; echo; fails=$((fails + 1))
-  fi
-}
+# expect, oneLineError, outHas
+. "$(dirname "$0")/cli_expect.sh"
 # the value of a top-level JSON number field in $tmp/out
 field() {
   sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p" "$tmp/out"

@@ -1,0 +1,26 @@
+# Helpers of the bash CLI contract tests (test_cli.sh, test_cli_driver.sh), sourced by
+# them. They read the caller's $tmp (a scratch directory) and count into its $fails.
+
+# expect STATUS DESCRIPTION -- command...: checks the exit status; stdout/stderr saved
+expect() {
+  local want=$1 what=$2
+  shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $what: exit $got, want $want"; cat "$tmp/err"; fails=$((fails + 1))
+  fi
+}
+# one line on stderr starting with "tracebot: " and containing $1
+oneLineError() {
+  if [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -q "^tracebot: .*$1" "$tmp/err"; then
+    echo "FAIL: expected one line 'tracebot: ...$1...' on stderr, got:"; cat "$tmp/err"
+    fails=$((fails + 1))
+  fi
+}
+# stdout contains $1
+outHas() {
+  if ! grep -q -- "$1" "$tmp/out"; then
+    echo "FAIL: stdout lacks '$1':"; head -c 2000 "$tmp/out"; echo; fails=$((fails + 1))
+  fi
+}
