@@ -179,7 +179,6 @@ int cli_cmdReplay(cliArgs *a) {
   }
   closeModel(&em);
   sim_freeEpisode(ep);
-  sim_viewerTerminate();
   if (rc != 0) {
     return cli_fail("replay: %s", err);
   }
@@ -265,7 +264,6 @@ int cli_cmdReport(cliArgs *a) {
   char err[1024] = "";
   int rc = ag_report(dir, &opts, &res, err, sizeof err);
 #ifdef TRACEBOT_HAVE_VIEWER
-  sim_viewerTerminate();
 #endif
   if (rc != AG_REPORT_OK) {
     return rc == AG_REPORT_EIO || rc == AG_REPORT_EFORMAT ? cli_usage("report: %s", err)
@@ -299,7 +297,6 @@ int cli_benchRender(envTaskId task, double *fps, char *err, size_t errsz) {
   }
   env_free(t);
   env_freeSpec(spec);
-  sim_viewerTerminate();
   return rc == 0 ? 0 : -1;
 #else
   (void)task;
@@ -370,7 +367,6 @@ void cli_freeLiveView(cliLiveView *lv) {
   if (lv->model != NULL) {
     mj_deleteModel(lv->model);
   }
-  sim_viewerTerminate();
 #endif
   free(lv);
 }

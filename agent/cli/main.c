@@ -558,6 +558,15 @@ static int cmdBench(cliArgs *a) {
   return CLI_OK;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+/* In sanitizer builds: fontconfig (through cairo's text in the report) keeps caches
+ * for the life of the process, which LeakSanitizer would report at exit. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) {
+  return "leak:libfontconfig\n";
+}
+#endif
+
 /* ------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
