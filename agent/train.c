@@ -32,18 +32,18 @@ static const char kConstraint[] =
     "no allocation. `static` variables keep state within one episode.";
 
 static const char kControllerDoc[] =
-    "[controller] Runs the controller code on the observation obs and returns action[4]: "
+    "Runs the controller code on the observation obs and returns action[4]: "
     "action[0..2] is the hand displacement in metres (x, y, z; the hand moves toward "
     "hand_pos + action[0..2]), action[3] is the gripper effort in [-1, 1] (+1 closes, "
     "-1 opens).";
 
 static const char kStepDoc[] =
-    "[step] Executes the action on the robot: a P controller drives the hand toward the "
+    "Executes the action on the robot: a P controller drives the hand toward the "
     "target for up to 20 simulation steps (at most 1 cm per step per axis) while the "
     "gripper gets the effort; returns the next observation.";
 
 static const char kStepHintDoc[] =
-    "[step] Executes the action on the robot: a P controller drives the hand toward the "
+    "Executes the action on the robot: a P controller drives the hand toward the "
     "target for up to 20 simulation steps (at most 1 cm per step per axis) while the "
     "gripper gets the effort; returns the next observation, whose hint says how the move "
     "compares with what a scripted expert would do.";

@@ -297,6 +297,8 @@ static void mask_trace_should_hide_the_trace_and_move_hints_to_feedback(void **s
   user = str(cJSON_GetArrayItem(lines, 0), "user");
   assert_non_null(strstr(user, "\"hint\""));
   assert_non_null(strstr(user, "action0 = controller("));
+  assert_non_null(strstr(user, "\n[controller] Runs the controller code"));
+  assert_null(strstr(user, "[controller] [controller]"));
   cJSON_Delete(lines);
 }
 
