@@ -14,17 +14,19 @@ static const char kMainHelp[] =
     "usage: tracebot COMMAND [flags]\n"
     "\n"
     "commands:\n"
-    "  tasks   list the tasks\n"
-    "  run     run one sandboxed episode of a controller\n"
-    "  eval    evaluate a controller over a seed range\n"
-    "  train   train a controller with an LLM (OptoPrime or OPRO)\n"
-    "  replay  play back a recorded episode: window, video, PNG\n"
-    "  report  learning curve and report.html of a run directory\n"
-    "  bench   measure stepping speed, sandbox overhead and eval speedup\n"
+    "  tasks      list the tasks\n"
+    "  run        run one sandboxed episode of a controller\n"
+    "  eval       evaluate a controller over a seed range\n"
+    "  train      train a controller with an LLM (OptoPrime or OPRO)\n"
+    "  replay     play back a recorded episode: window, video, PNG\n"
+    "  report     learning curve and report.html of a run directory\n"
+    "  bench      measure stepping speed, sandbox overhead, eval speedup, rendering\n"
     "  serve-sim  serve the simulator over the net driver protocol on loopback\n"
     "\n"
-    "`tracebot COMMAND --help` describes each command. Environment: TRACEBOT_SANDBOX\n"
-    "overrides the path of the tracebot-sandbox executable.\n";
+    "`tracebot COMMAND --help` describes each command. Environment: TRACEBOT_LLM is the\n"
+    "default --llm of train (openai:MODEL, anthropic:MODEL, exec:COMMAND, replay:FILE;\n"
+    "keys in OPENAI_API_KEY / ANTHROPIC_API_KEY); TRACEBOT_SANDBOX overrides the path of\n"
+    "the tracebot-sandbox executable.\n";
 
 static const char kTasksHelp[] =
     "usage: tracebot tasks [--json]\n"
