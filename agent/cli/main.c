@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "cli_util.h"
@@ -398,7 +399,13 @@ static int cmdRun(cliArgs *a) {
 static void onProgress(void *user, int done, int total, const agEvalEpisode *ep) {
   int *successes = user;
   *successes += ep->success ? 1 : 0;
-  int every = total >= 20 ? total / 20 : 1;
+  /* On a terminal one line that updates in place; in a log a line per tenth. */
+  if (isatty(STDERR_FILENO)) {
+    fprintf(stderr, "\reval: %d/%d episodes, %d successes%s", done, total, *successes,
+            done == total ? "\n" : "");
+    return;
+  }
+  int every = total >= 10 ? total / 10 : 1;
   if (done % every == 0 || done == total) {
     fprintf(stderr, "eval: %d/%d episodes, %d successes\n", done, total, *successes);
   }
