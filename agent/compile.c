@@ -20,12 +20,7 @@ struct agCompiled {
   agControllerFn entry;
 };
 
-/* The one copy of the path: its address is what the sandbox lets open(2) use. */
 static const char kLibtcc1[] = AG_LIBTCC1_PATH;
-
-const char *ag_libtcc1Path(void) {
-  return kLibtcc1;
-}
 
 /* tcc has no __builtin_trap; a controller that calls it (or abort) traps here,
  * in the sandbox, with SIGILL, as gcc-compiled code would. */
@@ -39,16 +34,36 @@ static const struct {
   const char *name;
   anyFn fn;
 } kSymbols[] = {
-    {"sqrt", (anyFn)sqrt},     {"fabs", (anyFn)fabs},         {"fmin", (anyFn)fmin},
-    {"fmax", (anyFn)fmax},     {"sin", (anyFn)sin},           {"cos", (anyFn)cos},
-    {"tan", (anyFn)tan},       {"asin", (anyFn)asin},         {"acos", (anyFn)acos},
-    {"atan", (anyFn)atan},     {"atan2", (anyFn)atan2},       {"pow", (anyFn)pow},
-    {"exp", (anyFn)exp},       {"log", (anyFn)log},           {"floor", (anyFn)floor},
-    {"ceil", (anyFn)ceil},     {"round", (anyFn)round},       {"fmod", (anyFn)fmod},
-    {"hypot", (anyFn)hypot},   {"copysign", (anyFn)copysign}, {"tanh", (anyFn)tanh},
-    {"memcpy", (anyFn)memcpy}, {"memmove", (anyFn)memmove},   {"memset", (anyFn)memset},
-    {"memcmp", (anyFn)memcmp}, {"strlen", (anyFn)strlen},     {"__builtin_trap", trapNow},
+    {"sqrt", (anyFn)sqrt},
+    {"fabs", (anyFn)fabs},
+    {"fmin", (anyFn)fmin},
+    {"fmax", (anyFn)fmax},
+    {"sin", (anyFn)sin},
+    {"cos", (anyFn)cos},
+    {"tan", (anyFn)tan},
+    {"asin", (anyFn)asin},
+    {"acos", (anyFn)acos},
+    {"atan", (anyFn)atan},
+    {"atan2", (anyFn)atan2},
+    {"pow", (anyFn)pow},
+    {"exp", (anyFn)exp},
+    {"log", (anyFn)log},
+    {"floor", (anyFn)floor},
+    {"ceil", (anyFn)ceil},
+    {"round", (anyFn)round},
+    {"fmod", (anyFn)fmod},
+    {"hypot", (anyFn)hypot},
+    {"copysign", (anyFn)copysign},
+    {"tanh", (anyFn)tanh},
+    {"memcpy", (anyFn)memcpy},
+    {"memmove", (anyFn)memmove},
+    {"memset", (anyFn)memset},
+    {"memcmp", (anyFn)memcmp},
+    {"strlen", (anyFn)strlen},
+    {"__builtin_trap", trapNow},
     {"abort", trapNow},
+    /* referenced by libtcc1.a's bounds-checking alloca, which -b would use (never) */
+    {"__bound_new_region", trapNow},
 };
 
 /* Compiler messages collected by the error callback: the first error wins. */
@@ -150,8 +165,62 @@ static char *assemble(const char *src, size_t len, int *nulLine) {
   return out;
 }
 
+struct agCompiler {
+  TCCState *s;
+  diag d;
+};
+
+agCompiler *ag_makeCompiler(char *msg, size_t msgsz) {
+  agCompiler *c = calloc(1, sizeof *c);
+  c = c != NULL && (c->s = tcc_new()) != NULL ? c : (free(c), NULL);
+  if (c == NULL) {
+    snprintf(msg, msgsz, "out of memory setting up the compiler");
+    return NULL;
+  }
+  /* A compiler that sees no system headers and links nothing by itself */
+  tcc_set_error_func(c->s, &c->d, onTccMessage);
+  tcc_set_options(c->s, "-nostdlib -nostdinc");
+  tcc_set_output_type(c->s, TCC_OUTPUT_MEMORY);
+  for (size_t i = 0; i < sizeof kSymbols / sizeof kSymbols[0]; i++) {
+    void *addr;
+    memcpy(&addr, &kSymbols[i].fn, sizeof addr);
+    tcc_add_symbol(c->s, kSymbols[i].name, addr);
+  }
+
+  /* tcc's runtime helpers, read now: the whole archive, since no symbol is undefined yet */
+  tcc_set_options(c->s, "-Wl,--whole-archive");
+  int rc = tcc_add_file(c->s, kLibtcc1);
+  tcc_set_options(c->s, "-Wl,--no-whole-archive");
+  if (rc != 0) {
+    snprintf(msg, msgsz, "cannot load tcc's runtime %s (install the tcc package)", kLibtcc1);
+    ag_freeCompiler(c);
+    return NULL;
+  }
+  return c;
+}
+
+void ag_freeCompiler(agCompiler *c) {
+  if (c != NULL) {
+    tcc_delete(c->s);
+    free(c);
+  }
+}
+
 int ag_compile(const char *src, size_t len, size_t max_image, agCompiled **out, int *line,
                char *msg, size_t msgsz) {
+  *out = NULL;
+  agCompiler *c = ag_makeCompiler(msg, msgsz);
+  if (c == NULL) {
+    if (line != NULL) {
+      *line = 0;
+    }
+    return AG_COMPILE_ESETUP;
+  }
+  return ag_compileWith(c, src, len, max_image, out, line, msg, msgsz);
+}
+
+int ag_compileWith(agCompiler *c, const char *src, size_t len, size_t max_image, agCompiled **out,
+                   int *line, char *msg, size_t msgsz) {
   int dummyLine = 0;
   line = line != NULL ? line : &dummyLine;
   *line = 0;
@@ -160,6 +229,7 @@ int ag_compile(const char *src, size_t len, size_t max_image, agCompiled **out, 
     msg[0] = '\0';
   }
   if (src == NULL) {
+    ag_freeCompiler(c);
     snprintf(msg, msgsz, "no source");
     return AG_COMPILE_ESOURCE;
   }
@@ -168,6 +238,7 @@ int ag_compile(const char *src, size_t len, size_t max_image, agCompiled **out, 
   int nulLine = 0;
   char *text = assemble(src, len, &nulLine);
   if (text == NULL) {
+    ag_freeCompiler(c);
     if (nulLine > 0) {
       *line = nulLine;
       snprintf(msg, msgsz, "the source contains a NUL byte");
@@ -176,68 +247,48 @@ int ag_compile(const char *src, size_t len, size_t max_image, agCompiled **out, 
     snprintf(msg, msgsz, "out of memory assembling the source");
     return AG_COMPILE_EMEMORY;
   }
-
-  /* A compiler that sees no system headers and links nothing by itself */
-  TCCState *s = tcc_new();
-  if (s == NULL) {
-    free(text);
-    snprintf(msg, msgsz, "tcc_new failed");
-    return AG_COMPILE_EMEMORY;
-  }
-  diag d = {.have = 0};
-  tcc_set_error_func(s, &d, onTccMessage);
-  tcc_set_options(s, "-nostdlib -nostdinc");
-  tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
-  for (size_t i = 0; i < sizeof kSymbols / sizeof kSymbols[0]; i++) {
-    void *addr;
-    memcpy(&addr, &kSymbols[i].fn, sizeof addr);
-    tcc_add_symbol(s, kSymbols[i].name, addr);
-  }
+  TCCState *s = c->s;
+  const diag *dp = &c->d;
 
   /* Compile; a memory-full error from tcc is a memory fault */
   int rc = tcc_compile_string(s, text);
   free(text);
   if (rc != 0) {
-    parseDiag(d.have ? d.first : "error: compilation failed", line, msg, msgsz);
-    tcc_delete(s);
+    parseDiag(dp->have ? dp->first : "error: compilation failed", line, msg, msgsz);
+    ag_freeCompiler(c);
     return strstr(msg, "memory full") != NULL ? AG_COMPILE_EMEMORY : AG_COMPILE_ESOURCE;
   }
 
-  /* Runtime helpers, then the image size (before any large allocation) */
-  if (tcc_add_file(s, kLibtcc1) != 0) {
-    tcc_delete(s);
-    snprintf(msg, msgsz, "cannot load tcc's runtime %s (install the tcc package)", kLibtcc1);
-    return AG_COMPILE_ESETUP;
-  }
+  /* The image size, before any large allocation */
   int size = tcc_relocate(s, NULL);
   if (size < 0) {
-    parseDiag(d.have ? d.first : "error: link failed", line, msg, msgsz);
-    tcc_delete(s);
+    parseDiag(dp->have ? dp->first : "error: link failed", line, msg, msgsz);
+    ag_freeCompiler(c);
     return AG_COMPILE_ESOURCE;
   }
   if (max_image > 0 && (size_t)size > max_image) {
     snprintf(msg, msgsz, "the controller image needs %.1f MiB, more than the %.1f MiB allowed",
              size / 1048576.0, max_image / 1048576.0);
-    tcc_delete(s);
+    ag_freeCompiler(c);
     return AG_COMPILE_EMEMORY;
   }
   size_t mapped = (size_t)size > 0 ? (size_t)size : 1;
   void *mem = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) {
     snprintf(msg, msgsz, "cannot map %.1f MiB for the controller image", size / 1048576.0);
-    tcc_delete(s);
+    ag_freeCompiler(c);
     return AG_COMPILE_EMEMORY;
   }
   if (tcc_relocate(s, mem) < 0) {
-    parseDiag(d.have ? d.first : "error: relocation failed", line, msg, msgsz);
+    parseDiag(dp->have ? dp->first : "error: relocation failed", line, msg, msgsz);
     munmap(mem, mapped);
-    tcc_delete(s);
+    ag_freeCompiler(c);
     return AG_COMPILE_ESOURCE;
   }
 
   /* The entry point */
   void *sym = tcc_get_symbol(s, "controller");
-  tcc_delete(s);
+  ag_freeCompiler(c);
   if (sym == NULL) {
     munmap(mem, mapped);
     snprintf(msg, msgsz,
@@ -245,16 +296,16 @@ int ag_compile(const char *src, size_t len, size_t max_image, agCompiled **out, 
              "double action[4]))");
     return AG_COMPILE_ESOURCE;
   }
-  agCompiled *c = malloc(sizeof *c);
-  if (c == NULL) {
+  agCompiled *img = malloc(sizeof *img);
+  if (img == NULL) {
     munmap(mem, mapped);
     snprintf(msg, msgsz, "out of memory");
     return AG_COMPILE_EMEMORY;
   }
-  c->mem = mem;
-  c->size = mapped;
-  memcpy(&c->entry, &sym, sizeof sym);
-  *out = c;
+  img->mem = mem;
+  img->size = mapped;
+  memcpy(&img->entry, &sym, sizeof sym);
+  *out = img;
   return AG_COMPILE_OK;
 }
 

@@ -33,11 +33,26 @@ typedef struct agCompiled agCompiled;
 extern const char ag_prelude[];
 extern const size_t ag_prelude_len;
 
-/* The path of tcc's runtime archive. The pointer itself is what the compile-phase
- * seccomp filter lets open(2) use, so pass exactly this pointer to libtcc. */
-const char *ag_libtcc1Path(void);
+/* A compiler ready for one source: tcc set up with the dialect's symbols and all of
+ * tcc's runtime archive (libtcc1.a) already read, so that compiling untrusted source
+ * opens no file (the sandbox forbids open(2) before the compiler sees the source). */
+typedef struct agCompiler agCompiler;
 
-/* Compiles and relocates src (len bytes) into executable memory.
+/* Makes a compiler. Errors: NULL and a one-line message (AG_COMPILE_ESETUP: libtcc1.a
+ * missing or unreadable). Ownership: ag_compileWith consumes it; ag_freeCompiler
+ * frees one that was not used. */
+agCompiler *ag_makeCompiler(char *msg, size_t msgsz);
+
+/* Frees a compiler that was not passed to ag_compileWith. Nullable. */
+void ag_freeCompiler(agCompiler *c);
+
+/* Compiles and relocates src (len bytes) into executable memory with compiler c,
+ * which it consumes (also on error). Errors as ag_compile. */
+int ag_compileWith(agCompiler *c, const char *src, size_t len, size_t max_image, agCompiled **out,
+                   int *line, char *msg, size_t msgsz);
+
+/* ag_makeCompiler + ag_compileWith.
+ * Compiles and relocates src (len bytes) into executable memory.
  * max_image: the largest code+data image accepted, in bytes (0 = no limit).
  * Errors (always with a one-line message in (msg, msgsz)): AG_COMPILE_ESOURCE for a
  * bad source, with *line the user's line (0 if the compiler gave none);

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -365,6 +367,14 @@ int ag_beginEpisode(agEpisode *ep, const agRolloutConfig *cfg, const char **path
 }
 
 /* Turns a wait/receive outcome into the fault (the child is ended). */
+/* The child answered out of turn (an action it had not been asked for, or before it read
+ * the observation): a protocol violation, so a crash fault. */
+static void outOfTurn(agSandbox *c, int step, agFault *f) {
+  endChild(c);
+  ag_setFault(f, AG_FT_CRASH, step,
+              "the sandbox broke the protocol (a reply out of turn) at step %d", step);
+}
+
 static void replyProblem(agSandbox *c, int got, int step, int call_ms, double callDeadline,
                          agFault *f) {
   const agLimits *lim = &c->lim;
@@ -457,6 +467,12 @@ void ag_sandboxCall(agSandbox *sb, const obs_t *obs, int step, int call_ms, doub
   size_t n = ag_encodeObs(rec, obs);
   double callDeadline = call_ms > 0 ? ag_nowMs() + call_ms : sb->episode_deadline;
   double deadline = fmin(callDeadline, sb->episode_deadline);
+  /* Nothing may be waiting before the observation is sent (no answers in advance) */
+  uint8_t peek;
+  if (sb->have != 0 || recv(sb->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
+    outOfTurn(sb, step, f);
+    return;
+  }
   int got = sendAll(sb, rec, n, deadline);
   if (got == RECV_OK) {
     got = recvRecord(sb, deadline, &type, payload, &plen);
@@ -472,6 +488,13 @@ void ag_sandboxCall(agSandbox *sb, const obs_t *obs, int step, int call_ms, doub
   }
   if (type != AG_REC_ACTION || ag_decodeAction(payload, plen, action) != 0) {
     replyProblem(sb, RECV_BAD, step, call_ms, callDeadline, f);
+    return;
+  }
+  /* An action is an answer to this observation: the child must have read all of it,
+   * and sent nothing more */
+  int unread = 0;
+  if (sb->have != 0 || ioctl(sb->fd, SIOCOUTQ, &unread) != 0 || unread != 0) {
+    outOfTurn(sb, step, f);
   }
 }
 

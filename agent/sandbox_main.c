@@ -114,23 +114,18 @@ static int applyLimits(const agCompileReq *req) {
   return rc;
 }
 
-/* Stage 1: what the compiler needs (and seccomp(2) to load stage 2). open(2) only of
- * tcc's runtime archive, by the address of its path (no other path can live there);
- * other opens fail with EACCES (`#include "/etc/passwd"` is a compile error, not a
- * read). */
+/* Stage 1: what the compiler needs (and seccomp(2) to load stage 2). tcc's runtime
+ * archive was read before this stage, so every open fails with EACCES (`#include
+ * "/etc/passwd"` is a compile error, not a read, even for code that took over the
+ * compiler). */
 static int stage1(void) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (ctx == NULL) {
     return -1;
   }
-  scmp_datum_t path = (scmp_datum_t)(uintptr_t)ag_libtcc1Path();
   int rc = 0;
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1, SCMP_A1(SCMP_CMP_EQ, path));
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1,
-                         SCMP_A1(SCMP_CMP_NE, path));
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1, SCMP_A0(SCMP_CMP_EQ, path));
-  rc |=
-      seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 1, SCMP_A0(SCMP_CMP_NE, path));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0);
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, AG_FD));
   static const int kAllowed[] = {
       SCMP_SYS(read),       SCMP_SYS(close),      SCMP_SYS(fstat),
@@ -205,17 +200,26 @@ int main(void) {
   sa.sa_flags = SA_SIGINFO;
   sigemptyset(&sa.sa_mask);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || applyLimits(&req) != 0 ||
-      sigaction(SIGSYS, &sa, NULL) != 0 || stage1() != 0) {
-    sendFault(WIRE_SETUP, 0, "sandbox setup failed (prctl, setrlimit or seccomp)");
+      sigaction(SIGSYS, &sa, NULL) != 0) {
+    sendFault(WIRE_SETUP, 0, "sandbox setup failed (prctl, setrlimit or sigaction)");
+    return EXIT_SETUP;
+  }
+  char msg[AG_FAULT_TEXT_MAX + 1];
+  agCompiler *compiler = ag_makeCompiler(msg, sizeof msg);
+  if (compiler == NULL) {
+    sendFault(WIRE_SETUP, 0, msg);
+    return EXIT_SETUP;
+  }
+  if (stage1() != 0) {
+    sendFault(WIRE_SETUP, 0, "sandbox setup failed (seccomp stage 1)");
     return EXIT_SETUP;
   }
 
   /* Compile; half the address space may go to the image */
   agCompiled *compiled = NULL;
   int line = 0;
-  char msg[AG_FAULT_TEXT_MAX + 1];
   size_t maxImage = (size_t)req.memory_mib * 1024u * 1024u / 2u;
-  int rc = ag_compile(req.src, req.len, maxImage, &compiled, &line, msg, sizeof msg);
+  int rc = ag_compileWith(compiler, req.src, req.len, maxImage, &compiled, &line, msg, sizeof msg);
   free(reqBuf);
   if (rc != AG_COMPILE_OK) {
     uint32_t kind = rc == AG_COMPILE_ESOURCE   ? AG_WIRE_COMPILE
