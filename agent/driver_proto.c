@@ -211,16 +211,24 @@ static cJSON *parseLine(const char *line, size_t len, const char *what, char *er
   return root;
 }
 
+/* The field key of obj in *it (NULL when missing): missing is an error when required. */
+static int field(const cJSON *obj, const char *key, int required, const cJSON **it,
+                 const char *what, char *err, size_t errsz) {
+  *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (*it == NULL && required) {
+    ag_setErr(err, errsz, "%s: missing \"%s\"", what, key);
+    return AG_DRV_EINVAL;
+  }
+  return 0;
+}
+
 /* A finite number field; missing is an error when required, else leaves *out. */
 static int getNum(const cJSON *obj, const char *key, int required, double *out, const char *what,
                   char *err, size_t errsz) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  const cJSON *it = NULL;
+  int rc = field(obj, key, required, &it, what, err, errsz);
   if (it == NULL) {
-    if (required) {
-      ag_setErr(err, errsz, "%s: missing \"%s\"", what, key);
-      return AG_DRV_EINVAL;
-    }
-    return 0;
+    return rc;
   }
   if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
     ag_setErr(err, errsz, "%s: \"%s\" is not a finite number", what, key);
@@ -233,13 +241,10 @@ static int getNum(const cJSON *obj, const char *key, int required, double *out, 
 /* An array of exactly n finite numbers. */
 static int getVec(const cJSON *obj, const char *key, int n, int required, double *out,
                   const char *what, char *err, size_t errsz) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  const cJSON *it = NULL;
+  int rc = field(obj, key, required, &it, what, err, errsz);
   if (it == NULL) {
-    if (required) {
-      ag_setErr(err, errsz, "%s: missing \"%s\"", what, key);
-      return AG_DRV_EINVAL;
-    }
-    return 0;
+    return rc;
   }
   if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != n) {
     ag_setErr(err, errsz, "%s: \"%s\" is not an array of %d numbers", what, key, n);
@@ -261,13 +266,10 @@ static int getVec(const cJSON *obj, const char *key, int n, int required, double
 /* A boolean field (missing: *out unchanged unless required). */
 static int getBool(const cJSON *obj, const char *key, int required, int *out, const char *what,
                    char *err, size_t errsz) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  const cJSON *it = NULL;
+  int rc = field(obj, key, required, &it, what, err, errsz);
   if (it == NULL) {
-    if (required) {
-      ag_setErr(err, errsz, "%s: missing \"%s\"", what, key);
-      return AG_DRV_EINVAL;
-    }
-    return 0;
+    return rc;
   }
   if (!cJSON_IsBool(it)) {
     ag_setErr(err, errsz, "%s: \"%s\" is not true or false", what, key);
@@ -280,13 +282,10 @@ static int getBool(const cJSON *obj, const char *key, int required, int *out, co
 /* A string field copied into out[outsz] (truncated); missing leaves out. */
 static int getStr(const cJSON *obj, const char *key, int required, char *out, size_t outsz,
                   const char *what, char *err, size_t errsz) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  const cJSON *it = NULL;
+  int rc = field(obj, key, required, &it, what, err, errsz);
   if (it == NULL) {
-    if (required) {
-      ag_setErr(err, errsz, "%s: missing \"%s\"", what, key);
-      return AG_DRV_EINVAL;
-    }
-    return 0;
+    return rc;
   }
   if (!cJSON_IsString(it) || it->valuestring == NULL) {
     ag_setErr(err, errsz, "%s: \"%s\" is not a string", what, key);
