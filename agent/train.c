@@ -298,6 +298,7 @@ static int writeSummary(trainRun *r, char *err, size_t errsz) {
   cJSON_AddNumberToObject(o, "prompt_tokens", (double)r->sum.prompt_tokens);
   cJSON_AddNumberToObject(o, "completion_tokens", (double)r->sum.completion_tokens);
   cJSON_AddBoolToObject(o, "budget_stop", r->sum.budget_stop);
+  cJSON_AddBoolToObject(o, "replay_end", r->sum.replay_end);
   char *text = cJSON_Print(o);
   cJSON_Delete(o);
   if (text == NULL) {
@@ -768,6 +769,14 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
     }
   }
   snprintf(r.sum.out, sizeof r.sum.out, "%s", cfg->out_dir);
+  /* The initial controller is tested too: an LLM's controller must beat it to be best. */
+  if (rc == AG_OK) {
+    rc = evalTest(&r, r.cfg.init_source, err, errsz);
+  }
+  if (rc == AG_OK) {
+    rc = trackBest(&r, r.cfg.init_source, r.test.sum.success_rate, r.test.sum.mean_return, err,
+                   errsz);
+  }
   if (rc == AG_OK && cfg->resume) {
     rc = restoreFromLines(&r, lines, err, errsz);
     /* A recorded LLM (replay:) answers iteration k with its k-th response. */
@@ -795,6 +804,10 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
     progress(user, &start);
   }
   for (int it = r.sum.iterations + 1; rc == AG_OK && it <= r.cfg.iters; it++) {
+    if (tr_llmRemaining(r.llm) == 0) {
+      r.sum.replay_end = 1; /* a replayed run ends where its recording does */
+      break;
+    }
     if (r.cfg.max_tokens_total > 0 &&
         r.sum.prompt_tokens + r.sum.completion_tokens >= r.cfg.max_tokens_total) {
       r.sum.budget_stop = 1;

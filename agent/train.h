@@ -48,7 +48,8 @@ typedef struct agTrainConfig {
   trLlmOptions llm_options;
 } agTrainConfig;
 
-/* What one iteration did, for progress reports. Before the first iteration the callback
+/* What one iteration did, for progress reports (test_* are the results of the
+ * controller the iteration produced). Before the first iteration the callback
  * is called once with iteration 0 (the run directory is open; done_before iterations
  * were already in it when resuming). */
 typedef struct agTrainProgress {
@@ -78,6 +79,7 @@ typedef struct agTrainSummary {
   long long prompt_tokens;
   long long completion_tokens;
   int budget_stop; /* 1 when the token budget ended the run early */
+  int replay_end;  /* 1 when a replay: LLM ran out of recorded answers */
 } agTrainSummary;
 
 /* Fills cfg with the defaults above (task reach, no llm, out_dir NULL). */

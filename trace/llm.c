@@ -163,6 +163,10 @@ int tr_llmSkip(trLlm *llm, size_t n, char *err, size_t errsz) {
   return llm->backend->skip(llm, n, err, errsz);
 }
 
+long tr_llmRemaining(const trLlm *llm) {
+  return llm != NULL && llm->backend->remaining != NULL ? llm->backend->remaining(llm) : -1;
+}
+
 void tr_llmRedactKeys(char *s, size_t cap) {
   static const char *const vars[] = {"OPENAI_API_KEY", "ANTHROPIC_API_KEY"};
   for (size_t i = 0; s && i < sizeof vars / sizeof vars[0]; i++) {

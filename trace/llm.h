@@ -77,6 +77,9 @@ void tr_freeLlm(trLlm *llm);
  * Errors: TR_LLM_EEXHAUSTED when fewer than n answers remain, TR_LLM_EINVAL. */
 int tr_llmSkip(trLlm *llm, size_t n, char *err, size_t errsz);
 
+/* The answers a recorded backend (replay:) has left, or -1 for a live backend. */
+long tr_llmRemaining(const trLlm *llm);
+
 /* Replaces in s (a NUL-terminated string in a buffer of cap bytes) every occurrence of
  * the current values of OPENAI_API_KEY and ANTHROPIC_API_KEY, e.g. in a command line
  * that is about to be saved. */

@@ -308,7 +308,7 @@ static int completeExec(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
   return TR_LLM_OK;
 }
 
-static const trLlmBackend execBackend = {"exec", completeExec, freeExec, NULL};
+static const trLlmBackend execBackend = {"exec", completeExec, freeExec, NULL, NULL};
 
 int tr_llmInitExec(trLlm *llm, const char *command, char *err, size_t errsz) {
   execState *st = calloc(1, sizeof(*st));

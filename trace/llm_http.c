@@ -210,7 +210,7 @@ static int completeHttp(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
   return rc;
 }
 
-static const trLlmBackend httpBackend = {"http", completeHttp, freeHttp, NULL};
+static const trLlmBackend httpBackend = {"http", completeHttp, freeHttp, NULL, NULL};
 
 /* ---- construction --------------------------------------------------------------------- */
 

@@ -18,6 +18,7 @@ typedef struct trLlmBackend {
   int (*complete)(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, char *err, size_t errsz);
   void (*freeState)(void *state);
   int (*skip)(trLlm *llm, size_t n, char *err, size_t errsz); /* NULL: live backend */
+  long (*remaining)(const trLlm *llm);                        /* NULL: live backend */
 } trLlmBackend;
 
 struct trLlm {

@@ -242,7 +242,13 @@ static int skipReplay(trLlm *llm, size_t n, char *err, size_t errsz) {
   return TR_LLM_OK;
 }
 
-static const trLlmBackend replayBackend = {"replay", completeReplay, freeReplay, skipReplay};
+static long remainingReplay(const trLlm *llm) {
+  const replayState *st = llm->state;
+  return (long)(st->count - st->next);
+}
+
+static const trLlmBackend replayBackend = {"replay", completeReplay, freeReplay, skipReplay,
+                                           remainingReplay};
 
 int tr_llmInitReplay(trLlm *llm, const char *path, char *err, size_t errsz) {
   replayState *st = calloc(1, sizeof(*st));

@@ -58,7 +58,7 @@ static void onIteration(void *user, const agTrainProgress *p) {
     return;
   }
   fprintf(stderr,
-          "[%3d/%d] train: %s return %7.2f%s%s  test: %.2f  update: %-9s  tokens %lld "
+          "[%3d/%d] train: %s return %7.2f%s%s  next test: %.2f  update: %-9s  tokens %lld "
           "(total %lld)  %.1fs\n",
           p->iteration, p->iters, p->train_success ? "success" : "fail   ", p->train_return,
           p->train_fault != NULL ? " fault " : "", p->train_fault != NULL ? p->train_fault : "",
@@ -273,6 +273,10 @@ int cli_cmdTrain(cliArgs *a) {
   if (rc != AG_OK) {
     return rc == AG_EINVAL ? cli_usage("%s", err) : cli_fail("%s", err);
   }
+  if (sum.replay_end) {
+    fprintf(stderr, "tracebot: the replayed run has no more answers after %d iterations\n",
+            sum.iterations);
+  }
   if (sum.budget_stop) {
     fprintf(stderr, "tracebot: token budget spent after %d iterations\n", sum.iterations);
   }
@@ -285,6 +289,8 @@ int cli_cmdTrain(cliArgs *a) {
     cJSON_AddNumberToObject(o, "best_test_success_rate", sum.best_test_success_rate);
     cJSON_AddNumberToObject(o, "prompt_tokens", (double)sum.prompt_tokens);
     cJSON_AddNumberToObject(o, "completion_tokens", (double)sum.completion_tokens);
+    cJSON_AddBoolToObject(o, "budget_stop", sum.budget_stop);
+    cJSON_AddBoolToObject(o, "replay_end", sum.replay_end);
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (text != NULL) {

@@ -412,6 +412,47 @@ static void replay_should_reproduce_a_finished_run(void **state) {
   cJSON_Delete(b);
 }
 
+/* A replay asked for more iterations than were recorded ends cleanly where they end. */
+static void replay_should_end_cleanly_with_its_recording(void **state) {
+  (void)state;
+  char llm[1024];
+  char src[512];
+  char out[512];
+  runDir(src, sizeof src, "resume_ref");
+  runDir(out, sizeof out, "replay_longer");
+  snprintf(llm, sizeof llm, "replay:%s/iterations.jsonl", src);
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 30);
+  train(&cfg, &sum);
+  assert_int_equal(sum.iterations, 4);
+  assert_int_equal(sum.replay_end, 1);
+  assert_int_equal(countLines(out), 4);
+}
+
+/* The initial controller is tested too, so a good --init stays best until beaten. */
+static void a_good_initial_controller_should_stay_best_until_beaten(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  char path[600];
+  scriptedSpec(llm, sizeof llm, NULL);
+  runDir(out, sizeof out, "good_init");
+  snprintf(path, sizeof path, "%s/envs/experts/reach.c", srcDir());
+  char *init = ag_readFile(path, 1 << 20, NULL, NULL, 0);
+  assert_non_null(init);
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 1); /* the one update is the broken controller */
+  cfg.init_source = init;
+  train(&cfg, &sum);
+  free(init);
+  assert_true(sum.best_test_success_rate == 1.0);
+  assert_true(sum.final_test_success_rate == 0.0);
+  snprintf(path, sizeof path, "%s/controller_best.c", out);
+  assert_true(fileContains(path, "Scripted expert for reach"));
+}
+
 /* A replay that stopped half-way resumes with the recorded answer of the next iteration. */
 static void replay_should_resume_with_the_next_recorded_answer(void **state) {
   (void)state;
@@ -535,6 +576,8 @@ int main(void) {
       cmocka_unit_test(resume_after_kill_should_match_an_uninterrupted_run),
       cmocka_unit_test(replay_should_reproduce_a_finished_run),
       cmocka_unit_test(replay_should_resume_with_the_next_recorded_answer),
+      cmocka_unit_test(replay_should_end_cleanly_with_its_recording),
+      cmocka_unit_test(a_good_initial_controller_should_stay_best_until_beaten),
       cmocka_unit_test(an_oversized_suggestion_should_be_unusable_not_fatal),
       cmocka_unit_test(token_budget_should_stop_cleanly),
       cmocka_unit_test(train_should_refuse_bad_setups_with_one_line),
