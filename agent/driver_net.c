@@ -29,6 +29,7 @@ typedef struct netDriver {
   int broken; /* set on the first I/O or protocol error */
   char broken_why[256];
   char peer[128];    /* host:port for messages */
+  char task[32];     /* the task the client expects a simulator server to run, or "" */
   agDriverCaps caps; /* from the hello reply */
   agNetReply rep;    /* last reply (large: kept off the stack) */
   char line[AG_NET_LINE_MAX + 1];
@@ -196,6 +197,9 @@ static int parseConfig(const char *config, char *host, size_t hostsz, int *port,
       nd->timeout_ms = (int)it->valuedouble;
     } else if (strcmp(k, "bye_on_close") == 0 && cJSON_IsBool(it)) {
       nd->bye_on_close = cJSON_IsTrue(it);
+    } else if (strcmp(k, "task") == 0 && cJSON_IsString(it) &&
+               strlen(it->valuestring) < sizeof(nd->task)) {
+      snprintf(nd->task, sizeof(nd->task), "%s", it->valuestring);
     } else {
       ag_setErr(err, errsz, "net driver config: bad or unknown key \"%s\"", k);
       goto done;
@@ -301,6 +305,14 @@ static void *netOpen(const char *config, const agDriverHost *host, char *err, si
     return NULL;
   }
   nd->caps = nd->rep.caps;
+  /* A simulator server names itself sim:TASK; it must run the task the client expects */
+  if (nd->task[0] != '\0' && strncmp(nd->rep.name, "sim:", 4) == 0 &&
+      strcmp(nd->rep.name + 4, nd->task) != 0) {
+    ag_setErr(err, errsz, "net %s: the server simulates %s, not %s", nd->peer, nd->rep.name + 4,
+              nd->task);
+    netClose(nd);
+    return NULL;
+  }
   if (host != NULL && host->log != NULL) {
     char msg[256];
     snprintf(msg, sizeof(msg), "net: connected to %s (%s)", nd->peer, nd->rep.name);

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,8 +28,9 @@ struct agServer {
   int lfd; /* listening socket */
   int cfd; /* client, -1 when none */
   int port;
-  int hello; /* the client said hello */
-  int bye;   /* a client said bye */
+  int hello;                  /* the client said hello */
+  char name[AG_NET_NAME_MAX]; /* what hello answers (the driver's name by default) */
+  int bye;                    /* a client said bye */
   agNetRequest req;
   agNetReply rep;
   char rbuf[AG_NET_LINE_MAX];
@@ -48,6 +50,7 @@ agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *er
   }
   srv->api = api;
   srv->handle = handle;
+  snprintf(srv->name, sizeof(srv->name), "%s", api->name != NULL ? api->name : "driver");
   srv->cfd = -1;
   srv->lfd = socket(AF_INET, SOCK_STREAM, 0);
   if (srv->lfd < 0) {
@@ -162,8 +165,7 @@ static int handle(agServer *srv, const char *line, size_t len) {
       }
       srv->hello = 1;
       rep->version = AG_NET_PROTOCOL;
-      snprintf(rep->name, sizeof(rep->name), "%s",
-               srv->api->name != NULL ? srv->api->name : "driver");
+      snprintf(rep->name, sizeof(rep->name), "%s", srv->name);
       rep->caps = srv->api->caps;
       if (srv->api->describe != NULL) {
         rc = srv->api->describe(srv->handle, &rep->caps, derr, sizeof(derr));
@@ -283,6 +285,13 @@ int ag_serveSim(const char *config, int port, volatile sig_atomic_t *stop,
     ag_freeDriver(drv);
     return AG_DRV_EIO;
   }
+  /* Clients that name a task can check they reached the right simulator */
+  cJSON *root = cJSON_Parse(config);
+  const cJSON *task = cJSON_GetObjectItemCaseSensitive(root, "task");
+  if (cJSON_IsString(task)) {
+    snprintf(srv->name, sizeof(srv->name), "sim:%s", task->valuestring);
+  }
+  cJSON_Delete(root);
   if (ready != NULL) {
     ready(user, ag_serverPort(srv));
   }

@@ -80,15 +80,34 @@ static char *readDriverConfig(const char *value) {
   return text;
 }
 
-/* The sim driver's config: the user's object with task, horizon and hints from the
- * run flags where it does not set them. Returns a heap string or NULL. */
-static char *simConfig(const char *user, const agRolloutConfig *cfg) {
+/* The driver's config for a run: the user's object, with the run's task for the sim and
+ * net drivers (and horizon and hints for sim) where it does not set them. A task of its
+ * own that differs from --task is a usage error (message printed; *bad set).
+ * Returns a heap string, or NULL. */
+static char *driverConfig(const char *spec, const char *user, const agRolloutConfig *cfg,
+                          int *bad) {
+  int sim = strcmp(spec, "sim") == 0;
+  *bad = 0;
+  if (!sim && strcmp(spec, "net") != 0) {
+    return user != NULL ? strdup(user) : strdup("{}");
+  }
   cJSON *root = cJSON_Parse(user != NULL ? user : "{}");
   if (root == NULL) {
     return NULL;
   }
-  if (!cJSON_HasObjectItem(root, "task")) {
+  const cJSON *task = cJSON_GetObjectItemCaseSensitive(root, "task");
+  if (task == NULL) {
     cJSON_AddStringToObject(root, "task", env_name(cfg->task));
+  } else if (!cJSON_IsString(task) || strcmp(task->valuestring, env_name(cfg->task)) != 0) {
+    cli_usage("run: the driver config's \"task\" differs from --task %s", env_name(cfg->task));
+    cJSON_Delete(root);
+    *bad = 1;
+    return NULL;
+  }
+  if (!sim) {
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
   }
   if (!cJSON_HasObjectItem(root, "horizon")) {
     cJSON_AddNumberToObject(root, "horizon", cfg->env.horizon);
@@ -120,13 +139,11 @@ int cli_runDriver(const char *spec, const char *configArg, const agRolloutConfig
       return CLI_USAGE;
     }
   }
-  char *config = user;
-  if (strcmp(spec, "sim") == 0) {
-    config = simConfig(user, cfg);
-    free(user);
-    if (config == NULL) {
-      return cli_fail("run: out of memory for the driver config");
-    }
+  int bad = 0;
+  char *config = driverConfig(spec, user, cfg, &bad);
+  free(user);
+  if (config == NULL) {
+    return bad ? CLI_USAGE : cli_fail("run: out of memory for the driver config");
   }
   agDriverHost host = {AG_DRIVER_ABI_VERSION, sizeof(agDriverHost), NULL, logLine};
   char err[512];

@@ -79,6 +79,9 @@ else
   expect 0 "net driver again (next client)" -- "$tb" run --task push --controller "$push" \
     --seed 5 --driver net --driver-config "{\"port\": $port}"
   outHas "push seed 5: success"
+  expect 2 "net driver: the server runs another task" -- "$tb" run --task reach \
+    --controller "$reach" --driver net --driver-config "{\"port\": $port}"
+  oneLineError "the server simulates push, not reach"
 fi
 kill -TERM "$server"
 wait "$server"
@@ -89,6 +92,9 @@ if [ "$rc" != 0 ]; then echo "FAIL: serve-sim exit $rc after SIGTERM"; fails=$((
 # One-line errors, exit 2
 expect 2 "missing .so" -- "$tb" run --task reach --controller "$reach" --driver "$tmp/none.so"
 oneLineError "driver $tmp/none.so: cannot load"
+expect 2 "sim driver config with another task" -- "$tb" run --task reach \
+  --controller "$reach" --driver sim --driver-config '{"task": "push"}'
+oneLineError "differs from --task reach"
 expect 2 "unknown driver" -- "$tb" run --task reach --controller "$reach" --driver robot
 oneLineError "unknown driver"
 expect 2 "bad config JSON" -- "$tb" run --task reach --controller "$reach" --driver sim \
