@@ -430,11 +430,22 @@ static int cmdEval(cliArgs *a) {
   }
   agEvalSummary sum;
   int successes = 0;
-  int rc = ag_eval(NULL, &o.cfg, src, len, begin, end, o.jobs, onProgress, &successes, NULL, &sum,
+  agEvalEpisode *eps = calloc((size_t)(end - begin), sizeof *eps);
+  if (eps == NULL) {
+    free(src);
+    return cli_fail("eval: out of memory for %llu episodes", (unsigned long long)(end - begin));
+  }
+  int rc = ag_eval(NULL, &o.cfg, src, len, begin, end, o.jobs, onProgress, &successes, eps, &sum,
                    err, sizeof err);
   free(src);
   if (rc != AG_OK) {
+    free(eps);
     return rc == AG_EINVAL ? cli_usage("eval: %s", err) : cli_fail("eval: %s", err);
+  }
+  /* The first fault, so that a person sees why without another run */
+  const agEvalEpisode *first = NULL;
+  for (int i = 0; i < sum.episodes && first == NULL; i++) {
+    first = eps[i].fault.kind != AG_FT_NONE ? &eps[i] : NULL;
   }
   if (o.json) {
     cJSON *root = cJSON_CreateObject();
@@ -447,6 +458,16 @@ static int cmdEval(cliArgs *a) {
     cJSON *faults = cJSON_AddObjectToObject(root, "faults");
     for (int k = 1; k < AG_NFAULT_TYPES; k++) {
       cJSON_AddNumberToObject(faults, ag_faultName((agFaultType)k), sum.faults[k]);
+    }
+    if (first != NULL) {
+      cJSON *ff = cJSON_AddObjectToObject(root, "first_fault");
+      cJSON_AddNumberToObject(ff, "seed", (double)first->seed);
+      cJSON_AddStringToObject(ff, "kind", ag_faultName(first->fault.kind));
+      cJSON_AddStringToObject(ff, "message", first->fault.message);
+      cJSON_AddNumberToObject(ff, "step", first->fault.step);
+      cJSON_AddNumberToObject(ff, "line", first->fault.line);
+    } else {
+      cJSON_AddNullToObject(root, "first_fault");
     }
     cJSON_AddNumberToObject(root, "jobs", o.jobs);
     cJSON_AddNumberToObject(root, "wall_s", sum.wall_s);
@@ -462,7 +483,16 @@ static int cmdEval(cliArgs *a) {
       printf(" %s %d", ag_faultName((agFaultType)k), sum.faults[k]);
     }
     printf("\n");
+    if (first != NULL) {
+      printf("first fault (seed %llu): %s: ", (unsigned long long)first->seed,
+             ag_faultName(first->fault.kind));
+      if (first->fault.line > 0) {
+        printf("line %d: ", first->fault.line);
+      }
+      printf("%s\n", first->fault.message);
+    }
   }
+  free(eps);
   return CLI_OK;
 }
 

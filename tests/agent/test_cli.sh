@@ -54,6 +54,10 @@ outHas '"episodes":4'; outHas '"success_rate":1'; outHas '"mean_return":'
 outHas '"faults":{"compile":0'
 expect 0 "eval faults" -- "$tb" eval --task reach --controller "$tmp/nan.c" --seeds 0:3 --json
 outHas '"invalid_action":3'
+outHas '"first_fault":{"seed":0,"kind":"invalid_action"'
+expect 0 "eval names the first fault" -- "$tb" eval --task reach --controller "$tmp/nan.c" \
+  --seeds 0:3
+outHas "first fault (seed 0): invalid_action: action"
 if ! grep -q "eval: 3/3" "$tmp/err"; then echo "FAIL: no eval progress on stderr"; fails=$((fails+1)); fi
 expect 1 "sandbox missing" -- env TRACEBOT_SANDBOX=/nonexistent "$tb" run --task reach --controller "$reach"
 oneLineError "/nonexistent"
