@@ -267,7 +267,9 @@ int ag_compileWith(agCompiler *c, const char *src, size_t len, size_t max_image,
     return AG_COMPILE_ESOURCE;
   }
   if (max_image > 0 && (size_t)size > max_image) {
-    snprintf(msg, msgsz, "the controller image needs %.1f MiB, more than the %.1f MiB allowed",
+    snprintf(msg, msgsz,
+             "the controller image needs %.1f MiB, more than the %.1f MiB allowed (half the "
+             "sandbox memory limit, --memory-mib)",
              size / 1048576.0, max_image / 1048576.0);
     ag_freeCompiler(c);
     return AG_COMPILE_EMEMORY;

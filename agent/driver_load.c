@@ -163,8 +163,11 @@ agDriver *ag_makeDriver(const char *spec, const char *config, const agDriverHost
     return NULL;
   }
 
-  /* One dlopen, one dlsym */
-  void *dl = dlopen(spec, RTLD_NOW | RTLD_LOCAL);
+  /* One dlopen, one dlsym. A name without a slash is a file here, not a library that
+   * dlopen would search for in the system's paths. */
+  char file[4096];
+  snprintf(file, sizeof file, "%s%s", strchr(spec, '/') != NULL ? "" : "./", spec);
+  void *dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
   if (dl == NULL) {
     const char *why = dlerror();
     setErr(err, errsz, "driver %s: cannot load: %s", spec, why != NULL ? why : "dlopen failed");

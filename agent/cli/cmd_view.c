@@ -17,7 +17,8 @@ static const char kReplayHelp[] =
     "Plays back a recorded episode (tracebot run --record, or a run's episodes/) from its\n"
     "exact states: no re-simulation. Without an output flag it prints a summary.\n"
     "  --view           a window: left-drag rotates, right-drag pans, scroll zooms, space\n"
-    "                   plays/pauses, left/right step, up/down change the speed\n"
+    "                   plays/pauses, left/right step, up/down change the speed, home\n"
+    "                   restarts, esc quits\n"
     "  --video OUT.mp4  renders offscreen (works under xvfb-run) and encodes with ffmpeg\n"
     "  --png OUT.png    writes one frame: --frame K is the env-step state index (default 0)\n"
     "  --size WxH       image size (default 640x480)\n"
@@ -71,6 +72,7 @@ int cli_cmdReplay(cliArgs *a) {
   const char *png = NULL;
   int view = 0;
   int frame = 0;
+  int frameGiven = 0;
   int width = 640;
   int height = 480;
   double fps = 30;
@@ -112,6 +114,7 @@ int cli_cmdReplay(cliArgs *a) {
       png = v;
     } else if (strcmp(flag, "--frame") == 0) {
       rc = cli_parseInt(flag, v, 0, 100000000, &frame);
+      frameGiven = 1;
     } else if (strcmp(flag, "--fps") == 0) {
       rc = cli_parseDouble(flag, v, 1, 1000, &fps);
     } else {
@@ -128,6 +131,9 @@ int cli_cmdReplay(cliArgs *a) {
   if (path == NULL) {
     return cli_usage("replay: which episode? (tracebot replay EP.json, see --help)");
   }
+  if (frameGiven && png == NULL) {
+    return cli_usage("replay: --frame K goes with --png OUT.png");
+  }
   char err[1024] = "";
   simEpisode *ep = sim_episodeLoad(path, err, sizeof err);
   if (ep == NULL) {
@@ -140,12 +146,13 @@ int cli_cmdReplay(cliArgs *a) {
   }
   if (!view && video == NULL && png == NULL) {
     const simEpisodeResult *res = &ep->result;
-    printf("%s seed %llu: %s, return %.3f in %d steps, %d states (%.2f s simulated)%s%s\n",
-           ep->info.task, (unsigned long long)ep->info.seed, res->success ? "success" : "failure",
-           res->ret, res->steps, ep->nstates,
+    printf("%s seed %llu: %s, return %.3f in %d steps, %d states (%.2f s simulated)%s%s%s%s\n",
+           ep->info.task, (unsigned long long)ep->info.seed,
+           res->success ? "success" : "no success", res->ret, res->steps, ep->nstates,
            ep->nstates > 0 ? sim_episodeState(ep, ep->nstates - 1)[0] - sim_episodeState(ep, 0)[0]
                            : 0.0,
-           res->has_fault ? "; fault: " : "", res->has_fault ? res->fault_message : "");
+           res->has_fault ? "; fault: " : "", res->has_fault ? res->fault_kind : "",
+           res->has_fault ? " " : "", res->has_fault ? res->fault_message : "");
     sim_freeEpisode(ep);
     return CLI_OK;
   }
@@ -273,6 +280,15 @@ int cli_cmdReport(cliArgs *a) {
       "%s/report.html: %d iterations, %d episode strips; figure in "
       "%s/learning_curve.png and .svg\n",
       dir, res.iterations, res.strips, dir);
+  if (frames > 0 && res.strips == 0 && res.iterations > 0) {
+#ifdef TRACEBOT_HAVE_VIEWER
+    const char *why = getenv("DISPLAY") == NULL ? "no display: run under xvfb-run"
+                                                : "see report.html for the reason";
+#else
+    const char *why = kNoViewer;
+#endif
+    fprintf(stderr, "tracebot: the report has no episode strips (%s)\n", why);
+  }
   if (res.skipped_partial) {
     fprintf(stderr, "tracebot: skipped the unfinished last line of iterations.jsonl\n");
   }
@@ -345,7 +361,9 @@ void cli_liveWatch(void *user, envTask *task) {
     if (lv->viewer == NULL) {
       /* The episode goes on without a window. */
       fprintf(stderr, "tracebot: --view: %s; continuing without the viewer\n",
-              err[0] != '\0' ? err : "out of memory");
+              lv->state == NULL           ? "out of memory"
+              : getenv("DISPLAY") == NULL ? "no display (a live window needs one)"
+                                          : err);
       lv->failed = 1;
       return;
     }

@@ -125,7 +125,8 @@ static int cmdTasks(cliArgs *a) {
     const char *text = env_instruction((envTaskId)i);
     const char *stop = strstr(text, ". ");
     int n = stop != NULL ? (int)(stop - text) + 1 : (int)strlen(text);
-    printf("%-11s %.*s\n", env_name((envTaskId)i), n, text);
+    printf("%-11s %.*s\n            expert controller: %s\n", env_name((envTaskId)i), n, text,
+           env_expertPath((envTaskId)i));
   }
   return CLI_OK;
 }
@@ -329,8 +330,9 @@ static void printRunText(const agEpisode *ep, const char *driver) {
         t, s->action[0], s->action[1], s->action[2], s->action[3], h[0], h[1], h[2], o[0], o[1],
         o[2], s->result.reward, s->result.success ? "yes" : "no");
   }
-  printf("%s seed %llu: %s, return %.3f in %d steps\n", env_name(ep->task),
-         (unsigned long long)ep->seed, ep->success ? "success" : "no success", ep->ret, ep->nsteps);
+  printf("%s seed %llu: %s, return %.3f in %d step%s\n", env_name(ep->task),
+         (unsigned long long)ep->seed, ep->success ? "success" : "no success", ep->ret, ep->nsteps,
+         ep->nsteps == 1 ? "" : "s");
   if (driver != NULL) {
     printf("driver: %s\n", driver);
     cli_printSafety(&ep->safety);
@@ -527,7 +529,7 @@ static int cmdBench(cliArgs *a) {
   const char *src = cli_expertSource(task, &len);
   agBenchResult b;
   char err[512];
-  fprintf(stderr, "bench: %s (about 30 s)\n", env_name(task));
+  fprintf(stderr, "bench: %s (about 20 s)\n", env_name(task));
   int rc = ag_bench(task, src, len, getenv("TRACEBOT_SANDBOX"), &b, err, sizeof err);
   if (rc != AG_OK) {
     return cli_fail("bench: %s", err);
