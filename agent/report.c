@@ -787,21 +787,21 @@ static void drawCurve(cairo_t *cr, int W, int H, const iterRow *rows, int n, con
       cairo_stroke(cr);
     }
   }
-  /* legend */
+  /* legend: one row between the title and the plot, so it never hides a curve */
   cairo_set_font_size(cr, 12);
   const char *names[] = {"test success rate", "train return", "train success (1) / failure (0)"};
   const rgbColor cols[] = {kTest, kReturn, kSuccess};
-  double lx = L + 12;
-  double ly = T + 14;
-  cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
-  cairo_rectangle(cr, lx - 6, ly - 10, 230, 62);
-  cairo_fill(cr);
+  double lx = L;
+  double ly = T - 14;
   for (int k = 0; k < 3; k++) {
     setColor(cr, cols[k]);
-    cairo_rectangle(cr, lx, ly + 18 * k - 5, 18, 10);
+    cairo_rectangle(cr, lx, ly - 5, 18, 10);
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-    text(cr, lx + 26, ly + 18 * k, names[k], 0, 0.5);
+    text(cr, lx + 24, ly, names[k], 0, 0.5);
+    cairo_text_extents_t ext;
+    cairo_text_extents(cr, names[k], &ext);
+    lx += 24 + ext.x_advance + 28;
   }
 #undef PX
 #undef PY
