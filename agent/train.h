@@ -93,4 +93,10 @@ void ag_defaultRunDir(envTaskId task, char *out, size_t outsz);
 int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
              agTrainSummary *summary, char *err, size_t errsz);
 
+/* For `tracebot bench`: trains reach for iters iterations in a scratch directory with an
+ * LLM that answers at once (exec:cat of a fixed reply) and returns the median of the
+ * logged optimizer_overhead_ms (tracing, backward, prompt rendering, parsing and the
+ * update: everything but the LLM call and the rollouts). Errors: AG_EIO, or ag_train's. */
+int ag_benchTrainOverhead(int iters, double *median_ms, char *err, size_t errsz);
+
 #endif /* TRACEBOT_AGENT_TRAIN_H */

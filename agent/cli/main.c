@@ -84,6 +84,9 @@ static const char kBenchHelp[] =
     "                       loopback (net_step_p50_us, net_step_p99_us)\n"
     "  net_overhead_us      net_step_us - sim_driver_step_us\n"
     "  net_roundtrip_p50_us / _p99_us  a bare observe request/reply (no physics)\n"
+    "Training: train_optimizer_overhead_ms, the median per-iteration time of tracing,\n"
+    "backward, prompt rendering, parsing and the update (a 9-iteration reach run with\n"
+    "an instant LLM; LLM call and rollouts excluded).\n"
     "Rendering: render_fps, offscreen frames/s at 640x480 (needs a display, e.g.\n"
     "xvfb-run tracebot bench; null with render_fps_error otherwise).\n";
 
@@ -538,6 +541,10 @@ static int cmdBench(cliArgs *a) {
   if (ag_benchDriver(env_name(task), 1000, &d, err, sizeof err) != 0) {
     return cli_fail("bench: %s", err);
   }
+  double trainMs = 0;
+  if (ag_benchTrainOverhead(9, &trainMs, err, sizeof err) != AG_OK) {
+    return cli_fail("bench: %s", err);
+  }
   double fps = 0;
   char renderErr[256] = "";
   int haveFps = cli_benchRender(task, &fps, renderErr, sizeof renderErr) == 0;
@@ -563,6 +570,7 @@ static int cmdBench(cliArgs *a) {
     cJSON_AddNumberToObject(root, "net_overhead_us", d.overhead_us);
     cJSON_AddNumberToObject(root, "net_roundtrip_p50_us", d.rtt_p50_us);
     cJSON_AddNumberToObject(root, "net_roundtrip_p99_us", d.rtt_p99_us);
+    cJSON_AddNumberToObject(root, "train_optimizer_overhead_ms", trainMs);
     if (haveFps) {
       cJSON_AddNumberToObject(root, "render_fps", fps);
     } else {
@@ -590,6 +598,10 @@ static int cmdBench(cliArgs *a) {
         d.sim_us, d.net_us, d.net_p50_us, d.net_p99_us, d.overhead_us, d.steps);
     printf("net round trip        p50 %.1f us, p99 %.1f us (bare observe)\n", d.rtt_p50_us,
            d.rtt_p99_us);
+    printf(
+        "train optimizer side  %.3f ms/iteration (median of 9; LLM call and rollouts "
+        "excluded)\n",
+        trainMs);
     if (haveFps) {
       printf("render                %.1f frames/s at 640x480 (offscreen + read back)\n", fps);
     } else {

@@ -76,7 +76,7 @@ xrun "$bin" bench --task reach --json >"$tmp/bench" 2>/dev/null
 rc=$?
 ok=0
 for k in env_steps_per_s raw_mj_steps_per_s ratio sandbox_overhead_ms eval_speedup \
-  net_step_us render_fps; do
+  net_step_us train_optimizer_overhead_ms render_fps; do
   grep -q "\"$k\":[0-9]" "$tmp/bench" || ok=1
 done
 [ $rc -eq 0 ] && [ $ok -eq 0 ]
