@@ -53,6 +53,12 @@ typedef struct agFault {
   char message[AG_FAULT_MSG];
 } agFault;
 
+struct cJSON;
+
+/* The fault as JSON: null for no fault, else {kind, message, step} and, for a compile
+ * fault, line. Ownership: caller frees with cJSON_Delete (or adds it to a tree). */
+struct cJSON *ag_faultJson(const agFault *f);
+
 /* Sandbox limits; ag_defaultLimits gives the defaults in the comments. */
 typedef struct agLimits {
   double episode_wall_s; /* parent-enforced wall clock for the whole episode (10 s) */

@@ -1,10 +1,26 @@
-/* Defaults and small parsers of the agent module (fault names: fault_kind.c). */
+/* Defaults, small parsers and the fault's JSON of the agent module (fault names:
+ * fault_kind.c). */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
+
+cJSON *ag_faultJson(const agFault *f) {
+  if (f->kind == AG_FT_NONE) {
+    return cJSON_CreateNull();
+  }
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "kind", ag_faultName(f->kind));
+  cJSON_AddStringToObject(o, "message", f->message);
+  cJSON_AddNumberToObject(o, "step", f->step);
+  if (f->kind == AG_FT_COMPILE) {
+    cJSON_AddNumberToObject(o, "line", f->line);
+  }
+  return o;
+}
 
 void ag_defaultLimits(agLimits *limits) {
   limits->episode_wall_s = 10.0;

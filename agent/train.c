@@ -164,24 +164,13 @@ static char *feedbackText(const agEpisode *ep, int hintsInFeedback) {
 
 /* ------------------------------------------------------------- JSON of results */
 
-static cJSON *faultJson(const agFault *f) {
-  if (f->kind == AG_FT_NONE) {
-    return cJSON_CreateNull();
-  }
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "kind", ag_faultName(f->kind));
-  cJSON_AddStringToObject(o, "message", f->message);
-  cJSON_AddNumberToObject(o, "step", f->step);
-  return o;
-}
-
 static cJSON *trainJson(const agEpisode *ep) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "seed", (double)ep->seed);
   cJSON_AddBoolToObject(o, "success", ep->success);
   cJSON_AddNumberToObject(o, "return", ep->ret);
   cJSON_AddNumberToObject(o, "steps", ep->nsteps);
-  cJSON_AddItemToObject(o, "fault", faultJson(&ep->fault));
+  cJSON_AddItemToObject(o, "fault", ag_faultJson(&ep->fault));
   return o;
 }
 

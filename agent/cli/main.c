@@ -257,20 +257,6 @@ static cJSON *vec(const double *v, int n) {
   return cJSON_CreateDoubleArray(v, n);
 }
 
-static cJSON *faultJson(const agFault *f) {
-  if (f->kind == AG_FT_NONE) {
-    return cJSON_CreateNull();
-  }
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "kind", ag_faultName(f->kind));
-  cJSON_AddStringToObject(o, "message", f->message);
-  cJSON_AddNumberToObject(o, "step", f->step);
-  if (f->kind == AG_FT_COMPILE) {
-    cJSON_AddNumberToObject(o, "line", f->line);
-  }
-  return o;
-}
-
 static void printFaultText(const agFault *f) {
   if (f->kind == AG_FT_COMPILE && f->line > 0) {
     printf("fault: compile (line %d: %s)\n", f->line, f->message);
@@ -290,7 +276,7 @@ static void printRunJson(const agEpisode *ep, const char *driver) {
   cJSON_AddBoolToObject(root, "success", ep->success != 0);
   cJSON_AddNumberToObject(root, "return", ep->ret);
   cJSON_AddNumberToObject(root, "steps", ep->nsteps);
-  cJSON_AddItemToObject(root, "fault", faultJson(&ep->fault));
+  cJSON_AddItemToObject(root, "fault", ag_faultJson(&ep->fault));
   cJSON_AddNumberToObject(root, "wall_ms", ep->wall_ms);
   cJSON_AddNumberToObject(root, "startup_ms", ep->startup_ms);
   if (driver != NULL) {
