@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent.h"
+#include "tracebot/agent.h"
 
 typedef struct evalShared {
   pthread_mutex_t mu;
@@ -26,7 +26,7 @@ typedef struct evalShared {
 
 /* Records the first infrastructure error. Caller holds the lock. */
 static void noteError(evalShared *sh, int rc, const char *msg) {
-  if (sh->rc == AG_OK) {
+  if (sh->rc == TB_OK) {
     sh->rc = rc;
     snprintf(sh->err, sizeof sh->err, "%s", msg);
   }
@@ -38,14 +38,14 @@ static void *worker(void *arg) {
   agRunner *runner = ag_makeRunner(sh->spec, err, sizeof err);
   if (runner == NULL) {
     pthread_mutex_lock(&sh->mu);
-    noteError(sh, AG_EENV, err);
+    noteError(sh, TB_EENV, err);
     pthread_mutex_unlock(&sh->mu);
     return NULL;
   }
   for (;;) {
     /* Next seed, unless another worker failed */
     pthread_mutex_lock(&sh->mu);
-    int i = sh->rc == AG_OK && sh->next < sh->n ? sh->next++ : -1;
+    int i = sh->rc == TB_OK && sh->next < sh->n ? sh->next++ : -1;
     pthread_mutex_unlock(&sh->mu);
     if (i < 0) {
       break;
@@ -66,7 +66,7 @@ static void *worker(void *arg) {
 
     /* Publish */
     pthread_mutex_lock(&sh->mu);
-    if (rc != AG_OK) {
+    if (rc != TB_OK) {
       noteError(sh, rc, err);
     } else {
       sh->done++;
@@ -88,7 +88,7 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
     if (err != NULL) {
       snprintf(err, errsz, "ag_eval: bad arguments (empty seed range or jobs not in 1..256)");
     }
-    return AG_EINVAL;
+    return TB_EINVAL;
   }
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -100,7 +100,7 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
   if (spec == NULL) {
     own = env_makeSpec(cfg->task, err, errsz);
     if (own == NULL) {
-      return AG_EENV;
+      return TB_EENV;
     }
     spec = own;
   }
@@ -111,7 +111,7 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
     if (err != NULL) {
       snprintf(err, errsz, "out of memory for %d episodes", n);
     }
-    return AG_ENOMEM;
+    return TB_ENOMEM;
   }
   memset(eps, 0, (size_t)n * sizeof *eps);
   evalShared sh = {.spec = spec,
@@ -123,7 +123,7 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
                    .episodes = eps,
                    .progress = progress,
                    .user = user,
-                   .rc = AG_OK};
+                   .rc = TB_OK};
   pthread_mutex_init(&sh.mu, NULL);
 
   /* Workers */
@@ -147,7 +147,7 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
 
   /* Totals */
   int rc = sh.rc;
-  if (rc == AG_OK) {
+  if (rc == TB_OK) {
     double sum = 0.0;
     for (int i = 0; i < n; i++) {
       summary->successes += eps[i].success ? 1 : 0;

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
-#include "agent_internal.h"
-#include "sandbox.h"
+#include "tracebot/agent.h"
+#include "base.h"
+#include "rollout_internal.h"
 
 #define MAX_HORIZON 10000
 #define ENV_MAX_RECORD_STEPS MAX_HORIZON
@@ -38,9 +38,9 @@ static void stepHook(void *user, envTask *task) {
     r->recFailed = 1;
   }
   if (r->watch != NULL) {
-    double t0 = ag_nowMs();
+    double t0 = tb_nowMs();
     r->watch(r->watchUser, task);
-    r->watchMs += ag_nowMs() - t0;
+    r->watchMs += tb_nowMs() - t0;
   }
 }
 
@@ -74,13 +74,13 @@ static int prepareRecording(agRunner *r, const agRolloutConfig *cfg, const char 
   sim_freeEpisode(r->rec);
   r->rec = sim_makeEpisode(&info, err, errsz);
   if (r->rec == NULL) {
-    return AG_ENOMEM;
+    return TB_ENOMEM;
   }
   /* one macro-step runs at most ENV_MAX_SUBSTEPS env steps */
   return sim_episodeReserve(r->rec, 1 + cfg->env.horizon * ENV_MAX_SUBSTEPS, cfg->env.horizon, err,
                             errsz) == 0
-             ? AG_OK
-             : AG_ENOMEM;
+             ? TB_OK
+             : TB_ENOMEM;
 }
 
 /* Starts recording and watching right after reset: state 0 is the state the episode
@@ -96,8 +96,8 @@ static void startRecording(agRunner *r) {
 static int finishRecording(agRunner *r, const agEpisode *ep, const char *path, char *err,
                            size_t errsz) {
   if (r->recFailed) {
-    ag_setErr(err, errsz, "recording the episode for %s failed (out of memory)", path);
-    return AG_ENOMEM;
+    tb_setErr(err, errsz, "recording the episode for %s failed (out of memory)", path);
+    return TB_ENOMEM;
   }
   for (int t = 0; t < ep->nsteps; t++) {
     const agStep *s = &ep->steps[t];
@@ -116,26 +116,26 @@ static int finishRecording(agRunner *r, const agEpisode *ep, const char *path, c
     st.success = s->result.success;
     snprintf(st.hint, sizeof st.hint, "%s", s->result.hint);
     if (sim_episodeAppendStep(r->rec, &st, err, errsz) != 0) {
-      return AG_ENOMEM;
+      return TB_ENOMEM;
     }
   }
   int faulted = ep->fault.kind != AG_FT_NONE;
   if (sim_episodeSetResult(r->rec, ep->success, ep->ret, ep->nsteps,
                            faulted ? ag_faultName(ep->fault.kind) : NULL, ep->fault.message,
                            ep->fault.step, err, errsz) != 0) {
-    return AG_EINVAL;
+    return TB_EINVAL;
   }
-  return sim_episodeSave(r->rec, path, err, errsz) == 0 ? AG_OK : AG_EIO;
+  return sim_episodeSave(r->rec, path, err, errsz) == 0 ? TB_OK : TB_EIO;
 }
 
 agRunner *ag_makeRunner(const envSpec *spec, char *err, size_t errsz) {
   if (spec == NULL) {
-    ag_setErr(err, errsz, "%s", "ag_makeRunner: no spec");
+    tb_setErr(err, errsz, "%s", "ag_makeRunner: no spec");
     return NULL;
   }
   agRunner *r = calloc(1, sizeof *r);
   if (r == NULL) {
-    ag_setErr(err, errsz, "%s", "out of memory");
+    tb_setErr(err, errsz, "%s", "out of memory");
     return NULL;
   }
   r->spec = spec;
@@ -168,32 +168,32 @@ void ag_episodeClose(agEpisode *ep) {
 static int checkConfig(const agRunner *r, const agRolloutConfig *cfg, const char *src, size_t len,
                        char *err, size_t errsz) {
   if (r == NULL) {
-    ag_setErr(err, errsz, "%s", "ag_rollout: NULL runner");
-    return AG_EINVAL;
+    tb_setErr(err, errsz, "%s", "ag_rollout: NULL runner");
+    return TB_EINVAL;
   }
   int rc = ag_checkRollout(cfg, src, len, err, errsz);
-  if (rc != AG_OK) {
+  if (rc != TB_OK) {
     return rc;
   }
   if (env_specTask(r->spec) != cfg->task) {
-    ag_setErr(err, errsz, "the runner is for task %s", env_name(env_specTask(r->spec)));
-    return AG_EINVAL;
+    tb_setErr(err, errsz, "the runner is for task %s", env_name(env_specTask(r->spec)));
+    return TB_EINVAL;
   }
-  return AG_OK;
+  return TB_OK;
 }
 
 static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const char *src, size_t len,
                           agEpisode *ep, char *err, size_t errsz) {
   const char *path;
   int rc = ag_beginEpisode(ep, cfg, &path, err, errsz);
-  if (rc != AG_OK) {
+  if (rc != TB_OK) {
     return rc;
   }
 
   /* Start the child and hand it the source */
   agSandbox sb;
   rc = ag_sandboxStart(&sb, path, &cfg->limits, src, len, err, errsz);
-  if (rc != AG_OK) {
+  if (rc != TB_OK) {
     return rc;
   }
 
@@ -202,20 +202,20 @@ static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const ch
   char envErr[256];
   if (env_reset(runner->task, cfg->seed, &cfg->env, &obs, envErr, sizeof envErr) != 0) {
     ag_sandboxEnd(&sb);
-    ag_setErr(err, errsz, "env_reset: %s", envErr);
-    return AG_EENV;
+    tb_setErr(err, errsz, "env_reset: %s", envErr);
+    return TB_EENV;
   }
   ep->obs0 = obs;
   startRecording(runner);
 
   /* READY, or a compile/memory/syscall fault */
   rc = ag_sandboxReady(&sb, &ep->fault, err, errsz);
-  if (rc != AG_OK || ep->fault.kind != AG_FT_NONE) {
+  if (rc != TB_OK || ep->fault.kind != AG_FT_NONE) {
     ag_sandboxEnd(&sb);
-    ep->wall_ms = ag_nowMs() - sb.t0;
+    ep->wall_ms = tb_nowMs() - sb.t0;
     return rc;
   }
-  ep->startup_ms = ag_nowMs() - sb.t0;
+  ep->startup_ms = tb_nowMs() - sb.t0;
 
   /* One controller call per macro-step */
   for (int t = 0; t < cfg->env.horizon; t++) {
@@ -244,15 +244,15 @@ static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const ch
     /* A watcher (a live window pacing to real time) does not spend the controller's time. */
     sb.episode_deadline += runner->watchMs;
     runner->watchMs = 0;
-    if (erc == ENV_EPHYSICS) {
+    if (erc == TB_EPHYSICS) {
       ag_sandboxEnd(&sb);
       ag_setFault(&ep->fault, AG_FT_CRASH, t, "the simulation diverged at step %d", t);
       break;
     }
     if (erc != 0) {
       ag_sandboxEnd(&sb);
-      ag_setErr(err, errsz, "env_macroStep: %s", envErr);
-      return AG_EENV;
+      tb_setErr(err, errsz, "env_macroStep: %s", envErr);
+      return TB_EENV;
     }
     ep->nsteps = t + 1;
     ep->ret += st->result.reward;
@@ -263,15 +263,15 @@ static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const ch
     }
   }
   ag_sandboxEnd(&sb);
-  ep->wall_ms = ag_nowMs() - sb.t0;
-  return AG_OK;
+  ep->wall_ms = tb_nowMs() - sb.t0;
+  return TB_OK;
 }
 
 int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, size_t len,
                agEpisode *ep, char *err, size_t errsz) {
   memset(ep, 0, sizeof *ep);
   int rc = checkConfig(runner, cfg, src, len, err, errsz);
-  if (rc != AG_OK) {
+  if (rc != TB_OK) {
     return rc;
   }
   sim_freeEpisode(runner->rec);
@@ -283,7 +283,7 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
   runner->watchMs = 0;
   if (cfg->record_path != NULL) {
     rc = prepareRecording(runner, cfg, src, len, err, errsz);
-    if (rc != AG_OK) {
+    if (rc != TB_OK) {
       return rc;
     }
   }
@@ -293,7 +293,7 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
   rc = rolloutEpisode(runner, cfg, src, len, ep, err, errsz);
   runner->recording = 0;
   env_setStepHook(runner->task, NULL, NULL);
-  if (rc == AG_OK && cfg->record_path != NULL) {
+  if (rc == TB_OK && cfg->record_path != NULL) {
     rc = finishRecording(runner, ep, cfg->record_path, err, errsz);
   }
   sim_freeEpisode(runner->rec);
@@ -306,17 +306,17 @@ int ag_rolloutOnce(const agRolloutConfig *cfg, const char *src, size_t len, agEp
                    char *err, size_t errsz) {
   memset(ep, 0, sizeof *ep);
   if (cfg == NULL) {
-    ag_setErr(err, errsz, "%s", "ag_rolloutOnce: NULL config");
-    return AG_EINVAL;
+    tb_setErr(err, errsz, "%s", "ag_rolloutOnce: NULL config");
+    return TB_EINVAL;
   }
   envSpec *spec = env_makeSpec(cfg->task, err, errsz);
   if (spec == NULL) {
-    return AG_EENV;
+    return TB_EENV;
   }
   agRunner *r = ag_makeRunner(spec, err, errsz);
   if (r == NULL) {
     env_freeSpec(spec);
-    return AG_EENV;
+    return TB_EENV;
   }
   int rc = ag_rollout(r, cfg, src, len, ep, err, errsz);
   ag_freeRunner(r);

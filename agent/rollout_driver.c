@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
-#include "agent_internal.h"
-#include "sandbox.h"
+#include "tracebot/agent.h"
+#include "base.h"
+#include "rollout_internal.h"
 
 /* The policy adapter's state and the trajectory being collected. */
 typedef struct driverRun {
@@ -27,16 +27,16 @@ static int sandboxPolicy(void *ctx, const obs_t *obs, double action[4], int time
     case AG_FT_NONE:
       return AG_POLICY_OK;
     case AG_FT_TIMEOUT:
-      ag_setErr(err, errsz, "%s", run->fault.message);
+      tb_setErr(err, errsz, "%s", run->fault.message);
       return AG_POLICY_TIMEOUT;
     case AG_FT_MEMORY:
-      ag_setErr(err, errsz, "%s", run->fault.message);
+      tb_setErr(err, errsz, "%s", run->fault.message);
       return AG_POLICY_MEMORY;
     case AG_FT_SYSCALL:
-      ag_setErr(err, errsz, "%s", run->fault.message);
+      tb_setErr(err, errsz, "%s", run->fault.message);
       return AG_POLICY_SYSCALL;
     default:
-      ag_setErr(err, errsz, "%s", run->fault.message);
+      tb_setErr(err, errsz, "%s", run->fault.message);
       return AG_POLICY_CRASH;
   }
 }
@@ -80,38 +80,38 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
                      char *err, size_t errsz) {
   memset(ep, 0, sizeof *ep);
   if (drv == NULL) {
-    ag_setErr(err, errsz, "%s", "ag_rolloutDriver: no driver");
-    return AG_EINVAL;
+    tb_setErr(err, errsz, "%s", "ag_rolloutDriver: no driver");
+    return TB_EINVAL;
   }
   int rc = ag_checkRollout(cfg, src, len, err, errsz);
-  if (rc != AG_OK) {
+  if (rc != TB_OK) {
     return rc;
   }
   if (cfg->record_path != NULL) {
-    ag_setErr(err, errsz, "%s",
+    tb_setErr(err, errsz, "%s",
               "recording an episode needs the in-process simulator "
               "(no --driver)");
-    return AG_EINVAL;
+    return TB_EINVAL;
   }
   const char *path;
   rc = ag_beginEpisode(ep, cfg, &path, err, errsz);
-  if (rc != AG_OK) {
+  if (rc != TB_OK) {
     return rc;
   }
 
   /* Compile first: a controller that does not compile never moves the robot */
   agSandbox sb;
   rc = ag_sandboxStart(&sb, path, &cfg->limits, src, len, err, errsz);
-  if (rc != AG_OK) {
+  if (rc != TB_OK) {
     return rc;
   }
   rc = ag_sandboxReady(&sb, &ep->fault, err, errsz);
-  if (rc != AG_OK || ep->fault.kind != AG_FT_NONE) {
+  if (rc != TB_OK || ep->fault.kind != AG_FT_NONE) {
     ag_sandboxEnd(&sb);
-    ep->wall_ms = ag_nowMs() - sb.t0;
+    ep->wall_ms = tb_nowMs() - sb.t0;
     return rc;
   }
-  ep->startup_ms = ag_nowMs() - sb.t0;
+  ep->startup_ms = tb_nowMs() - sb.t0;
 
   /* The episode over the driver, the sandbox as its policy */
   agEpisodeConfig ec;
@@ -131,10 +131,10 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
   char derr[256];
   rc = ag_runDriverEpisode(drv, &ec, sandboxPolicy, &run, onStep, &run, &res, derr, sizeof derr);
   ag_sandboxEnd(&sb);
-  ep->wall_ms = ag_nowMs() - sb.t0;
-  if (rc != AG_DRV_OK) {
-    ag_setErr(err, errsz, "%s", derr);
-    return AG_EINVAL;
+  ep->wall_ms = tb_nowMs() - sb.t0;
+  if (rc != TB_OK) {
+    tb_setErr(err, errsz, "%s", derr);
+    return TB_EINVAL;
   }
   ep->ret = res.ret;
   ep->success = res.success;
@@ -145,5 +145,5 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
     ep->fault.line = 0;
     snprintf(ep->fault.message, sizeof ep->fault.message, "%s", res.fault_message);
   }
-  return AG_OK;
+  return TB_OK;
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "trace.h"
+#include "tracebot/trace.h"
 
 #define STEPS 10
 

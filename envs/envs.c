@@ -32,16 +32,16 @@ static double clamp(double x, double lo, double hi) {
 /* Maps a sim error code to the env's. */
 static int fromSim(int rc) {
   switch (rc) {
-    case SIM_OK:
-      return ENV_OK;
-    case SIM_EINVAL:
-      return ENV_EINVAL;
-    case SIM_ENOMEM:
-      return ENV_ENOMEM;
-    case SIM_EMODEL:
-      return ENV_EMODEL;
+    case TB_OK:
+      return TB_OK;
+    case TB_EINVAL:
+      return TB_EINVAL;
+    case TB_ENOMEM:
+      return TB_ENOMEM;
+    case TB_EMODEL:
+      return TB_EMODEL;
     default:
-      return ENV_EPHYSICS;
+      return TB_EPHYSICS;
   }
 }
 
@@ -192,7 +192,7 @@ double env_reward(const envTask *task, int *success) {
 int env_step(envTask *task, const double a[4], char *err, size_t errsz) {
   if (!(isfinite(a[0]) && isfinite(a[1]) && isfinite(a[2]) && isfinite(a[3]))) {
     setErr(err, errsz, "env_step: action is not finite");
-    return ENV_EINVAL;
+    return TB_EINVAL;
   }
   const envSpec *s = task->spec;
   mjData *d = sim_data(task->world);
@@ -211,7 +211,7 @@ int env_step(envTask *task, const double a[4], char *err, size_t errsz) {
   task->grip = g;
 
   int rc = sim_step(task->world, ENV_FRAME_SKIP, err, errsz);
-  if (rc != SIM_OK) {
+  if (rc != TB_OK) {
     return fromSim(rc);
   }
   if (!task->lifted && d->xpos[3 * s->puck + 2] > task->objInit[2] + 0.01) {
@@ -220,7 +220,7 @@ int env_step(envTask *task, const double a[4], char *err, size_t errsz) {
   if (task->hook) {
     task->hook(task->hookUser, task);
   }
-  return ENV_OK;
+  return TB_OK;
 }
 
 /* ---- reset ---------------------------------------------------------------------------- */
@@ -237,7 +237,7 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
       (c.hints != ENV_HINTS_EXPERT && c.hints != ENV_HINTS_NONE)) {
     setErr(err, errsz, "env_reset: bad config (horizon %d, mode %d, hints %d)", c.horizon,
            (int)c.mode, (int)c.hints);
-    return ENV_EINVAL;
+    return TB_EINVAL;
   }
   const envSpec *s = task->spec;
   task->cfg = c;
@@ -248,7 +248,7 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
 
   /* fresh physics with the hand target at hand_init */
   int rc = sim_reset(task->world, err, errsz);
-  if (rc != SIM_OK) {
+  if (rc != TB_OK) {
     return fromSim(rc);
   }
   mjData *d = sim_data(task->world);
@@ -264,7 +264,7 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
   static const double hold[4] = {0.0, 0.0, 0.0, -1.0};
   for (int i = 0; i < ENV_SETTLE_STEPS; i++) {
     rc = env_step(task, hold, err, errsz);
-    if (rc != ENV_OK) {
+    if (rc != TB_OK) {
       return rc;
     }
   }
@@ -278,7 +278,7 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
   q[4] = q[5] = q[6] = 0.0;
   memset(d->qvel + s->puckDof, 0, 6 * sizeof(double));
   rc = sim_forward(task->world, err, errsz);
-  if (rc != SIM_OK) {
+  if (rc != TB_OK) {
     return fromSim(rc);
   }
   memcpy(task->objInit, d->xpos + 3 * s->puck, sizeof(task->objInit));
@@ -287,7 +287,7 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
   if (obs) {
     env_observe(task, obs);
   }
-  return ENV_OK;
+  return TB_OK;
 }
 
 /* ---- macro-step ----------------------------------------------------------------------- */
@@ -369,7 +369,7 @@ static int runMacro(envTask *task, const double rawTarget[3], double gripper, en
     }
     a[3] = grip;
     int rc = env_step(task, a, err, errsz);
-    if (rc != ENV_OK) {
+    if (rc != TB_OK) {
       return rc; /* res->obs still holds the observation before the macro-step */
     }
     res->env_steps++;
@@ -388,7 +388,7 @@ static int runMacro(envTask *task, const double rawTarget[3], double gripper, en
   env_observe(task, &res->obs);
   res->reward = env_taskReward(task, &res->success);
   writeHint(task, &before, grip, res);
-  return ENV_OK;
+  return TB_OK;
 }
 
 int env_macroStep(envTask *task, const double action[4], envStepResult *res, char *err,
@@ -396,7 +396,7 @@ int env_macroStep(envTask *task, const double action[4], envStepResult *res, cha
   for (int i = 0; i < 4; i++) {
     if (!isfinite(action[i])) {
       setErr(err, errsz, "action[%d] is not a finite number (%g)", i, action[i]);
-      return ENV_EINVAL;
+      return TB_EINVAL;
     }
   }
   double target[3];
@@ -412,12 +412,12 @@ int env_command(envTask *task, const double target[3], double gripper, envStepRe
   for (int i = 0; i < 3; i++) {
     if (!isfinite(target[i])) {
       setErr(err, errsz, "target[%d] is not a finite number (%g)", i, target[i]);
-      return ENV_EINVAL;
+      return TB_EINVAL;
     }
   }
   if (!isfinite(gripper)) {
     setErr(err, errsz, "gripper effort is not a finite number (%g)", gripper);
-    return ENV_EINVAL;
+    return TB_EINVAL;
   }
   return runMacro(task, target, gripper, res, err, errsz);
 }

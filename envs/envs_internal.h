@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "envs.h"
+#include "tracebot/envs.h"
 
 /* Task constants of tasks.md. */
 #define ENV_ACTION_SCALE 0.01

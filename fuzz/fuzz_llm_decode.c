@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       return 0;
     }
   }
-  if (rc == TR_LLM_OK) {
+  if (rc == TB_OK) {
     /* a decoded reply has text and counts that make sense */
     if (reply.text == NULL || reply.prompt_tokens < 0 || reply.completion_tokens < 0) {
       __builtin_trap();

@@ -24,8 +24,8 @@ if [ "$major" != 14 ]; then
   exit 0
 fi
 
-# Sources only: build directories sit at the top level, fuzz corpora have no .c/.h files.
-mapfile -t files < <(find trace sim envs agent tests fuzz bench -type f \( -name '*.c' -o -name '*.h' \) | sort)
+# Every C file the repository tracks or would track (build directories are ignored).
+mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.c' '*.h' | sort)
 
 if [ "${1:-}" = --fix ]; then
   "$cf" -i "${files[@]}"

@@ -8,7 +8,7 @@ bash scripts/setup.sh
 build=${TRACEBOT_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j"$(nproc)" --target tracebot tracebot-sandbox >/dev/null
-tb="$build/agent/tracebot"
+tb="$build/bin/tracebot"
 
 echo "== tracebot run --task pick-place --controller envs/experts/pick_place.c --seed 0"
 "$tb" run --task pick-place --controller envs/experts/pick_place.c --seed 0

@@ -1,5 +1,5 @@
 /* episode.c: the episode recording (see episode.h) and its EP.json form. */
-#include "episode.h"
+#include "tracebot/episode.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "sim.h"
+#include "tracebot/sim.h"
 
 #define MAX_SEED 9007199254740992.0 /* 2^53: the largest integer a JSON double keeps */
 
@@ -124,7 +124,7 @@ static int growStates(simEpisode *ep, int want) {
     return 0;
   }
   if (want > SIM_EP_MAX_STATES) {
-    return SIM_EP_ENOMEM;
+    return TB_ENOMEM;
   }
   int cap = ep->cap_states ? ep->cap_states : 64;
   while (cap < want) {
@@ -133,7 +133,7 @@ static int growStates(simEpisode *ep, int want) {
   size_t rowBytes = (size_t)(ep->row > 0 ? ep->row : 1) * sizeof(double);
   double *p = realloc(ep->states, (size_t)cap * rowBytes);
   if (!p) {
-    return SIM_EP_ENOMEM;
+    return TB_ENOMEM;
   }
   ep->states = p;
   ep->cap_states = cap;
@@ -145,7 +145,7 @@ static int growSteps(simEpisode *ep, int want) {
     return 0;
   }
   if (want > SIM_EP_MAX_STEPS) {
-    return SIM_EP_ENOMEM;
+    return TB_ENOMEM;
   }
   int cap = ep->cap_steps ? ep->cap_steps : 16;
   while (cap < want) {
@@ -153,7 +153,7 @@ static int growSteps(simEpisode *ep, int want) {
   }
   simEpisodeStep *p = realloc(ep->steps, (size_t)cap * sizeof(*p));
   if (!p) {
-    return SIM_EP_ENOMEM;
+    return TB_ENOMEM;
   }
   ep->steps = p;
   ep->cap_steps = cap;
@@ -163,11 +163,11 @@ static int growSteps(simEpisode *ep, int want) {
 int sim_episodeReserve(simEpisode *ep, int nstates, int nsteps, char *err, size_t errsz) {
   if (!ep || nstates < 0 || nsteps < 0) {
     setErr(err, errsz, "episode reserve: bad argument");
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   if (growStates(ep, nstates) != 0 || growSteps(ep, nsteps) != 0) {
     setErr(err, errsz, "episode reserve: cannot hold %d states and %d steps", nstates, nsteps);
-    return SIM_EP_ENOMEM;
+    return TB_ENOMEM;
   }
   return 0;
 }
@@ -177,20 +177,20 @@ int sim_episodeReserve(simEpisode *ep, int nstates, int nsteps, char *err, size_
 int sim_episodeAppendState(simEpisode *ep, const double *state, size_t n, char *err, size_t errsz) {
   if (!ep || !state) {
     setErr(err, errsz, "episode append state: NULL argument");
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   if (n != (size_t)ep->row) {
     setErr(err, errsz, "episode append state: %zu doubles, expected %d", n, ep->row);
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   int bad = allFinite(state, ep->row);
   if (bad >= 0) {
     setErr(err, errsz, "episode append state %d: value %d is not finite", ep->nstates, bad);
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   if (growStates(ep, ep->nstates + 1) != 0) {
     setErr(err, errsz, "episode append state: cannot grow past %d states", ep->nstates);
-    return SIM_EP_ENOMEM;
+    return TB_ENOMEM;
   }
   memcpy(ep->states + (size_t)ep->nstates * (size_t)ep->row, state,
          (size_t)ep->row * sizeof(double));
@@ -208,21 +208,21 @@ static int stepFinite(const simEpisodeStep *s) {
 int sim_episodeAppendStep(simEpisode *ep, const simEpisodeStep *step, char *err, size_t errsz) {
   if (!ep || !step) {
     setErr(err, errsz, "episode append step: NULL argument");
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   if (!stepFinite(step)) {
     setErr(err, errsz, "episode append step %d: non-finite observation, action or reward",
            ep->nsteps);
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   if (step->state < 0 || step->state >= ep->nstates || step->env_steps < 0) {
     setErr(err, errsz, "episode append step %d: state index %d not in [0, %d)", ep->nsteps,
            step->state, ep->nstates);
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   if (growSteps(ep, ep->nsteps + 1) != 0) {
     setErr(err, errsz, "episode append step: cannot grow past %d steps", ep->nsteps);
-    return SIM_EP_ENOMEM;
+    return TB_ENOMEM;
   }
   simEpisodeStep *dst = &ep->steps[ep->nsteps];
   *dst = *step;
@@ -236,7 +236,7 @@ int sim_episodeSetResult(simEpisode *ep, int success, double ret, int steps, con
                          const char *fault_message, int fault_step, char *err, size_t errsz) {
   if (!ep || !isfinite(ret)) {
     setErr(err, errsz, "episode result: NULL episode or non-finite return");
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   simEpisodeResult *r = &ep->result;
   memset(r, 0, sizeof(*r));
@@ -417,38 +417,38 @@ static void putEpisode(FILE *f, const simEpisode *ep) {
 int sim_episodeSave(const simEpisode *ep, const char *path, char *err, size_t errsz) {
   if (!ep || !path) {
     setErr(err, errsz, "episode save: NULL argument");
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   /* JSON has no NaN or Inf: refuse them before touching the disk */
   for (int k = 0; k < ep->nstates; k++) {
     int bad = allFinite(sim_episodeState(ep, k), ep->row);
     if (bad >= 0) {
       setErr(err, errsz, "episode save: states[%d][%d] is not finite", k, bad);
-      return SIM_EP_EINVAL;
+      return TB_EINVAL;
     }
   }
   for (int i = 0; i < ep->nsteps; i++) {
     if (!stepFinite(&ep->steps[i])) {
       setErr(err, errsz, "episode save: steps[%d] has a non-finite number", i);
-      return SIM_EP_EINVAL;
+      return TB_EINVAL;
     }
   }
   if (!isfinite(ep->result.ret) || !isfinite(ep->info.timestep)) {
     setErr(err, errsz, "episode save: non-finite return or timestep");
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   size_t plen = strlen(path);
   char *tmp = malloc(plen + 16);
   if (!tmp) {
     setErr(err, errsz, "episode save: out of memory");
-    return SIM_EP_ENOMEM;
+    return TB_ENOMEM;
   }
   snprintf(tmp, plen + 16, "%s.tmp", path);
   FILE *f = fopen(tmp, "w");
   if (!f) {
     setErr(err, errsz, "episode save: cannot open %s: %s", tmp, strerror(errno));
     free(tmp);
-    return SIM_EP_EIO;
+    return TB_EIO;
   }
   putEpisode(f, ep);
   int bad = ferror(f) != 0;
@@ -459,13 +459,13 @@ int sim_episodeSave(const simEpisode *ep, const char *path, char *err, size_t er
     setErr(err, errsz, "episode save: cannot write %s: %s", tmp, strerror(errno));
     unlink(tmp);
     free(tmp);
-    return SIM_EP_EIO;
+    return TB_EIO;
   }
   if (rename(tmp, path) != 0) {
     setErr(err, errsz, "episode save: cannot rename %s to %s: %s", tmp, path, strerror(errno));
     unlink(tmp);
     free(tmp);
-    return SIM_EP_EIO;
+    return TB_EIO;
   }
   free(tmp);
   return 0;
@@ -825,12 +825,12 @@ static int checkWorld(const simEpisode *ep, const simWorld *w, char *err, size_t
            "episode: model sizes (nq %d nv %d na %d nmocap %d nu %d) differ from the "
            "recording's (nq %d nv %d na %d nmocap %d nu %d)",
            m->nq, m->nv, m->na, m->nmocap, m->nu, s->nq, s->nv, s->na, s->nmocap, s->nu);
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   if (sim_stateSize(m) != (size_t)ep->row + (size_t)s->nv) {
     setErr(err, errsz, "episode: sim state has %zu doubles, expected row %d + nv %d",
            sim_stateSize(m), ep->row, s->nv);
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   return 0;
 }
@@ -838,7 +838,7 @@ static int checkWorld(const simEpisode *ep, const simWorld *w, char *err, size_t
 int sim_episodeRecord(simEpisode *ep, const simWorld *w, char *err, size_t errsz) {
   if (!ep || !w) {
     setErr(err, errsz, "episode record: NULL argument");
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   int rc = checkWorld(ep, w, err, errsz);
   if (rc != 0) {
@@ -851,12 +851,12 @@ int sim_episodeRecord(simEpisode *ep, const simWorld *w, char *err, size_t errsz
 int sim_episodeRestore(simEpisode *ep, int k, simWorld *w, char *err, size_t errsz) {
   if (!ep || !w) {
     setErr(err, errsz, "episode restore: NULL argument");
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   const double *row = sim_episodeState(ep, k);
   if (!row) {
     setErr(err, errsz, "episode restore: state %d not in [0, %d)", k, ep->nstates);
-    return SIM_EP_EINVAL;
+    return TB_EINVAL;
   }
   int rc = checkWorld(ep, w, err, errsz);
   if (rc != 0) {

@@ -1,5 +1,5 @@
 /* sim: model loading, fault-checked stepping and exact state save/restore. */
-#include "sim.h"
+#include "tracebot/sim.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -79,7 +79,7 @@ static void setErr(char *err, size_t errsz, const char *fmt, ...) {
   if (setjmp(guardBuf_)) {                                         \
     guardJmp = prevGuard_;                                         \
     setErr(err, errsz, "mujoco error in %s: %s", (what), lastMsg); \
-    return SIM_EMUJOCO;                                            \
+    return TB_EMUJOCO;                                             \
   }                                                                \
   guardJmp = &guardBuf_;
 
@@ -166,7 +166,7 @@ simWorld *sim_make(const mjModel *m, char *err, size_t errsz) {
     setErr(err, errsz, "sim_make: mj_makeData failed (out of memory)");
     return NULL;
   }
-  if (sim_forward(w, err, errsz) != SIM_OK) {
+  if (sim_forward(w, err, errsz) != TB_OK) {
     sim_free(w);
     return NULL;
   }
@@ -225,7 +225,7 @@ static int diverged(simWorld *w, const char *what, char *err, size_t errsz) {
   w->faults++;
   setErr(err, errsz, "physics diverged in %s at t=%.4f: bad %s at dof %d (mujoco reset the data)",
          what, d->time, kind, dof);
-  return SIM_EPHYSICS;
+  return TB_EPHYSICS;
 }
 
 int sim_reset(simWorld *w, char *err, size_t errsz) {
@@ -233,7 +233,7 @@ int sim_reset(simWorld *w, char *err, size_t errsz) {
   mj_resetData(w->m, w->d);
   mj_forward(w->m, w->d);
   SIM_GUARD_END();
-  return SIM_OK;
+  return TB_OK;
 }
 
 int sim_forward(simWorld *w, char *err, size_t errsz) {
@@ -244,13 +244,13 @@ int sim_forward(simWorld *w, char *err, size_t errsz) {
   if (anyBad(w->d)) {
     return diverged(w, "mj_forward", err, errsz);
   }
-  return SIM_OK;
+  return TB_OK;
 }
 
 int sim_step(simWorld *w, int nsteps, char *err, size_t errsz) {
   if (nsteps < 0) {
     setErr(err, errsz, "sim_step: nsteps must be >= 0, got %d", nsteps);
-    return SIM_EINVAL;
+    return TB_EINVAL;
   }
   const mjModel *m = w->m;
   mjData *d = w->d;
@@ -263,7 +263,7 @@ int sim_step(simWorld *w, int nsteps, char *err, size_t errsz) {
   if (anyBad(d)) {
     return diverged(w, "mj_step", err, errsz);
   }
-  return SIM_OK;
+  return TB_OK;
 }
 
 void sim_rawSteps(simWorld *w, long nsteps) {
@@ -304,12 +304,12 @@ int sim_setState(simWorld *w, const double *state, size_t n, char *err, size_t e
   size_t want = sim_stateSize(m);
   if (!state || n != want) {
     setErr(err, errsz, "sim_setState: state has %zu values, the model needs %zu", n, want);
-    return SIM_EINVAL;
+    return TB_EINVAL;
   }
   for (size_t i = 0; i < n; i++) {
     if (!isfinite(state[i])) {
       setErr(err, errsz, "sim_setState: state value %zu is not finite", i);
-      return SIM_EINVAL;
+      return TB_EINVAL;
     }
   }
 

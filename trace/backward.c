@@ -16,7 +16,7 @@ static int add_feedback(trGraph *g, trNode *p, const char *text) {
   trFeedback *f = graph_alloc(g, sizeof *f);
   const char *copy = graph_strdup(g, text);
   if (!f || !copy) {
-    return TR_ENOMEM;
+    return TB_ENOMEM;
   }
   f->next = NULL;
   f->text = copy;
@@ -27,18 +27,18 @@ static int add_feedback(trGraph *g, trNode *p, const char *text) {
 int tr_backward(trGraph *g, trNode *output, const char *feedback, char *err, size_t errsz) {
   if (!g || !output) {
     tr_seterr(err, errsz, "tr_backward: NULL %s", g ? "output" : "graph");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   if (output->id < 0 || output->id >= g->nnodes || g->nodes[output->id] != output) {
     tr_seterr(err, errsz, "tr_backward: output is not a node of this graph");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   int n = output->id + 1;
   int words = (g->nnodes + 63) / 64;
   uint64_t *anc = calloc((size_t)words * 2, sizeof(uint64_t));
   if (!anc) {
     tr_seterr(err, errsz, "tr_backward: out of memory");
-    return TR_ENOMEM;
+    return TB_ENOMEM;
   }
   uint64_t *path = anc + words;
 
@@ -83,7 +83,7 @@ int tr_backward(trGraph *g, trNode *output, const char *feedback, char *err, siz
       if (!sub) {
         free(anc);
         tr_seterr(err, errsz, "tr_backward: out of memory");
-        return TR_ENOMEM;
+        return TB_ENOMEM;
       }
       memset(sub, 0, (size_t)words * sizeof(uint64_t));
       if (p->sub) {
@@ -105,7 +105,7 @@ int tr_backward(trGraph *g, trNode *output, const char *feedback, char *err, siz
     if (feedback && add_feedback(g, p, feedback) != 0) {
       free(anc);
       tr_seterr(err, errsz, "tr_backward: out of memory");
-      return TR_ENOMEM;
+      return TB_ENOMEM;
     }
     reached++;
   }

@@ -9,25 +9,6 @@
 #define CHUNK_MIN ((size_t)32 << 10)
 #define ALIGN 16
 
-const char *tr_strerror(int code) {
-  switch (code) {
-    case TR_OK:
-      return "ok";
-    case TR_EINVAL:
-      return "invalid argument";
-    case TR_ENOMEM:
-      return "out of memory or size limit";
-    case TR_ENOFEEDBACK:
-      return "no parameter received feedback";
-    case TR_ELLM:
-      return "LLM call failed";
-    case TR_EFORMAT:
-      return "saved state does not match";
-    default:
-      return "unknown error";
-  }
-}
-
 void graph_fail(trGraph *g, const char *fmt, ...) {
   if (g->failed) {
     return;

@@ -32,35 +32,35 @@ static const char SYSTEM_TEXT[] =
 int opro_render(const trOptimizer *opt, const trSelection *sel, trPrompt *out, char *err,
                 size_t errsz) {
   char *current = pair_json(sel);
-  trBuf user;
-  buf_init(&user, TR_MAX_TEXT_BYTES);
-  buf_puts(&user, "#Objective\n");
-  buf_puts(&user, opt->opts.objective ? opt->opts.objective : DEFAULT_OBJECTIVE);
-  buf_puts(&user, "\n\n#Constraints\n");
+  tbBuf user;
+  tb_bufInit(&user, TR_MAX_TEXT_BYTES);
+  tb_bufPuts(&user, "#Objective\n");
+  tb_bufPuts(&user, opt->opts.objective ? opt->opts.objective : DEFAULT_OBJECTIVE);
+  tb_bufPuts(&user, "\n\n#Constraints\n");
   for (int v = 0; v < sel->nvars; v++) {
     const trParam *p = sel->vars[v]->param;
     if (p->constraint && *p->constraint) {
-      buf_printf(&user, "(%s) %s: %s\n", kind_name(p->kind), p->name, p->constraint);
+      tb_bufPrintf(&user, "(%s) %s: %s\n", kind_name(p->kind), p->name, p->constraint);
     }
   }
   /* history: the remembered attempts, then the current one, oldest first */
-  buf_puts(&user, "\n#History\n");
+  tb_bufPuts(&user, "\n#History\n");
   for (int i = 0; i < opt->nmemory; i++) {
-    buf_puts(&user, opt->memory[i]);
-    buf_putc(&user, '\n');
+    tb_bufPuts(&user, opt->memory[i]);
+    tb_bufPutc(&user, '\n');
   }
-  buf_puts(&user, current ? current : "");
-  buf_puts(&user, "\n\nYour response:\n");
+  tb_bufPuts(&user, current ? current : "");
+  tb_bufPuts(&user, "\n\nYour response:\n");
   if (!current) {
     user.failed = 1;
   }
   free(current);
-  out->user = buf_take(&user);
+  out->user = tb_bufTake(&user);
   out->system = malloc(sizeof SYSTEM_TEXT);
   if (!out->user || !out->system) {
     tr_promptClose(out);
     tr_seterr(err, errsz, "out of memory rendering the OPRO prompt");
-    return TR_ENOMEM;
+    return TB_ENOMEM;
   }
   memcpy(out->system, SYSTEM_TEXT, sizeof SYSTEM_TEXT);
   return 0;

@@ -143,7 +143,7 @@ static int memory_push(trOptimizer *opt, char *line, int limit) {
     char **m = realloc(opt->memory, sizeof(char *) * (size_t)cap);
     if (!m) {
       free(line);
-      return TR_ENOMEM;
+      return TB_ENOMEM;
     }
     opt->memory = m;
     opt->capmemory = cap;
@@ -271,11 +271,11 @@ const char *tr_paramText(const trParam *p) {
 int tr_setNumber(trParam *p, double x, char *err, size_t errsz) {
   if (!p || p->kind != TR_NUMBER) {
     tr_seterr(err, errsz, "tr_setNumber: %s is not a number parameter", p ? p->name : "NULL");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   if (!isfinite(x)) {
     tr_seterr(err, errsz, "tr_setNumber: %s: value is not finite", p->name);
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   p->number = x;
   return 0;
@@ -285,12 +285,12 @@ int tr_setVector(trParam *p, const double *x, int n, char *err, size_t errsz) {
   if (!p || p->kind != TR_VECTOR || n < 0 || (n > 0 && !x)) {
     tr_seterr(err, errsz, "tr_setVector: %s is not a vector parameter or bad data",
               p ? p->name : "NULL");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   for (int i = 0; i < n; i++) {
     if (!isfinite(x[i])) {
       tr_seterr(err, errsz, "tr_setVector: %s[%d] is not finite", p->name, i);
-      return TR_EINVAL;
+      return TB_EINVAL;
     }
   }
   double *v = NULL;
@@ -298,7 +298,7 @@ int tr_setVector(trParam *p, const double *x, int n, char *err, size_t errsz) {
     v = malloc(sizeof(double) * (size_t)n);
     if (!v) {
       tr_seterr(err, errsz, "out of memory");
-      return TR_ENOMEM;
+      return TB_ENOMEM;
     }
     memcpy(v, x, sizeof(double) * (size_t)n);
   }
@@ -312,12 +312,12 @@ int tr_setText(trParam *p, const char *text, char *err, size_t errsz) {
   if (!p || (p->kind != TR_TEXT && p->kind != TR_CODE) || !text) {
     tr_seterr(err, errsz, "tr_setText: %s is not a text or code parameter, or NULL text",
               p ? p->name : "NULL");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   char *t = dup_str(text);
   if (!t) {
     tr_seterr(err, errsz, "out of memory");
-    return TR_ENOMEM;
+    return TB_ENOMEM;
   }
   free(p->text);
   p->text = t;
@@ -346,7 +346,7 @@ int tr_parseMask(const char *text, unsigned *mask, char *err, size_t errsz) {
   };
   if (!mask) {
     tr_seterr(err, errsz, "tr_parseMask: NULL mask");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   unsigned m = 0;
   const char *s = text ? text : "";
@@ -381,7 +381,7 @@ int tr_parseMask(const char *text, unsigned *mask, char *err, size_t errsz) {
                 "documentation, variables, constraints, inputs, others, outputs, feedback, "
                 "paper)",
                 (int)(n > 40 ? 40 : n), w);
-      return TR_EINVAL;
+      return TB_EINVAL;
     }
   }
   *mask = m;
@@ -688,14 +688,14 @@ static int apply_value(trParam *p, const trSuggestion *it, char *why, size_t why
 }
 
 /* Appends "; " and a note to a reason buffer (cut when full). */
-static void note(trBuf *b, const char *fmt, ...) TR_PRINTF(2, 3);
-static void note(trBuf *b, const char *fmt, ...) {
+static void note(tbBuf *b, const char *fmt, ...) TR_PRINTF(2, 3);
+static void note(tbBuf *b, const char *fmt, ...) {
   if (b->len) {
-    buf_puts(b, "; ");
+    tb_bufPuts(b, "; ");
   }
   va_list ap;
   va_start(ap, fmt);
-  buf_vprintf(b, fmt, ap);
+  tb_bufVprintf(b, fmt, ap);
   va_end(ap);
 }
 
@@ -751,8 +751,8 @@ void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel, con
     return;
   }
   /* apply each suggested value to the variable its key names */
-  trBuf why;
-  buf_init(&why, sizeof log->reason);
+  tbBuf why;
+  tb_bufInit(&why, sizeof log->reason);
   const trNode **done = calloc((size_t)r.nitems, sizeof *done);
   int changed = 0;
   int same = 0;
@@ -797,14 +797,14 @@ void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel, con
   if (!done) {
     step_log_reason(log, TR_OUTCOME_UNUSABLE, "out of memory applying the response");
   } else if (changed > 0) {
-    trBuf names;
-    buf_init(&names, sizeof log->reason);
+    tbBuf names;
+    tb_bufInit(&names, sizeof log->reason);
     for (int i = 0; i < log->nchanged; i++) {
-      buf_printf(&names, "%s%s", i ? ", " : "", log->changed[i]);
+      tb_bufPrintf(&names, "%s%s", i ? ", " : "", log->changed[i]);
     }
     step_log_reason(log, TR_OUTCOME_UPDATED, "updated %s%s%s", names.data ? names.data : "",
                     why.len ? "; " : "", why.len ? why.data : "");
-    buf_close(&names);
+    tb_bufClose(&names);
   } else if (same > 0) {
     step_log_reason(log, TR_OUTCOME_NO_CHANGE, "no change: %s", why.data ? why.data : "");
   } else {
@@ -813,7 +813,7 @@ void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel, con
   }
   (void)bad;
   free(done);
-  buf_close(&why);
+  tb_bufClose(&why);
   tr_responseClose(&r);
 }
 
@@ -830,7 +830,7 @@ int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *
     pair = pair_json(sel);
     if (!pair) {
       snprintf(log->reason, sizeof log->reason, "out of memory");
-      rc = TR_ENOMEM;
+      rc = TB_ENOMEM;
     }
   }
   if (rc != 0) {
@@ -849,7 +849,7 @@ int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *
       tr_seterr(err, errsz, "out of memory");
       snprintf(log->reason, sizeof log->reason, "out of memory");
       selection_close(sel);
-      return TR_ENOMEM;
+      return TB_ENOMEM;
     }
   } else {
     free(pair);
@@ -867,7 +867,7 @@ int tr_optimizerApply(trOptimizer *opt, const trGraph *g, const char *response, 
     memset(lg, 0, sizeof *lg);
     tr_seterr(err, errsz, "tr_optimizerApply: NULL response");
     snprintf(lg->reason, sizeof lg->reason, "NULL response");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   trSelection sel;
   int rc = step_begin(opt, g, &sel, lg, err, errsz);
@@ -947,16 +947,16 @@ typedef struct staged {
 int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *err, size_t errsz) {
   if (!opt || (!json && len)) {
     tr_seterr(err, errsz, "tr_optimizerLoadJson: NULL argument");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   if (len > TR_MAX_TEXT_BYTES) {
     tr_seterr(err, errsz, "saved state of %zu bytes is too large", len);
-    return TR_EFORMAT;
+    return TB_EFORMAT;
   }
   char *copy = malloc(len + 1);
   if (!copy) {
     tr_seterr(err, errsz, "out of memory");
-    return TR_ENOMEM;
+    return TB_ENOMEM;
   }
   if (len) {
     memcpy(copy, json, len);
@@ -967,11 +967,11 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
   staged *st = calloc((size_t)(opt->nparams ? opt->nparams : 1), sizeof *st);
   char **lines = NULL;
   int nlines = 0;
-  int rc = TR_EFORMAT;
+  int rc = TB_EFORMAT;
   if (!st) {
     tr_seterr(err, errsz, "out of memory");
     cJSON_Delete(root);
-    return TR_ENOMEM;
+    return TB_ENOMEM;
   }
   const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
   const cJSON *kind = cJSON_GetObjectItemCaseSensitive(root, "kind");
@@ -1055,7 +1055,7 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
   lines = calloc((size_t)(nm ? nm : 1), sizeof *lines);
   if (!lines) {
     tr_seterr(err, errsz, "out of memory");
-    rc = TR_ENOMEM;
+    rc = TB_ENOMEM;
     goto done;
   }
   i = 0;
@@ -1069,7 +1069,7 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
       lines[nlines] = cJSON_PrintUnformatted(m);
       if (!lines[nlines]) {
         tr_seterr(err, errsz, "out of memory");
-        rc = TR_ENOMEM;
+        rc = TB_ENOMEM;
         goto done;
       }
       nlines++;
@@ -1079,7 +1079,7 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
     char **grown = realloc(opt->memory, sizeof(char *) * (size_t)nlines);
     if (!grown) {
       tr_seterr(err, errsz, "out of memory");
-      rc = TR_ENOMEM;
+      rc = TB_ENOMEM;
       goto done;
     }
     opt->memory = grown;

@@ -79,8 +79,8 @@ static size_t balanced_end(const char *s, size_t n) {
 /* A copy of s[0..n) fixed for common model mistakes: raw control characters and bad
  * escapes inside strings, trailing commas. Heap, NUL-terminated; NULL on no memory. */
 static char *repair(const char *s, size_t n, size_t *outlen) {
-  trBuf b;
-  buf_init(&b, n * 6 + 16);
+  tbBuf b;
+  tb_bufInit(&b, n * 6 + 16);
   int in_str = 0;
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
@@ -88,30 +88,30 @@ static char *repair(const char *s, size_t n, size_t *outlen) {
       if (c == '\\' && i + 1 < n) {
         char e = s[i + 1];
         if (e != '\0' && strchr("\"\\/bfnrtu", e)) {
-          buf_putc(&b, c);
-          buf_putc(&b, e);
+          tb_bufPutc(&b, c);
+          tb_bufPutc(&b, e);
         } else {
-          buf_puts(&b, "\\\\");
-          buf_putc(&b, e);
+          tb_bufPuts(&b, "\\\\");
+          tb_bufPutc(&b, e);
         }
         i++;
       } else if (c == '"') {
         in_str = 0;
-        buf_putc(&b, c);
+        tb_bufPutc(&b, c);
       } else if (c == '\n') {
-        buf_puts(&b, "\\n");
+        tb_bufPuts(&b, "\\n");
       } else if (c == '\r') {
-        buf_puts(&b, "\\r");
+        tb_bufPuts(&b, "\\r");
       } else if (c == '\t') {
-        buf_puts(&b, "\\t");
+        tb_bufPuts(&b, "\\t");
       } else if ((unsigned char)c < 0x20) {
-        buf_printf(&b, "\\u%04x", (unsigned)(unsigned char)c);
+        tb_bufPrintf(&b, "\\u%04x", (unsigned)(unsigned char)c);
       } else {
-        buf_putc(&b, c);
+        tb_bufPutc(&b, c);
       }
     } else if (c == '"') {
       in_str = 1;
-      buf_putc(&b, c);
+      tb_bufPutc(&b, c);
     } else if (c == ',') {
       /* drop a comma that only precedes a closing bracket */
       size_t j = i + 1;
@@ -119,14 +119,14 @@ static char *repair(const char *s, size_t n, size_t *outlen) {
         j++;
       }
       if (!(j < n && (s[j] == '}' || s[j] == ']'))) {
-        buf_putc(&b, c);
+        tb_bufPutc(&b, c);
       }
     } else {
-      buf_putc(&b, c);
+      tb_bufPutc(&b, c);
     }
   }
   *outlen = b.len;
-  return buf_take(&b);
+  return tb_bufTake(&b);
 }
 
 /* True when obj looks like an answer: it has a "suggestion" key. */
@@ -398,13 +398,13 @@ static int extract(const cJSON *obj, trResponse *out) {
 
 int tr_parseResponse(const char *text, size_t len, trResponse *out) {
   if (!out) {
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   memset(out, 0, sizeof *out);
   out->status = TR_RESPONSE_INVALID;
   if (!text && len) {
     snprintf(out->reason, sizeof out->reason, "NULL response text");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   if (len > TR_MAX_RESPONSE_BYTES) {
     snprintf(out->reason, sizeof out->reason, "the response has %zu bytes, over the %u limit", len,
@@ -423,7 +423,7 @@ int tr_parseResponse(const char *text, size_t len, trResponse *out) {
   char *s = malloc(len + 1);
   if (!s) {
     snprintf(out->reason, sizeof out->reason, "out of memory");
-    return TR_ENOMEM;
+    return TB_ENOMEM;
   }
   memcpy(s, text, len);
   s[len] = '\0';
@@ -444,7 +444,7 @@ int tr_parseResponse(const char *text, size_t len, trResponse *out) {
     tr_responseClose(out);
     out->status = TR_RESPONSE_INVALID;
     snprintf(out->reason, sizeof out->reason, "out of memory");
-    return TR_ENOMEM;
+    return TB_ENOMEM;
   }
   /* the status: values win over TERMINATE; TERMINATE over an empty or broken answer */
   if (out->nitems > 0) {

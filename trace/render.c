@@ -66,25 +66,25 @@ const char *kind_name(trKind k) {
   }
 }
 
-void param_value_text(trBuf *b, const trParam *p) {
+void param_value_text(tbBuf *b, const trParam *p) {
   switch (p->kind) {
     case TR_NUMBER:
-      buf_number(b, p->number);
+      tb_bufNumber(b, p->number);
       break;
     case TR_VECTOR:
-      buf_putc(b, '[');
+      tb_bufPutc(b, '[');
       for (int i = 0; i < p->nvec; i++) {
         if (i) {
-          buf_puts(b, ", ");
+          tb_bufPuts(b, ", ");
         }
-        buf_number(b, p->vec[i]);
+        tb_bufNumber(b, p->vec[i]);
       }
-      buf_putc(b, ']');
+      tb_bufPutc(b, ']');
       break;
     case TR_TEXT:
     case TR_CODE:
     default:
-      buf_puts(b, p->text ? p->text : "");
+      tb_bufPuts(b, p->text ? p->text : "");
       break;
   }
 }
@@ -92,21 +92,21 @@ void param_value_text(trBuf *b, const trParam *p) {
 void selection_close(trSelection *sel) {
   free(sel->vars);
   free(sel->sub);
-  buf_close(&sel->feedback);
+  tb_bufClose(&sel->feedback);
   memset(sel, 0, sizeof *sel);
 }
 
 int select_step(const trOptimizer *opt, const trGraph *g, trSelection *sel, char *err,
                 size_t errsz) {
   memset(sel, 0, sizeof *sel);
-  buf_init(&sel->feedback, TR_MAX_TEXT_BYTES);
+  tb_bufInit(&sel->feedback, TR_MAX_TEXT_BYTES);
   if (!opt || !g) {
     tr_seterr(err, errsz, "NULL %s", opt ? "graph" : "optimizer");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   if (g->failed) {
     tr_seterr(err, errsz, "the graph has an error: %s", g->error);
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   sel->words = (g->nnodes + 63) / 64;
   sel->vars = malloc(sizeof(trNode *) * (size_t)(g->nnodes ? g->nnodes : 1));
@@ -114,7 +114,7 @@ int select_step(const trOptimizer *opt, const trGraph *g, trSelection *sel, char
   if (!sel->vars || !sel->sub) {
     selection_close(sel);
     tr_seterr(err, errsz, "out of memory");
-    return TR_ENOMEM;
+    return TB_ENOMEM;
   }
   /* the variables: this optimizer's parameter nodes that backward reached */
   for (int i = 0; i < g->nnodes; i++) {
@@ -132,7 +132,7 @@ int select_step(const trOptimizer *opt, const trGraph *g, trSelection *sel, char
     tr_seterr(err, errsz,
               "no parameter of this optimizer received feedback in the graph "
               "(add its node with tr_paramNode and call tr_backward)");
-    return TR_ENOFEEDBACK;
+    return TB_ENOFEEDBACK;
   }
   /* distinct feedback texts, in the order they reached the variables */
   int nfb = 0;
@@ -149,16 +149,16 @@ int select_step(const trOptimizer *opt, const trGraph *g, trSelection *sel, char
       }
       if (!seen) {
         if (nfb++) {
-          buf_putc(&sel->feedback, '\n');
+          tb_bufPutc(&sel->feedback, '\n');
         }
-        buf_puts(&sel->feedback, f->text);
+        tb_bufPuts(&sel->feedback, f->text);
       }
     }
   }
   if (sel->feedback.failed) {
     selection_close(sel);
     tr_seterr(err, errsz, "feedback too large");
-    return TR_ENOMEM;
+    return TB_ENOMEM;
   }
   return 0;
 }
@@ -212,50 +212,50 @@ char *pair_json(const trSelection *sel) {
 }
 
 /* Appends value, cut to max bytes (on a UTF-8 boundary) with a note when longer. */
-static void put_limited(trBuf *b, const char *value, size_t max) {
+static void put_limited(tbBuf *b, const char *value, size_t max) {
   size_t n = strlen(value);
   if (max == 0 || n <= max) {
-    buf_putn(b, value, n);
+    tb_bufPutn(b, value, n);
     return;
   }
   size_t k = max;
   while (k > 0 && ((unsigned char)value[k] & 0xC0) == 0x80) {
     k--;
   }
-  buf_putn(b, value, k);
-  buf_printf(b, " ...[shortened: first %zu of %zu characters shown]", k, n);
+  tb_bufPutn(b, value, k);
+  tb_bufPrintf(b, " ...[shortened: first %zu of %zu characters shown]", k, n);
 }
 
 /* One value line: "(type) name=value" or "(code) name:source" (source ending in one newline). */
-static void value_line(trBuf *b, const trNode *n, size_t max) {
+static void value_line(tbBuf *b, const trNode *n, size_t max) {
   int code = 0;
   if (n->kind == TR_NODE_PARAM) {
     const trParam *p = n->param;
     if (p->kind == TR_CODE) {
-      buf_printf(b, "(code) %s:", n->name);
-      buf_puts(b, p->text ? p->text : "");
+      tb_bufPrintf(b, "(code) %s:", n->name);
+      tb_bufPuts(b, p->text ? p->text : "");
       code = 1;
     } else {
-      trBuf tmp;
-      buf_init(&tmp, TR_MAX_TEXT_BYTES);
+      tbBuf tmp;
+      tb_bufInit(&tmp, TR_MAX_TEXT_BYTES);
       param_value_text(&tmp, p);
-      buf_printf(b, "(%s) %s=", kind_name(p->kind), n->name);
+      tb_bufPrintf(b, "(%s) %s=", kind_name(p->kind), n->name);
       put_limited(b, tmp.data ? tmp.data : "", max);
       if (tmp.failed) {
         b->failed = 1;
       }
-      buf_close(&tmp);
+      tb_bufClose(&tmp);
     }
   } else if (strcmp(n->type, "code") == 0) {
-    buf_printf(b, "(code) %s:", n->name);
-    buf_puts(b, n->value);
+    tb_bufPrintf(b, "(code) %s:", n->name);
+    tb_bufPuts(b, n->value);
     code = 1;
   } else {
-    buf_printf(b, "(%s) %s=", n->type, n->name);
+    tb_bufPrintf(b, "(%s) %s=", n->type, n->name);
     put_limited(b, n->value, max);
   }
   if (!(code && b->len > 0 && b->data[b->len - 1] == '\n')) {
-    buf_putc(b, '\n');
+    tb_bufPutc(b, '\n');
   }
 }
 
@@ -279,15 +279,15 @@ static int is_var(const trSelection *sel, const trNode *n) {
 }
 
 /* Ends a section: its header, then its body unless masked. */
-static void section(trBuf *out, const char *title, unsigned bit, unsigned mask, const trBuf *body) {
-  buf_printf(out, "#%s\n", title);
+static void section(tbBuf *out, const char *title, unsigned bit, unsigned mask, const tbBuf *body) {
+  tb_bufPrintf(out, "#%s\n", title);
   if (!(mask & bit) && body->data && body->len) {
-    buf_putn(out, body->data, body->len);
+    tb_bufPutn(out, body->data, body->len);
     if (body->data[body->len - 1] != '\n') {
-      buf_putc(out, '\n');
+      tb_bufPutc(out, '\n');
     }
   }
-  buf_putc(out, '\n');
+  tb_bufPutc(out, '\n');
 }
 
 static int render_optoprime(const trOptimizer *opt, const trGraph *g, const trSelection *sel,
@@ -295,17 +295,17 @@ static int render_optoprime(const trOptimizer *opt, const trGraph *g, const trSe
   const trOptimizerOptions *o = &opt->opts;
   size_t max = o->max_value_chars;
   enum { CODE, DOC, VARS, CONS, INPUTS, OTHERS, OUTPUTS, NSEC };
-  trBuf s[NSEC];
+  tbBuf s[NSEC];
   for (int i = 0; i < NSEC; i++) {
-    buf_init(&s[i], TR_MAX_TEXT_BYTES);
+    tb_bufInit(&s[i], TR_MAX_TEXT_BYTES);
   }
   int rc = 0;
   trNode **order = malloc(sizeof(trNode *) * (size_t)(g->nnodes ? g->nnodes : 1));
   const char **docs = malloc(sizeof(char *) * (size_t)(g->nnodes ? g->nnodes : 1));
-  trBuf user;
-  buf_init(&user, TR_MAX_TEXT_BYTES);
+  tbBuf user;
+  tb_bufInit(&user, TR_MAX_TEXT_BYTES);
   if (!order || !docs) {
-    rc = TR_ENOMEM;
+    rc = TB_ENOMEM;
     goto done;
   }
   /* the subgraph's nodes in level order */
@@ -330,8 +330,8 @@ static int render_optoprime(const trOptimizer *opt, const trGraph *g, const trSe
       if (n->kind == TR_NODE_PARAM && is_var(sel, n)) {
         value_line(&s[VARS], n, max);
         if (n->param->constraint && *n->param->constraint) {
-          buf_printf(&s[CONS], "(%s) %s: %s\n", kind_name(n->param->kind), n->name,
-                     n->param->constraint);
+          tb_bufPrintf(&s[CONS], "(%s) %s: %s\n", kind_name(n->param->kind), n->name,
+                       n->param->constraint);
         }
       } else {
         value_line(&s[INPUTS], n, max);
@@ -339,30 +339,30 @@ static int render_optoprime(const trOptimizer *opt, const trGraph *g, const trSe
       continue;
     }
     /* an operator inside the subgraph: one line of code, its documentation once */
-    buf_printf(&s[CODE], "%s = %s(", n->name, n->op);
+    tb_bufPrintf(&s[CODE], "%s = %s(", n->name, n->op);
     for (int k = 0; k < n->nparents; k++) {
-      buf_printf(&s[CODE], "%s%s=%s", k ? ", " : "", n->argnames[k], n->parents[k]->name);
+      tb_bufPrintf(&s[CODE], "%s%s=%s", k ? ", " : "", n->argnames[k], n->parents[k]->name);
     }
-    buf_puts(&s[CODE], ")\n");
+    tb_bufPuts(&s[CODE], ")\n");
     int seen = 0;
     for (int d = 0; d < ndocs && !seen; d++) {
       seen = strcmp(docs[d], n->op) == 0;
     }
     if (!seen) {
       docs[ndocs++] = n->op;
-      buf_printf(&s[DOC], "[%s] %s\n", n->op, n->doc ? n->doc : "");
+      tb_bufPrintf(&s[DOC], "[%s] %s\n", n->op, n->doc ? n->doc : "");
     }
     value_line(n->is_output ? &s[OUTPUTS] : &s[OTHERS], n, max);
   }
 
   /* the user message */
-  trBuf instr, fb;
-  buf_init(&instr, TR_MAX_TEXT_BYTES);
-  buf_init(&fb, TR_MAX_TEXT_BYTES);
-  buf_puts(&instr, o->objective ? o->objective : DEFAULT_INSTRUCTION);
-  buf_puts(&fb, sel->feedback.data ? sel->feedback.data : "");
+  tbBuf instr, fb;
+  tb_bufInit(&instr, TR_MAX_TEXT_BYTES);
+  tb_bufInit(&fb, TR_MAX_TEXT_BYTES);
+  tb_bufPuts(&instr, o->objective ? o->objective : DEFAULT_INSTRUCTION);
+  tb_bufPuts(&fb, sel->feedback.data ? sel->feedback.data : "");
   unsigned mask = o->mask;
-  buf_puts(&user, "Here is the problem instance.\n\n================================\n");
+  tb_bufPuts(&user, "Here is the problem instance.\n\n================================\n");
   section(&user, "Instruction", TR_SEC_INSTRUCTION, mask, &instr);
   section(&user, "Code", TR_SEC_CODE, mask, &s[CODE]);
   section(&user, "Documentation", TR_SEC_DOCUMENTATION, mask, &s[DOC]);
@@ -372,41 +372,41 @@ static int render_optoprime(const trOptimizer *opt, const trGraph *g, const trSe
   section(&user, "Others", TR_SEC_OTHERS, mask, &s[OTHERS]);
   section(&user, "Outputs", TR_SEC_OUTPUTS, mask, &s[OUTPUTS]);
   section(&user, "Feedback", TR_SEC_FEEDBACK, mask, &fb);
-  buf_puts(&user, "================================\n\n");
-  buf_close(&instr);
-  buf_close(&fb);
+  tb_bufPuts(&user, "================================\n\n");
+  tb_bufClose(&instr);
+  tb_bufClose(&fb);
   if (o->memory > 0 && opt->nmemory > 0) {
-    buf_puts(&user,
-             "Below are the values the variables had in earlier iterations and the feedback "
-             "each received, oldest first:\n");
+    tb_bufPuts(&user,
+               "Below are the values the variables had in earlier iterations and the feedback "
+               "each received, oldest first:\n");
     for (int i = 0; i < opt->nmemory; i++) {
-      buf_puts(&user, opt->memory[i]);
-      buf_putc(&user, '\n');
+      tb_bufPuts(&user, opt->memory[i]);
+      tb_bufPutc(&user, '\n');
     }
-    buf_putc(&user, '\n');
+    tb_bufPutc(&user, '\n');
   }
-  buf_puts(&user, "Your response:\n");
+  tb_bufPuts(&user, "Your response:\n");
   for (int i = 0; i < NSEC; i++) {
     if (s[i].failed) {
       user.failed = 1;
     }
   }
-  out->user = buf_take(&user);
+  out->user = tb_bufTake(&user);
   out->system = malloc(sizeof SYSTEM_TEXT);
   if (!out->user || !out->system) {
     tr_promptClose(out);
-    rc = TR_ENOMEM;
+    rc = TB_ENOMEM;
     goto done;
   }
   memcpy(out->system, SYSTEM_TEXT, sizeof SYSTEM_TEXT);
 
 done:
-  if (rc == TR_ENOMEM) {
+  if (rc == TB_ENOMEM) {
     tr_seterr(err, errsz, "out of memory or prompt over %zu bytes", (size_t)TR_MAX_TEXT_BYTES);
   }
-  buf_close(&user);
+  tb_bufClose(&user);
   for (int i = 0; i < NSEC; i++) {
-    buf_close(&s[i]);
+    tb_bufClose(&s[i]);
   }
   free(order);
   free(docs);
@@ -427,7 +427,7 @@ int tr_optimizerRender(const trOptimizer *opt, const trGraph *g, trPrompt *out, 
                        size_t errsz) {
   if (!out) {
     tr_seterr(err, errsz, "tr_optimizerRender: NULL prompt");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   memset(out, 0, sizeof *out);
   trSelection sel;

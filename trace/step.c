@@ -13,7 +13,7 @@ int tr_optimizerStep(trOptimizer *opt, const trGraph *g, trLlm *llm, trStepLog *
     memset(lg, 0, sizeof *lg);
     tr_seterr(err, errsz, "tr_optimizerStep: NULL LLM client");
     snprintf(lg->reason, sizeof lg->reason, "NULL LLM client");
-    return TR_EINVAL;
+    return TB_EINVAL;
   }
   trSelection sel;
   int rc = step_begin(opt, g, &sel, lg, err, errsz);
@@ -43,7 +43,7 @@ int tr_optimizerStep(trOptimizer *opt, const trGraph *g, trLlm *llm, trStepLog *
     step_log_reason(lg, TR_OUTCOME_UNUSABLE, "LLM call failed: %s",
                     lerr[0] ? lerr : "no reply text");
     tr_seterr(err, errsz, "LLM call failed: %s", lerr[0] ? lerr : "no reply text");
-    rc = TR_ELLM;
+    rc = TB_ELLM;
   } else {
     step_finish(opt, g, &sel, reply.text, strlen(reply.text), lg);
   }

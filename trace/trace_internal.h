@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-#include "buf.h"
-#include "trace.h"
+#include "base.h"
+#include "tracebot/trace.h"
 
 /* Largest prompt or saved state we build (a bound on hostile or runaway values). */
 #define TR_MAX_TEXT_BYTES ((size_t)64 << 20)
@@ -98,7 +98,7 @@ typedef struct trSelection {
   int nvars;
   uint64_t *sub; /* union of their subgraphs */
   int words;
-  trBuf feedback; /* distinct feedback texts joined by newlines */
+  tbBuf feedback; /* distinct feedback texts joined by newlines */
 } trSelection;
 
 int select_step(const trOptimizer *opt, const trGraph *g, trSelection *sel, char *err,
@@ -109,7 +109,7 @@ void selection_close(trSelection *sel);
 char *pair_json(const trSelection *sel);
 
 /* Appends a parameter's current value as prompt text (no truncation). */
-void param_value_text(trBuf *b, const trParam *p);
+void param_value_text(tbBuf *b, const trParam *p);
 const char *kind_name(trKind k);
 
 /* opro.c */

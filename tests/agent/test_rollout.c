@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "agent.h"
+#include "tracebot/agent.h"
 
 static char *readExpert(envTaskId id, size_t *len) {
   char path[4096];
@@ -29,7 +29,7 @@ static char *readExpert(envTaskId id, size_t *len) {
 static void run(const agRolloutConfig *cfg, const char *src, agEpisode *ep) {
   char err[256] = "";
   int rc = ag_rolloutOnce(cfg, src, strlen(src), ep, err, sizeof err);
-  if (rc != AG_OK) {
+  if (rc != TB_OK) {
     fail_msg("ag_rolloutOnce: %s", err);
   }
 }
@@ -145,14 +145,14 @@ static void rollout_should_reject_bad_configurations(void **state) {
   agEpisode ep;
   char err[256];
   cfg.env.horizon = 0;
-  assert_int_equal(ag_rolloutOnce(&cfg, src, strlen(src), &ep, err, sizeof err), AG_EINVAL);
+  assert_int_equal(ag_rolloutOnce(&cfg, src, strlen(src), &ep, err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "horizon"));
   ag_episodeClose(&ep);
   ag_defaultRollout(&cfg);
-  assert_int_equal(ag_rolloutOnce(&cfg, src, AG_SOURCE_MAX + 1, &ep, err, sizeof err), AG_EINVAL);
+  assert_int_equal(ag_rolloutOnce(&cfg, src, AG_SOURCE_MAX + 1, &ep, err, sizeof err), TB_EINVAL);
   ag_episodeClose(&ep);
   cfg.sandbox_path = "/nonexistent/tracebot-sandbox";
-  assert_int_equal(ag_rolloutOnce(&cfg, src, strlen(src), &ep, err, sizeof err), AG_ESANDBOX);
+  assert_int_equal(ag_rolloutOnce(&cfg, src, strlen(src), &ep, err, sizeof err), TB_ESANDBOX);
   assert_non_null(strstr(err, "/nonexistent/tracebot-sandbox"));
   ag_episodeClose(&ep);
 }
@@ -170,9 +170,9 @@ static void eval_should_give_the_same_results_with_two_jobs(void **state) {
   agEvalSummary s2;
   char err[256];
   assert_int_equal(ag_eval(NULL, &cfg, src, len, 10, 18, 1, NULL, NULL, one, &s1, err, sizeof err),
-                   AG_OK);
+                   TB_OK);
   assert_int_equal(ag_eval(NULL, &cfg, src, len, 10, 18, 2, NULL, NULL, two, &s2, err, sizeof err),
-                   AG_OK);
+                   TB_OK);
   assert_int_equal(s1.episodes, 8);
   assert_int_equal(s1.successes, s2.successes);
   assert_true(s1.mean_return == s2.mean_return);
@@ -211,7 +211,7 @@ static void eval_should_count_faults_without_stopping(void **state) {
   gProgressCalls = 0;
   assert_int_equal(ag_eval(NULL, &cfg, src, strlen(src), 0, 12, 2, countProgress, NULL, eps, &sum,
                            err, sizeof err),
-                   AG_OK);
+                   TB_OK);
   assert_int_equal(gProgressCalls, 12);
   assert_int_equal(sum.faults[AG_FT_NONE] + sum.faults[AG_FT_CRASH], 12);
   for (int i = 0; i < 12; i++) {
@@ -228,12 +228,12 @@ static void seed_ranges_should_be_half_open_and_well_formed(void **state) {
   uint64_t a = 0;
   uint64_t b = 0;
   char err[128];
-  assert_int_equal(ag_parseSeedRange("0:100", &a, &b, err, sizeof err), AG_OK);
+  assert_int_equal(ag_parseSeedRange("0:100", &a, &b, err, sizeof err), TB_OK);
   assert_int_equal(a, 0);
   assert_int_equal(b, 100);
   const char *bad[] = {"", "5", "5:", ":5", "5:5", "9:3", "a:b", "1:2:3", "-1:4", "0:2000000"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    assert_int_equal(ag_parseSeedRange(bad[i], &a, &b, err, sizeof err), AG_EINVAL);
+    assert_int_equal(ag_parseSeedRange(bad[i], &a, &b, err, sizeof err), TB_EINVAL);
   }
 }
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "agent.h"
+#include "tracebot/agent.h"
 
 static char *readExpert(envTaskId id, size_t *len) {
   char path[4096];
@@ -44,7 +44,7 @@ static void runOn(agDriver *drv, const agRolloutConfig *cfg, const agSafetyConfi
                   volatile sig_atomic_t *stop, const char *src, agEpisode *ep) {
   char err[256] = "";
   int rc = ag_rolloutDriver(drv, cfg, safety, stop, src, strlen(src), ep, err, sizeof err);
-  if (rc != AG_OK) {
+  if (rc != TB_OK) {
     fail_msg("ag_rolloutDriver: %s", err);
   }
 }
@@ -60,7 +60,7 @@ static void driver_rollout_should_match_the_in_process_rollout_bit_for_bit(void 
     cfg.seed = 3;
     agEpisode direct;
     char err[256] = "";
-    assert_int_equal(ag_rolloutOnce(&cfg, src, len, &direct, err, sizeof err), AG_OK);
+    assert_int_equal(ag_rolloutOnce(&cfg, src, len, &direct, err, sizeof err), TB_OK);
     agDriver *drv = simDriver((envTaskId)id);
     agEpisode viaDriver;
     runOn(drv, &cfg, NULL, NULL, src, &viaDriver);
@@ -200,15 +200,15 @@ static void driver_rollout_should_refuse_recording_and_bad_arguments(void **stat
   char err[256] = "";
   const char *src = "void controller(const obs_t *o, double a[4]) { }\n";
   assert_int_equal(ag_rolloutDriver(drv, &cfg, NULL, NULL, src, strlen(src), &ep, err, sizeof err),
-                   AG_EINVAL);
+                   TB_EINVAL);
   assert_non_null(strstr(err, "in-process simulator"));
   ag_episodeClose(&ep);
   cfg.record_path = NULL;
   assert_int_equal(ag_rolloutDriver(NULL, &cfg, NULL, NULL, src, strlen(src), &ep, err, sizeof err),
-                   AG_EINVAL);
+                   TB_EINVAL);
   cfg.env.horizon = 0;
   assert_int_equal(ag_rolloutDriver(drv, &cfg, NULL, NULL, src, strlen(src), &ep, err, sizeof err),
-                   AG_EINVAL);
+                   TB_EINVAL);
   assert_non_null(strstr(err, "horizon"));
   ag_episodeClose(&ep);
   ag_freeDriver(drv);

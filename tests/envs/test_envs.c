@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "envs.h"
+#include "tracebot/envs.h"
 
 typedef struct fixture {
   envSpec *spec;
@@ -74,7 +74,7 @@ static void reset_should_give_a_settled_first_observation(void **state) {
   assert_int_equal(cfg.horizon, 10);
   obs_t obs;
   char err[256] = "";
-  assert_int_equal(env_reset(f->task, 7, &cfg, &obs, err, sizeof(err)), ENV_OK);
+  assert_int_equal(env_reset(f->task, 7, &cfg, &obs, err, sizeof(err)), TB_OK);
 
   /* hand at hand_init (within the weld's compliance), gripper open */
   assert_true(fabs(obs.hand_pos[0] - 0.0) < 0.005);
@@ -109,11 +109,11 @@ static void reset_should_reject_a_bad_config(void **state) {
   env_defaultConfig(&cfg);
   cfg.horizon = 0;
   char err[128] = "";
-  assert_int_equal(env_reset(f->task, 1, &cfg, NULL, err, sizeof(err)), ENV_EINVAL);
+  assert_int_equal(env_reset(f->task, 1, &cfg, NULL, err, sizeof(err)), TB_EINVAL);
   assert_non_null(strstr(err, "horizon"));
   env_defaultConfig(&cfg);
   cfg.mode = (envMode)7;
-  assert_int_equal(env_reset(f->task, 1, &cfg, NULL, NULL, 0), ENV_EINVAL);
+  assert_int_equal(env_reset(f->task, 1, &cfg, NULL, NULL, 0), TB_EINVAL);
 }
 
 /* Runs the expert for a whole episode, writing each step's observation and reward. */
@@ -121,7 +121,7 @@ static int runEpisode(envTask *task, uint64_t seed, obs_t *obsOut, double *rewOu
   envConfig cfg;
   env_defaultConfig(&cfg);
   obs_t obs;
-  if (env_reset(task, seed, &cfg, &obs, NULL, 0) != ENV_OK) {
+  if (env_reset(task, seed, &cfg, &obs, NULL, 0) != TB_OK) {
     return -1;
   }
   int n = 0;
@@ -129,7 +129,7 @@ static int runEpisode(envTask *task, uint64_t seed, obs_t *obsOut, double *rewOu
     double a[4];
     env_expert(ENV_PICK_PLACE, &obs, a);
     envStepResult res;
-    if (env_macroStep(task, a, &res, NULL, 0) != ENV_OK) {
+    if (env_macroStep(task, a, &res, NULL, 0) != TB_OK) {
       return -1;
     }
     obsOut[n] = res.obs;
@@ -176,18 +176,18 @@ static void macroStep_should_reject_a_nan_action_without_stepping(void **state) 
   fixture *f = *state;
   envConfig cfg;
   env_defaultConfig(&cfg);
-  assert_int_equal(env_reset(f->task, 1, &cfg, NULL, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(f->task, 1, &cfg, NULL, NULL, 0), TB_OK);
   double t0 = sim_data(env_world(f->task))->time;
   double a[4] = {0.01, NAN, 0.0, 0.0};
   envStepResult res;
   char err[128] = "";
-  assert_int_equal(env_macroStep(f->task, a, &res, err, sizeof(err)), ENV_EINVAL);
+  assert_int_equal(env_macroStep(f->task, a, &res, err, sizeof(err)), TB_EINVAL);
   assert_non_null(strstr(err, "action[1]"));
   double inf[4] = {0.0, 0.0, 0.0, INFINITY};
-  assert_int_equal(env_macroStep(f->task, inf, &res, NULL, 0), ENV_EINVAL);
-  assert_int_equal(env_step(f->task, a, NULL, 0), ENV_EINVAL);
+  assert_int_equal(env_macroStep(f->task, inf, &res, NULL, 0), TB_EINVAL);
+  assert_int_equal(env_step(f->task, a, NULL, 0), TB_EINVAL);
   double target[3] = {0.0, NAN, 0.1};
-  assert_int_equal(env_command(f->task, target, 0.0, &res, NULL, 0), ENV_EINVAL);
+  assert_int_equal(env_command(f->task, target, 0.0, &res, NULL, 0), TB_EINVAL);
   assert_true(sim_data(env_world(f->task))->time == t0);
 }
 
@@ -196,7 +196,7 @@ static void divergence_should_be_reported_as_a_physics_fault(void **state) {
   envConfig cfg;
   env_defaultConfig(&cfg);
   obs_t obs;
-  assert_int_equal(env_reset(f->task, 1, &cfg, &obs, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(f->task, 1, &cfg, &obs, NULL, 0), TB_OK);
 
   /* blow up the state: a huge velocity on every joint */
   simWorld *w = env_world(f->task);
@@ -208,30 +208,30 @@ static void divergence_should_be_reported_as_a_physics_fault(void **state) {
   for (int i = 0; i < m->nv; i++) {
     s[1 + m->nq + i] = 1e12;
   }
-  assert_int_equal(sim_setState(w, s, n, NULL, 0), SIM_OK);
+  assert_int_equal(sim_setState(w, s, n, NULL, 0), TB_OK);
 
   double a[4] = {0.1, 0.0, 0.0, 0.0};
   envStepResult res;
   char err[256] = "";
-  assert_int_equal(env_macroStep(f->task, a, &res, err, sizeof(err)), ENV_EPHYSICS);
+  assert_int_equal(env_macroStep(f->task, a, &res, err, sizeof(err)), TB_EPHYSICS);
   assert_non_null(strstr(err, "diverged"));
   /* the result holds the observation from before the macro-step */
   assert_memory_equal(res.obs.hand_pos, obs.hand_pos, sizeof(obs.hand_pos));
 
   /* the same through a raw env step */
-  assert_int_equal(sim_setState(w, s, n, NULL, 0), SIM_OK);
-  assert_int_equal(env_step(f->task, a, NULL, 0), ENV_EPHYSICS);
+  assert_int_equal(sim_setState(w, s, n, NULL, 0), TB_OK);
+  assert_int_equal(env_step(f->task, a, NULL, 0), TB_EPHYSICS);
 
   /* and a reset recovers */
-  assert_int_equal(env_reset(f->task, 1, &cfg, NULL, NULL, 0), ENV_OK);
-  assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(f->task, 1, &cfg, NULL, NULL, 0), TB_OK);
+  assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
 }
 
 static void env_step_should_move_the_hand_at_most_one_cm_per_axis(void **state) {
   fixture *f = *state;
   envConfig cfg;
   env_defaultConfig(&cfg);
-  assert_int_equal(env_reset(f->task, 2, &cfg, NULL, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(f->task, 2, &cfg, NULL, NULL, 0), TB_OK);
   mjData *d = sim_data(env_world(f->task));
   const mjModel *m = sim_model(env_world(f->task));
   int mocap = m->body_mocapid[mj_name2id(m, mjOBJ_BODY, "hand_target")];
@@ -239,7 +239,7 @@ static void env_step_should_move_the_hand_at_most_one_cm_per_axis(void **state) 
   memcpy(before, d->mocap_pos + 3 * mocap, sizeof(before));
   double a[4] = {5.0, -0.5, 0.0, 1.0};
   double t0 = d->time;
-  assert_int_equal(env_step(f->task, a, NULL, 0), ENV_OK);
+  assert_int_equal(env_step(f->task, a, NULL, 0), TB_OK);
   assert_true(fabs(d->mocap_pos[3 * mocap] - before[0] - 0.01) < 1e-12);
   assert_true(fabs(d->mocap_pos[3 * mocap + 1] - before[1] + 0.005) < 1e-12);
   assert_true(fabs(d->time - t0 - 5 * 0.0025) < 1e-12);
@@ -248,7 +248,7 @@ static void env_step_should_move_the_hand_at_most_one_cm_per_axis(void **state) 
   /* the hand target never leaves the workspace (z >= 0.05) */
   double down[4] = {0.0, 0.0, -1.0, 0.0};
   for (int i = 0; i < 30; i++) {
-    assert_int_equal(env_step(f->task, down, NULL, 0), ENV_OK);
+    assert_int_equal(env_step(f->task, down, NULL, 0), TB_OK);
   }
   assert_true(fabs(d->mocap_pos[3 * mocap + 2] - 0.05) < 1e-12);
 }
@@ -259,11 +259,11 @@ static void macroStep_should_drive_the_hand_to_the_target(void **state) {
   env_defaultConfig(&cfg);
   cfg.hints = ENV_HINTS_NONE;
   obs_t obs;
-  assert_int_equal(env_reset(f->task, 2, &cfg, &obs, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(f->task, 2, &cfg, &obs, NULL, 0), TB_OK);
   double a[4] = {0.05, 0.05, -0.05, -1.0};
   envStepResult res;
   for (int k = 0; k < 3; k++) {
-    assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), ENV_OK);
+    assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
     assert_true(res.env_steps >= 1 && res.env_steps <= ENV_MAX_SUBSTEPS);
     assert_int_equal(res.obs.step, k + 1);
     assert_string_equal(res.hint, "");
@@ -275,7 +275,7 @@ static void macroStep_should_drive_the_hand_to_the_target(void **state) {
 
   /* absolute commands clip to the workspace */
   double target[3] = {0.0, 2.0, 0.0};
-  assert_int_equal(env_command(f->task, target, 0.0, &res, NULL, 0), ENV_OK);
+  assert_int_equal(env_command(f->task, target, 0.0, &res, NULL, 0), TB_OK);
   assert_true(res.target[1] == 1.0 && res.target[2] == 0.05);
 }
 
@@ -284,11 +284,11 @@ static void absolute_mode_should_take_the_action_as_the_target(void **state) {
   envConfig cfg;
   env_defaultConfig(&cfg);
   cfg.mode = ENV_ABSOLUTE;
-  assert_int_equal(env_reset(f->task, 2, &cfg, NULL, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(f->task, 2, &cfg, NULL, NULL, 0), TB_OK);
   double a[4] = {0.05, 0.65, 0.15, 0.0};
   envStepResult res;
   for (int k = 0; k < 3; k++) {
-    assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), ENV_OK);
+    assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
     assert_memory_equal(res.target, a, sizeof(res.target));
   }
   assert_true(fabs(res.obs.hand_pos[0] - 0.05) < 0.005);
@@ -301,12 +301,12 @@ static void hints_should_explain_the_step_with_the_expert(void **state) {
   envConfig cfg;
   env_defaultConfig(&cfg);
   obs_t obs;
-  assert_int_equal(env_reset(f->task, 5, &cfg, &obs, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(f->task, 5, &cfg, &obs, NULL, 0), TB_OK);
 
   /* going up while the expert goes down toward the puck, with a closed gripper */
   double up[4] = {0.0, 0.0, 0.1, 1.0};
   envStepResult res;
-  assert_int_equal(env_macroStep(f->task, up, &res, NULL, 0), ENV_OK);
+  assert_int_equal(env_macroStep(f->task, up, &res, NULL, 0), TB_OK);
   assert_true(strncmp(res.hint, "reward ", 7) == 0);
   assert_non_null(strstr(res.hint, "moved away from where the expert would go"));
   assert_non_null(strstr(res.hint, "the expert would open the gripper"));
@@ -316,7 +316,7 @@ static void hints_should_explain_the_step_with_the_expert(void **state) {
   env_observe(f->task, &obs);
   double a[4];
   env_expert(ENV_PICK_PLACE, &obs, a);
-  assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), ENV_OK);
+  assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
   assert_true(strstr(res.hint, "closer") || strstr(res.hint, "is where the expert"));
   assert_null(strstr(res.hint, "gripper"));
   assert_true(strlen(res.hint) < ENV_HINT_MAX);
@@ -337,14 +337,14 @@ static void hook_should_see_every_env_step(void **state) {
   env_setStepHook(f->task, countHook, &c);
   envConfig cfg;
   env_defaultConfig(&cfg);
-  assert_int_equal(env_reset(f->task, 2, &cfg, NULL, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(f->task, 2, &cfg, NULL, NULL, 0), TB_OK);
   assert_int_equal(c.calls, 50);
   double a[4] = {0.02, 0.0, 0.0, 0.0};
   envStepResult res;
-  assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), ENV_OK);
+  assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
   assert_int_equal(c.calls, 50 + res.env_steps);
   env_setStepHook(f->task, NULL, NULL);
-  assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), ENV_OK);
+  assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
   assert_int_equal(c.calls, 50 + res.env_steps);
 }
 
@@ -367,14 +367,14 @@ static void recorded_states_should_replay_bit_exact(void **state) {
   size_t n = sim_stateSize(m);
   assert_true(n <= 128);
   static recorder rec;
-  assert_int_equal(env_reset(f->task, 6, NULL, NULL, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(f->task, 6, NULL, NULL, NULL, 0), TB_OK);
 
   /* record 40 env steps of a fixed action sequence that closes on nothing and moves */
   env_setStepHook(f->task, recordHook, &rec);
   rec.n = 0;
   for (int i = 0; i < 40; i++) {
     double a[4] = {0.5 * sin(0.3 * i), -0.4, 0.2 * cos(0.2 * i), i < 20 ? 1.0 : -1.0};
-    assert_int_equal(env_step(f->task, a, NULL, 0), ENV_OK);
+    assert_int_equal(env_step(f->task, a, NULL, 0), TB_OK);
   }
   env_setStepHook(f->task, NULL, NULL);
   assert_int_equal(rec.n, 40);
@@ -382,11 +382,11 @@ static void recorded_states_should_replay_bit_exact(void **state) {
   /* restore step 9 into another task of the same spec and step on: same states */
   envTask *other = env_make(f->spec, NULL, 0);
   assert_non_null(other);
-  assert_int_equal(env_reset(other, 1, NULL, NULL, NULL, 0), ENV_OK);
-  assert_int_equal(sim_setState(env_world(other), rec.states[9], n, NULL, 0), SIM_OK);
+  assert_int_equal(env_reset(other, 1, NULL, NULL, NULL, 0), TB_OK);
+  assert_int_equal(sim_setState(env_world(other), rec.states[9], n, NULL, 0), TB_OK);
   for (int i = 10; i < 40; i++) {
     double a[4] = {0.5 * sin(0.3 * i), -0.4, 0.2 * cos(0.2 * i), i < 20 ? 1.0 : -1.0};
-    assert_int_equal(env_step(other, a, NULL, 0), ENV_OK);
+    assert_int_equal(env_step(other, a, NULL, 0), TB_OK);
     double s[128];
     sim_getState(env_world(other), s);
     assert_memory_equal(s, rec.states[i], n * sizeof(double));

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "envs.h"
+#include "tracebot/envs.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t k, size_t n);
@@ -55,24 +55,24 @@ static void steps_should_not_allocate_after_reset(void **state) {
   envTask *task = env_make(spec, err, sizeof(err));
   assert_non_null(task);
   obs_t obs;
-  assert_int_equal(env_reset(task, 1, NULL, &obs, err, sizeof(err)), ENV_OK);
+  assert_int_equal(env_reset(task, 1, NULL, &obs, err, sizeof(err)), TB_OK);
   long setup = allocations;
   assert_true(setup > 0); /* the counters are live */
 
   allocations = 0;
   for (int i = 0; i < 200; i++) {
     double a[4] = {0.3, -0.2, (i % 40) < 20 ? -1.0 : 1.0, (i % 50) < 25 ? 1.0 : -1.0};
-    assert_int_equal(env_step(task, a, err, sizeof(err)), ENV_OK);
+    assert_int_equal(env_step(task, a, err, sizeof(err)), TB_OK);
   }
   for (int k = 0; k < 10; k++) {
     double a[4];
     env_expert(ENV_PICK_PLACE, &obs, a);
     envStepResult res;
-    assert_int_equal(env_macroStep(task, a, &res, err, sizeof(err)), ENV_OK);
+    assert_int_equal(env_macroStep(task, a, &res, err, sizeof(err)), TB_OK);
     obs = res.obs;
   }
   /* a second episode on the same task does not allocate either */
-  assert_int_equal(env_reset(task, 2, NULL, &obs, err, sizeof(err)), ENV_OK);
+  assert_int_equal(env_reset(task, 2, NULL, &obs, err, sizeof(err)), TB_OK);
   assert_int_equal(allocations, 0);
 
   env_free(task);

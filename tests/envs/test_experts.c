@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "envs.h"
+#include "tracebot/envs.h"
 
 static int seedCount(void) {
   const char *s = getenv("TRACEBOT_EXPERT_SEEDS");
@@ -30,12 +30,12 @@ static double expertRate(envTaskId id, int n) {
   int wins = 0;
   for (int seed = 0; seed < n; seed++) {
     obs_t obs;
-    assert_int_equal(env_reset(task, (uint64_t)seed, &cfg, &obs, NULL, 0), ENV_OK);
+    assert_int_equal(env_reset(task, (uint64_t)seed, &cfg, &obs, NULL, 0), TB_OK);
     for (int k = 0; k < cfg.horizon; k++) {
       double a[4];
       env_expert(id, &obs, a);
       envStepResult res;
-      assert_int_equal(env_macroStep(task, a, &res, NULL, 0), ENV_OK);
+      assert_int_equal(env_macroStep(task, a, &res, NULL, 0), TB_OK);
       obs = res.obs;
       if (res.success) {
         wins++;

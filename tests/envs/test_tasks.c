@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "envs.h"
+#include "tracebot/envs.h"
 #include "envs_internal.h" /* env_drawTask: the draws without the physics */
 
 static void draws_should_stay_in_range_and_apart_over_1000_seeds(void **state) {
@@ -49,7 +49,7 @@ static void reset_should_place_what_was_drawn(void **state) {
   for (uint64_t seed = 0; seed < 20; seed++) {
     obs_t obs;
     double obj[3], goal[3];
-    assert_int_equal(env_reset(task, seed, &cfg, &obs, NULL, 0), ENV_OK);
+    assert_int_equal(env_reset(task, seed, &cfg, &obs, NULL, 0), TB_OK);
     env_drawTask(ENV_REACH, seed, obj, goal);
     assert_memory_equal(obs.goal_pos, goal, sizeof(goal));
     assert_true(fabs(obs.obj_pos[0] - obj[0]) < 1e-9 && fabs(obs.obj_pos[1] - obj[1]) < 1e-9);
@@ -65,7 +65,7 @@ static void setGoal(envTask *task, const double p[3]) {
   int g = m->body_mocapid[mj_name2id(m, mjOBJ_BODY, "goal")];
   memcpy(d->mocap_pos + 3 * g, p, 3 * sizeof(double));
   memcpy(task->goal, p, 3 * sizeof(double));
-  assert_int_equal(sim_forward(env_world(task), NULL, 0), SIM_OK);
+  assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
 }
 
 /* Puts the puck at p (at rest) and recomputes the state. */
@@ -73,14 +73,14 @@ static void setPuck(envTask *task, const double p[3]) {
   mjData *d = sim_data(env_world(task));
   const envSpec *s = task->spec;
   memcpy(d->qpos + s->puckQpos, p, 3 * sizeof(double));
-  assert_int_equal(sim_forward(env_world(task), NULL, 0), SIM_OK);
+  assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
 }
 
 static void reach_should_succeed_within_5cm_of_the_tcp_with_reward_10(void **state) {
   (void)state;
   envSpec *spec = env_makeSpec(ENV_REACH, NULL, 0);
   envTask *task = env_make(spec, NULL, 0);
-  assert_int_equal(env_reset(task, 9, NULL, NULL, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(task, 9, NULL, NULL, NULL, 0), TB_OK);
   double tcp[3];
   env_tcp(task, tcp);
   /* the TCP is about 4.5 cm below the hand origin */
@@ -110,7 +110,7 @@ static void push_should_succeed_within_5cm_of_the_goal(void **state) {
   (void)state;
   envSpec *spec = env_makeSpec(ENV_PUSH, NULL, 0);
   envTask *task = env_make(spec, NULL, 0);
-  assert_int_equal(env_reset(task, 4, NULL, NULL, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(task, 4, NULL, NULL, NULL, 0), TB_OK);
   int success = -1;
   double r = env_reward(task, &success);
   assert_int_equal(success, 0);
@@ -131,7 +131,7 @@ static void pickPlace_should_need_7cm_and_a_lifted_puck(void **state) {
   (void)state;
   envSpec *spec = env_makeSpec(ENV_PICK_PLACE, NULL, 0);
   envTask *task = env_make(spec, NULL, 0);
-  assert_int_equal(env_reset(task, 4, NULL, NULL, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(task, 4, NULL, NULL, NULL, 0), TB_OK);
   int success = -1;
   double g[3] = {0.0, 0.85, 0.2};
   setGoal(task, g);
@@ -152,7 +152,7 @@ static void pickPlace_should_need_7cm_and_a_lifted_puck(void **state) {
   assert_int_equal(success, 1);
 
   /* a low goal reached along the table, never lifted: no success */
-  assert_int_equal(env_reset(task, 4, NULL, NULL, NULL, 0), ENV_OK);
+  assert_int_equal(env_reset(task, 4, NULL, NULL, NULL, 0), TB_OK);
   double low[3] = {0.0, 0.85, 0.05};
   setGoal(task, low);
   double onTable[3] = {0.0, 0.85, 0.02};
@@ -172,7 +172,7 @@ static void rewards_should_stay_within_0_and_10(void **state) {
     envTask *task = env_make(spec, NULL, 0);
     for (uint64_t seed = 0; seed < 3; seed++) {
       obs_t obs;
-      assert_int_equal(env_reset(task, seed, NULL, &obs, NULL, 0), ENV_OK);
+      assert_int_equal(env_reset(task, seed, NULL, &obs, NULL, 0), TB_OK);
       for (int k = 0; k < 10; k++) {
         double a[4] = {0.1 * sin(k + seed), 0.1 * cos(2.0 * k), -0.08 + 0.02 * k,
                        k % 3 == 0 ? -1.0 : 1.0};
@@ -182,7 +182,7 @@ static void rewards_should_stay_within_0_and_10(void **state) {
           }
         }
         envStepResult res;
-        assert_int_equal(env_macroStep(task, a, &res, NULL, 0), ENV_OK);
+        assert_int_equal(env_macroStep(task, a, &res, NULL, 0), TB_OK);
         assert_true(res.reward >= 0.0 && res.reward <= 10.0);
         obs = res.obs;
       }
@@ -198,11 +198,11 @@ static void zero_controller_should_never_push_or_pick(void **state) {
     envSpec *spec = env_makeSpec((envTaskId)t, NULL, 0);
     envTask *task = env_make(spec, NULL, 0);
     for (uint64_t seed = 0; seed < 10; seed++) {
-      assert_int_equal(env_reset(task, seed, NULL, NULL, NULL, 0), ENV_OK);
+      assert_int_equal(env_reset(task, seed, NULL, NULL, NULL, 0), TB_OK);
       for (int k = 0; k < 10; k++) {
         double zero[4] = {0.0, 0.0, 0.0, 0.0};
         envStepResult res;
-        assert_int_equal(env_macroStep(task, zero, &res, NULL, 0), ENV_OK);
+        assert_int_equal(env_macroStep(task, zero, &res, NULL, 0), TB_OK);
         assert_int_equal(res.success, 0);
       }
     }

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "sim.h"
+#include "tracebot/sim.h"
 
 /* a ball on a hinge arm over a floor: enough to have contacts and a mocap */
 static const char xmlArm[] =
@@ -95,16 +95,16 @@ static void mujoco_error_should_become_an_error_code(void **state) {
   simWorld *w = sim_make(m, err, sizeof(err));
   assert_non_null(w);
   sim_data(w)->qpos[2] = 0.0;
-  assert_int_equal(sim_forward(w, err, sizeof(err)), SIM_EMUJOCO);
+  assert_int_equal(sim_forward(w, err, sizeof(err)), TB_EMUJOCO);
   assert_non_null(strstr(err, "mujoco error"));
   assert_non_null(strstr(sim_lastMessage(), "Stack"));
   err[0] = '\0';
-  assert_int_equal(sim_step(w, 1, err, sizeof(err)), SIM_EMUJOCO);
+  assert_int_equal(sim_step(w, 1, err, sizeof(err)), TB_EMUJOCO);
   assert_non_null(strstr(err, "mj_step"));
 
   /* a reset recovers the world */
-  assert_int_equal(sim_reset(w, err, sizeof(err)), SIM_OK);
-  assert_int_equal(sim_step(w, 10, err, sizeof(err)), SIM_OK);
+  assert_int_equal(sim_reset(w, err, sizeof(err)), TB_OK);
+  assert_int_equal(sim_step(w, 10, err, sizeof(err)), TB_OK);
   sim_free(w);
   sim_freeModel(m);
 }
@@ -115,12 +115,12 @@ static void step_should_advance_time(void **state) {
   simWorld *w = sim_make(m, NULL, 0);
   assert_non_null(w);
   assert_ptr_equal(sim_model(w), m);
-  assert_int_equal(sim_step(w, 10, NULL, 0), SIM_OK);
+  assert_int_equal(sim_step(w, 10, NULL, 0), TB_OK);
   assert_true(fabs(sim_data(w)->time - 10 * 0.002) < 1e-12);
-  assert_int_equal(sim_step(w, -1, NULL, 0), SIM_EINVAL);
+  assert_int_equal(sim_step(w, -1, NULL, 0), TB_EINVAL);
   sim_rawSteps(w, 5);
   assert_true(fabs(sim_data(w)->time - 15 * 0.002) < 1e-12);
-  assert_int_equal(sim_reset(w, NULL, 0), SIM_OK);
+  assert_int_equal(sim_reset(w, NULL, 0), TB_OK);
   assert_true(sim_data(w)->time == 0.0);
   sim_free(w);
   sim_free(NULL);
@@ -131,18 +131,18 @@ static void step_should_report_divergence_not_a_normal_step(void **state) {
   (void)state;
   mjModel *m = loadOk();
   simWorld *w = sim_make(m, NULL, 0);
-  assert_int_equal(sim_step(w, 3, NULL, 0), SIM_OK);
+  assert_int_equal(sim_step(w, 3, NULL, 0), TB_OK);
 
   /* a huge velocity: MuJoCo flags BADQVEL and silently resets the data */
   sim_data(w)->qvel[0] = 1e20;
   char err[256] = "";
-  assert_int_equal(sim_step(w, 1, err, sizeof(err)), SIM_EPHYSICS);
+  assert_int_equal(sim_step(w, 1, err, sizeof(err)), TB_EPHYSICS);
   assert_non_null(strstr(err, "diverged"));
   assert_int_equal(sim_faultCount(w), 1);
 
   /* a NaN in qpos is caught the same way */
   sim_data(w)->qpos[0] = NAN;
-  assert_int_equal(sim_step(w, 1, err, sizeof(err)), SIM_EPHYSICS);
+  assert_int_equal(sim_step(w, 1, err, sizeof(err)), TB_EPHYSICS);
   assert_int_equal(sim_faultCount(w), 2);
   sim_free(w);
   sim_freeModel(m);
@@ -162,14 +162,14 @@ static void state_should_round_trip_bit_exact(void **state) {
   /* move, save, run on; restore, run on again: identical */
   sim_data(w)->ctrl[0] = 0.3;
   sim_data(w)->mocap_pos[0] = 0.1;
-  assert_int_equal(sim_step(w, 50, NULL, 0), SIM_OK);
+  assert_int_equal(sim_step(w, 50, NULL, 0), TB_OK);
   sim_getState(w, saved);
-  assert_int_equal(sim_step(w, 100, NULL, 0), SIM_OK);
+  assert_int_equal(sim_step(w, 100, NULL, 0), TB_OK);
   sim_getState(w, after);
 
   simWorld *w2 = sim_make(m, NULL, 0);
-  assert_int_equal(sim_setState(w2, saved, n, NULL, 0), SIM_OK);
-  assert_int_equal(sim_step(w2, 100, NULL, 0), SIM_OK);
+  assert_int_equal(sim_setState(w2, saved, n, NULL, 0), TB_OK);
+  assert_int_equal(sim_step(w2, 100, NULL, 0), TB_OK);
   sim_getState(w2, again);
   assert_memory_equal(after, again, n * sizeof(double));
   assert_memory_equal(sim_data(w)->xpos, sim_data(w2)->xpos, sizeof(double) * 3 * m->nbody);
@@ -186,11 +186,11 @@ static void setState_should_reject_bad_input_and_keep_the_world(void **state) {
   double s[64];
   sim_getState(w, s);
   char err[256] = "";
-  assert_int_equal(sim_setState(w, s, n - 1, err, sizeof(err)), SIM_EINVAL);
+  assert_int_equal(sim_setState(w, s, n - 1, err, sizeof(err)), TB_EINVAL);
   assert_non_null(strstr(err, "values"));
   s[3] = NAN;
   double before = sim_data(w)->qpos[2];
-  assert_int_equal(sim_setState(w, s, n, err, sizeof(err)), SIM_EINVAL);
+  assert_int_equal(sim_setState(w, s, n, err, sizeof(err)), TB_EINVAL);
   assert_non_null(strstr(err, "not finite"));
   assert_true(sim_data(w)->qpos[2] == before);
   sim_free(w);
@@ -203,8 +203,8 @@ static void worlds_should_share_one_model(void **state) {
   simWorld *a = sim_make(m, NULL, 0);
   simWorld *b = sim_make(m, NULL, 0);
   sim_data(a)->qvel[0] = 1.0;
-  assert_int_equal(sim_step(a, 20, NULL, 0), SIM_OK);
-  assert_int_equal(sim_step(b, 20, NULL, 0), SIM_OK);
+  assert_int_equal(sim_step(a, 20, NULL, 0), TB_OK);
+  assert_int_equal(sim_step(b, 20, NULL, 0), TB_OK);
   assert_true(sim_data(a)->qpos[0] != sim_data(b)->qpos[0]);
   sim_free(a);
   sim_free(b);

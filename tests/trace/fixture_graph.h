@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "tracebot/trace.h"
 
 #define FIXTURE_CONTROLLER                                  \
   "void controller(const obs_t *obs, double action[4]) {\n" \

@@ -137,10 +137,10 @@ static void backward_should_reject_bad_arguments(void **state) {
   char err[128] = "";
   trGraph *other = tr_makeGraph();
   trNode *foreign = tr_value(other, "x", NULL, "y");
-  assert_int_equal(tr_backward(e->g, NULL, "fb", err, sizeof err), TR_EINVAL);
+  assert_int_equal(tr_backward(e->g, NULL, "fb", err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "NULL"));
   tr_resetGraph(e->g);
-  assert_int_equal(tr_backward(e->g, foreign, "fb", err, sizeof err), TR_EINVAL);
+  assert_int_equal(tr_backward(e->g, foreign, "fb", err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "not a node of this graph"));
   tr_freeGraph(other);
 }

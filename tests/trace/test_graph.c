@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "trace.h"
+#include "tracebot/trace.h"
 
 typedef struct env {
   trOptimizer *opt;
@@ -144,9 +144,9 @@ static void builders_should_accept_null_graph(void **state) {
 
 static void strerror_should_describe_codes(void **state) {
   (void)state;
-  assert_string_equal(tr_strerror(TR_OK), "ok");
-  assert_non_null(strstr(tr_strerror(TR_ENOFEEDBACK), "feedback"));
-  assert_string_equal(tr_strerror(12345), "unknown error");
+  assert_string_equal(tb_strerror(TB_OK), "ok");
+  assert_non_null(strstr(tb_strerror(TB_ENOFEEDBACK), "feedback"));
+  assert_string_equal(tb_strerror(12345), "unknown error");
 }
 
 int main(void) {

@@ -93,7 +93,7 @@ static void opro_state_should_load_only_into_opro(void **state) {
   fixture b;
   fixture_init(&b, NULL);
   char err[256] = "";
-  assert_int_equal(tr_optimizerLoadJson(b.opt, saved, strlen(saved), err, sizeof err), TR_EFORMAT);
+  assert_int_equal(tr_optimizerLoadJson(b.opt, saved, strlen(saved), err, sizeof err), TB_EFORMAT);
   assert_non_null(strstr(err, "kind"));
   fixture c;
   fixture_init(&c, &o);

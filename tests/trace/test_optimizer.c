@@ -279,7 +279,7 @@ static void apply_without_feedback_should_take_no_step(void **state) {
   trGraph *g = tr_makeGraph();
   trStepLog log;
   char err[256] = "";
-  assert_int_equal(tr_optimizerApply(opt, g, "{}", 2, &log, err, sizeof err), TR_ENOFEEDBACK);
+  assert_int_equal(tr_optimizerApply(opt, g, "{}", 2, &log, err, sizeof err), TB_ENOFEEDBACK);
   assert_int_equal(log.outcome, TR_OUTCOME_NONE);
   assert_non_null(strstr(log.reason, "feedback"));
   assert_non_null(strstr(err, "feedback"));
@@ -324,8 +324,8 @@ static void add_param_should_name_and_validate(void **state) {
   assert_non_null(strstr(err, "bad name"));
   assert_null(tr_addParam(opt, "k2", TR_TEXT, NULL, err, sizeof err));
   assert_non_null(strstr(err, "digit"));
-  assert_int_equal(tr_setText(a, "x", err, sizeof err), TR_EINVAL);
-  assert_int_equal(tr_setNumber(a, 1.0 / 0.0, err, sizeof err), TR_EINVAL);
+  assert_int_equal(tr_setText(a, "x", err, sizeof err), TB_EINVAL);
+  assert_int_equal(tr_setNumber(a, 1.0 / 0.0, err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "finite"));
   assert_null(tr_paramText(a));
   tr_freeOptimizer(opt);
@@ -358,7 +358,7 @@ static void mask_should_parse_section_names(void **state) {
   assert_int_equal(m, 0);
   assert_int_equal(tr_parseMask("none", &m, NULL, 0), 0);
   assert_int_equal(m, 0);
-  assert_int_equal(tr_parseMask("feedback,bogus", &m, err, sizeof err), TR_EINVAL);
+  assert_int_equal(tr_parseMask("feedback,bogus", &m, err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "\"bogus\""));
 }
 
@@ -432,7 +432,7 @@ static void load_should_reject_mismatches_and_change_nothing(void **state) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     err[0] = '\0';
     int rc = tr_optimizerLoadJson(f.opt, bad[i][0], strlen(bad[i][0]), err, sizeof err);
-    if (rc != TR_EFORMAT || !strstr(err, bad[i][1])) {
+    if (rc != TB_EFORMAT || !strstr(err, bad[i][1])) {
       print_error("case %zu: rc %d, err \"%s\", want \"%s\"\n", i, rc, err, bad[i][1]);
       fail();
     }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "tracebot/trace.h"
 
 static trResponse parse(const char *s) {
   trResponse r;
@@ -183,7 +183,7 @@ static void parse_should_accept_null_with_zero_length(void **state) {
   assert_int_equal(r.status, TR_RESPONSE_INVALID);
   assert_non_null(strstr(r.reason, "empty"));
   tr_responseClose(&r);
-  assert_int_equal(tr_parseResponse(NULL, 5, &r), TR_EINVAL);
+  assert_int_equal(tr_parseResponse(NULL, 5, &r), TB_EINVAL);
   tr_responseClose(&r);
   tr_responseClose(NULL);
 }

@@ -267,7 +267,7 @@ static void render_without_backward_should_say_no_feedback(void **state) {
   tr_paramNode(g, c);
   trPrompt p;
   char err[256] = "";
-  assert_int_equal(tr_optimizerRender(opt, g, &p, err, sizeof err), TR_ENOFEEDBACK);
+  assert_int_equal(tr_optimizerRender(opt, g, &p, err, sizeof err), TB_ENOFEEDBACK);
   assert_non_null(strstr(err, "tr_backward"));
   assert_null(p.system);
   assert_null(p.user);
@@ -282,7 +282,7 @@ static void render_should_refuse_a_graph_with_an_error(void **state) {
   tr_value(f.g, "bad name", NULL, "x");
   trPrompt p;
   char err[256] = "";
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, err, sizeof err), TR_EINVAL);
+  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "bad name"));
   fixture_close(&f);
 }

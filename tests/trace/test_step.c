@@ -77,7 +77,7 @@ static void failed_llm_call_should_be_an_unusable_step(void **state) {
   fixture_init(&f, NULL);
   trStepLog log;
   char err[256] = "";
-  assert_int_equal(tr_optimizerStep(f.opt, f.g, llm, &log, err, sizeof err), TR_ELLM);
+  assert_int_equal(tr_optimizerStep(f.opt, f.g, llm, &log, err, sizeof err), TB_ELLM);
   assert_int_equal(log.outcome, TR_OUTCOME_UNUSABLE);
   assert_non_null(strstr(log.reason, "LLM call failed"));
   assert_non_null(strstr(err, "LLM call failed"));
@@ -95,7 +95,7 @@ static void step_should_reject_a_null_client(void **state) {
   fixture f;
   fixture_init(&f, NULL);
   trStepLog log;
-  assert_int_equal(tr_optimizerStep(f.opt, f.g, NULL, &log, NULL, 0), TR_EINVAL);
+  assert_int_equal(tr_optimizerStep(f.opt, f.g, NULL, &log, NULL, 0), TB_EINVAL);
   assert_int_equal(log.outcome, TR_OUTCOME_NONE);
   assert_int_equal(tr_optimizerIteration(f.opt), 0);
   tr_stepLogClose(&log);

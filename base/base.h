@@ -1,0 +1,118 @@
+/* base: the one internal header every module may include (it is not installed).
+ *
+ * One of each utility the modules share: the one-line error writer, the monotonic clock,
+ * bounded reading of input files, atomic replacement of output files with one durability
+ * rule, and a bounded string builder. Error codes are public: tracebot/error.h.
+ *
+ * Input files. Every path tracebot reads comes through tb_openInput (or tb_readFile on
+ * top of it): it opens without blocking (a FIFO with no writer does not hang), refuses
+ * anything that is not a regular file, and refuses a file over the caller's cap before
+ * reading a byte.
+ *
+ * Output files. tb_atomicOpen / tb_atomicCommit (and tb_writeFileAtomic on top of them)
+ * write PATH.tmp, flush and fsync it, rename it over PATH and fsync the directory, so a
+ * crash leaves either the old file or the new one, never a mix. An existing PATH that is
+ * not a regular file (a device, a FIFO, a directory, a symbolic link) is refused, never
+ * replaced.
+ */
+#ifndef TRACEBOT_BASE_H
+#define TRACEBOT_BASE_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "tracebot/error.h"
+
+#if defined(__GNUC__)
+#define TB_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define TB_PRINTF(f, a)
+#endif
+
+/* ---------------------------------------------------------------- errors and time */
+
+/* Writes a printf-style message into err (errsz bytes, truncated, NUL-terminated).
+ * Nullable: err (then, or with errsz 0, nothing is written). */
+void tb_setErr(char *err, size_t errsz, const char *fmt, ...) TB_PRINTF(3, 4);
+
+/* Milliseconds on CLOCK_MONOTONIC (for durations and deadlines). */
+double tb_nowMs(void);
+
+/* ---------------------------------------------------------------- files */
+
+/* Opens path for reading: without blocking, regular files only, at most max bytes
+ * (0: no cap). Returns the descriptor (blocking mode restored, close-on-exec) and the
+ * size in *size (nullable). Errors: -1 with a one-line message naming the file and the
+ * problem ("x.c: not a regular file (a FIFO)", "x.c: larger than 262144 bytes"). */
+int tb_openInput(const char *path, size_t max, size_t *size, char *err, size_t errsz);
+
+/* tb_openInput as a stdio stream ("rb"). Errors: NULL, message in err. */
+FILE *tb_fopenInput(const char *path, size_t max, char *err, size_t errsz);
+
+/* Reads a whole regular file of at most max bytes into a NUL-terminated heap buffer;
+ * *len (nullable) gets its length. Ownership: caller frees.
+ * Errors: NULL, a one-line message naming the file. */
+char *tb_readFile(const char *path, size_t max, size_t *len, char *err, size_t errsz);
+
+/* Writes all n bytes to fd, retrying on EINTR and short writes. Returns 0 or -1 (errno). */
+int tb_writeAll(int fd, const void *buf, size_t n);
+
+/* An output file being written: PATH.tmp until committed. */
+typedef struct tbAtomicFile {
+  FILE *f; /* write here */
+  char path[PATH_MAX];
+  char tmp[PATH_MAX + 8];
+} tbAtomicFile;
+
+/* Starts writing path atomically. Errors: TB_EINVAL (path exists and is not a regular
+ * file), TB_EIO; message in err. On error nothing is left behind. */
+int tb_atomicOpen(tbAtomicFile *a, const char *path, char *err, size_t errsz);
+
+/* Finishes: flush, fsync, close, rename over the path, fsync the directory. On failure
+ * the temporary file is removed and the old file (if any) is left as it was.
+ * Errors: TB_EIO, message in err. */
+int tb_atomicCommit(tbAtomicFile *a, char *err, size_t errsz);
+
+/* Gives up: closes and removes the temporary file. Safe after a commit or a failed
+ * open (does nothing then). */
+void tb_atomicAbort(tbAtomicFile *a);
+
+/* Writes data (n bytes) to path atomically (tb_atomicOpen + tb_atomicCommit).
+ * Errors: as those two. */
+int tb_writeFileAtomic(const char *path, const void *data, size_t n, char *err, size_t errsz);
+
+/* ---------------------------------------------------------------- string builder */
+
+/* A string under construction. Every append keeps data NUL-terminated. When an append
+ * would exceed max bytes or memory runs out, failed becomes 1 and later appends do nothing.
+ * Ownership: data is heap memory; release with tb_bufClose or take it with tb_bufTake. */
+typedef struct tbBuf {
+  char *data;
+  size_t len;
+  size_t cap;
+  size_t max;
+  int failed;
+} tbBuf;
+
+void tb_bufInit(tbBuf *b, size_t max);
+void tb_bufClose(tbBuf *b);
+void tb_bufClear(tbBuf *b);
+void tb_bufPutn(tbBuf *b, const char *s, size_t n);
+void tb_bufPuts(tbBuf *b, const char *s);
+void tb_bufPutc(tbBuf *b, char c);
+void tb_bufPrintf(tbBuf *b, const char *fmt, ...) TB_PRINTF(2, 3);
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 0)))
+#endif
+void tb_bufVprintf(tbBuf *b, const char *fmt, va_list ap);
+
+/* Returns the string (never NULL unless failed) and leaves b empty; the caller frees it.
+ * Returns NULL when the buffer failed. */
+char *tb_bufTake(tbBuf *b);
+
+/* Appends a number in the shortest "%.15g"/"%.17g" form that reads back exactly. */
+void tb_bufNumber(tbBuf *b, double x);
+
+#endif /* TRACEBOT_BASE_H */

@@ -1,0 +1,1 @@
+# Installation is done later in this file (placeholder while the layout settles).

@@ -1,0 +1,147 @@
+/* envs: the reach, push and pick-place tasks on one shared arm + gripper + table
+ * scene (see ../shared/reference/tasks.md for the numbers we match).
+ *
+ * Lifecycle: an envSpec is immutable (the compiled MuJoCo model and task
+ * constants) and may be shared by many workers; an envTask is one worker's
+ * episode state (mjData, RNG, buffers) and is reused across episodes with
+ * env_reset. Nothing on the step path allocates.
+ *
+ * Errors: functions return 0 or a negative TB_E* code and write a one-line
+ * message into (err, errsz) when err is not NULL.
+ */
+#ifndef TRACEBOT_ENVS_H
+#define TRACEBOT_ENVS_H
+
+#include "tracebot/error.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracebot/controller.h" /* obs_t */
+#include "tracebot/sim.h"        /* simWorld */
+
+typedef enum envTaskId { ENV_REACH = 0, ENV_PUSH, ENV_PICK_PLACE, ENV_NTASKS } envTaskId;
+
+typedef enum envMode {
+  ENV_RELATIVE = 0, /* target = hand + action[0:3] */
+  ENV_ABSOLUTE      /* target = action[0:3] */
+} envMode;
+
+typedef enum envHints {
+  ENV_HINTS_EXPERT = 0, /* per-step hint text from the scripted expert */
+  ENV_HINTS_NONE
+} envHints;
+
+/* Errors (tracebot/error.h) returned here:
+ *   TB_EINVAL: bad argument (unknown task, non-finite action, ...)
+ *   TB_EMODEL: the model failed to compile or load
+ *   TB_EPHYSICS: the simulation diverged (MuJoCo BADQACC/BADQPOS/BADQVEL)
+ *   TB_ENOMEM */
+
+#define ENV_HINT_MAX 512    /* bytes of hint text per macro-step, NUL included */
+#define ENV_MAX_SUBSTEPS 20 /* env steps the P controller may run per macro-step */
+
+/* Episode settings; env_defaultConfig gives the paper's: horizon 10, relative, expert hints. */
+typedef struct envConfig {
+  int horizon;
+  envMode mode;
+  envHints hints;
+} envConfig;
+
+/* What one macro-step (one controller call) produced. */
+typedef struct envStepResult {
+  obs_t obs;               /* observation after the macro-step */
+  double reward;           /* reward of the last env step, in [0, 10] */
+  int success;             /* task success after the macro-step */
+  int env_steps;           /* env steps the P controller ran (1 .. ENV_MAX_SUBSTEPS) */
+  double target[3];        /* the clipped hand target that was commanded */
+  char hint[ENV_HINT_MAX]; /* hint text; "" with ENV_HINTS_NONE */
+} envStepResult;
+
+typedef struct envSpec envSpec;
+typedef struct envTask envTask;
+
+/* Fills cfg with the defaults (horizon 10, relative mode, expert hints). */
+void env_defaultConfig(envConfig *cfg);
+
+/* Task name ("reach", "push", "pick-place") of id, or NULL if out of range. */
+const char *env_name(envTaskId id);
+
+/* Task id for a name, or -1 if there is no such task. */
+int env_lookup(const char *name);
+
+/* The natural-language instruction for a task (goes into the optimizer's #Instruction). */
+const char *env_instruction(envTaskId id);
+
+/* Path, relative to the source tree, of the task's scripted expert controller
+ * (e.g. "envs/experts/reach.c"). */
+const char *env_expertPath(envTaskId id);
+
+/* Builds the immutable spec of a task (compiles the shared scene model).
+ * Ownership: caller frees with env_freeSpec. Errors: NULL, message in err. */
+envSpec *env_makeSpec(envTaskId id, char *err, size_t errsz);
+
+/* Frees a spec made by env_makeSpec. Nullable. Free every envTask made from it first. */
+void env_freeSpec(envSpec *spec);
+
+/* The task id of a spec. */
+envTaskId env_specTask(const envSpec *spec);
+
+/* Makes one worker's episode state for spec. The spec must outlive it.
+ * Ownership: caller frees with env_free. Errors: NULL, message in err. */
+envTask *env_make(const envSpec *spec, char *err, size_t errsz);
+
+/* Frees a task made by env_make. Nullable. */
+void env_free(envTask *task);
+
+/* Starts an episode: resets the physics, settles the arm, draws the object and
+ * goal from seed (deterministic), and writes the first observation (step 0).
+ * Nullable: cfg (the defaults), obs. Errors: TB_EINVAL for a bad config,
+ * TB_EPHYSICS if settling diverged. */
+int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, char *err,
+              size_t errsz);
+
+/* Runs one macro-step for a controller action (clipped as the env does; the
+ * gripper effort clipped to [-1, 1]): the P controller drives the hand toward
+ * the target for up to ENV_MAX_SUBSTEPS env steps, then reward, success and
+ * hint text are computed. The target (hand + action[0:3] in relative mode) is
+ * clipped to the hand workspace (-0.5, 0.4, 0.05) .. (0.5, 1.0, 0.5).
+ * Errors: TB_EINVAL for a non-finite action (nothing is stepped), TB_EPHYSICS
+ * if the simulation diverged or MuJoCo raised an error (the result holds the
+ * observation from before the macro-step; env_reset the task before reusing it). */
+int env_macroStep(envTask *task, const double action[4], envStepResult *res, char *err,
+                  size_t errsz);
+
+/* Same as env_macroStep with an absolute hand target and gripper effort,
+ * whatever the configured mode (what a robot driver receives). */
+int env_command(envTask *task, const double target[3], double gripper, envStepResult *res,
+                char *err, size_t errsz);
+
+/* One raw env step: mocap += clip(a[0:3], -1, 1) * 0.01 within the workspace,
+ * gripper [a3, -a3], then the frame skip of mj_step. Allocates nothing.
+ * Errors: TB_EPHYSICS if the simulation diverged. */
+int env_step(envTask *task, const double a[4], char *err, size_t errsz);
+
+/* The current observation (step/horizon fields as of the last macro-step). */
+void env_observe(const envTask *task, obs_t *obs);
+
+/* The current reward in [0, 10] and success flag (0/1). */
+double env_reward(const envTask *task, int *success);
+
+/* The simulation world behind a task (for recording, replay and rendering). */
+simWorld *env_world(envTask *task);
+
+/* Called after every env step (including the settling steps of reset) with the
+ * task; used to record exact states. NULL removes the hook. */
+typedef void (*envStepHook)(void *user, envTask *task);
+void env_setStepHook(envTask *task, envStepHook hook, void *user);
+
+/* The scripted expert of a task, compiled into the library (same code as
+ * env_expertPath's file). Stateless. Its action is for relative mode:
+ * action[0..2] = expert target - hand (all zeros for an unknown id). */
+void env_expert(envTaskId id, const obs_t *obs, double action[4]);
+
+/* The source text of the task's scripted expert (the file of env_expertPath, embedded at
+ * build time), its length in *len; NULL for an unknown id. */
+const char *env_expertSource(envTaskId id, size_t *len);
+
+#endif /* TRACEBOT_ENVS_H */

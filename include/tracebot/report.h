@@ -1,0 +1,78 @@
+/* report: the learning-curve figure and the self-contained HTML report of a run
+ * directory (`tracebot report DIR`). Private header of the agent module.
+ *
+ * Reads DIR/iterations.jsonl (one JSON object per line; an unterminated last line
+ * is a write in progress and is skipped), and, when present, DIR/config.json,
+ * DIR/summary.json and DIR/episodes/. Writes DIR/learning_curve.png,
+ * DIR/learning_curve.svg (train success markers, train return, test success rate
+ * per iteration, drawn with cairo) and DIR/report.html (inline CSS, the SVG
+ * inlined, per iteration: feedback, update outcome and reason, tokens, latency,
+ * a unified diff of next_controller against controller, and the training episode
+ * as a strip of PNG frames when a renderer is given).
+ *
+ * This file knows nothing about GLFW or MuJoCo: frames come through the strip
+ * callback (the viewer target provides the rendering; see sim/viewer/README.md).
+ *
+ * Errors: functions return 0 or a negative TB_E* code and write a one-line
+ * message naming the file, line or key into (err, errsz) when err is not NULL.
+ */
+#ifndef TRACEBOT_AGENT_REPORT_H
+#define TRACEBOT_AGENT_REPORT_H
+
+#include "tracebot/error.h"
+#include <stddef.h>
+
+/* Errors (tracebot/error.h) returned here:
+ *   TB_EINVAL: bad argument
+ *   TB_EIO: a file could not be read or written
+ *   TB_EFORMAT: a run file is malformed (message names file, line and key)
+ *   TB_ENOMEM
+ *   TB_EDRAW: cairo failed */
+
+#define AG_REPORT_FILE_MAX (256u << 20) /* iterations.jsonl size cap */
+#define AG_REPORT_MAX_ITERS 100000
+
+/* One encoded PNG image. Ownership: free(data). */
+typedef struct agReportImage {
+  unsigned char *data;
+  size_t len;
+} agReportImage;
+
+/* Renders up to maxframes frames of the episode file episode_path into frames
+ * (PNG bytes, caller-owned array of maxframes), setting *nframes. Returns 0, or
+ * non-zero with a one-line reason in err (e.g. "no display: ...") — the report
+ * then shows that reason instead of the strip. */
+typedef int (*agReportStripFn)(void *user, const char *episode_path, int maxframes,
+                               agReportImage *frames, int *nframes, char *err, size_t errsz);
+
+typedef struct agReportOptions {
+  agReportStripFn strip; /* nullable: no image strips */
+  void *strip_user;
+  int strip_frames;  /* frames per training episode; default 6 */
+  int width, height; /* figure size in pixels; default 900 x 500 */
+} agReportOptions;
+
+/* What ag_report found and wrote. */
+typedef struct agReportResult {
+  int iterations;      /* iteration lines read */
+  int skipped_partial; /* 1 if an unterminated last line was skipped */
+  int strips;          /* iterations with an image strip */
+} agReportResult;
+
+/* Fills opts with the defaults (no strip renderer). */
+void ag_defaultReportOptions(agReportOptions *opts);
+
+/* Writes learning_curve.png, learning_curve.svg and report.html into dir (each
+ * through a temporary file + rename). opts and result are nullable.
+ * Errors: TB_EIO (dir or iterations.jsonl unreadable, outputs unwritable),
+ * TB_EFORMAT (a malformed line), TB_EDRAW, TB_ENOMEM. */
+int ag_report(const char *dir, const agReportOptions *opts, agReportResult *result, char *err,
+              size_t errsz);
+
+/* Appends a unified diff (3 lines of context, "--- a_name" / "+++ b_name" header,
+ * @@ hunks) of text b against text a to a malloc'd string in *out. Identical
+ * texts give "". Longer than 5000 lines each: a one-line note instead.
+ * Ownership: caller frees *out. Errors: TB_ENOMEM, TB_EINVAL. */
+int ag_reportDiff(const char *a, const char *b, const char *a_name, const char *b_name, char **out);
+
+#endif /* TRACEBOT_AGENT_REPORT_H */

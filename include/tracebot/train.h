@@ -1,0 +1,98 @@
+/* agent training: the OptoPrime (or OPRO) control loop over sandboxed rollouts, with a
+ * run directory that makes every run resumable and replayable (included by agent.h).
+ *
+ * One iteration: roll out the current controller on the training seed (sandboxed,
+ * recorded) -> build the episode's trace graph (parameter `controller0` as code;
+ * action_t = controller(obs=obs_t, controller=controller0), obs_{t+1} = step(action=
+ * action_t); a fault becomes an exception node) -> feedback "Success: ..\nReturn: .."
+ * (+ the fault) -> backward -> one optimizer step with the LLM -> evaluate the updated
+ * controller on the test seeds (parallel sandboxes) -> append one fsynced line to
+ * iterations.jsonl and refresh controller_final.c, controller_best.c and summary.json.
+ *
+ * Errors: ag_train returns 0 when it ran (or resumed) to the end or stopped on the token
+ * budget, and a negative TB_E* code otherwise (bad configuration, the run directory
+ * could not be written, the LLM failed for good) with a one-line message in err. Every
+ * complete iteration is on disk before the next starts, so a failed or killed run can be
+ * continued with resume.
+ */
+#ifndef TRACEBOT_AGENT_TRAIN_H
+#define TRACEBOT_AGENT_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracebot/agent.h"
+#include "tracebot/llm.h"
+#include "tracebot/trace.h"
+
+/* A training configuration; ag_defaultTrain fills the paper's defaults. */
+typedef struct agTrainConfig {
+  envTaskId task;
+  const char *llm;               /* backend spec (trace/llm.h); required */
+  trOptimizerKind optimizer;     /* TR_OPTOPRIME (default) or TR_OPRO */
+  int memory;                    /* OptoPrime memory K (default 10; 0 = NoMem) */
+  int mask_trace;                /* the paper's "Masked": hide #Documentation, #Code,
+                                    #Inputs, #Others; hints go to the feedback (default 0) */
+  int iters;                     /* iterations (default 30) */
+  uint64_t train_seed;           /* default 0 */
+  uint64_t test_begin, test_end; /* held-out seeds [begin, end) (default 1:11) */
+  int jobs;                      /* parallel test episodes (default 2) */
+  long long max_tokens_total;    /* stop once this many tokens were used (0: no budget) */
+  const char *init_source;       /* Nullable: the initial controller (NULL: returns zeros) */
+  const char *init_path;         /* Nullable: where init_source came from, for config.json */
+  const char *out_dir;           /* run directory (made; must not hold a run already) */
+  int resume;                    /* 1: continue the run in out_dir (config from its
+                                    config.json; llm (non-NULL), iters (> 0) and
+                                    max_tokens_total (>= 0) given here override it) */
+  int argc;                      /* the command line, for config.json (Nullable argv) */
+  char **argv;
+  agRolloutConfig rollout; /* env (horizon, mode, hints), limits, sandbox path */
+  trLlmOptions llm_options;
+} agTrainConfig;
+
+/* What one iteration did, for progress reports (test_* are the results of the
+ * controller the iteration produced). Before the first iteration the callback
+ * is called once with iteration 0 (the run directory is open; done_before iterations
+ * were already in it when resuming). */
+typedef struct agTrainProgress {
+  int iteration, iters;
+  int done_before;
+  int train_success;
+  double train_return;
+  const char *train_fault; /* fault kind name, or NULL */
+  double test_success_rate;
+  double test_mean_return;
+  const char *outcome; /* "updated", "no_change", "unusable" */
+  long long tokens;    /* this iteration's prompt + completion tokens */
+  long long tokens_total;
+  double elapsed_s; /* since the run (or resume) started */
+} agTrainProgress;
+
+/* Called after each iteration is on disk. Nullable. */
+typedef void (*agTrainProgressFn)(void *user, const agTrainProgress *p);
+
+/* The run's totals (summary.json holds the same). */
+typedef struct agTrainSummary {
+  char out[1024];
+  int iterations;
+  int best_train_success;
+  double final_test_success_rate;
+  double best_test_success_rate;
+  long long prompt_tokens;
+  long long completion_tokens;
+  int budget_stop; /* 1 when the token budget ended the run early */
+  int replay_end;  /* 1 when a replay: LLM ran out of recorded answers */
+} agTrainSummary;
+
+/* Fills cfg with the defaults above (task reach, no llm, out_dir NULL). */
+void ag_defaultTrain(agTrainConfig *cfg);
+
+/* A fresh run directory name: runs/<task>-YYYYMMDD-HHMMSS. */
+void ag_defaultRunDir(envTaskId task, char *out, size_t outsz);
+
+/* Runs (or resumes) training as configured; see the top of this header. Nullable:
+ * progress, user, summary. */
+int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
+             agTrainSummary *summary, char *err, size_t errsz);
+
+#endif /* TRACEBOT_AGENT_TRAIN_H */

@@ -1,0 +1,263 @@
+/* The replay:FILE backend: the LLM responses logged in a run's iterations.jsonl, answered
+ * in order. The file is read once when the client is made. Each line is one JSON object;
+ * the response is its "response" string, or "llm": {"response": ...}; token counts come
+ * from "prompt_tokens"/"completion_tokens" at the same level or in a "usage" object.
+ * Lines without a response are skipped; an invalid last line (a run cut mid-write) is
+ * ignored; an invalid line elsewhere is an error naming file and line. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "llm_internal.h"
+
+#define MAX_LINE ((size_t)64 << 20)
+
+typedef struct replayEntry {
+  char *text;
+  long prompt_tokens; /* -1 when not recorded */
+  long completion_tokens;
+  int tokens_estimated; /* recorded as estimated */
+} replayEntry;
+
+typedef struct replayState {
+  char *path;
+  replayEntry *entries;
+  size_t count;
+  size_t next;
+} replayState;
+
+static void freeReplay(void *p) {
+  replayState *st = p;
+  if (!st) {
+    return;
+  }
+  for (size_t i = 0; i < st->count; i++) {
+    free(st->entries[i].text);
+  }
+  free(st->entries);
+  free(st->path);
+  free(st);
+}
+
+static long countOf(const cJSON *obj, const char *a, const char *b) {
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, a);
+  if (!n && b) {
+    n = cJSON_GetObjectItemCaseSensitive(obj, b);
+  }
+  if (!cJSON_IsNumber(n) || !isfinite(n->valuedouble) || n->valuedouble < 0 ||
+      n->valuedouble > 1e12) {
+    return -1;
+  }
+  return (long)n->valuedouble;
+}
+
+/* Token counts of one record: its own fields, then its "usage" object. */
+static void readTokens(const cJSON *rec, replayEntry *e) {
+  const cJSON *usage = cJSON_GetObjectItemCaseSensitive(rec, "usage");
+  long p = countOf(rec, "prompt_tokens", NULL);
+  long c = countOf(rec, "completion_tokens", NULL);
+  if (p < 0) {
+    p = countOf(usage, "prompt_tokens", "input_tokens");
+  }
+  if (c < 0) {
+    c = countOf(usage, "completion_tokens", "output_tokens");
+  }
+  if (e->prompt_tokens < 0) {
+    e->prompt_tokens = p;
+  }
+  if (e->completion_tokens < 0) {
+    e->completion_tokens = c;
+  }
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "tokens_estimated"))) {
+    e->tokens_estimated = 1;
+  }
+}
+
+/* Parses one line into e (e->text NULL when the line has no response).
+ * Returns 0, or -1 for invalid JSON, -2 for a response of the wrong type, -3 out of memory. */
+static int parseLine(const char *line, size_t len, replayEntry *e) {
+  memset(e, 0, sizeof(*e));
+  e->prompt_tokens = -1;
+  e->completion_tokens = -1;
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+  if (!root || !cJSON_IsObject(root)) {
+    cJSON_Delete(root);
+    return -1;
+  }
+  int rc = 0;
+  const cJSON *rec = root;
+  const cJSON *resp = cJSON_GetObjectItemCaseSensitive(root, "response");
+  const cJSON *nested = cJSON_GetObjectItemCaseSensitive(root, "llm");
+  if ((!resp || cJSON_IsNull(resp)) && cJSON_IsObject(nested)) {
+    rec = nested;
+    resp = cJSON_GetObjectItemCaseSensitive(nested, "response");
+  }
+  if (resp && !cJSON_IsNull(resp)) {
+    if (!cJSON_IsString(resp) || !resp->valuestring) {
+      rc = -2;
+    } else if (!(e->text = strdup(resp->valuestring))) {
+      rc = -3;
+    } else {
+      readTokens(rec, e);
+      if (rec != root) {
+        readTokens(root, e);
+      }
+    }
+  }
+  cJSON_Delete(root);
+  return rc;
+}
+
+/* True when the line holds only white space. */
+static int blank(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int loadFile(replayState *st, char *err, size_t errsz) {
+  FILE *f = fopen(st->path, "r");
+  if (!f) {
+    tr_llmSetErr(err, errsz, NULL, "replay: cannot open %s: %s", st->path, strerror(errno));
+    return TB_EINVAL;
+  }
+  char *line = NULL;
+  size_t linecap = 0;
+  size_t cap = 0;
+  size_t lineno = 0;
+  int rc = TB_OK;
+  ssize_t n;
+  while ((n = getline(&line, &linecap, f)) >= 0) {
+    lineno++;
+    size_t len = (size_t)n;
+    int last = len == 0 || line[len - 1] != '\n';
+    if (len > MAX_LINE) {
+      tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu is longer than %zu bytes", st->path,
+                   lineno, MAX_LINE);
+      rc = TB_EINVAL;
+      break;
+    }
+    if (blank(line, len)) {
+      continue;
+    }
+    replayEntry e;
+    int pr = parseLine(line, len, &e);
+    if (pr == -1) {
+      /* Invalid JSON: fine only on the last line (a partial write). */
+      int c = fgetc(f);
+      if (last || c == EOF) {
+        break;
+      }
+      ungetc(c, f);
+      tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu is not a JSON object", st->path, lineno);
+      rc = TB_EINVAL;
+      break;
+    }
+    if (pr == -2) {
+      tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu: \"response\" is not a string", st->path,
+                   lineno);
+      rc = TB_EINVAL;
+      break;
+    }
+    if (pr == -3) {
+      tr_llmSetErr(err, errsz, NULL, "replay: out of memory reading %s", st->path);
+      rc = TB_EINVAL;
+      break;
+    }
+    if (!e.text) {
+      continue; /* an iteration without an LLM call */
+    }
+    if (st->count == cap) {
+      size_t ncap = cap ? cap * 2 : 16;
+      replayEntry *grown = realloc(st->entries, ncap * sizeof(*grown));
+      if (!grown) {
+        free(e.text);
+        tr_llmSetErr(err, errsz, NULL, "replay: out of memory reading %s", st->path);
+        rc = TB_EINVAL;
+        break;
+      }
+      st->entries = grown;
+      cap = ncap;
+    }
+    st->entries[st->count++] = e;
+  }
+  if (rc == TB_OK && ferror(f)) {
+    tr_llmSetErr(err, errsz, NULL, "replay: cannot read %s", st->path);
+    rc = TB_EINVAL;
+  }
+  free(line);
+  fclose(f);
+  return rc;
+}
+
+static int completeReplay(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, char *err,
+                          size_t errsz) {
+  replayState *st = llm->state;
+  reply->attempts = 1;
+  if (st->next >= st->count) {
+    tr_llmSetErr(err, errsz, NULL, "replay: %s has no more responses (all %zu used)", st->path,
+                 st->count);
+    return TB_EEXHAUSTED;
+  }
+  const replayEntry *e = &st->entries[st->next];
+  if (strlen(e->text) > llm->opts.max_response_bytes) {
+    tr_llmSetErr(err, errsz, NULL, "replay: response %zu of %s is larger than %zu bytes",
+                 st->next + 1, st->path, llm->opts.max_response_bytes);
+    return TB_EPROTOCOL;
+  }
+  reply->text = strdup(e->text);
+  if (!reply->text) {
+    tr_llmSetErr(err, errsz, NULL, "replay: out of memory");
+    return TB_EINVAL;
+  }
+  st->next++;
+
+  /* Recorded counts when present, else estimates (marked). */
+  size_t prompt_chars = strlen(req->user) + (req->system ? strlen(req->system) : 0);
+  reply->tokens_estimated = e->tokens_estimated || e->prompt_tokens < 0 || e->completion_tokens < 0;
+  reply->prompt_tokens =
+      e->prompt_tokens >= 0 ? e->prompt_tokens : tr_llmEstimateTokens(prompt_chars);
+  reply->completion_tokens =
+      e->completion_tokens >= 0 ? e->completion_tokens : tr_llmEstimateTokens(strlen(e->text));
+  return TB_OK;
+}
+
+/* Moves past the next n recorded answers (a resumed run has used them already). */
+static int skipReplay(trLlm *llm, size_t n, char *err, size_t errsz) {
+  replayState *st = llm->state;
+  if (n > st->count - st->next) {
+    tr_llmSetErr(err, errsz, NULL, "replay: %s has %zu responses, cannot skip %zu", st->path,
+                 st->count - st->next, n);
+    return TB_EEXHAUSTED;
+  }
+  st->next += n;
+  return TB_OK;
+}
+
+static long remainingReplay(const trLlm *llm) {
+  const replayState *st = llm->state;
+  return (long)(st->count - st->next);
+}
+
+static const trLlmBackend replayBackend = {"replay", completeReplay, freeReplay, skipReplay,
+                                           remainingReplay};
+
+int tr_llmInitReplay(trLlm *llm, const char *path, char *err, size_t errsz) {
+  replayState *st = calloc(1, sizeof(*st));
+  if (!st || !(st->path = strdup(path))) {
+    free(st);
+    tr_llmSetErr(err, errsz, NULL, "out of memory making llm client");
+    return TB_EINVAL;
+  }
+  llm->backend = &replayBackend;
+  llm->state = st;
+  return loadFile(st, err, errsz);
+}

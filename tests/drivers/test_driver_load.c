@@ -1,0 +1,176 @@
+/* Tests of agent/driver_load.c: loading driver plug-ins (the fake_driver MODULE
+ * variants) and the one-line errors of every bad variant. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tracebot/drivers.h"
+
+/* Host log lines, for seeing what reached the fake robot. */
+typedef struct logBook {
+  char lines[64][160];
+  int n;
+} logBook;
+
+static void collect(void *host, int level, const char *msg) {
+  (void)level;
+  logBook *b = host;
+  if (b->n < 64) {
+    snprintf(b->lines[b->n++], sizeof(b->lines[0]), "%s", msg);
+  }
+}
+
+static int countPrefix(const logBook *b, const char *prefix) {
+  int k = 0;
+  for (int i = 0; i < b->n; i++) {
+    k += strncmp(b->lines[i], prefix, strlen(prefix)) == 0;
+  }
+  return k;
+}
+
+/* Moves toward the fake robot's goal, at most 0.1 per axis. */
+static int towardGoal(void *ctx, const obs_t *obs, double action[4], int timeout_ms, char *err,
+                      size_t errsz) {
+  (void)ctx;
+  (void)timeout_ms;
+  (void)err;
+  (void)errsz;
+  for (int i = 0; i < 3; i++) {
+    double d = obs->goal_pos[i] - obs->hand_pos[i];
+    action[i] = d > 0.1 ? 0.1 : (d < -0.1 ? -0.1 : d);
+  }
+  action[3] = -1.0;
+  return 0;
+}
+
+static void load_should_run_an_episode_with_the_good_plugin(void **state) {
+  (void)state;
+  logBook book = {.n = 0};
+  agDriverHost host = {0, 0, &book, collect};
+  char err[256] = "";
+  agDriver *drv = ag_makeDriver(FAKE_GOOD_SO, "{}", &host, err, sizeof(err));
+  assert_non_null(drv);
+  assert_string_equal(ag_driverName(drv), "fake");
+
+  agEpisodeConfig cfg;
+  ag_defaultEpisode(&cfg);
+  agEpisodeResult res;
+  assert_int_equal(
+      ag_runDriverEpisode(drv, &cfg, towardGoal, NULL, NULL, NULL, &res, err, sizeof(err)), 0);
+  assert_int_equal(res.fault, AG_FT_NONE);
+  assert_true(res.success);
+  assert_int_equal(res.steps, 2); /* (0,.6,.2) -> (.1,.7,.2) -> (.1,.8,.2) */
+  assert_true(res.ret > 10.0);
+  assert_int_equal(countPrefix(&book, "reset"), 1);
+  assert_int_equal(countPrefix(&book, "command "), 2);
+  assert_int_equal(res.safety.violations, 0);
+
+  /* Freeing a driver stops the robot first */
+  int stops = countPrefix(&book, "stop");
+  ag_freeDriver(drv);
+  assert_int_equal(countPrefix(&book, "stop"), stops + 1);
+}
+
+static void load_should_name_both_versions_on_an_abi_mismatch(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_null(ag_makeDriver(FAKE_BAD_ABI_SO, "{}", NULL, err, sizeof(err)));
+  char want[512];
+  snprintf(want, sizeof(want), "driver %s: ABI version 3, tracebot speaks 1", FAKE_BAD_ABI_SO);
+  assert_string_equal(err, want);
+}
+
+static void load_should_name_the_struct_size_on_a_size_mismatch(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_null(ag_makeDriver(FAKE_BAD_SIZE_SO, "{}", NULL, err, sizeof(err)));
+  char want[512];
+  snprintf(want, sizeof(want), "driver %s: API struct size %zu, tracebot expects %zu (ABI 1)",
+           FAKE_BAD_SIZE_SO, sizeof(agDriverApi) - 8, sizeof(agDriverApi));
+  assert_string_equal(err, want);
+}
+
+static void load_should_name_a_missing_entry_symbol(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_null(ag_makeDriver(FAKE_NO_ENTRY_SO, "{}", NULL, err, sizeof(err)));
+  char want[512];
+  snprintf(want, sizeof(want), "driver %s: missing entry symbol tracebot_driver_init",
+           FAKE_NO_ENTRY_SO);
+  assert_string_equal(err, want);
+}
+
+static void load_should_relay_the_drivers_open_failure(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_null(ag_makeDriver(FAKE_OPEN_FAILS_SO, "{}", NULL, err, sizeof(err)));
+  char want[512];
+  snprintf(want, sizeof(want), "driver %s: open failed: no robot on /dev/ttyFAKE0",
+           FAKE_OPEN_FAILS_SO);
+  assert_string_equal(err, want);
+}
+
+static void load_should_fail_cleanly_on_a_missing_file(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_null(ag_makeDriver("/nonexistent/robot.so", "{}", NULL, err, sizeof(err)));
+  assert_non_null(strstr(err, "driver /nonexistent/robot.so: cannot load: "));
+  assert_null(strchr(err, '\n'));
+}
+
+static void load_should_reject_an_unknown_builtin_name(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_null(ag_makeDriver("ros", "{}", NULL, err, sizeof(err)));
+  assert_string_equal(err, "driver ros: unknown driver (use sim, net or the path of a .so)");
+}
+
+static int noReset(void *h, uint64_t seed, char *err, size_t errsz) {
+  (void)h;
+  (void)seed;
+  (void)err;
+  (void)errsz;
+  return 0;
+}
+
+static void make_from_api_should_name_a_null_function(void **state) {
+  (void)state;
+  agDriverApi api;
+  memset(&api, 0, sizeof(api));
+  api.abi_version = AG_DRIVER_ABI_VERSION;
+  api.struct_size = sizeof(api);
+  api.name = "half";
+  api.reset = noReset;
+  char err[256] = "";
+  assert_null(ag_makeDriverFromApi(&api, "half", "{}", NULL, err, sizeof(err)));
+  assert_string_equal(err, "driver half: function open is NULL in its API table");
+}
+
+static void load_should_truncate_errors_to_the_buffer(void **state) {
+  (void)state;
+  char err[16];
+  memset(err, 'x', sizeof(err));
+  assert_null(ag_makeDriver(FAKE_BAD_ABI_SO, "{}", NULL, err, sizeof(err)));
+  assert_int_equal(strlen(err), sizeof(err) - 1);
+  assert_null(ag_makeDriver(FAKE_BAD_ABI_SO, "{}", NULL, NULL, 0));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(load_should_run_an_episode_with_the_good_plugin),
+      cmocka_unit_test(load_should_name_both_versions_on_an_abi_mismatch),
+      cmocka_unit_test(load_should_name_the_struct_size_on_a_size_mismatch),
+      cmocka_unit_test(load_should_name_a_missing_entry_symbol),
+      cmocka_unit_test(load_should_relay_the_drivers_open_failure),
+      cmocka_unit_test(load_should_fail_cleanly_on_a_missing_file),
+      cmocka_unit_test(load_should_reject_an_unknown_builtin_name),
+      cmocka_unit_test(make_from_api_should_name_a_null_function),
+      cmocka_unit_test(load_should_truncate_errors_to_the_buffer),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,464 @@
+/* Tests of agent/safety.c (the pure filter) and of the safety behaviour of
+ * agent/driver_episode.c against the fake robot (fake_driver.c linked in) and the sim
+ * driver: clamping, step limits, NaN e-stop, the watchdog hold, violation counts,
+ * driver errors and SIGINT. */
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tracebot/drivers.h"
+
+const agDriverApi *tracebot_driver_init(const agDriverHost *host); /* fake_driver.c */
+
+/* ---------------------------------------------------------------- the fake robot */
+
+typedef struct logBook {
+  char lines[64][160];
+  int n;
+} logBook;
+
+static void collect(void *host, int level, const char *msg) {
+  (void)level;
+  logBook *b = host;
+  if (b->n < 64) {
+    snprintf(b->lines[b->n++], sizeof(b->lines[0]), "%s", msg);
+  }
+}
+
+/* Commands the fake robot received, parsed from the log. */
+static int commands(const logBook *b, double xyz[][4], int max) {
+  int k = 0;
+  for (int i = 0; i < b->n && k < max; i++) {
+    if (sscanf(b->lines[i], "command %lf %lf %lf %lf", &xyz[k][0], &xyz[k][1], &xyz[k][2],
+               &xyz[k][3]) == 4) {
+      k++;
+    }
+  }
+  return k;
+}
+
+static int lastIsStop(const logBook *b) {
+  return b->n > 0 && strcmp(b->lines[b->n - 1], "stop") == 0;
+}
+
+static agDriver *makeFake(logBook *book, const char *config) {
+  agDriverHost host = {AG_DRIVER_ABI_VERSION, sizeof(agDriverHost), book, collect};
+  char err[256] = "";
+  agDriver *drv =
+      ag_makeDriverFromApi(tracebot_driver_init(&host), "fake", config, &host, err, sizeof(err));
+  assert_non_null(drv);
+  return drv;
+}
+
+/* A scripted policy: what it returns per step. */
+typedef struct script {
+  double action[4]; /* returned every step */
+  int bad_step;     /* step at which it misbehaves (-1: never) */
+  int bad_code;     /* AG_POLICY_* returned there (0: return bad_action instead) */
+  double bad_action[4];
+  int raise_at; /* step at which it raises SIGINT (-1: never) */
+  int calls;
+} script;
+
+static int scripted(void *ctx, const obs_t *obs, double action[4], int timeout_ms, char *err,
+                    size_t errsz) {
+  (void)timeout_ms;
+  script *s = ctx;
+  s->calls++;
+  if (obs->step == s->raise_at) {
+    raise(SIGINT);
+  }
+  if (obs->step == s->bad_step) {
+    if (s->bad_code != 0) {
+      snprintf(err, errsz, "controller call exceeded 50 ms at step %d", obs->step);
+      return s->bad_code;
+    }
+    memcpy(action, s->bad_action, sizeof(s->bad_action));
+    return 0;
+  }
+  memcpy(action, s->action, sizeof(s->action));
+  return 0;
+}
+
+static void run(agDriver *drv, const agEpisodeConfig *cfg, script *s, agEpisodeResult *res) {
+  char err[256] = "";
+  assert_int_equal(ag_runDriverEpisode(drv, cfg, scripted, s, NULL, NULL, res, err, sizeof(err)),
+                   0);
+}
+
+static void episodeConfig(agEpisodeConfig *cfg) {
+  ag_defaultEpisode(cfg);
+  cfg->horizon = 5;
+  cfg->stop_on_success = 0;
+}
+
+/* ---------------------------------------------------------------- the filter */
+
+static void filter_should_pass_a_target_inside_all_limits(void **state) {
+  (void)state;
+  agSafetyConfig s;
+  ag_defaultSafety(&s);
+  double lo[3] = {-1, -1, 0};
+  double hi[3] = {1, 1, 1};
+  memcpy(s.workspace_lo, lo, sizeof(lo));
+  memcpy(s.workspace_hi, hi, sizeof(hi));
+  s.max_step = 0.5;
+  double hand[3] = {0, 0, 0.5};
+  double t[3] = {0.1, -0.2, 0.3};
+  double out[3];
+  double g;
+  assert_int_equal(ag_safetyFilter(&s, hand, t, 0.5, out, &g), 0);
+  assert_memory_equal(out, t, sizeof(t));
+  assert_true(g == 0.5);
+}
+
+static void filter_should_clamp_targets_outside_the_workspace(void **state) {
+  (void)state;
+  agSafetyConfig s;
+  ag_defaultSafety(&s);
+  s.workspace_lo[0] = -0.5, s.workspace_lo[1] = 0.4, s.workspace_lo[2] = 0.05;
+  s.workspace_hi[0] = 0.5, s.workspace_hi[1] = 1.0, s.workspace_hi[2] = 0.5;
+  double hand[3] = {0, 0.6, 0.2};
+  double t[3] = {3.0, 0.0, -1.0};
+  double out[3];
+  double g;
+  assert_int_equal(ag_safetyFilter(&s, hand, t, 0.0, out, &g), AG_SAFE_WORKSPACE);
+  assert_true(out[0] == 0.5 && out[1] == 0.4 && out[2] == 0.05);
+}
+
+static void filter_should_limit_huge_steps_along_the_same_direction(void **state) {
+  (void)state;
+  agSafetyConfig s;
+  ag_defaultSafety(&s);
+  s.max_step = 0.05;
+  double hand[3] = {0.1, 0.2, 0.3};
+  double t[3] = {0.1 + 30.0, 0.2 + 40.0, 0.3};
+  double out[3];
+  double g;
+  assert_int_equal(ag_safetyFilter(&s, hand, t, 0.0, out, &g), AG_SAFE_STEP);
+  double d[3] = {out[0] - hand[0], out[1] - hand[1], out[2] - hand[2]};
+  assert_float_equal(sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]), 0.05, 1e-12);
+  assert_float_equal(d[0] / d[1], 0.75, 1e-12);
+  assert_float_equal(d[2], 0.0, 1e-15);
+}
+
+static void filter_should_name_speed_when_the_speed_limit_is_tighter(void **state) {
+  (void)state;
+  agSafetyConfig s;
+  ag_defaultSafety(&s);
+  s.max_step = 0.2;
+  s.max_speed = 0.4;
+  s.step_duration = 0.25; /* 0.1 m per step: tighter than 0.2 */
+  double hand[3] = {0, 0, 0};
+  double t[3] = {0, 0, 1};
+  double out[3];
+  double g;
+  assert_int_equal(ag_safetyFilter(&s, hand, t, 0.0, out, &g), AG_SAFE_SPEED);
+  assert_float_equal(out[2], 0.1, 1e-12);
+}
+
+static void filter_should_reject_nan_and_inf_and_leave_the_output(void **state) {
+  (void)state;
+  agSafetyConfig s;
+  ag_defaultSafety(&s);
+  double hand[3] = {0, 0, 0};
+  double out[3] = {7, 7, 7};
+  double g = 7;
+  double t1[3] = {NAN, 0, 0};
+  double t2[3] = {0, INFINITY, 0};
+  double t3[3] = {0, 0, 0};
+  assert_int_equal(ag_safetyFilter(&s, hand, t1, 0, out, &g), AG_SAFE_REJECT);
+  assert_int_equal(ag_safetyFilter(&s, hand, t2, 0, out, &g), AG_SAFE_REJECT);
+  assert_int_equal(ag_safetyFilter(&s, hand, t3, -NAN, out, &g), AG_SAFE_REJECT);
+  assert_true(out[0] == 7 && out[1] == 7 && out[2] == 7 && g == 7);
+}
+
+static void filter_should_clip_the_gripper_without_a_violation(void **state) {
+  (void)state;
+  agSafetyConfig s;
+  ag_defaultSafety(&s);
+  double hand[3] = {0, 0, 0};
+  double out[3];
+  double g;
+  assert_int_equal(ag_safetyFilter(&s, hand, hand, 5.0, out, &g), AG_SAFE_GRIPPER);
+  assert_true(g == 1.0);
+  agSafetyCounts c;
+  memset(&c, 0, sizeof(c));
+  ag_safetyCount(&c, AG_SAFE_GRIPPER);
+  ag_safetyCount(&c, AG_SAFE_WORKSPACE | AG_SAFE_STEP);
+  assert_int_equal(c.gripper_clamps, 1);
+  assert_int_equal(c.workspace_clamps, 1);
+  assert_int_equal(c.step_limits, 1);
+  assert_int_equal(c.violations, 1);
+}
+
+static void merge_should_take_the_tightest_limits(void **state) {
+  (void)state;
+  agSafetyConfig s;
+  ag_defaultSafety(&s);
+  s.workspace_lo[0] = -0.2, s.workspace_lo[1] = 0.0, s.workspace_lo[2] = 0.1;
+  s.workspace_hi[0] = 0.2, s.workspace_hi[1] = 2.0, s.workspace_hi[2] = 0.3;
+  s.max_step = 0.3;
+  agDriverCaps caps = {{-0.5, 0.4, 0.05}, {0.5, 1.0, 0.5}, 0.1, 0.0, 0.25, 0};
+  agSafetyConfig m;
+  ag_mergeSafety(&s, &caps, &m);
+  assert_true(m.workspace_lo[0] == -0.2 && m.workspace_lo[1] == 0.4 && m.workspace_lo[2] == 0.1);
+  assert_true(m.workspace_hi[0] == 0.2 && m.workspace_hi[1] == 1.0 && m.workspace_hi[2] == 0.3);
+  assert_true(m.max_step == 0.1);
+  assert_true(m.max_speed == 0.0);
+  assert_true(m.step_duration == 0.25);
+
+  /* A disjoint configured box keeps the driver's (the robot's own limits are safe) */
+  s.workspace_lo[0] = 2.0, s.workspace_hi[0] = 3.0;
+  ag_mergeSafety(&s, &caps, &m);
+  assert_true(m.workspace_lo[0] == -0.5 && m.workspace_hi[0] == 0.5);
+}
+
+/* ---------------------------------------------------------------- episodes */
+
+static void episode_should_clamp_a_controller_aiming_outside_the_workspace(void **state) {
+  (void)state;
+  logBook book = {.n = 0};
+  agDriver *drv = makeFake(&book, "{}");
+  agEpisodeConfig cfg;
+  episodeConfig(&cfg);
+  cfg.absolute = 1;
+  script s = {{2.0, -3.0, 9.0, 0.0}, -1, 0, {0}, -1, 0};
+  agEpisodeResult res;
+  run(drv, &cfg, &s, &res);
+  assert_int_equal(res.fault, AG_FT_NONE);
+  assert_int_equal(res.steps, 5);
+  assert_int_equal(res.safety.workspace_clamps, 5);
+  double cmd[8][4];
+  int n = commands(&book, cmd, 8);
+  assert_int_equal(n, 5);
+  for (int i = 0; i < n; i++) {
+    assert_true(cmd[i][0] <= 0.5 && cmd[i][1] >= 0.4 && cmd[i][2] <= 0.5);
+  }
+  ag_freeDriver(drv);
+}
+
+static void episode_should_limit_huge_steps_to_the_tightest_limit(void **state) {
+  (void)state;
+  logBook book = {.n = 0};
+  agDriver *drv = makeFake(&book, "{}");
+  agEpisodeConfig cfg;
+  episodeConfig(&cfg);
+  cfg.safety.max_step = 0.05; /* tighter than the fake robot's 0.2 */
+  script s = {{1e6, 0.0, 0.0, 0.0}, -1, 0, {0}, -1, 0};
+  agEpisodeResult res;
+  run(drv, &cfg, &s, &res);
+  assert_int_equal(res.fault, AG_FT_NONE);
+  assert_true(res.limits.max_step == 0.05);
+  assert_int_equal(res.safety.step_limits, 5);
+  double cmd[8][4];
+  assert_int_equal(commands(&book, cmd, 8), 5);
+  double prev = 0.0; /* the fake hand starts at x = 0 */
+  for (int i = 0; i < 5; i++) {
+    assert_float_equal(cmd[i][0] - prev, 0.05, 1e-9);
+    prev = cmd[i][0];
+  }
+  ag_freeDriver(drv);
+}
+
+static void episode_should_reject_nan_with_an_estop(void **state) {
+  (void)state;
+  logBook book = {.n = 0};
+  agDriver *drv = makeFake(&book, "{}");
+  agEpisodeConfig cfg;
+  episodeConfig(&cfg);
+  script s = {{0.01, 0.0, 0.0, 0.0}, 2, 0, {0.0, NAN, 0.0, 0.0}, -1, 0};
+  agEpisodeResult res;
+  run(drv, &cfg, &s, &res);
+  assert_int_equal(res.fault, AG_FT_INVALID_ACTION);
+  assert_string_equal(ag_faultName(res.fault), "invalid_action");
+  assert_int_equal(res.fault_step, 2);
+  assert_string_equal(res.fault_message,
+                      "non-finite action at step 2: action[1] = nan; robot stopped");
+  assert_int_equal(res.safety.nonfinite, 1);
+  assert_int_equal(res.safety.estops, 1);
+  double cmd[8][4];
+  assert_int_equal(commands(&book, cmd, 8), 2); /* nothing commanded after the NaN */
+  assert_true(lastIsStop(&book));
+  ag_freeDriver(drv);
+}
+
+static void episode_should_hold_position_when_the_controller_hangs(void **state) {
+  (void)state;
+  logBook book = {.n = 0};
+  agDriver *drv = makeFake(&book, "{}");
+  agEpisodeConfig cfg;
+  episodeConfig(&cfg);
+  cfg.timeout_ms = 50;
+  script s = {{0.02, 0.01, 0.0, 0.5}, 3, AG_POLICY_TIMEOUT, {0}, -1, 0};
+  agEpisodeResult res;
+  run(drv, &cfg, &s, &res);
+  assert_int_equal(res.fault, AG_FT_TIMEOUT);
+  assert_int_equal(res.fault_step, 3);
+  assert_int_equal(res.steps, 3);
+  assert_int_equal(res.safety.watchdog, 1);
+  assert_non_null(strstr(res.fault_message, "exceeded 50 ms at step 3; robot held position"));
+
+  /* The last command is the hold: the hand's position after step 2, same gripper */
+  double cmd[8][4];
+  assert_int_equal(commands(&book, cmd, 8), 4);
+  assert_memory_equal(cmd[3], cmd[2], 3 * sizeof(double));
+  assert_true(cmd[3][3] == 0.5);
+  assert_memory_equal(res.last_target, cmd[2], 3 * sizeof(double));
+  assert_true(lastIsStop(&book));
+  ag_freeDriver(drv);
+}
+
+static void episode_should_hold_position_when_the_controller_crashes(void **state) {
+  (void)state;
+  logBook book = {.n = 0};
+  agDriver *drv = makeFake(&book, "{}");
+  agEpisodeConfig cfg;
+  episodeConfig(&cfg);
+  script s = {{0.02, 0.0, 0.0, 0.0}, 0, AG_POLICY_CRASH, {0}, -1, 0};
+  agEpisodeResult res;
+  run(drv, &cfg, &s, &res);
+  assert_int_equal(res.fault, AG_FT_CRASH);
+  assert_int_equal(res.fault_step, 0);
+  double cmd[8][4];
+  assert_int_equal(commands(&book, cmd, 8), 1);
+  assert_true(cmd[0][0] == 0.0 && cmd[0][1] == 0.6 && cmd[0][2] == 0.2); /* start pose */
+  ag_freeDriver(drv);
+}
+
+static void episode_should_estop_after_too_many_violations(void **state) {
+  (void)state;
+  logBook book = {.n = 0};
+  agDriver *drv = makeFake(&book, "{}");
+  agEpisodeConfig cfg;
+  episodeConfig(&cfg);
+  cfg.safety.max_violations = 2;
+  script s = {{0.0, 0.0, -1.0, 0.0}, -1, 0, {0}, -1, 0}; /* into the table every step */
+  agEpisodeResult res;
+  run(drv, &cfg, &s, &res);
+  assert_int_equal(res.fault, AG_FT_SAFETY);
+  assert_string_equal(ag_faultName(res.fault), "safety");
+  assert_int_equal(res.fault_step, 2);
+  assert_int_equal(res.safety.violations, 3);
+  assert_string_equal(res.fault_message, "3 safety violations by step 2 (limit 2); robot stopped");
+  double cmd[8][4];
+  assert_int_equal(commands(&book, cmd, 8), 2);
+  assert_true(lastIsStop(&book));
+  ag_freeDriver(drv);
+}
+
+static void episode_should_estop_on_a_driver_error(void **state) {
+  (void)state;
+  logBook book = {.n = 0};
+  agDriver *drv = makeFake(&book, "{\"fail_command_at\": 1}");
+  agEpisodeConfig cfg;
+  episodeConfig(&cfg);
+  script s = {{0.01, 0.0, 0.0, 0.0}, -1, 0, {0}, -1, 0};
+  agEpisodeResult res;
+  run(drv, &cfg, &s, &res);
+  assert_int_equal(res.fault, AG_FT_DRIVER);
+  assert_string_equal(ag_faultName(res.fault), "driver");
+  assert_int_equal(res.fault_step, 1);
+  assert_string_equal(res.fault_message, "driver command failed at step 1: joint 3 over torque");
+  assert_true(lastIsStop(&book));
+  ag_freeDriver(drv);
+}
+
+static volatile sig_atomic_t gInterrupt;
+
+static void onSigint(int sig) {
+  (void)sig;
+  gInterrupt = 1;
+}
+
+static void episode_should_estop_on_sigint(void **state) {
+  (void)state;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = onSigint;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old;
+  assert_int_equal(sigaction(SIGINT, &sa, &old), 0);
+  gInterrupt = 0;
+
+  logBook book = {.n = 0};
+  agDriver *drv = makeFake(&book, "{}");
+  agEpisodeConfig cfg;
+  episodeConfig(&cfg);
+  cfg.interrupt = &gInterrupt;
+  script s = {{0.01, 0.0, 0.0, 0.0}, -1, 0, {0}, 1, 0};
+  agEpisodeResult res;
+  run(drv, &cfg, &s, &res);
+  sigaction(SIGINT, &old, NULL);
+  assert_int_equal(res.fault, AG_FT_INTERRUPTED);
+  assert_string_equal(ag_faultName(res.fault), "interrupted");
+  assert_int_equal(res.fault_step, 2);
+  assert_int_equal(res.steps, 2);
+  assert_int_equal(s.calls, 2);
+  assert_true(lastIsStop(&book));
+  ag_freeDriver(drv);
+}
+
+/* The sim driver: the hand never leaves the workspace whatever the controller asks. */
+typedef struct simWatch {
+  int steps;
+  int outside;
+} simWatch;
+
+static void watchHand(void *user, const agEpisodeStep *st) {
+  simWatch *w = user;
+  w->steps++;
+  const double *h = st->after->hand_pos;
+  /* The hand tracks the clamped target to within the P controller's error */
+  w->outside +=
+      h[0] < -0.51 || h[0] > 0.51 || h[1] < 0.39 || h[1] > 1.01 || h[2] < 0.04 || h[2] > 0.51;
+}
+
+static void sim_episode_should_keep_the_hand_in_the_workspace(void **state) {
+  (void)state;
+  char err[256] = "";
+  agDriver *drv = ag_makeDriver("sim", "{\"task\":\"reach\"}", NULL, err, sizeof(err));
+  assert_non_null(drv);
+  agEpisodeConfig cfg;
+  ag_defaultEpisode(&cfg);
+  cfg.stop_on_success = 0;
+  script s = {{0.0, -5.0, -5.0, 0.0}, -1, 0, {0}, -1, 0};
+  simWatch w = {0, 0};
+  agEpisodeResult res;
+  assert_int_equal(
+      ag_runDriverEpisode(drv, &cfg, scripted, &s, watchHand, &w, &res, err, sizeof(err)), 0);
+  assert_int_equal(res.fault, AG_FT_NONE);
+  assert_int_equal(w.steps, 10);
+  assert_int_equal(res.safety.workspace_clamps, 10);
+  assert_int_equal(w.outside, 0);
+  ag_freeDriver(drv);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(filter_should_pass_a_target_inside_all_limits),
+      cmocka_unit_test(filter_should_clamp_targets_outside_the_workspace),
+      cmocka_unit_test(filter_should_limit_huge_steps_along_the_same_direction),
+      cmocka_unit_test(filter_should_name_speed_when_the_speed_limit_is_tighter),
+      cmocka_unit_test(filter_should_reject_nan_and_inf_and_leave_the_output),
+      cmocka_unit_test(filter_should_clip_the_gripper_without_a_violation),
+      cmocka_unit_test(merge_should_take_the_tightest_limits),
+      cmocka_unit_test(episode_should_clamp_a_controller_aiming_outside_the_workspace),
+      cmocka_unit_test(episode_should_limit_huge_steps_to_the_tightest_limit),
+      cmocka_unit_test(episode_should_reject_nan_with_an_estop),
+      cmocka_unit_test(episode_should_hold_position_when_the_controller_hangs),
+      cmocka_unit_test(episode_should_hold_position_when_the_controller_crashes),
+      cmocka_unit_test(episode_should_estop_after_too_many_violations),
+      cmocka_unit_test(episode_should_estop_on_a_driver_error),
+      cmocka_unit_test(episode_should_estop_on_sigint),
+      cmocka_unit_test(sim_episode_should_keep_the_hand_in_the_workspace),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,141 @@
+/* Tests of ag_serveSim (agent/serve_sim.c) as `tracebot serve-sim` runs it: in its own
+ * process, on a port picked by the kernel, shut down cleanly by SIGTERM or SIGINT. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tracebot/drivers.h"
+#include "tracebot/envs.h"
+
+static volatile sig_atomic_t gStop;
+
+static void onSignal(int sig) {
+  (void)sig;
+  gStop = 1;
+}
+
+static void reportPort(void *user, int port) {
+  int fd = *(int *)user;
+  if (write(fd, &port, sizeof(port)) != (ssize_t)sizeof(port)) {
+    _exit(3);
+  }
+}
+
+/* Forks a serve-sim process (as main would run it) and returns its pid and port. */
+static pid_t spawnServeSim(const char *config, int *port) {
+  int p[2];
+  assert_int_equal(pipe(p), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    close(p[0]);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    char err[256] = "";
+    int rc = ag_serveSim(config, 0, &gStop, reportPort, &p[1], err, sizeof(err));
+    _exit(rc == 0 ? 0 : 1);
+  }
+  close(p[1]);
+  assert_int_equal(read(p[0], port, sizeof(*port)), (ssize_t)sizeof(*port));
+  close(p[0]);
+  assert_true(*port > 0);
+  return pid;
+}
+
+/* Waits up to 3 s for pid; returns its exit status or -1. */
+static int reap(pid_t pid) {
+  for (int i = 0; i < 300; i++) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  return -1;
+}
+
+static int expertPolicy(void *ctx, const obs_t *obs, double action[4], int timeout_ms, char *err,
+                        size_t errsz) {
+  (void)ctx;
+  (void)timeout_ms;
+  (void)err;
+  (void)errsz;
+  env_expert(ENV_PUSH, obs, action);
+  return 0;
+}
+
+static void serve_sim_should_serve_an_episode_and_exit_cleanly_on_sigterm(void **state) {
+  (void)state;
+  int port = 0;
+  pid_t pid = spawnServeSim("{\"task\":\"push\",\"hints\":\"none\"}", &port);
+  char cfg[64];
+  snprintf(cfg, sizeof(cfg), "{\"port\":%d}", port);
+  char err[256] = "";
+  agDriver *net = ag_makeDriver("net", cfg, NULL, err, sizeof(err));
+  assert_non_null(net);
+  agEpisodeConfig ec;
+  ag_defaultEpisode(&ec);
+  ec.seed = 4;
+  agEpisodeResult res;
+  assert_int_equal(
+      ag_runDriverEpisode(net, &ec, expertPolicy, NULL, NULL, NULL, &res, err, sizeof(err)), 0);
+  assert_int_equal(res.fault, AG_FT_NONE);
+  assert_true(res.success);
+  ag_freeDriver(net); /* no bye: the server waits for the next client */
+
+  assert_int_equal(kill(pid, SIGTERM), 0);
+  assert_int_equal(reap(pid), 0);
+}
+
+static void serve_sim_should_exit_on_sigint_while_a_client_is_connected(void **state) {
+  (void)state;
+  int port = 0;
+  pid_t pid = spawnServeSim("{\"task\":\"reach\"}", &port);
+  char cfg[64];
+  snprintf(cfg, sizeof(cfg), "{\"port\":%d,\"timeout_ms\":500}", port);
+  char err[256] = "";
+  agDriver *net = ag_makeDriver("net", cfg, NULL, err, sizeof(err));
+  assert_non_null(net);
+  assert_int_equal(kill(pid, SIGINT), 0);
+  assert_int_equal(reap(pid), 0);
+
+  /* The client finds out at its next call, at once */
+  char derr[256] = "";
+  assert_true(ag_driverApi(net)->reset(ag_driverHandle(net), 0, derr, sizeof(derr)) < 0);
+  assert_non_null(strstr(derr, "server closed the connection"));
+  ag_freeDriver(net);
+}
+
+static void serve_sim_should_refuse_a_bad_config(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_int_equal(ag_serveSim("{\"task\":\"juggle\"}", 0, NULL, NULL, NULL, err, sizeof(err)),
+                   TB_EOPEN);
+  assert_string_equal(err, "driver sim: open failed: sim driver config: unknown task \"juggle\"");
+  assert_non_null(strstr(ag_serveSimUsage(), "usage: tracebot serve-sim --task T"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(serve_sim_should_serve_an_episode_and_exit_cleanly_on_sigterm),
+      cmocka_unit_test(serve_sim_should_exit_on_sigint_while_a_client_is_connected),
+      cmocka_unit_test(serve_sim_should_refuse_a_bad_config),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

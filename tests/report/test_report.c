@@ -1,0 +1,409 @@
+/* Tests of agent/report.c: the line diff, the figure and report.html of a synthetic
+ * run directory (with an image strip rendered under a private Xvfb), and a headless
+ * Chromium screenshot of the report that shows the learning curve. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "imgutil.h"
+#include "record.h"
+#include "tracebot/report.h"
+#include "tracebot/viewer.h"
+#include "xvfb.h"
+
+static recorded rec;
+static char runDir[256];
+
+/* fontconfig (through cairo's text) keeps caches that LeakSanitizer reports at exit */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) {
+  return "leak:libfontconfig\n";
+}
+
+/* ---- the strip callback: what the CLI wires (load the episode, render frames) ---- */
+
+static int stripFrames(void *user, const char *path, int maxframes, agReportImage *frames,
+                       int *nframes, char *err, size_t errsz) {
+  const recorded *r = user;
+  simEpisode *ep = sim_episodeLoad(path, err, errsz);
+  if (!ep) {
+    return -1;
+  }
+  simReplayOptions opts;
+  sim_defaultReplayOptions(&opts);
+  opts.width = 240;
+  opts.height = 180;
+  opts.overlay = 0; /* small frames: the picture, not the text */
+  simPng *png = calloc((size_t)maxframes, sizeof(*png));
+  int rc = png ? sim_replayStrip(r->m, ep, maxframes, &opts, png, nframes, err, errsz) : -1;
+  for (int i = 0; rc == 0 && i < *nframes; i++) {
+    frames[i].data = png[i].data;
+    frames[i].len = png[i].len;
+  }
+  free(png);
+  sim_freeEpisode(ep);
+  return rc;
+}
+
+static int failingStrip(void *user, const char *path, int maxframes, agReportImage *frames,
+                        int *nframes, char *err, size_t errsz) {
+  (void)user;
+  (void)path;
+  (void)maxframes;
+  (void)frames;
+  *nframes = 0;
+  snprintf(err, errsz, "no display: set DISPLAY or run under xvfb-run");
+  return -1;
+}
+
+/* ---- the synthetic run directory ---- */
+
+static void writeText(const char *name, const char *text) {
+  char path[512];
+  snprintf(path, sizeof(path), "%s/%s", runDir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static const char *kController1 =
+    "void controller(const obs_t *obs, double action[4]) {\\n"
+    "  action[0] = 0;\\n  action[1] = 0;\\n  action[2] = 0;\\n  action[3] = -1;\\n}\\n";
+static const char *kController2 =
+    "void controller(const obs_t *obs, double action[4]) {\\n"
+    "  action[0] = obs->obj_pos[0] - obs->hand_pos[0];\\n  action[1] = 0;\\n"
+    "  action[2] = 0;\\n  action[3] = -1;\\n}\\n";
+
+static void iterationLine(char *buf, size_t n, int it, int success, double ret, double rate,
+                          const char *outcome, const char *from, const char *to) {
+  snprintf(buf, n,
+           "{\"iteration\": %d, \"controller\": \"%s\", "
+           "\"train\": {\"seed\": 0, \"success\": %s, \"return\": %g, \"steps\": 10, "
+           "\"fault\": %s}, "
+           "\"feedback\": \"Success: %s\\nReturn: %.2f <b>not bold</b>\", "
+           "\"system\": \"s\", \"user\": \"u\", \"response\": \"r\", "
+           "\"prompt_tokens\": %d, \"completion_tokens\": 321, \"tokens_estimated\": false, "
+           "\"latency_s\": 1.9, "
+           "\"update\": {\"outcome\": \"%s\", \"reason\": \"reason %d\", \"changed\": "
+           "[\"controller\"]}, "
+           "\"next_controller\": \"%s\", "
+           "\"test\": {\"seeds\": [1, 2], \"success\": [true, false], \"return\": [1, 2], "
+           "\"success_rate\": %g, \"mean_return\": 45.1}, "
+           "\"episode\": \"episodes/iter_%03d.json\", \"elapsed_s\": 12.3, "
+           "\"optimizer_state\": {}}\n",
+           it, from, success ? "true" : "false", ret,
+           it == 2 ? "{\"kind\": \"crash\", \"message\": \"signal 11\", \"step\": 3}" : "null",
+           success ? "true" : "false", ret, 1200 + it, outcome, it, to, rate, it);
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(runDir, sizeof(runDir), "/tmp/tracebot-test-run-%d", (int)getpid());
+  mkdir(runDir, 0755);
+  char episodes[300];
+  snprintf(episodes, sizeof(episodes), "%s/episodes", runDir);
+  mkdir(episodes, 0755);
+  if (record_expert(ENV_PICK_PLACE, 0, 10, &rec) != 0) {
+    return -1;
+  }
+  char path[400];
+  snprintf(path, sizeof(path), "%s/iter_001.json", episodes);
+  if (sim_episodeSave(rec.ep, path, NULL, 0) != 0) {
+    return -1;
+  }
+  return xvfb_start();
+}
+
+static int teardown(void **state) {
+  (void)state;
+  record_free(&rec);
+  xvfb_stop();
+  char cmd[400];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", runDir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static void writeRun(void) {
+  writeText("config.json",
+            "{\"task\": \"pick-place\", \"llm\": \"exec:./scripted.sh\", \"iters\": 4, "
+            "\"argv\": [\"tracebot\", \"train\", \"--task\", \"pick-place\"]}");
+  writeText("summary.json",
+            "{\"out\": \"run\", \"iterations\": 4, \"best_train_success\": true, "
+            "\"final_test_success_rate\": 0.5, \"best_test_success_rate\": 0.75, "
+            "\"prompt_tokens\": 4810, \"completion_tokens\": 1284}");
+  char all[16384] = "";
+  char line[4096];
+  iterationLine(line, sizeof(line), 1, 0, 12.4, 0.0, "updated", kController1, kController2);
+  strcat(all, line);
+  iterationLine(line, sizeof(line), 2, 0, 20.5, 0.25, "no_change", kController2, kController2);
+  strcat(all, line);
+  iterationLine(line, sizeof(line), 3, 1, 61.0, 0.5, "updated", kController2, kController1);
+  strcat(all, line);
+  iterationLine(line, sizeof(line), 4, 1, 80.0, 0.75, "llm_error", kController1, kController1);
+  strcat(all, line);
+  strcat(all, "{\"iteration\": 5, \"controller\": \"partial"); /* a write in progress */
+  writeText("iterations.jsonl", all);
+}
+
+static char *slurp(const char *name) {
+  char path[512];
+  snprintf(path, sizeof(path), "%s/%s", runDir, name);
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    return NULL;
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  size_t got = fread(buf, 1, (size_t)n, f);
+  buf[got] = '\0';
+  fclose(f);
+  return buf;
+}
+
+/* Pixels of the test-success-rate blue (31, 120, 181) in an RGB image. */
+static int bluePixels(const unsigned char *rgb, int w, int h) {
+  return img_countNear(rgb, w, h, 0, 0, w, h, 31, 120, 181, 18);
+}
+
+/* ---- diff ---- */
+
+static void diff_should_be_empty_for_identical_texts(void **state) {
+  (void)state;
+  char *d = NULL;
+  assert_int_equal(ag_reportDiff("a\nb\n", "a\nb\n", "x", "y", &d), 0);
+  assert_string_equal(d, "");
+  free(d);
+}
+
+static void diff_should_write_unified_hunks_with_context(void **state) {
+  (void)state;
+  const char *a = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n16\n";
+  const char *b = "1\n2\n3\nfour\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n16\nseventeen\n";
+  char *d = NULL;
+  assert_int_equal(ag_reportDiff(a, b, "old", "new", &d), 0);
+  assert_string_equal(d,
+                      "--- old\n+++ new\n"
+                      "@@ -1,7 +1,7 @@\n 1\n 2\n 3\n-4\n+four\n 5\n 6\n 7\n"
+                      "@@ -14,3 +14,4 @@\n 14\n 15\n 16\n+seventeen\n");
+  free(d);
+  /* close changes merge into one hunk; an empty side counts from line 0 */
+  assert_int_equal(ag_reportDiff("", "x\ny\n", "a", "b", &d), 0);
+  assert_string_equal(d, "--- a\n+++ b\n@@ -0,0 +1,2 @@\n+x\n+y\n");
+  free(d);
+  assert_int_equal(ag_reportDiff("a\nb\nc\nd\n", "a\nB\nc\nD\n", "a", "b", &d), 0);
+  assert_string_equal(d, "--- a\n+++ b\n@@ -1,4 +1,4 @@\n a\n-b\n+B\n c\n-d\n+D\n");
+  free(d);
+}
+
+/* ---- report ---- */
+
+static void report_should_write_curve_png_svg_and_html_with_every_iteration(void **state) {
+  (void)state;
+  writeRun();
+  agReportOptions opts;
+  ag_defaultReportOptions(&opts);
+  opts.strip = stripFrames;
+  opts.strip_user = &rec;
+  opts.strip_frames = 4;
+  agReportResult res;
+  char err[256] = "";
+  if (ag_report(runDir, &opts, &res, err, sizeof(err)) != 0) {
+    fail_msg("%s", err);
+  }
+  assert_int_equal(res.iterations, 4);
+  assert_int_equal(res.skipped_partial, 1);
+  assert_int_equal(res.strips, 1); /* only iteration 1's episode file exists */
+  /* the PNG figure: right size, not blank, the test-success curve drawn in blue */
+  char png[400];
+  snprintf(png, sizeof(png), "%s/learning_curve.png", runDir);
+  int w = 0;
+  int h = 0;
+  unsigned char *rgb = img_readPng(png, &w, &h);
+  assert_non_null(rgb);
+  assert_int_equal(w, 900);
+  assert_int_equal(h, 500);
+  assert_true(img_stddev(rgb, w, h) > 10);
+  assert_true(bluePixels(rgb, w, h) > 200);
+  assert_true(img_countNear(rgb, w, h, 0, 0, w, h, 217, 94, 0, 18) > 100); /* return: orange */
+  free(rgb);
+  /* the SVG */
+  char *svg = slurp("learning_curve.svg");
+  assert_non_null(svg);
+  assert_non_null(strstr(svg, "<svg"));
+  free(svg);
+  /* the HTML */
+  char *html = slurp("report.html");
+  assert_non_null(html);
+  assert_non_null(strstr(html, "<!DOCTYPE html>"));
+  assert_non_null(strstr(html, "<h2>Learning curve</h2><figure><svg"));
+  assert_null(strstr(html, "<?xml"));
+  assert_non_null(strstr(html, "Learning curve"));
+  for (int it = 1; it <= 4; it++) {
+    char want[64];
+    snprintf(want, sizeof(want), "<h3>Iteration %d</h3>", it);
+    assert_non_null(strstr(html, want));
+  }
+  assert_null(strstr(html, "Iteration 5"));
+  assert_non_null(strstr(html, "partial last line was skipped"));
+  assert_non_null(strstr(html, "Return: 12.40 &lt;b&gt;not bold&lt;/b&gt;")); /* escaped */
+  assert_null(strstr(html, "<b>not bold</b>"));
+  assert_non_null(strstr(html, "updated: reason 1"));
+  assert_non_null(strstr(html, "no_change: reason 2"));
+  assert_non_null(strstr(html, "llm_error: reason 4"));
+  assert_non_null(strstr(html, "1201 prompt + 321 completion"));
+  assert_non_null(strstr(html, "1.90 s"));
+  assert_non_null(strstr(html, "crash: signal 11 (step 3)"));
+  assert_non_null(strstr(html, "success rate 0.750"));
+  assert_non_null(
+      strstr(html, "<span class=\"add\">+  action[0] = obs-&gt;obj_pos[0] - obs-&gt;hand_pos[0];"));
+  assert_non_null(strstr(html, "<span class=\"del\">-  action[0] = 0;</span>"));
+  assert_non_null(strstr(html, "unchanged"));
+  assert_non_null(strstr(html, "<img alt=\"frame 0\" src=\"data:image/png;base64,iVBORw0KGgo"));
+  assert_non_null(strstr(html, "episodes/iter_002.json not found"));
+  assert_non_null(strstr(html, "final_test_success_rate"));
+  assert_non_null(strstr(html, "tracebot train --task pick-place"));
+  free(html);
+}
+
+static void report_should_show_why_frames_are_missing(void **state) {
+  (void)state;
+  writeRun();
+  agReportOptions opts;
+  ag_defaultReportOptions(&opts);
+  opts.strip = failingStrip;
+  agReportResult res;
+  assert_int_equal(ag_report(runDir, &opts, &res, NULL, 0), 0);
+  assert_int_equal(res.strips, 0);
+  char *html = slurp("report.html");
+  assert_non_null(strstr(html, "episode frames not rendered: no display: set DISPLAY"));
+  free(html);
+  /* and without any renderer */
+  assert_int_equal(ag_report(runDir, NULL, &res, NULL, 0), 0);
+  html = slurp("report.html");
+  assert_non_null(strstr(html, "no renderer in this build"));
+  free(html);
+}
+
+static void report_should_name_the_line_of_a_malformed_iteration(void **state) {
+  (void)state;
+  writeText("iterations.jsonl",
+            "{\"iteration\": 1, \"train\": {\"success\": true, \"return\": 3}}\n"
+            "{\"iteration\": 2, \"train\": {\"success\": \"yes\"}}\n");
+  char err[256] = "";
+  assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
+  assert_string_equal(err, "iterations.jsonl line 2: success: expected true or false");
+  writeText("iterations.jsonl", "{\"iteration\": 1}\nnot json\n");
+  assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
+  assert_string_equal(err, "iterations.jsonl line 2: line: not valid JSON");
+  assert_int_equal(ag_report("/nonexistent-run-dir", NULL, NULL, err, sizeof(err)), TB_EIO);
+  assert_non_null(strstr(err, "/nonexistent-run-dir/iterations.jsonl"));
+}
+
+/* Screenshots dir/report.html in headless Chromium and checks the learning curve (the
+ * blue test-success line) is on screen; keeps a copy at copy_to. */
+static void assertScreenshotShowsCurve(const char *dir, const char *copy_to) {
+  if (system("command -v chromium >/dev/null 2>&1") != 0) {
+    fail_msg("chromium is not installed (scripts/setup.sh installs it)");
+  }
+  char shot[400];
+  snprintf(shot, sizeof(shot), "%s/screenshot.png", dir);
+  char profile[] = "/tmp/tracebot-chromium-XXXXXX";
+  assert_non_null(mkdtemp(profile));
+  char cmd[2048];
+  snprintf(cmd, sizeof(cmd),
+           "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic "
+           "--no-first-run --disable-background-networking --disable-component-update "
+           "--disable-sync --hide-scrollbars --user-data-dir=%s --screenshot=%s "
+           "--window-size=1200,900 file://%s/report.html >/dev/null 2>&1",
+           profile, shot, dir);
+  int rc = system(cmd);
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", profile);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(rc, 0);
+  int w = 0;
+  int h = 0;
+  unsigned char *rgb = img_readPng(shot, &w, &h);
+  assert_non_null(rgb);
+  assert_int_equal(w, 1200);
+  assert_true(img_stddev(rgb, w, h) > 10);
+  int blue = bluePixels(rgb, w, h);
+  if (blue < 150) {
+    fail_msg("only %d pixels of the curve's blue in the screenshot", blue);
+  }
+  free(rgb);
+  /* keep a copy for people to look at */
+  snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", shot, copy_to);
+  (void)system(cmd);
+}
+
+static void report_html_should_show_the_curve_in_headless_chromium(void **state) {
+  (void)state;
+  writeRun();
+  agReportOptions opts;
+  ag_defaultReportOptions(&opts);
+  opts.strip = stripFrames;
+  opts.strip_user = &rec;
+  assert_int_equal(ag_report(runDir, &opts, NULL, NULL, 0), 0);
+  assertScreenshotShowsCurve(runDir, "/tmp/report_screenshot.png");
+}
+
+/* The whole path a person takes: `tracebot train` with the scripted LLM of the training
+ * tests, then `tracebot report` on its run directory (with episode strips: the test's
+ * Xvfb is the display), then the page in headless Chromium. */
+static void report_of_a_scripted_training_run_should_show_the_curve(void **state) {
+  (void)state;
+  const char *src = getenv("TRACEBOT_SOURCE_DIR");
+  const char *bin = getenv("TRACEBOT_BINARY_DIR");
+  assert_non_null(src);
+  assert_non_null(bin);
+  char dir[400];
+  snprintf(dir, sizeof(dir), "%s/trained", runDir);
+  char cmd[4096];
+  snprintf(cmd, sizeof(cmd),
+           "'%s/bin/tracebot' train --task reach --iters 4 --out '%s' --llm 'exec:sh "
+           "%s/tests/train/llm/scripted_llm.sh %s/tests/train/llm' >/dev/null 2>&1 && "
+           "'%s/bin/tracebot' report '%s' >/dev/null 2>&1",
+           bin, dir, src, src, bin, dir);
+  assert_int_equal(system(cmd), 0);
+  char path[600];
+  snprintf(path, sizeof(path), "%s/learning_curve.svg", dir);
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  snprintf(path, sizeof(path), "%s/report.html", dir);
+  size_t n = 0;
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static char html[8 << 20];
+  n = fread(html, 1, sizeof(html) - 1, f);
+  fclose(f);
+  html[n] = '\0';
+  assert_non_null(strstr(html, "<svg"));
+  assert_non_null(strstr(html, "MARKER_SOLVE"));           /* the diff of iteration 3 */
+  assert_non_null(strstr(html, "(compile) line 4"));       /* iteration 2's feedback */
+  assert_non_null(strstr(html, "data:image/png;base64,")); /* episode strips */
+  assertScreenshotShowsCurve(dir, "/tmp/report_training_screenshot.png");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(diff_should_be_empty_for_identical_texts),
+      cmocka_unit_test(diff_should_write_unified_hunks_with_context),
+      cmocka_unit_test(report_should_write_curve_png_svg_and_html_with_every_iteration),
+      cmocka_unit_test(report_should_show_why_frames_are_missing),
+      cmocka_unit_test(report_should_name_the_line_of_a_malformed_iteration),
+      cmocka_unit_test(report_html_should_show_the_curve_in_headless_chromium),
+      cmocka_unit_test(report_of_a_scripted_training_run_should_show_the_curve),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

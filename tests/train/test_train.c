@@ -1,0 +1,587 @@
+/* Tests of agent/train.c: the training loop end to end with a scripted LLM (the exec:
+ * backend running tests/train/llm/scripted_llm.sh), its ablations, resume after kill -9,
+ * offline replay of a finished run, and the token budget. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracebot/agent.h"
+#include "tracebot/train.h"
+#include "runlog.h"
+
+static char gTmp[256];
+
+static const char *srcDir(void) {
+  const char *s = getenv("TRACEBOT_SOURCE_DIR");
+  return s != NULL ? s : ".";
+}
+
+/* The scripted LLM, optionally sleeping before each answer. */
+static void scriptedSpec(char *out, size_t outsz, const char *sleepS) {
+  snprintf(out, outsz, "exec:sh %s/tests/train/llm/scripted_llm.sh %s/tests/train/llm %s", srcDir(),
+           srcDir(), sleepS != NULL ? sleepS : "");
+}
+
+static void runDir(char *out, size_t outsz, const char *name) {
+  snprintf(out, outsz, "%s/%s", gTmp, name);
+}
+
+static void baseConfig(agTrainConfig *cfg, const char *llm, const char *out, int iters) {
+  ag_defaultTrain(cfg);
+  cfg->task = ENV_REACH;
+  cfg->rollout.task = ENV_REACH;
+  cfg->llm = llm;
+  cfg->out_dir = out;
+  cfg->iters = iters;
+  cfg->llm_options.timeout_s = 30;
+}
+
+static void train(const agTrainConfig *cfg, agTrainSummary *sum) {
+  char err[1024] = "";
+  int rc = ag_train(cfg, NULL, NULL, sum, err, sizeof err);
+  if (rc != TB_OK) {
+    fail_msg("ag_train: %s", err);
+  }
+}
+
+/* The complete lines of DIR/iterations.jsonl as a JSON array. */
+static cJSON *readLines(const char *dir) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/iterations.jsonl", dir);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  cJSON *arr = cJSON_CreateArray();
+  static char line[1 << 20];
+  while (fgets(line, sizeof line, f) != NULL) {
+    cJSON *o = cJSON_Parse(line);
+    assert_non_null(o);
+    cJSON_AddItemToArray(arr, o);
+  }
+  fclose(f);
+  return arr;
+}
+
+static const char *str(const cJSON *o, const char *key) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+  assert_true(cJSON_IsString(it));
+  return it->valuestring;
+}
+
+static const cJSON *obj(const cJSON *o, const char *key) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+  assert_non_null(it);
+  return it;
+}
+
+/* The part of a user prompt from `marker` on ("" when absent). */
+static const char *after(const char *text, const char *marker) {
+  const char *p = strstr(text, marker);
+  return p != NULL ? p : "";
+}
+
+static int fileContains(const char *path, const char *needle) {
+  size_t n = 0;
+  char *text = ag_readFile(path, 1u << 24, &n, NULL, 0);
+  int found = text != NULL && strstr(text, needle) != NULL;
+  free(text);
+  return found;
+}
+
+/* A line without the fields that legitimately differ between two runs (wall times). */
+static char *comparable(const cJSON *line) {
+  cJSON *copy = cJSON_Duplicate(line, 1);
+  cJSON_DeleteItemFromObjectCaseSensitive(copy, "elapsed_s");
+  cJSON_DeleteItemFromObjectCaseSensitive(copy, "latency_s");
+  cJSON_DeleteItemFromObjectCaseSensitive(copy, "optimizer_overhead_ms");
+  char *text = cJSON_PrintUnformatted(copy);
+  cJSON_Delete(copy);
+  return text;
+}
+
+static void assertSameFile(const char *dirA, const char *dirB, const char *name) {
+  char pa[600];
+  char pb[600];
+  snprintf(pa, sizeof pa, "%s/%s", dirA, name);
+  snprintf(pb, sizeof pb, "%s/%s", dirB, name);
+  size_t na = 0;
+  size_t nb = 0;
+  char *a = ag_readFile(pa, 1u << 26, &na, NULL, 0);
+  char *b = ag_readFile(pb, 1u << 26, &nb, NULL, 0);
+  assert_non_null(a);
+  assert_non_null(b);
+  if (na != nb || memcmp(a, b, na) != 0) {
+    fail_msg("%s differs between %s and %s", name, dirA, dirB);
+  }
+  free(a);
+  free(b);
+}
+
+/* The same decisions and results, iteration by iteration (timing and token counting
+ * aside: a replayed run reports the recorded counts). */
+static void assertSameDecisions(const cJSON *a, const cJSON *b) {
+  assert_int_equal(cJSON_GetArraySize(a), cJSON_GetArraySize(b));
+  static const char *const same[] = {"controller", "train",    "feedback",      "system",
+                                     "user",       "response", "update",        "next_controller",
+                                     "test",       "episode",  "prompt_tokens", "completion_tokens",
+                                     NULL};
+  for (int i = 0; i < cJSON_GetArraySize(a); i++) {
+    for (int k = 0; same[k] != NULL; k++) {
+      char *x = cJSON_PrintUnformatted(obj(cJSON_GetArrayItem(a, i), same[k]));
+      char *y = cJSON_PrintUnformatted(obj(cJSON_GetArrayItem(b, i), same[k]));
+      if (strcmp(x, y) != 0) {
+        fail_msg("iteration %d: \"%s\" differs", i + 1, same[k]);
+      }
+      free(x);
+      free(y);
+    }
+  }
+}
+
+static void assertSameRuns(const cJSON *a, const cJSON *b) {
+  assert_int_equal(cJSON_GetArraySize(a), cJSON_GetArraySize(b));
+  for (int i = 0; i < cJSON_GetArraySize(a); i++) {
+    char *x = comparable(cJSON_GetArrayItem(a, i));
+    char *y = comparable(cJSON_GetArrayItem(b, i));
+    if (strcmp(x, y) != 0) {
+      fail_msg("iteration %d differs", i + 1);
+    }
+    free(x);
+    free(y);
+  }
+}
+
+/* ------------------------------------------------------------- end to end */
+
+static void train_should_turn_faults_into_feedback_and_solve_reach(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  scriptedSpec(llm, sizeof llm, NULL);
+  runDir(out, sizeof out, "e2e");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 3);
+  train(&cfg, &sum);
+
+  cJSON *lines = readLines(out);
+  assert_int_equal(cJSON_GetArraySize(lines), 3);
+  const cJSON *l2 = cJSON_GetArrayItem(lines, 1);
+  const cJSON *l3 = cJSON_GetArrayItem(lines, 2);
+
+  /* The compile fault and the crash were the training results and the feedback. */
+  assert_string_equal(str(obj(obj(l2, "train"), "fault"), "kind"), "compile");
+  assert_non_null(strstr(str(l2, "feedback"), "(compile) line 4:"));
+  assert_string_equal(str(obj(obj(l3, "train"), "fault"), "kind"), "crash");
+  assert_non_null(strstr(str(l3, "feedback"), "SIGSEGV"));
+
+  /* Iteration 3's prompt: the crash in #Feedback, the compile error in the memory. */
+  const char *user = str(l3, "user");
+  const char *fb = after(user, "#Feedback");
+  const char *memory = after(fb, "\n{\"variables\"");
+  assert_non_null(strstr(fb, "(crash) SIGSEGV"));
+  assert_non_null(strstr(memory, "(compile) line 4:"));
+  assert_non_null(strstr(memory, "MARKER_BROKEN"));
+  assert_non_null(strstr(user, "exception_controller0"));
+
+  /* The solving controller reached 1.0 on the test seeds and became the best. */
+  assert_true(sum.final_test_success_rate == 1.0);
+  assert_true(sum.best_test_success_rate == 1.0);
+  assert_int_equal(sum.iterations, 3);
+  assert_true(sum.prompt_tokens > 0 && sum.completion_tokens > 0);
+  char path[600];
+  snprintf(path, sizeof path, "%s/controller_best.c", out);
+  assert_true(fileContains(path, "MARKER_SOLVE"));
+  snprintf(path, sizeof path, "%s/controller_final.c", out);
+  assert_true(fileContains(path, "MARKER_SOLVE"));
+  snprintf(path, sizeof path, "%s/summary.json", out);
+  assert_true(fileContains(path, "\"final_test_success_rate\":\t1"));
+  snprintf(path, sizeof path, "%s/config.json", out);
+  assert_true(fileContains(path, "\"memory\":\t10"));
+
+  /* Every iteration's training episode is recorded and replayable. */
+  char err[256];
+  snprintf(path, sizeof path, "%s/episodes/iter_001.json", out);
+  simEpisode *ep = sim_episodeLoad(path, err, sizeof err);
+  assert_non_null(ep);
+  assert_int_equal(ep->nsteps, 10);
+  assert_true(ep->nstates > ep->nsteps);
+  sim_freeEpisode(ep);
+  snprintf(path, sizeof path, "%s/episodes/iter_003.json", out);
+  ep = sim_episodeLoad(path, err, sizeof err);
+  assert_non_null(ep);
+  assert_true(ep->result.has_fault);
+  assert_string_equal(ep->result.fault_kind, "crash");
+  sim_freeEpisode(ep);
+  cJSON_Delete(lines);
+}
+
+/* ------------------------------------------------------------- ablations */
+
+static cJSON *trainVariant(const char *name, void (*tweak)(agTrainConfig *)) {
+  char llm[1024];
+  char out[512];
+  scriptedSpec(llm, sizeof llm, NULL);
+  runDir(out, sizeof out, name);
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 3);
+  tweak(&cfg);
+  train(&cfg, &sum);
+  assert_true(sum.final_test_success_rate == 1.0);
+  return readLines(out);
+}
+
+static void useOpro(agTrainConfig *c) {
+  c->optimizer = TR_OPRO;
+}
+static void asIs(agTrainConfig *c) {
+  (void)c;
+}
+static void noMemory(agTrainConfig *c) {
+  c->memory = 0;
+}
+static void maskTrace(agTrainConfig *c) {
+  c->mask_trace = 1;
+}
+
+static void opro_should_send_the_history_and_no_trace(void **state) {
+  (void)state;
+  cJSON *lines = trainVariant("opro", useOpro);
+  const char *user = str(cJSON_GetArrayItem(lines, 2), "user");
+  assert_null(strstr(user, "#Documentation"));
+  assert_null(strstr(user, "exception_controller0"));
+  assert_null(strstr(user, "obs0"));
+  assert_non_null(strstr(user, "The initial controller")); /* the whole history */
+  assert_non_null(strstr(user, "MARKER_BROKEN"));
+  assert_non_null(strstr(user, "(compile) line 4:"));
+  assert_non_null(strstr(user, "(crash) SIGSEGV"));
+  cJSON_Delete(lines);
+}
+
+static void memory_zero_should_forget_earlier_iterations(void **state) {
+  (void)state;
+  cJSON *lines = trainVariant("nomem", noMemory);
+  const char *user = str(cJSON_GetArrayItem(lines, 2), "user");
+  assert_non_null(strstr(user, "(crash) SIGSEGV"));
+  assert_null(strstr(user, "(compile)"));
+  assert_null(strstr(user, "MARKER_BROKEN"));
+  assert_null(strstr(user, "{\"variables\""));
+  cJSON_Delete(lines);
+}
+
+static void mask_trace_should_hide_the_trace_and_move_hints_to_feedback(void **state) {
+  (void)state;
+  cJSON *lines = trainVariant("masked", maskTrace);
+  const cJSON *l1 = cJSON_GetArrayItem(lines, 0);
+  const char *user = str(l1, "user");
+  assert_non_null(strstr(str(l1, "feedback"), "\nStep 0: "));
+  assert_null(strstr(user, "[controller] Runs"));     /* #Documentation blanked */
+  assert_null(strstr(user, "action0 = controller(")); /* #Code blanked */
+  assert_null(strstr(user, "\"hint\""));              /* hints are not in the observations */
+  assert_non_null(strstr(user, "\nStep 0: "));
+  cJSON_Delete(lines);
+
+  /* Unmasked, the hints are part of the traced observations. */
+  lines = trainVariant("unmasked", asIs);
+  user = str(cJSON_GetArrayItem(lines, 0), "user");
+  assert_non_null(strstr(user, "\"hint\""));
+  assert_non_null(strstr(user, "action0 = controller("));
+  assert_non_null(strstr(user, "\n[controller] Runs the controller code"));
+  assert_null(strstr(user, "[controller] [controller]"));
+  cJSON_Delete(lines);
+}
+
+/* ------------------------------------------------------------- resume and replay */
+
+static void sleepMs(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static int countLines(const char *dir) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/iterations.jsonl", dir);
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    return 0;
+  }
+  int n = 0;
+  for (int c; (c = fgetc(f)) != EOF;) {
+    n += c == '\n';
+  }
+  fclose(f);
+  return n;
+}
+
+static void resume_after_kill_should_match_an_uninterrupted_run(void **state) {
+  (void)state;
+  char llm[1024];
+  char slow[1024];
+  char ref[512];
+  char out[512];
+  scriptedSpec(llm, sizeof llm, NULL);
+  scriptedSpec(slow, sizeof slow, "0.4");
+  runDir(ref, sizeof ref, "resume_ref");
+  runDir(out, sizeof out, "resume_killed");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, ref, 4);
+  train(&cfg, &sum);
+
+  /* Kill -9 a trainer while the LLM answers iteration 2. */
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    setpgid(0, 0);
+    baseConfig(&cfg, slow, out, 4);
+    char err[512];
+    _exit(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err) == TB_OK ? 0 : 1);
+  }
+  for (int i = 0; i < 400 && countLines(out) < 1; i++) {
+    sleepMs(50);
+  }
+  assert_int_equal(countLines(out), 1);
+  sleepMs(150);
+  kill(-pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(countLines(out), 1);
+
+  /* A torn last line, as a crash in the middle of a write would leave. */
+  char path[600];
+  snprintf(path, sizeof path, "%s/iterations.jsonl", out);
+  FILE *f = fopen(path, "ab");
+  assert_non_null(f);
+  fputs("{\"iteration\":2,\"controller\":\"/* torn", f);
+  fclose(f);
+
+  /* Resume with the same (fast) scripted LLM: the result equals the reference run. */
+  agTrainConfig rcfg;
+  memset(&rcfg, 0, sizeof rcfg);
+  ag_defaultTrain(&rcfg);
+  rcfg.resume = 1;
+  rcfg.out_dir = out;
+  rcfg.llm = llm;
+  rcfg.iters = 0;
+  agTrainSummary resumed;
+  train(&rcfg, &resumed);
+  assert_int_equal(resumed.iterations, 4);
+  cJSON *a = readLines(ref);
+  cJSON *b = readLines(out);
+  assertSameRuns(a, b);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  assert_true(resumed.best_test_success_rate == sum.best_test_success_rate);
+  assert_true(resumed.final_test_success_rate == sum.final_test_success_rate);
+  assert_int_equal(resumed.best_train_success, sum.best_train_success);
+  assert_true(resumed.prompt_tokens == sum.prompt_tokens);
+  assert_true(resumed.completion_tokens == sum.completion_tokens);
+  assertSameFile(ref, out, "controller_final.c");
+  assertSameFile(ref, out, "controller_best.c");
+  assertSameFile(ref, out, "episodes/iter_004.json");
+}
+
+static void replay_should_reproduce_a_finished_run(void **state) {
+  (void)state;
+  char llm[1024];
+  char src[512];
+  char out[512];
+  runDir(src, sizeof src, "resume_ref");
+  runDir(out, sizeof out, "replayed");
+  snprintf(llm, sizeof llm, "replay:%s/iterations.jsonl", src);
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 4);
+  train(&cfg, &sum);
+  cJSON *a = readLines(src);
+  cJSON *b = readLines(out);
+  assertSameDecisions(a, b);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+}
+
+/* A replay asked for more iterations than were recorded ends cleanly where they end. */
+static void replay_should_end_cleanly_with_its_recording(void **state) {
+  (void)state;
+  char llm[1024];
+  char src[512];
+  char out[512];
+  runDir(src, sizeof src, "resume_ref");
+  runDir(out, sizeof out, "replay_longer");
+  snprintf(llm, sizeof llm, "replay:%s/iterations.jsonl", src);
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 30);
+  train(&cfg, &sum);
+  assert_int_equal(sum.iterations, 4);
+  assert_int_equal(sum.replay_end, 1);
+  assert_int_equal(countLines(out), 4);
+}
+
+/* The initial controller is tested too, so a good --init stays best until beaten. */
+static void a_good_initial_controller_should_stay_best_until_beaten(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  char path[600];
+  scriptedSpec(llm, sizeof llm, NULL);
+  runDir(out, sizeof out, "good_init");
+  snprintf(path, sizeof path, "%s/envs/experts/reach.c", srcDir());
+  char *init = ag_readFile(path, 1 << 20, NULL, NULL, 0);
+  assert_non_null(init);
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 1); /* the one update is the broken controller */
+  cfg.init_source = init;
+  train(&cfg, &sum);
+  free(init);
+  assert_true(sum.best_test_success_rate == 1.0);
+  assert_true(sum.final_test_success_rate == 0.0);
+  snprintf(path, sizeof path, "%s/controller_best.c", out);
+  assert_true(fileContains(path, "Scripted expert for reach"));
+}
+
+/* A replay that stopped half-way resumes with the recorded answer of the next iteration. */
+static void replay_should_resume_with_the_next_recorded_answer(void **state) {
+  (void)state;
+  char llm[1024];
+  char src[512];
+  char out[512];
+  runDir(src, sizeof src, "resume_ref");
+  runDir(out, sizeof out, "replay_resumed");
+  snprintf(llm, sizeof llm, "replay:%s/iterations.jsonl", src);
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 2);
+  train(&cfg, &sum);
+  ag_defaultTrain(&cfg);
+  cfg.resume = 1;
+  cfg.out_dir = out;
+  cfg.iters = 4;
+  train(&cfg, &sum);
+  assert_int_equal(sum.iterations, 4);
+  cJSON *a = readLines(src);
+  cJSON *b = readLines(out);
+  assertSameDecisions(a, b);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+}
+
+/* ------------------------------------------------------------- budget and errors */
+
+static void token_budget_should_stop_cleanly(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  scriptedSpec(llm, sizeof llm, NULL);
+  runDir(out, sizeof out, "budget");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 10);
+  cfg.max_tokens_total = 1;
+  train(&cfg, &sum);
+  assert_int_equal(sum.iterations, 1);
+  assert_int_equal(sum.budget_stop, 1);
+  assert_int_equal(countLines(out), 1);
+
+  /* A larger budget on resume lets the run go on. */
+  ag_defaultTrain(&cfg);
+  cfg.resume = 1;
+  cfg.out_dir = out;
+  cfg.iters = 3;
+  cfg.max_tokens_total = 1000000;
+  train(&cfg, &sum);
+  assert_int_equal(sum.iterations, 3);
+  assert_int_equal(sum.budget_stop, 0);
+}
+
+/* An answer the sandbox cannot take (a 300 KB controller) is an unusable step. */
+static void an_oversized_suggestion_should_be_unusable_not_fatal(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  snprintf(llm, sizeof llm, "exec:sh %s/tests/train/llm/huge_llm.sh", srcDir());
+  runDir(out, sizeof out, "huge");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  baseConfig(&cfg, llm, out, 2);
+  train(&cfg, &sum);
+  cJSON *lines = readLines(out);
+  assert_int_equal(cJSON_GetArraySize(lines), 2);
+  const cJSON *l1 = cJSON_GetArrayItem(lines, 0);
+  assert_string_equal(str(obj(l1, "update"), "outcome"), "unusable");
+  assert_non_null(strstr(str(obj(l1, "update"), "reason"), "bytes"));
+  assert_string_equal(str(l1, "next_controller"), str(l1, "controller"));
+  cJSON_Delete(lines);
+}
+
+static void train_should_refuse_bad_setups_with_one_line(void **state) {
+  (void)state;
+  char out[512];
+  char err[512] = "";
+  agTrainConfig cfg;
+  runDir(out, sizeof out, "bad_llm");
+  baseConfig(&cfg, "telepathy:gpt", out, 1);
+  assert_int_equal(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err), TB_EINVAL);
+  assert_non_null(strstr(err, "telepathy"));
+  assert_null(strchr(err, '\n'));
+
+  /* An existing run is never overwritten. */
+  char llm[1024];
+  scriptedSpec(llm, sizeof llm, NULL);
+  runDir(out, sizeof out, "e2e");
+  baseConfig(&cfg, llm, out, 1);
+  assert_int_equal(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err), TB_EINVAL);
+  assert_non_null(strstr(err, "already holds a run"));
+
+  /* A dead LLM stops the run with a resumable message. */
+  runDir(out, sizeof out, "dead_llm");
+  baseConfig(&cfg, "exec:echo the model is down >&2; exit 3", out, 2);
+  assert_int_equal(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err), TB_ELLM);
+  assert_non_null(strstr(err, "--resume"));
+  assert_int_equal(countLines(out), 0);
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(gTmp, sizeof gTmp, "/tmp/tracebot_test_train.XXXXXX");
+  return mkdtemp(gTmp) != NULL ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", gTmp);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(train_should_turn_faults_into_feedback_and_solve_reach),
+      cmocka_unit_test(opro_should_send_the_history_and_no_trace),
+      cmocka_unit_test(memory_zero_should_forget_earlier_iterations),
+      cmocka_unit_test(mask_trace_should_hide_the_trace_and_move_hints_to_feedback),
+      cmocka_unit_test(resume_after_kill_should_match_an_uninterrupted_run),
+      cmocka_unit_test(replay_should_reproduce_a_finished_run),
+      cmocka_unit_test(replay_should_resume_with_the_next_recorded_answer),
+      cmocka_unit_test(replay_should_end_cleanly_with_its_recording),
+      cmocka_unit_test(a_good_initial_controller_should_stay_best_until_beaten),
+      cmocka_unit_test(an_oversized_suggestion_should_be_unusable_not_fatal),
+      cmocka_unit_test(token_budget_should_stop_cleanly),
+      cmocka_unit_test(train_should_refuse_bad_setups_with_one_line),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

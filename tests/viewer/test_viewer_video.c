@@ -1,0 +1,205 @@
+/* Tests of sim/viewer/video.c and replay.c under a private Xvfb: a recorded
+ * 10-step episode to MP4 (frame count checked with ffprobe), one frame to PNG, a
+ * strip, and clear errors when ffmpeg is missing or fails. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "imgutil.h"
+#include "record.h"
+#include "tracebot/viewer.h"
+#include "xvfb.h"
+
+static recorded rec;
+
+static int setup(void **state) {
+  (void)state;
+  /* a 10-macro-step pick-place episode (a controller that never succeeds) */
+  if (record_wander(ENV_PICK_PLACE, 0, 10, &rec) != 0) {
+    return -1;
+  }
+  return xvfb_start();
+}
+
+static int teardown(void **state) {
+  (void)state;
+  record_free(&rec);
+  xvfb_stop();
+  return 0;
+}
+
+/* Runs ffprobe and returns the counted video frames (-1 on error); *rate gets r_frame_rate. */
+static long probeFrames(const char *path, char *rate, size_t n) {
+  char cmd[512];
+  snprintf(cmd, sizeof(cmd),
+           "ffprobe -v error -count_frames -select_streams v:0 "
+           "-show_entries stream=nb_read_frames,r_frame_rate,width,height -of csv=p=0 '%s'",
+           path);
+  FILE *p = popen(cmd, "r");
+  if (!p) {
+    return -1;
+  }
+  char line[256] = "";
+  char *got = fgets(line, sizeof(line), p);
+  pclose(p);
+  if (!got) {
+    return -1;
+  }
+  /* "width,height,r_frame_rate,nb_read_frames" */
+  int w = 0;
+  int h = 0;
+  char r[64] = "";
+  long frames = -1;
+  if (sscanf(line, "%d,%d,%63[^,],%ld", &w, &h, r, &frames) != 4) {
+    return -1;
+  }
+  snprintf(rate, n, "%s", r);
+  return frames;
+}
+
+static void video_should_have_the_frame_count_of_the_recording_at_the_chosen_rate(void **state) {
+  (void)state;
+  assert_int_equal(rec.ep->nsteps, 10);
+  const char *path = "/tmp/tracebot-test-video.mp4";
+  simReplayOptions opts;
+  sim_defaultReplayOptions(&opts);
+  opts.width = 320;
+  opts.height = 240;
+  opts.fps = 25;
+  int written = 0;
+  char err[256] = "";
+  if (sim_replayVideo(rec.m, rec.ep, path, &opts, &written, err, sizeof(err)) != 0) {
+    fail_msg("%s", err);
+  }
+  int expected = sim_episodeFrameCount(rec.ep, 25);
+  double duration =
+      sim_episodeState(rec.ep, rec.ep->nstates - 1)[0] - sim_episodeState(rec.ep, 0)[0];
+  assert_true(expected > 10);
+  assert_int_equal(expected, (int)(duration * 25 + 1e-9) + 1);
+  assert_int_equal(written, expected);
+  char rate[64] = "";
+  long frames = probeFrames(path, rate, sizeof(rate));
+  assert_int_equal(frames, expected);
+  assert_string_equal(rate, "25/1");
+  unlink(path);
+}
+
+static void video_should_say_when_ffmpeg_is_missing(void **state) {
+  (void)state;
+  char *saved = strdup(getenv("PATH"));
+  setenv("PATH", "/nonexistent-tracebot-bin", 1);
+  char err[256] = "";
+  simVideo *v = sim_openVideo("/tmp/tracebot-test-none.mp4", 64, 48, 30, err, sizeof(err));
+  setenv("PATH", saved, 1);
+  free(saved);
+  assert_null(v);
+  assert_non_null(strstr(err, "ffmpeg not found"));
+}
+
+static void video_should_report_a_failing_ffmpeg_with_its_message(void **state) {
+  (void)state;
+  char err[256] = "";
+  simVideo *v = sim_openVideo("/nonexistent-dir/out.mp4", 64, 48, 30, err, sizeof(err));
+  assert_non_null(v);
+  unsigned char frame[64 * 48 * 3];
+  memset(frame, 128, sizeof(frame));
+  int rc = 0;
+  for (int i = 0; i < 50 && rc == 0; i++) {
+    rc = sim_videoFrame(v, frame, err, sizeof(err));
+  }
+  int crc = sim_closeVideo(v, rc == 0 ? err : NULL, rc == 0 ? sizeof(err) : 0);
+  assert_true(rc == TB_ETOOL || crc == TB_ETOOL);
+  assert_non_null(strstr(err, "ffmpeg"));
+  assert_null(strchr(err, '\n'));
+}
+
+static void video_should_refuse_odd_sizes(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_null(sim_openVideo("/tmp/x.mp4", 65, 48, 30, err, sizeof(err)));
+  assert_non_null(strstr(err, "even size"));
+}
+
+static void replay_png_should_write_the_chosen_frame(void **state) {
+  (void)state;
+  const char *path = "/tmp/tracebot-test-frame.png";
+  simReplayOptions opts;
+  sim_defaultReplayOptions(&opts);
+  char err[256] = "";
+  int k = rec.ep->nstates - 1;
+  if (sim_replayPng(rec.m, rec.ep, k, path, &opts, err, sizeof(err)) != 0) {
+    fail_msg("%s", err);
+  }
+  int w = 0;
+  int h = 0;
+  unsigned char *rgb = img_readPng(path, &w, &h);
+  assert_non_null(rgb);
+  assert_int_equal(w, 640);
+  assert_int_equal(h, 480);
+  assert_true(img_stddev(rgb, w, h) > 20);
+  /* the overlay's white text is in the top-left corner */
+  assert_true(img_countNear(rgb, w, h, 0, 0, 320, 60, 255, 255, 255, 30) > 50);
+  free(rgb);
+  assert_int_equal(sim_replayPng(rec.m, rec.ep, rec.ep->nstates, path, &opts, err, sizeof(err)),
+                   TB_EINVAL);
+  assert_non_null(strstr(err, "not in"));
+}
+
+static void replay_strip_should_render_evenly_spaced_png_frames(void **state) {
+  (void)state;
+  simReplayOptions opts;
+  sim_defaultReplayOptions(&opts);
+  opts.width = 160;
+  opts.height = 120;
+  simPng frames[5];
+  int n = 0;
+  char err[256] = "";
+  assert_int_equal(sim_replayStrip(rec.m, rec.ep, 5, &opts, frames, &n, err, sizeof(err)), 0);
+  assert_int_equal(n, 5);
+  for (int i = 0; i < n; i++) {
+    int w = 0;
+    int h = 0;
+    unsigned char *rgb = img_decodePng(frames[i].data, frames[i].len, &w, &h);
+    assert_non_null(rgb);
+    assert_int_equal(w, 160);
+    free(rgb);
+    free(frames[i].data);
+  }
+}
+
+static void overlay_text_should_name_step_reward_success_action_and_hint(void **state) {
+  (void)state;
+  char text[1200];
+  const simEpisodeStep *s = &rec.ep->steps[2];
+  sim_episodeOverlay(rec.ep, s->state, text, sizeof(text));
+  assert_non_null(strstr(text, "pick-place"));
+  assert_non_null(strstr(text, "macro-step 3/10"));
+  assert_non_null(strstr(text, "reward"));
+  assert_non_null(strstr(text, "success"));
+  assert_non_null(strstr(text, "action ["));
+  if (s->hint[0]) {
+    assert_non_null(strstr(text, "hint:"));
+  }
+  sim_episodeOverlay(rec.ep, -1, text, sizeof(text));
+  assert_string_equal(text, "");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(video_should_have_the_frame_count_of_the_recording_at_the_chosen_rate),
+      cmocka_unit_test(video_should_say_when_ffmpeg_is_missing),
+      cmocka_unit_test(video_should_report_a_failing_ffmpeg_with_its_message),
+      cmocka_unit_test(video_should_refuse_odd_sizes),
+      cmocka_unit_test(replay_png_should_write_the_chosen_frame),
+      cmocka_unit_test(replay_strip_should_render_evenly_spaced_png_frames),
+      cmocka_unit_test(overlay_text_should_name_step_reward_success_action_and_hint),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
