@@ -46,6 +46,14 @@ const char *env_name(envTaskId id) {
   return names[id];
 }
 
+int env_taskCount(void) {
+  return ENV_NTASKS;
+}
+
+const char *env_taskList(void) {
+  return "reach, push, pick-place";
+}
+
 int env_lookup(const char *name) {
   if (!name) {
     return -1;

@@ -326,3 +326,7 @@ void tr_llmWipe(void *p, size_t n) {
 long tr_llmEstimateTokens(size_t n) {
   return (long)((n + 3) / 4);
 }
+
+const char *tr_llmBackendList(void) {
+  return "openai:MODEL, anthropic:MODEL, exec:COMMAND, replay:FILE";
+}

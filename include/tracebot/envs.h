@@ -69,6 +69,12 @@ const char *env_name(envTaskId id);
 /* Task id for a name, or -1 if there is no such task. */
 int env_lookup(const char *name);
 
+/* How many tasks there are (ids 0 .. env_taskCount() - 1). */
+int env_taskCount(void);
+
+/* The task names as one line for help texts and messages: "reach, push, pick-place". */
+const char *env_taskList(void);
+
 /* The natural-language instruction for a task (goes into the optimizer's #Instruction). */
 const char *env_instruction(envTaskId id);
 

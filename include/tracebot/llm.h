@@ -60,6 +60,10 @@ typedef struct trLlmReply {
  *   TB_EEXEC: exec: command failed (exit status and stderr in the message)
  *   TB_EEXHAUSTED: replay: no more recorded responses */
 
+/* The backend specs as one line for help texts and messages:
+ * "openai:MODEL, anthropic:MODEL, exec:COMMAND, replay:FILE". */
+const char *tr_llmBackendList(void);
+
 /* Fills opts with the defaults. */
 void tr_defaultLlmOptions(trLlmOptions *opts);
 
