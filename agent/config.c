@@ -47,16 +47,12 @@ int ag_parseSeedRange(const char *text, uint64_t *begin, uint64_t *end, char *er
   uint64_t b = 0;
   if (colon == NULL || parseU64(text, colon, &a) != 0 ||
       parseU64(colon + 1, colon + strlen(colon), &b) != 0) {
-    if (err != NULL) {
-      snprintf(err, errsz, "malformed seed range '%s' (expected A:B, e.g. 0:100)",
-               text != NULL ? text : "");
-    }
+    tb_setErr(err, errsz, "malformed seed range '%s' (expected A:B, e.g. 0:100)",
+              text != NULL ? text : "");
     return TB_EINVAL;
   }
   if (b <= a || b - a > 1000000u) {
-    if (err != NULL) {
-      snprintf(err, errsz, "seed range '%s' must be non-empty and at most 1000000 seeds", text);
-    }
+    tb_setErr(err, errsz, "seed range '%s' must be non-empty and at most 1000000 seeds", text);
     return TB_EINVAL;
   }
   *begin = a;

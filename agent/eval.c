@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base.h"
 #include "tracebot/agent.h"
 
 typedef struct evalShared {
@@ -85,13 +86,10 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
             agEvalEpisode *episodes, agEvalSummary *summary, char *err, size_t errsz) {
   if (cfg == NULL || src == NULL || summary == NULL || seed_end <= seed_begin ||
       seed_end - seed_begin > 1000000u || jobs < 1 || jobs > 256) {
-    if (err != NULL) {
-      snprintf(err, errsz, "ag_eval: bad arguments (empty seed range or jobs not in 1..256)");
-    }
+    tb_setErr(err, errsz, "ag_eval: bad arguments (empty seed range or jobs not in 1..256)");
     return TB_EINVAL;
   }
-  struct timespec t0;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double t0 = tb_nowMs();
   memset(summary, 0, sizeof *summary);
   summary->task = cfg->task;
 
@@ -108,9 +106,7 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
   agEvalEpisode *eps = episodes != NULL ? episodes : calloc((size_t)n, sizeof *eps);
   if (eps == NULL) {
     env_freeSpec(own);
-    if (err != NULL) {
-      snprintf(err, errsz, "out of memory for %d episodes", n);
-    }
+    tb_setErr(err, errsz, "out of memory for %d episodes", n);
     return TB_ENOMEM;
   }
   memset(eps, 0, (size_t)n * sizeof *eps);
@@ -157,12 +153,10 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
     summary->episodes = n;
     summary->success_rate = (double)summary->successes / n;
     summary->mean_return = sum / n;
-  } else if (err != NULL) {
-    snprintf(err, errsz, "%s", sh.err);
+  } else {
+    tb_setErr(err, errsz, "%s", sh.err);
   }
-  struct timespec t1;
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  summary->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  summary->wall_s = (tb_nowMs() - t0) / 1e3;
   if (episodes == NULL) {
     free(eps);
   }

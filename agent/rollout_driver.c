@@ -134,7 +134,7 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
   ep->wall_ms = tb_nowMs() - sb.t0;
   if (rc != TB_OK) {
     tb_setErr(err, errsz, "%s", derr);
-    return TB_EINVAL;
+    return rc; /* the driver's code, cause kept */
   }
   ep->ret = res.ret;
   ep->success = res.success;

@@ -5,18 +5,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "base.h"
 #include "tracebot/bench.h"
 #include "tracebot/agent.h"
 
 #define STEP_SECONDS 1.0 /* time each stepping loop for about this long */
 #define OVERHEAD_EPISODES 30
 #define EVAL_SEEDS 100
-
-static double nowS(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int cmpDouble(const void *a, const void *b) {
   double x = *(const double *)a;
@@ -40,7 +35,7 @@ static int stepRates(envTask *task, agBenchResult *out, char *err, size_t errsz)
 
   /* env_step with a small oscillating action (stays inside the workspace) */
   long n = 0;
-  double t0 = nowS();
+  double t0 = (1e-3 * tb_nowMs());
   double t = t0;
   while (t - t0 < STEP_SECONDS) {
     for (int i = 0; i < 100; i++, n++) {
@@ -49,7 +44,7 @@ static int stepRates(envTask *task, agBenchResult *out, char *err, size_t errsz)
         return TB_EENV;
       }
     }
-    t = nowS();
+    t = (1e-3 * tb_nowMs());
   }
   out->env_steps_per_s = n / (t - t0);
 
@@ -59,12 +54,12 @@ static int stepRates(envTask *task, agBenchResult *out, char *err, size_t errsz)
   }
   simWorld *w = env_world(task);
   long m = 0;
-  t0 = nowS();
+  t0 = (1e-3 * tb_nowMs());
   t = t0;
   while (t - t0 < STEP_SECONDS) {
     sim_rawSteps(w, 500);
     m += 500;
-    t = nowS();
+    t = (1e-3 * tb_nowMs());
   }
   out->raw_mj_steps_per_s = m / (t - t0);
   out->ratio = 5.0 * out->env_steps_per_s / out->raw_mj_steps_per_s;
@@ -75,7 +70,7 @@ static int stepRates(envTask *task, agBenchResult *out, char *err, size_t errsz)
  * episode minus the sandbox. Returns its wall time in ms, or -1. */
 static double inProcessEpisode(envTask *task, envTaskId id, uint64_t seed, const envConfig *ec,
                                char *err, size_t errsz) {
-  double t0 = nowS();
+  double t0 = (1e-3 * tb_nowMs());
   obs_t obs;
   if (env_reset(task, seed, ec, &obs, err, errsz) != 0) {
     return -1.0;
@@ -92,7 +87,7 @@ static double inProcessEpisode(envTask *task, envTaskId id, uint64_t seed, const
       break;
     }
   }
-  return (nowS() - t0) * 1e3;
+  return ((1e-3 * tb_nowMs()) - t0) * 1e3;
 }
 
 /* Median of sandboxed minus in-process time, paired by seed. */
@@ -113,7 +108,7 @@ static int overhead(agRunner *runner, envTask *task, const agRolloutConfig *cfg,
       return rc;
     }
     if (faulted) {
-      snprintf(err, errsz, "the expert faulted in the sandbox (seed %d)", i);
+      tb_setErr(err, errsz, "the expert faulted in the sandbox (seed %d)", i);
       return TB_ESANDBOX;
     }
     ip[i] = inProcessEpisode(task, cfg->task, c.seed, &cfg->env, err, errsz);

@@ -6,15 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "base.h"
 #include "tracebot/bench.h"
 #include "tracebot/drivers.h"
 #include "tracebot/envs.h"
-
-static double nowUs(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
 
 static int cmpDouble(const void *a, const void *b) {
   double x = *(const double *)a;
@@ -48,11 +43,11 @@ static int timeSteps(agDriver *drv, envTaskId task, int steps, double *us, char 
     double a[4];
     env_expert(task, &obs, a);
     double target[3] = {o.hand_pos[0] + a[0], o.hand_pos[1] + a[1], o.hand_pos[2] + a[2]};
-    double t0 = nowUs();
+    double t0 = (1e3 * tb_nowMs());
     if (api->command(h, target, a[3], err, errsz) != 0 || api->observe(h, &o, err, errsz) != 0) {
       return TB_EIO;
     }
-    us[i] = nowUs() - t0;
+    us[i] = (1e3 * tb_nowMs()) - t0;
   }
   return 0;
 }
@@ -73,9 +68,7 @@ int ag_benchDriver(const char *task, int steps, agDriverBench *out, char *err, s
   memset(out, 0, sizeof(*out));
   int id = env_lookup(task != NULL ? task : "reach");
   if (id < 0 || steps < 1 || steps > 1000000) {
-    if (err != NULL && errsz > 0) {
-      snprintf(err, errsz, "driver bench: unknown task or steps %d not in 1..1000000", steps);
-    }
+    tb_setErr(err, errsz, "driver bench: unknown task or steps %d not in 1..1000000", steps);
     return TB_EINVAL;
   }
   char config[128];
@@ -139,11 +132,11 @@ int ag_benchDriver(const char *task, int steps, agDriverBench *out, char *err, s
   const agDriverApi *napi = ag_driverApi(net);
   agDriverObs o;
   for (int i = 0; i < steps; i++) {
-    double t0 = nowUs();
+    double t0 = (1e3 * tb_nowMs());
     if (napi->observe(ag_driverHandle(net), &o, err, errsz) != 0) {
       goto done;
     }
-    us[i] = nowUs() - t0;
+    us[i] = (1e3 * tb_nowMs()) - t0;
   }
   qsort(us, (size_t)steps, sizeof(double), cmpDouble);
   out->rtt_p50_us = us[steps / 2];

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base.h"
 #include "tracebot/drivers.h"
 
 void ag_defaultEpisode(agEpisodeConfig *cfg) {
@@ -89,11 +90,9 @@ int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn po
                         agStepFn on_step, void *user, agEpisodeResult *res, char *err,
                         size_t errsz) {
   if (drv == NULL || cfg == NULL || policy == NULL || res == NULL || cfg->horizon < 1) {
-    if (err != NULL && errsz > 0) {
-      snprintf(err, errsz, "driver episode: %s",
-               cfg != NULL && cfg->horizon < 1 ? "horizon must be at least 1"
-                                               : "missing driver, config, policy or result");
-    }
+    tb_setErr(err, errsz, "driver episode: %s",
+              cfg != NULL && cfg->horizon < 1 ? "horizon must be at least 1"
+                                              : "missing driver, config, policy or result");
     return TB_EINVAL;
   }
   memset(res, 0, sizeof(*res));

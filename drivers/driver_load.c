@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "tracebot/drivers.h"
 
 struct agDriver {
@@ -18,24 +19,6 @@ struct agDriver {
 };
 
 /* Writes a one-line message into err (truncated; NULL err is fine). */
-static void setErr(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (err == NULL || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-  /* Keep it one line whatever the driver wrote */
-  for (char *p = err; *p != '\0'; p++) {
-    if (*p == '\n' || *p == '\r') {
-      *p = ' ';
-    }
-  }
-}
-
 /* The log function of a host that discards everything. */
 static void discardLog(void *host, int level, const char *msg) {
   (void)host;
@@ -46,14 +29,14 @@ static void discardLog(void *host, int level, const char *msg) {
 /* Checks a function table: version, size, name and the required functions. */
 static int checkApi(const agDriverApi *api, const char *label, char *err, size_t errsz) {
   if (api->abi_version != AG_DRIVER_ABI_VERSION) {
-    setErr(err, errsz, "driver %s: ABI version %u, tracebot speaks %u", label,
-           (unsigned)api->abi_version, (unsigned)AG_DRIVER_ABI_VERSION);
+    tb_setErr(err, errsz, "driver %s: ABI version %u, tracebot speaks %u", label,
+              (unsigned)api->abi_version, (unsigned)AG_DRIVER_ABI_VERSION);
     return TB_ELOAD;
   }
   if (api->struct_size != sizeof(agDriverApi)) {
-    setErr(err, errsz, "driver %s: API struct size %u, tracebot expects %u (ABI %u)", label,
-           (unsigned)api->struct_size, (unsigned)sizeof(agDriverApi),
-           (unsigned)AG_DRIVER_ABI_VERSION);
+    tb_setErr(err, errsz, "driver %s: API struct size %u, tracebot expects %u (ABI %u)", label,
+              (unsigned)api->struct_size, (unsigned)sizeof(agDriverApi),
+              (unsigned)AG_DRIVER_ABI_VERSION);
     return TB_ELOAD;
   }
   const char *missing = NULL;
@@ -71,7 +54,7 @@ static int checkApi(const agDriverApi *api, const char *label, char *err, size_t
     missing = "close";
   }
   if (missing != NULL) {
-    setErr(err, errsz, "driver %s: function %s is NULL in its API table", label, missing);
+    tb_setErr(err, errsz, "driver %s: function %s is NULL in its API table", label, missing);
     return TB_ELOAD;
   }
   return TB_OK;
@@ -84,8 +67,8 @@ static agDriver *openDriver(agDriver *drv, const char *config, char *err, size_t
   drv->handle = drv->api->open(config != NULL ? config : "{}", &drv->host, derr, sizeof(derr));
   if (drv->handle == NULL) {
     derr[sizeof(derr) - 1] = '\0';
-    setErr(err, errsz, "driver %s: open failed: %s", drv->label,
-           derr[0] != '\0' ? derr : "(no message)");
+    tb_setErr(err, errsz, "driver %s: open failed: %s", drv->label,
+              derr[0] != '\0' ? derr : "(no message)");
     ag_freeDriver(drv);
     return NULL;
   }
@@ -94,7 +77,7 @@ static agDriver *openDriver(agDriver *drv, const char *config, char *err, size_t
     derr[0] = '\0';
     if (drv->api->describe(drv->handle, &drv->caps, derr, sizeof(derr)) != 0) {
       derr[sizeof(derr) - 1] = '\0';
-      setErr(err, errsz, "driver %s: describe failed: %s", drv->label, derr);
+      tb_setErr(err, errsz, "driver %s: describe failed: %s", drv->label, derr);
       ag_freeDriver(drv);
       return NULL;
     }
@@ -106,7 +89,7 @@ static agDriver *openDriver(agDriver *drv, const char *config, char *err, size_t
 static agDriver *newDriver(const char *label, const agDriverHost *host, char *err, size_t errsz) {
   agDriver *drv = calloc(1, sizeof(*drv));
   if (drv == NULL) {
-    setErr(err, errsz, "driver %s: out of memory", label);
+    tb_setErr(err, errsz, "driver %s: out of memory", label);
     return NULL;
   }
   snprintf(drv->label, sizeof(drv->label), "%s", label);
@@ -130,7 +113,7 @@ agDriver *ag_makeDriverFromApi(const agDriverApi *api, const char *label, const 
     label = api != NULL && api->name != NULL ? api->name : "(unnamed)";
   }
   if (api == NULL) {
-    setErr(err, errsz, "driver %s: no API table", label);
+    tb_setErr(err, errsz, "driver %s: no API table", label);
     return NULL;
   }
   if (checkApi(api, label, err, errsz) != 0) {
@@ -159,7 +142,7 @@ agDriver *ag_makeDriver(const char *spec, const char *config, const agDriverHost
     return ag_makeDriverFromApi(ag_netDriverApi(), "net", config, host, err, errsz);
   }
   if (!isPath(spec)) {
-    setErr(err, errsz, "driver %s: unknown driver (use sim, net or the path of a .so)", spec);
+    tb_setErr(err, errsz, "driver %s: unknown driver (use sim, net or the path of a .so)", spec);
     return NULL;
   }
 
@@ -170,12 +153,12 @@ agDriver *ag_makeDriver(const char *spec, const char *config, const agDriverHost
   void *dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
   if (dl == NULL) {
     const char *why = dlerror();
-    setErr(err, errsz, "driver %s: cannot load: %s", spec, why != NULL ? why : "dlopen failed");
+    tb_setErr(err, errsz, "driver %s: cannot load: %s", spec, why != NULL ? why : "dlopen failed");
     return NULL;
   }
   void *sym = dlsym(dl, AG_DRIVER_ENTRY);
   if (sym == NULL) {
-    setErr(err, errsz, "driver %s: missing entry symbol %s", spec, AG_DRIVER_ENTRY);
+    tb_setErr(err, errsz, "driver %s: missing entry symbol %s", spec, AG_DRIVER_ENTRY);
     dlclose(dl);
     return NULL;
   }
@@ -191,8 +174,8 @@ agDriver *ag_makeDriver(const char *spec, const char *config, const agDriverHost
   drv->dl = dl;
   const agDriverApi *api = init(&drv->host);
   if (api == NULL) {
-    setErr(err, errsz, "driver %s: %s returned NULL (the driver refused to load)", spec,
-           AG_DRIVER_ENTRY);
+    tb_setErr(err, errsz, "driver %s: %s returned NULL (the driver refused to load)", spec,
+              AG_DRIVER_ENTRY);
     ag_freeDriver(drv);
     return NULL;
   }

@@ -37,12 +37,6 @@ typedef struct netDriver {
   size_t rlen;
 } netDriver;
 
-static double nowMs(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Marks the connection broken and reports why. */
 static int breakConn(netDriver *nd, char *err, size_t errsz, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -63,7 +57,7 @@ static int breakConn(netDriver *nd, char *err, size_t errsz, const char *fmt, ..
 /* Waits for fd to become ready for events until deadline (ms); 0 ready, else error. */
 static int waitFd(int fd, short events, double deadline) {
   for (;;) {
-    double left = deadline - nowMs();
+    double left = deadline - tb_nowMs();
     if (left <= 0.0) {
       return -ETIMEDOUT;
     }
@@ -148,7 +142,7 @@ static int call(netDriver *nd, const agNetRequest *req, char *err, size_t errsz)
               nd->peer, ag_netOpName(req->op));
     return TB_EINVAL;
   }
-  double deadline = nowMs() + nd->timeout_ms;
+  double deadline = tb_nowMs() + nd->timeout_ms;
   if (sendAll(nd, nd->line, (size_t)n, deadline, err, errsz) != 0) {
     return TB_EIO;
   }
@@ -230,7 +224,7 @@ static int connectTo(netDriver *nd, const char *host, int port, char *err, size_
     tb_setErr(err, errsz, "net %s: cannot resolve: %s", nd->peer, gai_strerror(g));
     return TB_EIO;
   }
-  double deadline = nowMs() + nd->timeout_ms;
+  double deadline = tb_nowMs() + nd->timeout_ms;
   int rc = TB_EIO;
   char why[128] = "no address";
   for (struct addrinfo *a = res; a != NULL; a = a->ai_next) {

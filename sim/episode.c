@@ -12,21 +12,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "base.h"
 #include "tracebot/sim.h"
 
 #define MAX_SEED 9007199254740992.0 /* 2^53: the largest integer a JSON double keeps */
 
 /* ---- small helpers ---- */
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (!err || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-}
 
 static void copyText(char *dst, size_t cap, const char *src) {
   if (!src) {
@@ -66,22 +57,22 @@ int sim_episodeRowSize(const simEpisodeSizes *s) {
 
 simEpisode *sim_makeEpisode(const simEpisodeInfo *info, char *err, size_t errsz) {
   if (!info) {
-    setErr(err, errsz, "episode: info is NULL");
+    tb_setErr(err, errsz, "episode: info is NULL");
     return NULL;
   }
   int row = sim_episodeRowSize(&info->sizes);
   if (row < 0) {
-    setErr(err, errsz, "episode: sizes out of range (each in [0, %d])", SIM_EP_MAX_DIM);
+    tb_setErr(err, errsz, "episode: sizes out of range (each in [0, %d])", SIM_EP_MAX_DIM);
     return NULL;
   }
   if (!isfinite(info->timestep) || info->timestep <= 0 || info->frame_skip < 1 ||
       info->horizon < 0 || (double)info->seed > MAX_SEED) {
-    setErr(err, errsz, "episode: bad timestep, frame_skip, horizon or seed");
+    tb_setErr(err, errsz, "episode: bad timestep, frame_skip, horizon or seed");
     return NULL;
   }
   simEpisode *ep = calloc(1, sizeof(*ep));
   if (!ep) {
-    setErr(err, errsz, "episode: out of memory");
+    tb_setErr(err, errsz, "episode: out of memory");
     return NULL;
   }
   ep->info = *info;
@@ -94,7 +85,7 @@ simEpisode *sim_makeEpisode(const simEpisodeInfo *info, char *err, size_t errsz)
   ep->scratch = calloc((size_t)row + (size_t)info->sizes.nv, sizeof(double));
   if (!ep->scratch) {
     free(ep);
-    setErr(err, errsz, "episode: out of memory");
+    tb_setErr(err, errsz, "episode: out of memory");
     return NULL;
   }
   return ep;
@@ -162,11 +153,11 @@ static int growSteps(simEpisode *ep, int want) {
 
 int sim_episodeReserve(simEpisode *ep, int nstates, int nsteps, char *err, size_t errsz) {
   if (!ep || nstates < 0 || nsteps < 0) {
-    setErr(err, errsz, "episode reserve: bad argument");
+    tb_setErr(err, errsz, "episode reserve: bad argument");
     return TB_EINVAL;
   }
   if (growStates(ep, nstates) != 0 || growSteps(ep, nsteps) != 0) {
-    setErr(err, errsz, "episode reserve: cannot hold %d states and %d steps", nstates, nsteps);
+    tb_setErr(err, errsz, "episode reserve: cannot hold %d states and %d steps", nstates, nsteps);
     return TB_ENOMEM;
   }
   return 0;
@@ -176,20 +167,20 @@ int sim_episodeReserve(simEpisode *ep, int nstates, int nsteps, char *err, size_
 
 int sim_episodeAppendState(simEpisode *ep, const double *state, size_t n, char *err, size_t errsz) {
   if (!ep || !state) {
-    setErr(err, errsz, "episode append state: NULL argument");
+    tb_setErr(err, errsz, "episode append state: NULL argument");
     return TB_EINVAL;
   }
   if (n != (size_t)ep->row) {
-    setErr(err, errsz, "episode append state: %zu doubles, expected %d", n, ep->row);
+    tb_setErr(err, errsz, "episode append state: %zu doubles, expected %d", n, ep->row);
     return TB_EINVAL;
   }
   int bad = allFinite(state, ep->row);
   if (bad >= 0) {
-    setErr(err, errsz, "episode append state %d: value %d is not finite", ep->nstates, bad);
+    tb_setErr(err, errsz, "episode append state %d: value %d is not finite", ep->nstates, bad);
     return TB_EINVAL;
   }
   if (growStates(ep, ep->nstates + 1) != 0) {
-    setErr(err, errsz, "episode append state: cannot grow past %d states", ep->nstates);
+    tb_setErr(err, errsz, "episode append state: cannot grow past %d states", ep->nstates);
     return TB_ENOMEM;
   }
   memcpy(ep->states + (size_t)ep->nstates * (size_t)ep->row, state,
@@ -207,21 +198,21 @@ static int stepFinite(const simEpisodeStep *s) {
 
 int sim_episodeAppendStep(simEpisode *ep, const simEpisodeStep *step, char *err, size_t errsz) {
   if (!ep || !step) {
-    setErr(err, errsz, "episode append step: NULL argument");
+    tb_setErr(err, errsz, "episode append step: NULL argument");
     return TB_EINVAL;
   }
   if (!stepFinite(step)) {
-    setErr(err, errsz, "episode append step %d: non-finite observation, action or reward",
-           ep->nsteps);
+    tb_setErr(err, errsz, "episode append step %d: non-finite observation, action or reward",
+              ep->nsteps);
     return TB_EINVAL;
   }
   if (step->state < 0 || step->state >= ep->nstates || step->env_steps < 0) {
-    setErr(err, errsz, "episode append step %d: state index %d not in [0, %d)", ep->nsteps,
-           step->state, ep->nstates);
+    tb_setErr(err, errsz, "episode append step %d: state index %d not in [0, %d)", ep->nsteps,
+              step->state, ep->nstates);
     return TB_EINVAL;
   }
   if (growSteps(ep, ep->nsteps + 1) != 0) {
-    setErr(err, errsz, "episode append step: cannot grow past %d steps", ep->nsteps);
+    tb_setErr(err, errsz, "episode append step: cannot grow past %d steps", ep->nsteps);
     return TB_ENOMEM;
   }
   simEpisodeStep *dst = &ep->steps[ep->nsteps];
@@ -235,7 +226,7 @@ int sim_episodeAppendStep(simEpisode *ep, const simEpisodeStep *step, char *err,
 int sim_episodeSetResult(simEpisode *ep, int success, double ret, int steps, const char *fault_kind,
                          const char *fault_message, int fault_step, char *err, size_t errsz) {
   if (!ep || !isfinite(ret)) {
-    setErr(err, errsz, "episode result: NULL episode or non-finite return");
+    tb_setErr(err, errsz, "episode result: NULL episode or non-finite return");
     return TB_EINVAL;
   }
   simEpisodeResult *r = &ep->result;
@@ -416,59 +407,40 @@ static void putEpisode(FILE *f, const simEpisode *ep) {
 
 int sim_episodeSave(const simEpisode *ep, const char *path, char *err, size_t errsz) {
   if (!ep || !path) {
-    setErr(err, errsz, "episode save: NULL argument");
+    tb_setErr(err, errsz, "episode save: NULL argument");
     return TB_EINVAL;
   }
   /* JSON has no NaN or Inf: refuse them before touching the disk */
   for (int k = 0; k < ep->nstates; k++) {
     int bad = allFinite(sim_episodeState(ep, k), ep->row);
     if (bad >= 0) {
-      setErr(err, errsz, "episode save: states[%d][%d] is not finite", k, bad);
+      tb_setErr(err, errsz, "episode save: states[%d][%d] is not finite", k, bad);
       return TB_EINVAL;
     }
   }
   for (int i = 0; i < ep->nsteps; i++) {
     if (!stepFinite(&ep->steps[i])) {
-      setErr(err, errsz, "episode save: steps[%d] has a non-finite number", i);
+      tb_setErr(err, errsz, "episode save: steps[%d] has a non-finite number", i);
       return TB_EINVAL;
     }
   }
   if (!isfinite(ep->result.ret) || !isfinite(ep->info.timestep)) {
-    setErr(err, errsz, "episode save: non-finite return or timestep");
+    tb_setErr(err, errsz, "episode save: non-finite return or timestep");
     return TB_EINVAL;
   }
-  size_t plen = strlen(path);
-  char *tmp = malloc(plen + 16);
-  if (!tmp) {
-    setErr(err, errsz, "episode save: out of memory");
-    return TB_ENOMEM;
+  tbAtomicFile out;
+  char why[PATH_MAX + 128];
+  int rc = tb_atomicOpen(&out, path, why, sizeof why);
+  if (rc != TB_OK) {
+    tb_setErr(err, errsz, "episode save: %s", why);
+    return rc;
   }
-  snprintf(tmp, plen + 16, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f) {
-    setErr(err, errsz, "episode save: cannot open %s: %s", tmp, strerror(errno));
-    free(tmp);
-    return TB_EIO;
+  putEpisode(out.f, ep);
+  rc = tb_atomicCommit(&out, why, sizeof why);
+  if (rc != TB_OK) {
+    tb_setErr(err, errsz, "episode save: %s", why);
   }
-  putEpisode(f, ep);
-  int bad = ferror(f) != 0;
-  bad |= fflush(f) != 0;
-  bad |= fsync(fileno(f)) != 0;
-  bad |= fclose(f) != 0;
-  if (bad) {
-    setErr(err, errsz, "episode save: cannot write %s: %s", tmp, strerror(errno));
-    unlink(tmp);
-    free(tmp);
-    return TB_EIO;
-  }
-  if (rename(tmp, path) != 0) {
-    setErr(err, errsz, "episode save: cannot rename %s to %s: %s", tmp, path, strerror(errno));
-    unlink(tmp);
-    free(tmp);
-    return TB_EIO;
-  }
-  free(tmp);
-  return 0;
+  return rc;
 }
 
 /* ---- reading ---- */
@@ -688,20 +660,20 @@ static void readInfo(parser *p, const cJSON *root, simEpisodeInfo *in) {
 simEpisode *sim_episodeParse(const char *textIn, size_t len, char *err, size_t errsz) {
   parser p = {err, errsz, 0};
   if (!textIn) {
-    setErr(err, errsz, "episode: NULL text");
+    tb_setErr(err, errsz, "episode: NULL text");
     return NULL;
   }
   if (len > SIM_EP_FILE_MAX) {
-    setErr(err, errsz, "episode: document larger than %u bytes", SIM_EP_FILE_MAX);
+    tb_setErr(err, errsz, "episode: document larger than %u bytes", SIM_EP_FILE_MAX);
     return NULL;
   }
   cJSON *root = cJSON_ParseWithLengthOpts(textIn, len, NULL, 0);
   if (!root) {
-    setErr(err, errsz, "episode: not valid JSON");
+    tb_setErr(err, errsz, "episode: not valid JSON");
     return NULL;
   }
   if (!cJSON_IsObject(root)) {
-    setErr(err, errsz, "episode: expected a JSON object");
+    tb_setErr(err, errsz, "episode: expected a JSON object");
     cJSON_Delete(root);
     return NULL;
   }
@@ -771,45 +743,21 @@ simEpisode *sim_episodeParse(const char *textIn, size_t len, char *err, size_t e
 
 simEpisode *sim_episodeLoad(const char *path, char *err, size_t errsz) {
   if (!path) {
-    setErr(err, errsz, "episode load: NULL path");
+    tb_setErr(err, errsz, "episode load: NULL path");
     return NULL;
   }
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    setErr(err, errsz, "episode load: cannot open %s: %s", path, strerror(errno));
-    return NULL;
-  }
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    setErr(err, errsz, "episode load: %s is not a regular file", path);
-    fclose(f);
-    return NULL;
-  }
-  if ((unsigned long long)st.st_size > SIM_EP_FILE_MAX) {
-    setErr(err, errsz, "episode load: %s is larger than %u bytes", path, SIM_EP_FILE_MAX);
-    fclose(f);
-    return NULL;
-  }
-  size_t cap = (size_t)st.st_size;
-  char *buf = malloc(cap + 1);
-  if (!buf) {
-    setErr(err, errsz, "episode load: out of memory for %s", path);
-    fclose(f);
-    return NULL;
-  }
-  size_t got = fread(buf, 1, cap, f);
-  int rerr = ferror(f);
-  fclose(f);
-  if (rerr || got != cap) {
-    setErr(err, errsz, "episode load: cannot read %s", path);
-    free(buf);
+  char why[PATH_MAX + 128];
+  size_t got = 0;
+  char *buf = tb_readFile(path, SIM_EP_FILE_MAX, &got, why, sizeof why);
+  if (buf == NULL) {
+    tb_setErr(err, errsz, "episode load: %s", why);
     return NULL;
   }
   char msg[400] = "";
   simEpisode *ep = sim_episodeParse(buf, got, msg, sizeof(msg));
   free(buf);
   if (!ep) {
-    setErr(err, errsz, "%s: %s", path, msg);
+    tb_setErr(err, errsz, "%s: %s", path, msg);
   }
   return ep;
 }
@@ -821,15 +769,15 @@ static int checkWorld(const simEpisode *ep, const simWorld *w, char *err, size_t
   const simEpisodeSizes *s = &ep->info.sizes;
   if (m->nq != s->nq || m->nv != s->nv || m->na != s->na || m->nmocap != s->nmocap ||
       m->nu != s->nu) {
-    setErr(err, errsz,
-           "episode: model sizes (nq %d nv %d na %d nmocap %d nu %d) differ from the "
-           "recording's (nq %d nv %d na %d nmocap %d nu %d)",
-           m->nq, m->nv, m->na, m->nmocap, m->nu, s->nq, s->nv, s->na, s->nmocap, s->nu);
+    tb_setErr(err, errsz,
+              "episode: model sizes (nq %d nv %d na %d nmocap %d nu %d) differ from the "
+              "recording's (nq %d nv %d na %d nmocap %d nu %d)",
+              m->nq, m->nv, m->na, m->nmocap, m->nu, s->nq, s->nv, s->na, s->nmocap, s->nu);
     return TB_EINVAL;
   }
   if (sim_stateSize(m) != (size_t)ep->row + (size_t)s->nv) {
-    setErr(err, errsz, "episode: sim state has %zu doubles, expected row %d + nv %d",
-           sim_stateSize(m), ep->row, s->nv);
+    tb_setErr(err, errsz, "episode: sim state has %zu doubles, expected row %d + nv %d",
+              sim_stateSize(m), ep->row, s->nv);
     return TB_EINVAL;
   }
   return 0;
@@ -837,7 +785,7 @@ static int checkWorld(const simEpisode *ep, const simWorld *w, char *err, size_t
 
 int sim_episodeRecord(simEpisode *ep, const simWorld *w, char *err, size_t errsz) {
   if (!ep || !w) {
-    setErr(err, errsz, "episode record: NULL argument");
+    tb_setErr(err, errsz, "episode record: NULL argument");
     return TB_EINVAL;
   }
   int rc = checkWorld(ep, w, err, errsz);
@@ -850,12 +798,12 @@ int sim_episodeRecord(simEpisode *ep, const simWorld *w, char *err, size_t errsz
 
 int sim_episodeRestore(simEpisode *ep, int k, simWorld *w, char *err, size_t errsz) {
   if (!ep || !w) {
-    setErr(err, errsz, "episode restore: NULL argument");
+    tb_setErr(err, errsz, "episode restore: NULL argument");
     return TB_EINVAL;
   }
   const double *row = sim_episodeState(ep, k);
   if (!row) {
-    setErr(err, errsz, "episode restore: state %d not in [0, %d)", k, ep->nstates);
+    tb_setErr(err, errsz, "episode restore: state %d not in [0, %d)", k, ep->nstates);
     return TB_EINVAL;
   }
   int rc = checkWorld(ep, w, err, errsz);

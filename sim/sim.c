@@ -1,4 +1,5 @@
 /* sim: model loading, fault-checked stepping and exact state save/restore. */
+#include "base.h"
 #include "tracebot/sim.h"
 
 #include <math.h>
@@ -61,26 +62,16 @@ const char *sim_lastMessage(void) {
   return lastMsg;
 }
 
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (!err || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-}
-
 /* Runs MuJoCo code between SIM_GUARD_BEGIN and SIM_GUARD_END; an mju_error inside
  * jumps to the failure branch, which restores the outer guard and returns rc. */
-#define SIM_GUARD_BEGIN(what)                                      \
-  jmp_buf guardBuf_;                                               \
-  jmp_buf *volatile prevGuard_ = guardJmp;                         \
-  if (setjmp(guardBuf_)) {                                         \
-    guardJmp = prevGuard_;                                         \
-    setErr(err, errsz, "mujoco error in %s: %s", (what), lastMsg); \
-    return TB_EMUJOCO;                                             \
-  }                                                                \
+#define SIM_GUARD_BEGIN(what)                                         \
+  jmp_buf guardBuf_;                                                  \
+  jmp_buf *volatile prevGuard_ = guardJmp;                            \
+  if (setjmp(guardBuf_)) {                                            \
+    guardJmp = prevGuard_;                                            \
+    tb_setErr(err, errsz, "mujoco error in %s: %s", (what), lastMsg); \
+    return TB_EMUJOCO;                                                \
+  }                                                                   \
   guardJmp = &guardBuf_;
 
 #define SIM_GUARD_END() guardJmp = prevGuard_;
@@ -90,21 +81,21 @@ static void setErr(char *err, size_t errsz, const char *fmt, ...) {
 mjModel *sim_loadModelXML(const char *xml, size_t len, char *err, size_t errsz) {
   sim_installHandlers();
   if (!xml || len == 0 || len > (size_t)1 << 30) {
-    setErr(err, errsz, "sim_loadModelXML: empty or oversized MJCF text (%zu bytes)", len);
+    tb_setErr(err, errsz, "sim_loadModelXML: empty or oversized MJCF text (%zu bytes)", len);
     return NULL;
   }
 
   /* the VFS is ~2 MB: keep it off the stack */
   mjVFS *vfs = calloc(1, sizeof(*vfs));
   if (!vfs) {
-    setErr(err, errsz, "sim_loadModelXML: out of memory for the virtual file system");
+    tb_setErr(err, errsz, "sim_loadModelXML: out of memory for the virtual file system");
     return NULL;
   }
   mj_defaultVFS(vfs);
   static const char name[] = "tracebot_model.xml";
   if (mj_makeEmptyFileVFS(vfs, name, (int)len) != 0) {
     free(vfs);
-    setErr(err, errsz, "sim_loadModelXML: cannot add the MJCF text to the VFS");
+    tb_setErr(err, errsz, "sim_loadModelXML: cannot add the MJCF text to the VFS");
     return NULL;
   }
   int idx = mj_findFileVFS(vfs, name);
@@ -134,7 +125,7 @@ mjModel *sim_loadModelXML(const char *xml, size_t len, char *err, size_t errsz) 
         *p = ' ';
       }
     }
-    setErr(err, errsz, "model: %s", msg[0] ? msg : "mj_loadXML failed");
+    tb_setErr(err, errsz, "model: %s", msg[0] ? msg : "mj_loadXML failed");
     return NULL;
   }
   return m;
@@ -151,19 +142,19 @@ void sim_freeModel(mjModel *m) {
 simWorld *sim_make(const mjModel *m, char *err, size_t errsz) {
   sim_installHandlers();
   if (!m) {
-    setErr(err, errsz, "sim_make: model is NULL");
+    tb_setErr(err, errsz, "sim_make: model is NULL");
     return NULL;
   }
   simWorld *w = calloc(1, sizeof(*w));
   if (!w) {
-    setErr(err, errsz, "sim_make: out of memory");
+    tb_setErr(err, errsz, "sim_make: out of memory");
     return NULL;
   }
   w->m = m;
   w->d = mj_makeData(m);
   if (!w->d) {
     free(w);
-    setErr(err, errsz, "sim_make: mj_makeData failed (out of memory)");
+    tb_setErr(err, errsz, "sim_make: mj_makeData failed (out of memory)");
     return NULL;
   }
   if (sim_forward(w, err, errsz) != TB_OK) {
@@ -223,8 +214,9 @@ static int diverged(simWorld *w, const char *what, char *err, size_t errsz) {
     dof = d->warning[mjWARN_BADQVEL].lastinfo;
   }
   w->faults++;
-  setErr(err, errsz, "physics diverged in %s at t=%.4f: bad %s at dof %d (mujoco reset the data)",
-         what, d->time, kind, dof);
+  tb_setErr(err, errsz,
+            "physics diverged in %s at t=%.4f: bad %s at dof %d (mujoco reset the data)", what,
+            d->time, kind, dof);
   return TB_EPHYSICS;
 }
 
@@ -249,7 +241,7 @@ int sim_forward(simWorld *w, char *err, size_t errsz) {
 
 int sim_step(simWorld *w, int nsteps, char *err, size_t errsz) {
   if (nsteps < 0) {
-    setErr(err, errsz, "sim_step: nsteps must be >= 0, got %d", nsteps);
+    tb_setErr(err, errsz, "sim_step: nsteps must be >= 0, got %d", nsteps);
     return TB_EINVAL;
   }
   const mjModel *m = w->m;
@@ -303,12 +295,12 @@ int sim_setState(simWorld *w, const double *state, size_t n, char *err, size_t e
   const mjModel *m = w->m;
   size_t want = sim_stateSize(m);
   if (!state || n != want) {
-    setErr(err, errsz, "sim_setState: state has %zu values, the model needs %zu", n, want);
+    tb_setErr(err, errsz, "sim_setState: state has %zu values, the model needs %zu", n, want);
     return TB_EINVAL;
   }
   for (size_t i = 0; i < n; i++) {
     if (!isfinite(state[i])) {
-      setErr(err, errsz, "sim_setState: state value %zu is not finite", i);
+      tb_setErr(err, errsz, "sim_setState: state value %zu is not finite", i);
       return TB_EINVAL;
     }
   }

@@ -8,6 +8,7 @@
 
 #include <png.h>
 
+#include "base.h"
 #include "viewer_internal.h"
 
 /* A growing output buffer for libpng's write callback. */
@@ -76,7 +77,7 @@ static int encode(const unsigned char *rgb, int width, int height, pngSink *sink
 int sim_encodePng(const unsigned char *rgb, int width, int height, simPng *out, char *err,
                   size_t errsz) {
   if (!rgb || !out || width < 1 || height < 1 || width > 65535 || height > 65535) {
-    vw_setErr(err, errsz, "png: bad image (%dx%d) or NULL argument", width, height);
+    tb_setErr(err, errsz, "png: bad image (%dx%d) or NULL argument", width, height);
     return TB_EINVAL;
   }
   out->data = NULL;
@@ -84,7 +85,7 @@ int sim_encodePng(const unsigned char *rgb, int width, int height, simPng *out, 
   pngSink sink = {NULL, 0, 0, 0};
   if (encode(rgb, width, height, &sink) != 0) {
     free(sink.data);
-    vw_setErr(err, errsz, "png: encoding a %dx%d image failed%s", width, height,
+    tb_setErr(err, errsz, "png: encoding a %dx%d image failed%s", width, height,
               sink.failed ? " (out of memory)" : "");
     return sink.failed ? TB_ENOMEM : TB_EIO;
   }
@@ -96,7 +97,7 @@ int sim_encodePng(const unsigned char *rgb, int width, int height, simPng *out, 
 int sim_writePng(const char *path, const unsigned char *rgb, int width, int height, char *err,
                  size_t errsz) {
   if (!path) {
-    vw_setErr(err, errsz, "png: NULL path");
+    tb_setErr(err, errsz, "png: NULL path");
     return TB_EINVAL;
   }
   simPng img;
@@ -104,30 +105,7 @@ int sim_writePng(const char *path, const unsigned char *rgb, int width, int heig
   if (rc != 0) {
     return rc;
   }
-  size_t plen = strlen(path);
-  char *tmp = malloc(plen + 8);
-  if (!tmp) {
-    free(img.data);
-    vw_setErr(err, errsz, "png: out of memory");
-    return TB_ENOMEM;
-  }
-  snprintf(tmp, plen + 8, "%s.tmp", path);
-  FILE *f = fopen(tmp, "wb");
-  if (!f) {
-    vw_setErr(err, errsz, "png: cannot open %s: %s", tmp, strerror(errno));
-    free(img.data);
-    free(tmp);
-    return TB_EIO;
-  }
-  int bad = fwrite(img.data, 1, img.len, f) != img.len;
-  bad |= fclose(f) != 0;
+  rc = tb_writeFileAtomic(path, img.data, img.len, err, errsz);
   free(img.data);
-  if (bad || rename(tmp, path) != 0) {
-    vw_setErr(err, errsz, "png: cannot write %s: %s", path, strerror(errno));
-    unlink(tmp);
-    free(tmp);
-    return TB_EIO;
-  }
-  free(tmp);
-  return 0;
+  return rc;
 }

@@ -8,6 +8,7 @@
 
 #include <GLFW/glfw3.h>
 
+#include "base.h"
 #include "viewer_internal.h"
 
 struct simRenderer {
@@ -35,16 +36,6 @@ static void onGlfwError(int code, const char *desc) {
   snprintf(glfwMessage, sizeof(glfwMessage), "%s (GLFW error 0x%x)", desc ? desc : "?", code);
 }
 
-void vw_setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (!err || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-}
-
 const char *vw_glfwLastError(void) {
   return glfwMessage;
 }
@@ -56,13 +47,13 @@ int vw_glfwAcquire(char *err, size_t errsz) {
   }
   const char *display = getenv("DISPLAY");
   if (!display || !*display) {
-    vw_setErr(err, errsz, "no display: set DISPLAY or run under xvfb-run");
+    tb_setErr(err, errsz, "no display: set DISPLAY or run under xvfb-run");
     return TB_ENODISPLAY;
   }
   glfwMessage[0] = '\0';
   glfwSetErrorCallback(onGlfwError);
   if (!glfwInit()) {
-    vw_setErr(err, errsz, "no display: set DISPLAY or run under xvfb-run (DISPLAY=%s: %s)", display,
+    tb_setErr(err, errsz, "no display: set DISPLAY or run under xvfb-run (DISPLAY=%s: %s)", display,
               glfwMessage);
     return TB_ENODISPLAY;
   }
@@ -98,7 +89,7 @@ int vw_setState(simWorld *w, const double *state, size_t n, double *scratch, cha
     return sim_setState(w, state, n, err, errsz);
   }
   if (row < 0 || n != (size_t)row) {
-    vw_setErr(err, errsz, "state has %zu doubles, expected %zu (full) or %d (episode row)", n, full,
+    tb_setErr(err, errsz, "state has %zu doubles, expected %zu (full) or %d (episode row)", n, full,
               row);
     return TB_EINVAL;
   }
@@ -124,7 +115,7 @@ void sim_defaultCamera(const mjModel *m, mjvCamera *cam) {
 
 simRenderer *sim_makeRenderer(const mjModel *m, int width, int height, char *err, size_t errsz) {
   if (!m || width < 1 || height < 1 || width > 8192 || height > 8192) {
-    vw_setErr(err, errsz, "renderer: bad model or size %dx%d", width, height);
+    tb_setErr(err, errsz, "renderer: bad model or size %dx%d", width, height);
     return NULL;
   }
   sim_installHandlers();
@@ -138,7 +129,7 @@ simRenderer *sim_makeRenderer(const mjModel *m, int width, int height, char *err
   if (!r || !r->raw) {
     free(r);
     vw_glfwRelease();
-    vw_setErr(err, errsz, "renderer: out of memory");
+    tb_setErr(err, errsz, "renderer: out of memory");
     return NULL;
   }
   r->m = m;
@@ -150,7 +141,7 @@ simRenderer *sim_makeRenderer(const mjModel *m, int width, int height, char *err
   glfwWindowHint(GLFW_DOUBLEBUFFER, GLFW_FALSE);
   r->win = glfwCreateWindow(64, 64, "tracebot offscreen", NULL, NULL);
   if (!r->win) {
-    vw_setErr(err, errsz, "renderer: no OpenGL context: %s", vw_glfwLastError());
+    tb_setErr(err, errsz, "renderer: no OpenGL context: %s", vw_glfwLastError());
     free(r->raw);
     free(r);
     vw_glfwRelease();
@@ -160,7 +151,7 @@ simRenderer *sim_makeRenderer(const mjModel *m, int width, int height, char *err
   /* the offscreen buffer's size comes from the model: use a copy that asks for ours */
   mjModel *mc = mj_copyModel(NULL, m);
   if (!mc) {
-    vw_setErr(err, errsz, "renderer: out of memory copying the model");
+    tb_setErr(err, errsz, "renderer: out of memory copying the model");
     sim_freeRenderer(r);
     return NULL;
   }
@@ -181,7 +172,7 @@ simRenderer *sim_makeRenderer(const mjModel *m, int width, int height, char *err
   mjr_setBuffer(mjFB_OFFSCREEN, &r->con);
   if (r->con.currentBuffer != mjFB_OFFSCREEN || r->con.offWidth < width ||
       r->con.offHeight < height) {
-    vw_setErr(err, errsz, "renderer: no %dx%d offscreen buffer (got %dx%d)", width, height,
+    tb_setErr(err, errsz, "renderer: no %dx%d offscreen buffer (got %dx%d)", width, height,
               r->con.offWidth, r->con.offHeight);
     sim_freeRenderer(r);
     return NULL;
@@ -212,7 +203,7 @@ mjvCamera *sim_rendererCamera(simRenderer *r) {
 int sim_renderFrame(simRenderer *r, const mjData *d, const char *overlay, unsigned char *rgb,
                     char *err, size_t errsz) {
   if (!r || !d || !rgb) {
-    vw_setErr(err, errsz, "render: NULL argument");
+    tb_setErr(err, errsz, "render: NULL argument");
     return TB_EINVAL;
   }
   glfwMakeContextCurrent(r->win);
@@ -260,16 +251,10 @@ int sim_rendererProject(const simRenderer *r, const double world[3], double *px,
 
 /* ---- benchmark ---- */
 
-static double nowSeconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int sim_benchRenderFps(const mjModel *m, int width, int height, int nframes, double *fps, char *err,
                        size_t errsz) {
   if (!m || !fps || nframes < 1) {
-    vw_setErr(err, errsz, "render bench: bad argument");
+    tb_setErr(err, errsz, "render bench: bad argument");
     return TB_EINVAL;
   }
   simWorld *w = sim_make(m, err, errsz);
@@ -280,17 +265,17 @@ int sim_benchRenderFps(const mjModel *m, int width, int height, int nframes, dou
   unsigned char *rgb = malloc((size_t)width * (size_t)height * 3);
   int rc = (r && rgb) ? 0 : (r ? TB_ENOMEM : TB_EGL);
   if (r && !rgb) {
-    vw_setErr(err, errsz, "render bench: out of memory");
+    tb_setErr(err, errsz, "render bench: out of memory");
   }
   /* warm up (shader compilation, first buffer allocations), then time */
   for (int i = 0; i < 3 && rc == 0; i++) {
     rc = sim_renderFrame(r, sim_data(w), NULL, rgb, err, errsz);
   }
-  double t0 = nowSeconds();
+  double t0 = (1e-3 * tb_nowMs());
   for (int i = 0; i < nframes && rc == 0; i++) {
     rc = sim_renderFrame(r, sim_data(w), NULL, rgb, err, errsz);
   }
-  double dt = nowSeconds() - t0;
+  double dt = (1e-3 * tb_nowMs()) - t0;
   if (rc == 0) {
     *fps = dt > 0 ? nframes / dt : 0;
   }

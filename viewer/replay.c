@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "viewer_internal.h"
 
 void sim_defaultReplayOptions(simReplayOptions *opts) {
@@ -86,11 +87,11 @@ static int openReplayer(replayer *p, const mjModel *m, const simEpisode *ep,
     sim_defaultReplayOptions(&p->opts);
   }
   if (!m || !ep) {
-    vw_setErr(err, errsz, "replay: NULL model or episode");
+    tb_setErr(err, errsz, "replay: NULL model or episode");
     return TB_EINVAL;
   }
   if (ep->nstates == 0) {
-    vw_setErr(err, errsz, "replay: the episode has no states");
+    tb_setErr(err, errsz, "replay: the episode has no states");
     return TB_EINVAL;
   }
   p->world = sim_make(m, err, errsz);
@@ -104,7 +105,7 @@ static int openReplayer(replayer *p, const mjModel *m, const simEpisode *ep,
   }
   p->rgb = malloc((size_t)p->opts.width * (size_t)p->opts.height * 3);
   if (!p->rgb) {
-    vw_setErr(err, errsz, "replay: out of memory");
+    tb_setErr(err, errsz, "replay: out of memory");
     closeReplayer(p);
     return TB_ENOMEM;
   }
@@ -128,7 +129,7 @@ static int renderState(replayer *p, simEpisode *ep, int k, char *err, size_t err
 int sim_replayPng(const mjModel *m, simEpisode *ep, int k, const char *path,
                   const simReplayOptions *opts, char *err, size_t errsz) {
   if (ep && (k < 0 || k >= ep->nstates)) {
-    vw_setErr(err, errsz, "replay: frame %d not in [0, %d)", k, ep->nstates);
+    tb_setErr(err, errsz, "replay: frame %d not in [0, %d)", k, ep->nstates);
     return TB_EINVAL;
   }
   replayer p;
@@ -180,7 +181,7 @@ int sim_replayVideo(const mjModel *m, simEpisode *ep, const char *path,
 int sim_replayStrip(const mjModel *m, simEpisode *ep, int maxframes, const simReplayOptions *opts,
                     simPng *frames, int *nframes, char *err, size_t errsz) {
   if (!frames || !nframes || maxframes < 1) {
-    vw_setErr(err, errsz, "replay strip: bad argument");
+    tb_setErr(err, errsz, "replay strip: bad argument");
     return TB_EINVAL;
   }
   *nframes = 0;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "viewer_internal.h"
 
 extern char **environ;
@@ -58,13 +59,13 @@ simVideo *sim_openVideo(const char *path, int width, int height, double fps, cha
                         size_t errsz) {
   if (!path || width < 2 || height < 2 || (width % 2) || (height % 2) || !(fps > 0) || fps > 1000 ||
       strlen(path) >= sizeof(((simVideo *)0)->path)) {
-    vw_setErr(err, errsz, "video: need a path, an even size (got %dx%d) and 0 < fps <= 1000", width,
+    tb_setErr(err, errsz, "video: need a path, an even size (got %dx%d) and 0 < fps <= 1000", width,
               height);
     return NULL;
   }
   simVideo *v = calloc(1, sizeof(*v));
   if (!v) {
-    vw_setErr(err, errsz, "video: out of memory");
+    tb_setErr(err, errsz, "video: out of memory");
     return NULL;
   }
   v->fd = -1;
@@ -81,7 +82,7 @@ simVideo *sim_openVideo(const char *path, int width, int height, double fps, cha
   }
   int fds[2];
   if (pipe(fds) != 0) {
-    vw_setErr(err, errsz, "video: pipe: %s", strerror(errno));
+    tb_setErr(err, errsz, "video: pipe: %s", strerror(errno));
     if (v->logfd >= 0) {
       close(v->logfd);
     }
@@ -112,9 +113,9 @@ simVideo *sim_openVideo(const char *path, int width, int height, double fps, cha
   close(fds[0]);
   if (rc != 0) {
     if (rc == ENOENT) {
-      vw_setErr(err, errsz, "ffmpeg not found in PATH: install ffmpeg to export video");
+      tb_setErr(err, errsz, "ffmpeg not found in PATH: install ffmpeg to export video");
     } else {
-      vw_setErr(err, errsz, "video: cannot start ffmpeg: %s", strerror(rc));
+      tb_setErr(err, errsz, "video: cannot start ffmpeg: %s", strerror(rc));
     }
     close(fds[1]);
     if (v->logfd >= 0) {
@@ -169,7 +170,7 @@ static int reap(simVideo *v, char *err, size_t errsz) {
   } while (got < 0 && errno == EINTR);
   v->pid = 0;
   if (got < 0) {
-    vw_setErr(err, errsz, "video: waiting for ffmpeg: %s", strerror(errno));
+    tb_setErr(err, errsz, "video: waiting for ffmpeg: %s", strerror(errno));
     return TB_ETOOL;
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -178,21 +179,21 @@ static int reap(simVideo *v, char *err, size_t errsz) {
   char line[300];
   lastLogLine(v->logfd, line, sizeof(line));
   if (WIFEXITED(status)) {
-    vw_setErr(err, errsz, "ffmpeg exited with status %d writing %s: %s", WEXITSTATUS(status),
+    tb_setErr(err, errsz, "ffmpeg exited with status %d writing %s: %s", WEXITSTATUS(status),
               v->path, line[0] ? line : "(no message)");
   } else {
-    vw_setErr(err, errsz, "ffmpeg killed by signal %d writing %s", WTERMSIG(status), v->path);
+    tb_setErr(err, errsz, "ffmpeg killed by signal %d writing %s", WTERMSIG(status), v->path);
   }
   return TB_ETOOL;
 }
 
 int sim_videoFrame(simVideo *v, const unsigned char *rgb, char *err, size_t errsz) {
   if (!v || !rgb) {
-    vw_setErr(err, errsz, "video frame: NULL argument");
+    tb_setErr(err, errsz, "video frame: NULL argument");
     return TB_EINVAL;
   }
   if (v->fd < 0) {
-    vw_setErr(err, errsz, "video frame: ffmpeg has already stopped");
+    tb_setErr(err, errsz, "video frame: ffmpeg has already stopped");
     return TB_ETOOL;
   }
   int rc = writeAll(v->fd, rgb, (size_t)v->width * (size_t)v->height * 3);
@@ -200,7 +201,7 @@ int sim_videoFrame(simVideo *v, const unsigned char *rgb, char *err, size_t errs
     close(v->fd);
     v->fd = -1;
     if (v->pid > 0 && reap(v, err, errsz) == 0) {
-      vw_setErr(err, errsz, "video frame: ffmpeg stopped reading: %s", strerror(rc));
+      tb_setErr(err, errsz, "video frame: ffmpeg stopped reading: %s", strerror(rc));
     }
     return TB_ETOOL;
   }

@@ -4,10 +4,10 @@
 
 #include <stddef.h>
 
+#include "base.h"
 #include "tracebot/viewer.h"
 
 /* Writes a one-line message into (err, errsz) when err is not NULL. */
-void vw_setErr(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Takes one reference on GLFW, initializing it on the first (checks that there
  * is a display first). Errors: TB_ENODISPLAY, TB_EGL. */

@@ -7,6 +7,7 @@
 
 #include <GLFW/glfw3.h>
 
+#include "base.h"
 #include "viewer_internal.h"
 
 #define LIVE_DRAW_PERIOD (1.0 / 60.0) /* live mode draws at most this often (s) */
@@ -139,13 +140,13 @@ static void onScroll(GLFWwindow *win, double xoff, double yoff) {
 simViewer *sim_makeViewer(const mjModel *m, const char *title, int width, int height, char *err,
                           size_t errsz) {
   if (!m || width < 16 || height < 16 || width > 8192 || height > 8192) {
-    vw_setErr(err, errsz, "viewer: bad model or size %dx%d", width, height);
+    tb_setErr(err, errsz, "viewer: bad model or size %dx%d", width, height);
     return NULL;
   }
   sim_installHandlers();
   simViewer *v = calloc(1, sizeof(*v));
   if (!v) {
-    vw_setErr(err, errsz, "viewer: out of memory");
+    tb_setErr(err, errsz, "viewer: out of memory");
     return NULL;
   }
   v->m = m;
@@ -155,7 +156,7 @@ simViewer *sim_makeViewer(const mjModel *m, const char *title, int width, int he
   v->scratch = malloc(sim_stateSize(m) * sizeof(double));
   if (!v->world || !v->scratch) {
     if (v->world) {
-      vw_setErr(err, errsz, "viewer: out of memory");
+      tb_setErr(err, errsz, "viewer: out of memory");
     }
     sim_freeViewer(v);
     return NULL;
@@ -168,7 +169,7 @@ simViewer *sim_makeViewer(const mjModel *m, const char *title, int width, int he
   glfwWindowHint(GLFW_SAMPLES, 4);
   v->win = glfwCreateWindow(width, height, title ? title : "tracebot", NULL, NULL);
   if (!v->win) {
-    vw_setErr(err, errsz, "viewer: cannot open a window: %s", vw_glfwLastError());
+    tb_setErr(err, errsz, "viewer: cannot open a window: %s", vw_glfwLastError());
     vw_glfwRelease();
     sim_freeViewer(v);
     return NULL;
@@ -250,7 +251,7 @@ static void draw(simViewer *v, const char *overlay) {
 
 int sim_viewerReplay(simViewer *v, simEpisode *ep, int max_frames, char *err, size_t errsz) {
   if (!v || !ep || ep->nstates == 0) {
-    vw_setErr(err, errsz, "viewer replay: NULL viewer or empty episode");
+    tb_setErr(err, errsz, "viewer replay: NULL viewer or empty episode");
     return TB_EINVAL;
   }
   int k = 0;
@@ -306,12 +307,6 @@ int sim_viewerReplay(simViewer *v, simEpisode *ep, int max_frames, char *err, si
 
 /* ---- live ---- */
 
-static double wallNow(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void sleepFor(double s) {
   if (s <= 0) {
     return;
@@ -336,7 +331,7 @@ int sim_viewerPush(simViewer *v, const double *state, size_t n, const char *over
   }
   /* pace to real time (times the speed) from the states' time stamps */
   double simTime = state[0];
-  double wall = wallNow();
+  double wall = (1e-3 * tb_nowMs());
   if (v->playing && v->haveLast) {
     double due = v->lastWall + (simTime - v->lastSimTime) / v->speed;
     if (due > wall && due - wall < 1.0) {
