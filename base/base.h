@@ -59,6 +59,10 @@ char *tb_readFile(const char *path, size_t max, size_t *len, char *err, size_t e
 /* Writes all n bytes to fd, retrying on EINTR and short writes. Returns 0 or -1 (errno). */
 int tb_writeAll(int fd, const void *buf, size_t n);
 
+/* Reads exactly n bytes from fd, retrying on EINTR and short reads. Returns 0, or -1 on an
+ * error (errno) or at end of file before n bytes. */
+int tb_readAll(int fd, void *buf, size_t n);
+
 /* An output file being written: PATH.tmp until committed. */
 typedef struct tbAtomicFile {
   FILE *f; /* write here */

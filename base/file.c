@@ -140,6 +140,22 @@ int tb_writeAll(int fd, const void *buf, size_t n) {
   return 0;
 }
 
+int tb_readAll(int fd, void *buf, size_t n) {
+  char *p = buf;
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) {
+      continue;
+    }
+    if (r <= 0) {
+      return -1;
+    }
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
 int tb_atomicOpen(tbAtomicFile *a, const char *path, char *err, size_t errsz) {
   a->f = NULL;
   a->path[0] = a->tmp[0] = '\0';

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "compile.h"
 #include "protocol.h"
 
@@ -33,42 +34,10 @@ enum { EXIT_SETUP = 120, EXIT_PROTOCOL = 121, EXIT_SYSCALL = 122 };
 /* Wire kind of a setup failure (no controller fault: the parent reports an error). */
 #define WIRE_SETUP 100u
 
-static int readFull(int fd, void *buf, size_t n) {
-  uint8_t *p = buf;
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR) {
-      continue;
-    }
-    if (r <= 0) {
-      return -1;
-    }
-    p += r;
-    n -= (size_t)r;
-  }
-  return 0;
-}
-
-static int writeFull(int fd, const void *buf, size_t n) {
-  const uint8_t *p = buf;
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) {
-      continue;
-    }
-    if (w <= 0) {
-      return -1;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 static void sendFault(uint32_t kind, int32_t aux, const char *msg) {
   uint8_t rec[AG_REC_MAX_REPLY];
   size_t n = ag_encodeFault(rec, kind, aux, msg);
-  (void)writeFull(AG_FD, rec, n);
+  (void)tb_writeAll(AG_FD, rec, n);
 }
 
 /* SIGSYS from a seccomp TRAP: report the call's number and leave. */
@@ -166,12 +135,12 @@ static uint8_t *readRequest(agCompileReq *req) {
   uint8_t head[AG_REC_HEADER];
   uint32_t type;
   uint32_t len;
-  if (readFull(AG_FD, head, sizeof head) != 0 ||
+  if (tb_readAll(AG_FD, head, sizeof head) != 0 ||
       ag_getHeader(head, AG_SOURCE_LIMIT, &type, &len) != 0 || type != AG_REC_COMPILE) {
     return NULL;
   }
   uint8_t *buf = malloc(len > 0 ? len : 1);
-  if (buf == NULL || readFull(AG_FD, buf, len) != 0 || ag_decodeCompile(buf, len, req) != 0) {
+  if (buf == NULL || tb_readAll(AG_FD, buf, len) != 0 || ag_decodeCompile(buf, len, req) != 0) {
     free(buf);
     return NULL;
   }
@@ -237,7 +206,7 @@ int main(void) {
   }
   uint8_t out[AG_REC_HEADER + AG_ACTION_PAYLOAD];
   size_t n = ag_encodeReady(out, ag_compiledSize(compiled));
-  if (writeFull(AG_FD, out, n) != 0) {
+  if (tb_writeAll(AG_FD, out, n) != 0) {
     _exit(0);
   }
 
@@ -246,19 +215,19 @@ int main(void) {
     uint8_t rec[AG_REC_HEADER + AG_OBS_PAYLOAD];
     uint32_t type;
     uint32_t len;
-    if (readFull(AG_FD, rec, AG_REC_HEADER) != 0) {
+    if (tb_readAll(AG_FD, rec, AG_REC_HEADER) != 0) {
       _exit(0); /* the parent closed the socket: episode over */
     }
     obs_t obs;
     if (ag_getHeader(rec, 0, &type, &len) != 0 || type != AG_REC_OBS ||
-        readFull(AG_FD, rec + AG_REC_HEADER, len) != 0 ||
+        tb_readAll(AG_FD, rec + AG_REC_HEADER, len) != 0 ||
         ag_decodeObs(rec + AG_REC_HEADER, len, &obs) != 0) {
       _exit(EXIT_PROTOCOL);
     }
     double action[4] = {0.0, 0.0, 0.0, 0.0};
     entry(&obs, action);
     n = ag_encodeAction(out, action);
-    if (writeFull(AG_FD, out, n) != 0) {
+    if (tb_writeAll(AG_FD, out, n) != 0) {
       _exit(0);
     }
   }

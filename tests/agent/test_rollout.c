@@ -12,18 +12,13 @@
 
 #include "tracebot/agent.h"
 
+/* The task's expert source (embedded in the library), as a heap copy. */
 static char *readExpert(envTaskId id, size_t *len) {
-  char path[4096];
-  const char *root = getenv("TRACEBOT_SOURCE_DIR");
-  assert_non_null(root);
-  snprintf(path, sizeof path, "%s/%s", root, env_expertPath(id));
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  char *buf = calloc(1, 1 << 16);
-  assert_non_null(buf);
-  *len = fread(buf, 1, (1 << 16) - 1, f);
-  fclose(f);
-  return buf;
+  const char *src = env_expertSource(id, len);
+  assert_non_null(src);
+  char *copy = strdup(src);
+  assert_non_null(copy);
+  return copy;
 }
 
 static void run(const agRolloutConfig *cfg, const char *src, agEpisode *ep) {
@@ -36,7 +31,7 @@ static void run(const agRolloutConfig *cfg, const char *src, agEpisode *ep) {
 
 static void rollout_should_succeed_with_each_expert_in_the_sandbox(void **state) {
   (void)state;
-  for (int id = 0; id < ENV_NTASKS; id++) {
+  for (int id = 0; id < env_taskCount(); id++) {
     size_t len = 0;
     char *src = readExpert((envTaskId)id, &len);
     agRolloutConfig cfg;

@@ -15,20 +15,6 @@
 
 #include "tracebot/agent.h"
 
-static char *readExpert(envTaskId id, size_t *len) {
-  char path[4096];
-  const char *root = getenv("TRACEBOT_SOURCE_DIR");
-  assert_non_null(root);
-  snprintf(path, sizeof path, "%s/%s", root, env_expertPath(id));
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  char *buf = calloc(1, 1 << 16);
-  assert_non_null(buf);
-  *len = fread(buf, 1, (1 << 16) - 1, f);
-  fclose(f);
-  return buf;
-}
-
 static agDriver *simDriver(envTaskId task) {
   char config[128];
   snprintf(config, sizeof config, "{\"task\":\"%s\"}", env_name(task));
@@ -38,6 +24,15 @@ static agDriver *simDriver(envTaskId task) {
     fail_msg("ag_makeDriver: %s", err);
   }
   return drv;
+}
+
+/* The task's expert source (embedded in the library), as a heap copy. */
+static char *readExpert(envTaskId id, size_t *len) {
+  const char *src = env_expertSource(id, len);
+  assert_non_null(src);
+  char *copy = strdup(src);
+  assert_non_null(copy);
+  return copy;
 }
 
 static void runOn(agDriver *drv, const agRolloutConfig *cfg, const agSafetyConfig *safety,
@@ -51,7 +46,7 @@ static void runOn(agDriver *drv, const agRolloutConfig *cfg, const agSafetyConfi
 
 static void driver_rollout_should_match_the_in_process_rollout_bit_for_bit(void **state) {
   (void)state;
-  for (int id = 0; id < ENV_NTASKS; id++) {
+  for (int id = 0; id < env_taskCount(); id++) {
     size_t len = 0;
     char *src = readExpert((envTaskId)id, &len);
     agRolloutConfig cfg;
