@@ -1,5 +1,8 @@
 /* The server side of the net protocol: exposes an opened driver (the simulator for
- * `tracebot serve-sim`) on a loopback TCP port, one client at a time. */
+ * `tracebot serve-sim`) on a loopback TCP port. One client holds the robot at a time: a
+ * second client is told at once that the robot is busy and disconnected, and a client that
+ * sends nothing for the idle timeout is disconnected (the robot is stopped), so no client
+ * can keep the others out for long. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -19,8 +22,9 @@
 #include "tracebot/drivers.h"
 #include "driver_proto.h"
 
-#define POLL_MS 100      /* how often the stop flag is checked */
-#define SEND_TIMEOUT_S 5 /* a reply that cannot be sent in this time drops the client */
+#define POLL_MS 100           /* how often the stop flag is checked */
+#define IDLE_MS_DEFAULT 30000 /* a client silent this long is disconnected */
+#define SEND_TIMEOUT_S 5      /* a reply that cannot be sent in this time drops the client */
 
 struct agServer {
   const agDriverApi *api;
@@ -31,6 +35,8 @@ struct agServer {
   int hello;                  /* the client said hello */
   char name[AG_NET_NAME_MAX]; /* what hello answers (the driver's name by default) */
   int bye;                    /* a client said bye */
+  int idle_ms;                /* disconnect a client silent this long (0: never) */
+  double last_ms;             /* when the client last sent something (tb_nowMs) */
   agNetRequest req;
   agNetReply rep;
   char rbuf[AG_NET_LINE_MAX];
@@ -52,6 +58,7 @@ agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *er
   srv->handle = handle;
   snprintf(srv->name, sizeof(srv->name), "%s", api->name != NULL ? api->name : "driver");
   srv->cfd = -1;
+  srv->idle_ms = IDLE_MS_DEFAULT;
   srv->lfd = socket(AF_INET, SOCK_STREAM, 0);
   if (srv->lfd < 0) {
     tb_setErr(err, errsz, "serve: socket: %s", strerror(errno));
@@ -85,6 +92,10 @@ agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *er
 
 int ag_serverPort(const agServer *srv) {
   return srv->port;
+}
+
+void ag_serverSetIdleTimeout(agServer *srv, int ms) {
+  srv->idle_ms = ms > 0 ? ms : 0;
 }
 
 void ag_freeServer(agServer *srv) {
@@ -201,8 +212,44 @@ static int handle(agServer *srv, const char *line, size_t len) {
   return sendLine(srv, n);
 }
 
-/* Serves the connected client until it leaves, says bye, errs, or stop is set. */
+/* Accepts a pending connection with the socket options every client gets. Returns the
+ * descriptor or -1 (errno). */
+static int acceptClient(agServer *srv) {
+  int fd = accept(srv->lfd, NULL, NULL);
+  if (fd < 0) {
+    return -1;
+  }
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  /* A client that stops reading must not wedge the server in send */
+  struct timeval tv = {SEND_TIMEOUT_S, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+/* A second client while one holds the robot: one error line, then the door. */
+static void refuseBusy(agServer *srv) {
+  int fd = acceptClient(srv);
+  if (fd < 0) {
+    return;
+  }
+  agNetReply rep;
+  memset(&rep, 0, sizeof(rep));
+  snprintf(rep.error, sizeof(rep.error),
+           "busy: another client is connected to %s; try again when it disconnects", srv->name);
+  char line[AG_NET_LINE_MAX + 1];
+  int n = ag_netEncodeReply(AG_NET_HELLO, &rep, line, sizeof(line));
+  if (n > 0) {
+    (void)send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  close(fd);
+}
+
+/* Serves the connected client until it leaves, says bye, errs, idles past the timeout, or
+ * stop is set. Other clients that connect meanwhile are refused. */
 static void serveClient(agServer *srv, volatile sig_atomic_t *stop) {
+  srv->last_ms = tb_nowMs();
   while (srv->cfd >= 0 && !srv->bye && !(stop != NULL && *stop)) {
     /* Handle every complete line already buffered */
     char *nl = memchr(srv->rbuf, '\n', srv->rlen);
@@ -223,10 +270,18 @@ static void serveClient(agServer *srv, volatile sig_atomic_t *stop) {
       return;
     }
 
-    /* Wait for more bytes */
-    struct pollfd p = {srv->cfd, POLLIN, 0};
-    int k = poll(&p, 1, POLL_MS);
-    if (k <= 0) {
+    /* Wait for more bytes, refusing other clients meanwhile */
+    struct pollfd p[2] = {{srv->cfd, POLLIN, 0}, {srv->lfd, POLLIN, 0}};
+    int k = poll(p, 2, POLL_MS);
+    if (k > 0 && (p[1].revents & POLLIN)) {
+      refuseBusy(srv);
+    }
+    if (srv->idle_ms > 0 && tb_nowMs() - srv->last_ms > srv->idle_ms) {
+      (void)replyError(srv, AG_NET_STOP, "idle for %d ms: disconnected (the robot is stopped)",
+                       srv->idle_ms);
+      break;
+    }
+    if (k <= 0 || !(p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
       continue;
     }
     ssize_t n = recv(srv->cfd, srv->rbuf + srv->rlen, sizeof(srv->rbuf) - srv->rlen, 0);
@@ -238,6 +293,7 @@ static void serveClient(agServer *srv, volatile sig_atomic_t *stop) {
       return;
     }
     srv->rlen += (size_t)n;
+    srv->last_ms = tb_nowMs();
   }
   dropClient(srv);
 }
@@ -254,7 +310,7 @@ int ag_serverRun(agServer *srv, volatile sig_atomic_t *stop, char *err, size_t e
     if (k <= 0) {
       continue;
     }
-    int fd = accept(srv->lfd, NULL, NULL);
+    int fd = acceptClient(srv);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) {
         continue;
@@ -262,12 +318,6 @@ int ag_serverRun(agServer *srv, volatile sig_atomic_t *stop, char *err, size_t e
       tb_setErr(err, errsz, "serve: accept: %s", strerror(errno));
       return TB_EIO;
     }
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    /* A client that stops reading must not wedge the server in send */
-    struct timeval tv = {SEND_TIMEOUT_S, 0};
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     srv->cfd = fd;
     serveClient(srv, stop);
   }
@@ -305,8 +355,10 @@ const char *ag_serveSimUsage(void) {
   return "usage: tracebot serve-sim --task T [--port P] [--horizon H] [--hints expert|none]\n"
          "\n"
          "Serves the MuJoCo simulator of task T over the tracebot net driver protocol\n"
-         "(line-delimited JSON, see agent/DRIVERS.md) on 127.0.0.1:P, one client at a\n"
-         "time. P = 0 (the default) picks a free port; the port is printed on stderr as\n"
+         "(line-delimited JSON, see drivers/DRIVERS.md) on 127.0.0.1:P. One client holds\n"
+         "the robot at a time: another client that connects meanwhile is told the robot is\n"
+         "busy, and a client silent for 30 s is disconnected. P = 0 (the default) picks a free "
+         "port; the port is printed on stderr as\n"
          "`listening on 127.0.0.1:PORT`. Run an episode against it with\n"
          "  tracebot run --task T --controller F.c --driver net \\\n"
          "      --driver-config '{\"port\": PORT}'\n"

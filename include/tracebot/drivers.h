@@ -205,9 +205,16 @@ agServer *ag_makeServer(const agDriverApi *api, void *handle, int port, char *er
 /* The port the server listens on. */
 int ag_serverPort(const agServer *srv);
 
+/* A client that sends nothing for ms milliseconds is disconnected (default 30000;
+ * 0: never). */
+void ag_serverSetIdleTimeout(agServer *srv, int ms);
+
 /* Serves one client at a time until a client sends "bye" or *stop becomes nonzero
- * (checked at least every 100 ms; nullable). When a client disconnects, the driver is
- * told to stop. Returns 0 on a clean shutdown. Errors: TB_EIO if accept fails. */
+ * (checked at least every 100 ms; nullable). A client that connects while another holds
+ * the robot gets one error reply ("busy: ...") and is disconnected; a client idle past
+ * the idle timeout gets an error reply and is disconnected. When a client disconnects,
+ * the driver is told to stop. Returns 0 on a clean shutdown. Errors: TB_EIO if accept
+ * fails. */
 int ag_serverRun(agServer *srv, volatile sig_atomic_t *stop, char *err, size_t errsz);
 
 /* Closes the listener and any client. Nullable. Does not close the driver. */

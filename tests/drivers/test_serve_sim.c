@@ -1,6 +1,12 @@
-/* Tests of ag_serveSim (agent/serve_sim.c) as `tracebot serve-sim` runs it: in its own
- * process, on a port picked by the kernel, shut down cleanly by SIGTERM or SIGINT. */
+/* Tests of ag_serveSim (drivers/serve_sim.c) as `tracebot serve-sim` runs it: in its own
+ * process, on a port picked by the kernel, shut down cleanly by SIGTERM or SIGINT; and of
+ * the server's one-client rule: a second client is refused at once, an idle one dropped. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,11 +137,99 @@ static void serve_sim_should_refuse_a_bad_config(void **state) {
   assert_non_null(strstr(ag_serveSimUsage(), "usage: tracebot serve-sim --task T"));
 }
 
+typedef struct serverThread {
+  agServer *srv;
+  volatile sig_atomic_t stop;
+  int rc;
+} serverThread;
+
+static void *runServer(void *arg) {
+  serverThread *t = arg;
+  t->rc = ag_serverRun(t->srv, &t->stop, NULL, 0);
+  return NULL;
+}
+
+/* A raw TCP client of 127.0.0.1:port. */
+static int connectTo(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  return fd;
+}
+
+/* Reads what the server sends within ms (until it closes or ms pass) into buf. */
+static size_t readFor(int fd, char *buf, size_t cap, int ms) {
+  size_t n = 0;
+  for (int waited = 0; waited < ms && n + 1 < cap; waited += 20) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 20) == 1) {
+      ssize_t r = recv(fd, buf + n, cap - 1 - n, 0);
+      if (r <= 0) {
+        break;
+      }
+      n += (size_t)r;
+    }
+  }
+  buf[n] = '\0';
+  return n;
+}
+
+static void server_should_refuse_a_second_client_and_drop_an_idle_one(void **state) {
+  (void)state;
+  char err[256] = "";
+  agDriver *sim = ag_makeDriver("sim", "{\"task\":\"reach\"}", NULL, err, sizeof(err));
+  assert_non_null(sim);
+  serverThread t = {ag_makeServer(ag_driverApi(sim), ag_driverHandle(sim), 0, err, sizeof(err)), 0,
+                    -1};
+  assert_non_null(t.srv);
+  ag_serverSetIdleTimeout(t.srv, 600);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, runServer, &t), 0);
+  int port = ag_serverPort(t.srv);
+
+  /* The first client connects and says nothing; a second one is told the robot is busy */
+  int idle = connectTo(port);
+  struct timespec settle = {0, 100 * 1000 * 1000};
+  nanosleep(&settle, NULL);
+  int second = connectTo(port);
+  char line[512];
+  assert_true(readFor(second, line, sizeof(line), 400) > 0);
+  assert_non_null(strstr(line, "\"ok\":false"));
+  assert_non_null(strstr(line, "busy: another client is connected"));
+  close(second);
+
+  /* The idle client is dropped with a reason once its timeout passes */
+  assert_true(readFor(idle, line, sizeof(line), 2000) > 0);
+  assert_non_null(strstr(line, "idle for 600 ms"));
+  close(idle);
+
+  /* Then the robot is free for the next client */
+  char cfg[64];
+  snprintf(cfg, sizeof(cfg), "{\"port\":%d}", port);
+  agDriver *net = ag_makeDriver("net", cfg, NULL, err, sizeof(err));
+  assert_non_null(net);
+  char derr[256] = "";
+  assert_int_equal(ag_driverApi(net)->reset(ag_driverHandle(net), 0, derr, sizeof(derr)), 0);
+  ag_freeDriver(net);
+
+  t.stop = 1;
+  assert_int_equal(pthread_join(th, NULL), 0);
+  assert_int_equal(t.rc, 0);
+  ag_freeServer(t.srv);
+  ag_freeDriver(sim);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(serve_sim_should_serve_an_episode_and_exit_cleanly_on_sigterm),
       cmocka_unit_test(serve_sim_should_exit_on_sigint_while_a_client_is_connected),
       cmocka_unit_test(serve_sim_should_refuse_a_bad_config),
+      cmocka_unit_test(server_should_refuse_a_second_client_and_drop_an_idle_one),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
