@@ -1,0 +1,194 @@
+/* Tests of bounded input files and atomic output files (base/file.c): special files never
+ * hang and are never replaced, caps hold before a byte is read, a failed write leaves the
+ * old file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base.h"
+
+static char gDir[64];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(gDir, sizeof gDir, "/tmp/tracebot_test_file.XXXXXX");
+  return mkdtemp(gDir) != NULL ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", gDir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static void pathIn(char *out, size_t n, const char *name) {
+  snprintf(out, n, "%s/%s", gDir, name);
+}
+
+static void writeText(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void read_file_should_read_a_regular_file_whole(void **state) {
+  (void)state;
+  char p[128];
+  pathIn(p, sizeof p, "a.txt");
+  writeText(p, "hello\n");
+  size_t n = 0;
+  char err[256] = "";
+  char *s = tb_readFile(p, 100, &n, err, sizeof err);
+  assert_non_null(s);
+  assert_int_equal(n, 6);
+  assert_string_equal(s, "hello\n");
+  free(s);
+}
+
+static void read_file_should_refuse_a_fifo_at_once(void **state) {
+  (void)state;
+  char p[128];
+  pathIn(p, sizeof p, "fifo");
+  assert_int_equal(mkfifo(p, 0600), 0);
+  char err[256] = "";
+  /* no writer: a blocking open would hang here forever */
+  assert_null(tb_readFile(p, 100, NULL, err, sizeof err));
+  assert_non_null(strstr(err, "not a regular file (a FIFO)"));
+  assert_non_null(strstr(err, p));
+}
+
+static void read_file_should_refuse_directories_and_devices(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_null(tb_readFile(gDir, 100, NULL, err, sizeof err));
+  assert_non_null(strstr(err, "a directory"));
+  assert_null(tb_readFile("/dev/zero", 100, NULL, err, sizeof err));
+  assert_non_null(strstr(err, "a character device"));
+  assert_true(tb_openInput("/dev/null", 0, NULL, err, sizeof err) < 0);
+}
+
+static void read_file_should_refuse_a_file_over_the_cap_before_reading(void **state) {
+  (void)state;
+  char p[128];
+  pathIn(p, sizeof p, "big.txt");
+  writeText(p, "0123456789");
+  char err[256] = "";
+  assert_null(tb_readFile(p, 9, NULL, err, sizeof err));
+  assert_non_null(strstr(err, "larger than 9 bytes"));
+  char *s = tb_readFile(p, 10, NULL, err, sizeof err);
+  assert_non_null(s);
+  free(s);
+}
+
+static void read_file_should_name_a_missing_file(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_null(tb_readFile("/nonexistent/x.c", 100, NULL, err, sizeof err));
+  assert_non_null(strstr(err, "cannot open /nonexistent/x.c"));
+}
+
+static void atomic_write_should_replace_a_file_whole(void **state) {
+  (void)state;
+  char p[128];
+  pathIn(p, sizeof p, "out.json");
+  writeText(p, "old");
+  char err[256] = "";
+  assert_int_equal(tb_writeFileAtomic(p, "new", 3, err, sizeof err), TB_OK);
+  char *s = tb_readFile(p, 100, NULL, err, sizeof err);
+  assert_string_equal(s, "new");
+  free(s);
+  char tmp[160];
+  snprintf(tmp, sizeof tmp, "%s.tmp", p);
+  assert_int_equal(access(tmp, F_OK), -1);
+}
+
+static void atomic_write_should_never_replace_a_special_file_or_a_link(void **state) {
+  (void)state;
+  char err[256] = "";
+  /* a device node (run as root, a rename over it would replace it) */
+  assert_int_equal(tb_writeFileAtomic("/dev/null", "x", 1, err, sizeof err), TB_EINVAL);
+  assert_non_null(strstr(err, "refusing to replace it"));
+  struct stat st;
+  assert_int_equal(stat("/dev/null", &st), 0);
+  assert_true(S_ISCHR(st.st_mode));
+  /* a symbolic link: its target stays as it was */
+  char target[128];
+  char link[128];
+  pathIn(target, sizeof target, "target.txt");
+  pathIn(link, sizeof link, "link.txt");
+  writeText(target, "keep");
+  assert_int_equal(symlink(target, link), 0);
+  assert_int_equal(tb_writeFileAtomic(link, "x", 1, err, sizeof err), TB_EINVAL);
+  assert_non_null(strstr(err, "a symbolic link"));
+  char *s = tb_readFile(target, 100, NULL, err, sizeof err);
+  assert_string_equal(s, "keep");
+  free(s);
+  /* a directory */
+  assert_int_equal(tb_writeFileAtomic(gDir, "x", 1, err, sizeof err), TB_EINVAL);
+}
+
+static void atomic_abort_should_leave_the_old_file(void **state) {
+  (void)state;
+  char p[128];
+  pathIn(p, sizeof p, "kept.txt");
+  writeText(p, "old");
+  tbAtomicFile a;
+  char err[256] = "";
+  assert_int_equal(tb_atomicOpen(&a, p, err, sizeof err), TB_OK);
+  fputs("half", a.f);
+  tb_atomicAbort(&a);
+  char *s = tb_readFile(p, 100, NULL, err, sizeof err);
+  assert_string_equal(s, "old");
+  free(s);
+  tb_atomicAbort(&a); /* twice is harmless */
+}
+
+static void atomic_open_should_fail_in_a_missing_directory(void **state) {
+  (void)state;
+  tbAtomicFile a;
+  char err[256] = "";
+  assert_int_equal(tb_atomicOpen(&a, "/nonexistent/dir/x.json", err, sizeof err), TB_EIO);
+  assert_non_null(strstr(err, "/nonexistent/dir/x.json.tmp"));
+  tb_atomicAbort(&a);
+}
+
+static void read_all_and_write_all_should_move_every_byte(void **state) {
+  (void)state;
+  int p[2];
+  assert_int_equal(pipe(p), 0);
+  assert_int_equal(tb_writeAll(p[1], "abcdef", 6), 0);
+  close(p[1]);
+  char got[8] = "";
+  assert_int_equal(tb_readAll(p[0], got, 6), 0);
+  assert_memory_equal(got, "abcdef", 6);
+  assert_int_equal(tb_readAll(p[0], got, 1), -1); /* end of file */
+  close(p[0]);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(read_file_should_read_a_regular_file_whole),
+      cmocka_unit_test(read_file_should_refuse_a_fifo_at_once),
+      cmocka_unit_test(read_file_should_refuse_directories_and_devices),
+      cmocka_unit_test(read_file_should_refuse_a_file_over_the_cap_before_reading),
+      cmocka_unit_test(read_file_should_name_a_missing_file),
+      cmocka_unit_test(atomic_write_should_replace_a_file_whole),
+      cmocka_unit_test(atomic_write_should_never_replace_a_special_file_or_a_link),
+      cmocka_unit_test(atomic_abort_should_leave_the_old_file),
+      cmocka_unit_test(atomic_open_should_fail_in_a_missing_directory),
+      cmocka_unit_test(read_all_and_write_all_should_move_every_byte),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
