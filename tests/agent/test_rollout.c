@@ -36,7 +36,7 @@ static void run(const agRolloutConfig *cfg, const char *src, agEpisode *ep) {
 
 static void rollout_should_succeed_with_each_expert_in_the_sandbox(void **state) {
   (void)state;
-  for (int id = 0; id < ENV_NTASKS; id++) {
+  for (int id = 0; id < env_taskCount(); id++) {
     size_t len = 0;
     char *src = readExpert((envTaskId)id, &len);
     agRolloutConfig cfg;

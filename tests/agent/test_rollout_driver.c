@@ -51,7 +51,7 @@ static void runOn(agDriver *drv, const agRolloutConfig *cfg, const agSafetyConfi
 
 static void driver_rollout_should_match_the_in_process_rollout_bit_for_bit(void **state) {
   (void)state;
-  for (int id = 0; id < ENV_NTASKS; id++) {
+  for (int id = 0; id < env_taskCount(); id++) {
     size_t len = 0;
     char *src = readExpert((envTaskId)id, &len);
     agRolloutConfig cfg;

@@ -102,7 +102,7 @@ static void envEpisode(envTask *task, envTaskId id, uint64_t seed, double *ret, 
 static void experts_should_score_the_same_through_net_as_through_sim(void **state) {
   (void)state;
   const int nseeds = 20;
-  for (int id = 0; id < ENV_NTASKS; id++) {
+  for (int id = 0; id < env_taskCount(); id++) {
     const char *name = env_name((envTaskId)id);
     char err[256] = "";
     served s;
