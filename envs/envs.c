@@ -1,33 +1,17 @@
 /* envs/envs.c: spec and task lifecycle, reset, the env step, the macro-step P
- * controller, observations and hint text. */
+ * controller, observations and the expert's hint text. What differs between tasks comes
+ * from the task's row (task.h), never from its id. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "envs_internal.h"
+#include "base.h"
+#include "task.h"
 
 /* the scene MJCF, embedded at build time (scene_xml.c, generated) */
 extern const char env_sceneXml[];
 extern const size_t env_sceneXml_len;
-
-/* P gains of the macro-step controller per task (tasks.md) */
-static const double gains[ENV_NTASKS] = {5.0, 10.0, 10.0};
-
-static void setErr(char *err, size_t errsz, const char *fmt, ...) {
-  if (!err || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-}
-
-static double clamp(double x, double lo, double hi) {
-  return x < lo ? lo : (x > hi ? hi : x);
-}
 
 /* Maps a sim error code to the env's. */
 static int fromSim(int rc) {
@@ -51,29 +35,36 @@ void env_defaultConfig(envConfig *cfg) {
   cfg->hints = ENV_HINTS_EXPERT;
 }
 
+/* The defaults with the task's own horizon. */
+static void taskDefaults(const envSpec *spec, envConfig *cfg) {
+  env_defaultConfig(cfg);
+  cfg->horizon = spec->def->horizon;
+}
+
 /* ---- spec ----------------------------------------------------------------------------- */
 
 /* Looks up a named object of the scene; -1 (and a message) if it is missing. */
 static int findId(const mjModel *m, int type, const char *name, char *err, size_t errsz) {
   int id = mj_name2id(m, type, name);
   if (id < 0) {
-    setErr(err, errsz, "scene model has no object named '%s'", name);
+    tb_setErr(err, errsz, "scene model has no object named '%s'", name);
   }
   return id;
 }
 
 envSpec *env_makeSpec(envTaskId id, char *err, size_t errsz) {
-  if ((int)id < 0 || id >= ENV_NTASKS) {
-    setErr(err, errsz, "env_makeSpec: unknown task id %d", (int)id);
+  const envTaskDef *def = env_taskDef(id);
+  if (!def) {
+    tb_setErr(err, errsz, "env_makeSpec: unknown task id %d", (int)id);
     return NULL;
   }
   envSpec *s = calloc(1, sizeof(*s));
   if (!s) {
-    setErr(err, errsz, "env_makeSpec: out of memory");
+    tb_setErr(err, errsz, "env_makeSpec: out of memory");
     return NULL;
   }
   s->id = id;
-  s->gain = gains[id];
+  s->def = def;
   s->m = sim_loadModelXML(env_sceneXml, env_sceneXml_len, err, errsz);
   if (!s->m) {
     free(s);
@@ -102,7 +93,8 @@ envSpec *env_makeSpec(envTaskId id, char *err, size_t errsz) {
     s->puckQpos = m->jnt_qposadr[puckJoint];
     s->puckDof = m->jnt_dofadr[puckJoint];
     if (s->handMocap < 0 || s->goalMocap < 0 || m->jnt_type[puckJoint] != mjJNT_FREE) {
-      setErr(err, errsz, "scene model: hand_target/goal must be mocap bodies, puck a free joint");
+      tb_setErr(err, errsz,
+                "scene model: hand_target/goal must be mocap bodies, puck a free joint");
       ok = 0;
     }
   }
@@ -129,16 +121,16 @@ envTaskId env_specTask(const envSpec *spec) {
 
 envTask *env_make(const envSpec *spec, char *err, size_t errsz) {
   if (!spec) {
-    setErr(err, errsz, "env_make: spec is NULL");
+    tb_setErr(err, errsz, "env_make: spec is NULL");
     return NULL;
   }
   envTask *t = calloc(1, sizeof(*t));
   if (!t) {
-    setErr(err, errsz, "env_make: out of memory");
+    tb_setErr(err, errsz, "env_make: out of memory");
     return NULL;
   }
   t->spec = spec;
-  env_defaultConfig(&t->cfg);
+  taskDefaults(spec, &t->cfg);
   t->world = sim_make(spec->m, err, errsz);
   if (!t->world) {
     free(t);
@@ -175,9 +167,8 @@ void env_observe(const envTask *task, obs_t *obs) {
   double dz = fl[2] - fr[2];
   memset(obs, 0, sizeof(*obs));
   memcpy(obs->hand_pos, hand, sizeof(obs->hand_pos));
-  obs->gripper_distance_apart = clamp(sqrt(dx * dx + dy * dy + dz * dz) / 0.1, 0.0, 1.0);
-  memcpy(obs->obj_pos, d->xpos + 3 * s->puck, sizeof(obs->obj_pos));
-  memcpy(obs->obj_quat, d->xquat + 4 * s->puck, sizeof(obs->obj_quat));
+  obs->gripper_distance_apart = env_clamp(sqrt(dx * dx + dy * dy + dz * dz) / 0.1, 0.0, 1.0);
+  s->def->observeObjects(task, obs);
   memcpy(obs->goal_pos, task->goal, sizeof(obs->goal_pos));
   obs->step = task->step;
   obs->horizon = task->cfg.horizon;
@@ -187,11 +178,21 @@ double env_reward(const envTask *task, int *success) {
   return env_taskReward(task, success);
 }
 
+void env_feedback(const envTask *task, char *out, size_t outsz) {
+  if (!out || outsz == 0) {
+    return;
+  }
+  out[0] = '\0';
+  if (task->spec->def->feedback) {
+    task->spec->def->feedback(task, out, outsz);
+  }
+}
+
 /* ---- env step ------------------------------------------------------------------------- */
 
 int env_step(envTask *task, const double a[4], char *err, size_t errsz) {
   if (!(isfinite(a[0]) && isfinite(a[1]) && isfinite(a[2]) && isfinite(a[3]))) {
-    setErr(err, errsz, "env_step: action is not finite");
+    tb_setErr(err, errsz, "env_step: action is not finite");
     return TB_EINVAL;
   }
   const envSpec *s = task->spec;
@@ -200,12 +201,12 @@ int env_step(envTask *task, const double a[4], char *err, size_t errsz) {
   /* move the hand target by at most 1 cm per axis, inside the workspace */
   double *mocap = d->mocap_pos + 3 * s->handMocap;
   for (int i = 0; i < 3; i++) {
-    double move = clamp(a[i], -1.0, 1.0) * ENV_ACTION_SCALE;
-    mocap[i] = clamp(mocap[i] + move, env_handLow[i], env_handHigh[i]);
+    double move = env_clamp(a[i], -1.0, 1.0) * ENV_ACTION_SCALE;
+    mocap[i] = env_clamp(mocap[i] + move, env_handLow[i], env_handHigh[i]);
   }
 
   /* gripper: [a3, -a3] to the right and left finger */
-  double g = clamp(a[3], -1.0, 1.0);
+  double g = env_clamp(a[3], -1.0, 1.0);
   d->ctrl[s->actR] = g;
   d->ctrl[s->actL] = -g;
   task->grip = g;
@@ -217,6 +218,7 @@ int env_step(envTask *task, const double a[4], char *err, size_t errsz) {
   if (!task->lifted && d->xpos[3 * s->puck + 2] > task->objInit[2] + 0.01) {
     task->lifted = 1;
   }
+  task->closest = fmin(task->closest, s->def->goalDistance(task));
   if (task->hook) {
     task->hook(task->hookUser, task);
   }
@@ -231,12 +233,12 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
   if (cfg) {
     c = *cfg;
   } else {
-    env_defaultConfig(&c);
+    taskDefaults(task->spec, &c);
   }
   if (c.horizon < 1 || c.horizon > 100000 || (c.mode != ENV_RELATIVE && c.mode != ENV_ABSOLUTE) ||
       (c.hints != ENV_HINTS_EXPERT && c.hints != ENV_HINTS_NONE)) {
-    setErr(err, errsz, "env_reset: bad config (horizon %d, mode %d, hints %d)", c.horizon,
-           (int)c.mode, (int)c.hints);
+    tb_setErr(err, errsz, "env_reset: bad config (horizon %d, mode %d, hints %d)", c.horizon,
+              (int)c.mode, (int)c.hints);
     return TB_EINVAL;
   }
   const envSpec *s = task->spec;
@@ -256,7 +258,7 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
 
   /* draw the episode before settling, so objInit is never stale during the hook */
   double obj[3];
-  env_drawTask(s->id, seed, obj, task->goal);
+  s->def->draw(seed, obj, task->goal);
   memcpy(task->objInit, d->xpos + 3 * s->puck, sizeof(task->objInit));
   memcpy(d->mocap_pos + 3 * s->goalMocap, task->goal, sizeof(task->goal));
 
@@ -284,6 +286,7 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
   memcpy(task->objInit, d->xpos + 3 * s->puck, sizeof(task->objInit));
   env_tcp(task, task->tcpInit);
   task->lifted = 0;
+  task->closest = s->def->goalDistance(task);
   if (obs) {
     env_observe(task, obs);
   }
@@ -292,12 +295,8 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
 
 /* ---- macro-step ----------------------------------------------------------------------- */
 
-/* Writes the hint of a finished macro-step (see envs/README.md for the wording). */
-static void writeHint(const envTask *task, const obs_t *before, double grip, envStepResult *res) {
-  if (task->cfg.hints == ENV_HINTS_NONE) {
-    res->hint[0] = '\0';
-    return;
-  }
+/* The expert's hint of a finished macro-step (see envs/README.md for the wording). */
+void env_expertHint(const envTask *task, const obs_t *before, double grip, envStepResult *res) {
   if (res->success) {
     snprintf(res->hint, sizeof(res->hint), "reward %.3f; success: the task is solved", res->reward);
     return;
@@ -305,12 +304,12 @@ static void writeHint(const envTask *task, const obs_t *before, double grip, env
 
   /* where the expert would have sent the hand from the observation before the step */
   double ea[4];
-  env_expert(task->spec->id, before, ea);
+  task->spec->def->expert(before, ea);
   double et[3];
   double dBefore = 0.0;
   double dAfter = 0.0;
   for (int i = 0; i < 3; i++) {
-    et[i] = clamp(before->hand_pos[i] + ea[i], env_handLow[i], env_handHigh[i]);
+    et[i] = env_clamp(before->hand_pos[i] + ea[i], env_handLow[i], env_handHigh[i]);
     double b = before->hand_pos[i] - et[i];
     double a = res->obs.hand_pos[i] - et[i];
     dBefore += b * b;
@@ -350,9 +349,9 @@ static int runMacro(envTask *task, const double rawTarget[3], double gripper, en
 
   double target[3];
   for (int i = 0; i < 3; i++) {
-    target[i] = clamp(rawTarget[i], env_handLow[i], env_handHigh[i]);
+    target[i] = env_clamp(rawTarget[i], env_handLow[i], env_handHigh[i]);
   }
-  double grip = clamp(gripper, -1.0, 1.0);
+  double grip = env_clamp(gripper, -1.0, 1.0);
   memcpy(res->target, target, sizeof(target));
   res->obs = before;
   res->reward = 0.0;
@@ -365,7 +364,7 @@ static int runMacro(envTask *task, const double rawTarget[3], double gripper, en
   for (int k = 0; k < ENV_MAX_SUBSTEPS; k++) {
     double a[4];
     for (int i = 0; i < 3; i++) {
-      a[i] = clamp(s->gain * (target[i] - hand[i]), -1.0, 1.0);
+      a[i] = env_clamp(s->def->gain * (target[i] - hand[i]), -1.0, 1.0);
     }
     a[3] = grip;
     int rc = env_step(task, a, err, errsz);
@@ -387,7 +386,9 @@ static int runMacro(envTask *task, const double rawTarget[3], double gripper, en
   task->step++;
   env_observe(task, &res->obs);
   res->reward = env_taskReward(task, &res->success);
-  writeHint(task, &before, grip, res);
+  if (task->cfg.hints != ENV_HINTS_NONE && s->def->hint) {
+    s->def->hint(task, &before, grip, res);
+  }
   return TB_OK;
 }
 
@@ -395,7 +396,7 @@ int env_macroStep(envTask *task, const double action[4], envStepResult *res, cha
                   size_t errsz) {
   for (int i = 0; i < 4; i++) {
     if (!isfinite(action[i])) {
-      setErr(err, errsz, "action[%d] is not a finite number (%g)", i, action[i]);
+      tb_setErr(err, errsz, "action[%d] is not a finite number (%g)", i, action[i]);
       return TB_EINVAL;
     }
   }
@@ -411,12 +412,12 @@ int env_command(envTask *task, const double target[3], double gripper, envStepRe
                 char *err, size_t errsz) {
   for (int i = 0; i < 3; i++) {
     if (!isfinite(target[i])) {
-      setErr(err, errsz, "target[%d] is not a finite number (%g)", i, target[i]);
+      tb_setErr(err, errsz, "target[%d] is not a finite number (%g)", i, target[i]);
       return TB_EINVAL;
     }
   }
   if (!isfinite(gripper)) {
-    setErr(err, errsz, "gripper effort is not a finite number (%g)", gripper);
+    tb_setErr(err, errsz, "gripper effort is not a finite number (%g)", gripper);
     return TB_EINVAL;
   }
   return runMacro(task, target, gripper, res, err, errsz);

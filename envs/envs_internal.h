@@ -1,7 +1,9 @@
-/* Private to envs/: the spec and task structures and the per-task functions. */
+/* Private to envs/: the spec and task structures and what the generic code and the task
+ * files share (the task definition itself is in task.h). */
 #ifndef TRACEBOT_ENVS_INTERNAL_H
 #define TRACEBOT_ENVS_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tracebot/envs.h"
@@ -16,12 +18,15 @@ extern const double env_handInit[3];
 extern const double env_handLow[3];
 extern const double env_handHigh[3];
 
+/* One row of the task table (task.h). */
+typedef struct envTaskDef envTaskDef;
+
 /* Immutable per task: the compiled scene and the ids the env needs. */
 struct envSpec {
   envTaskId id;
+  const envTaskDef *def; /* the task's row */
   mjModel *m;
-  double gain; /* P gain of the macro-step controller */
-  int hand;    /* body ids */
+  int hand; /* body ids */
   int fingerR;
   int fingerL;
   int puck;
@@ -43,6 +48,7 @@ struct envTask {
   uint64_t seed;
   int step;          /* macro-steps done in this episode */
   int lifted;        /* the puck has been above objInit z + 0.01 after some env step */
+  double closest;    /* smallest goal distance (the task's measure) after an env step */
   double objInit[3]; /* puck position after reset */
   double tcpInit[3]; /* fingertip midpoint after reset */
   double goal[3];
@@ -51,13 +57,19 @@ struct envTask {
   void *hookUser;
 };
 
-/* Object and goal draws for a seed (deterministic; >= 0.15 apart in xy). */
+/* The row of a task id, or NULL if there is no such task (tasks.c). */
+const envTaskDef *env_taskDef(envTaskId id);
+
+/* Object and goal draws for a seed: the draw of task id (which must exist). */
 void env_drawTask(envTaskId id, uint64_t seed, double obj[3], double goal[3]);
 
-/* Reward in [0, 10] and success of the task's current physics state. */
+/* Reward in [0, 10] and success (nullable) of the task's current physics state. */
 double env_taskReward(const envTask *task, int *success);
 
 /* The fingertip midpoint (TCP) in world coordinates. */
 void env_tcp(const envTask *task, double tcp[3]);
+
+/* x limited to [lo, hi]. */
+double env_clamp(double x, double lo, double hi);
 
 #endif /* TRACEBOT_ENVS_INTERNAL_H */

@@ -1,5 +1,6 @@
-/* envs: the reach, push and pick-place tasks on one shared arm + gripper + table
- * scene (see ../shared/reference/tasks.md for the numbers we match).
+/* envs: the tasks (reach, push, pick-place, ...) on one shared arm + gripper + table
+ * scene. Tasks are rows of a table: ids run 0 .. env_taskCount() - 1, names and texts
+ * come from the rows, and callers must not assume a fixed number of tasks.
  *
  * Lifecycle: an envSpec is immutable (the compiled MuJoCo model and task
  * constants) and may be shared by many workers; an envTask is one worker's
@@ -19,6 +20,10 @@
 #include "tracebot/controller.h" /* obs_t */
 #include "tracebot/sim.h"        /* simWorld */
 
+/* A task id: an index into the task table. The names are the built-in rows that callers
+ * use as defaults; other tasks have ids but no names (find them with env_lookup).
+ * ENV_NTASKS is the number of named rows, not of tasks: it goes away once nothing outside
+ * envs uses it; count tasks with env_taskCount(). */
 typedef enum envTaskId { ENV_REACH = 0, ENV_PUSH, ENV_PICK_PLACE, ENV_NTASKS } envTaskId;
 
 typedef enum envMode {
@@ -63,10 +68,14 @@ typedef struct envTask envTask;
 /* Fills cfg with the defaults (horizon 10, relative mode, expert hints). */
 void env_defaultConfig(envConfig *cfg);
 
+/* The default horizon (macro-steps per episode) of a task, or 0 for an unknown id.
+ * env_reset with a NULL config uses it. */
+int env_defaultHorizon(envTaskId id);
+
 /* Task name ("reach", "push", "pick-place") of id, or NULL if out of range. */
 const char *env_name(envTaskId id);
 
-/* Task id for a name, or -1 if there is no such task. */
+/* Task id for a name, or -1 if there is no such task. Nullable: name. */
 int env_lookup(const char *name);
 
 /* How many tasks there are (ids 0 .. env_taskCount() - 1). */
@@ -101,7 +110,7 @@ void env_free(envTask *task);
 
 /* Starts an episode: resets the physics, settles the arm, draws the object and
  * goal from seed (deterministic), and writes the first observation (step 0).
- * Nullable: cfg (the defaults), obs. Errors: TB_EINVAL for a bad config,
+ * Nullable: cfg (the defaults with the task's horizon), obs. Errors: TB_EINVAL for a bad config,
  * TB_EPHYSICS if settling diverged. */
 int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, char *err,
               size_t errsz);
@@ -132,6 +141,11 @@ void env_observe(const envTask *task, obs_t *obs);
 
 /* The current reward in [0, 10] and success flag (0/1). */
 double env_reward(const envTask *task, int *success);
+
+/* Writes one line about the episode so far, for the feedback on a failed episode (e.g.
+ * "closest puck-to-goal distance 0.081 m (success needs 0.05 m), 0.093 m now"),
+ * truncated to outsz; "" when the task has nothing to say. Nullable: out. */
+void env_feedback(const envTask *task, char *out, size_t outsz);
 
 /* The simulation world behind a task (for recording, replay and rendering). */
 simWorld *env_world(envTask *task);

@@ -1,19 +1,119 @@
-/* Tests of envs/tasks.c: randomization, reward range, success thresholds, texts. */
+/* Tests of envs/tasks.c and envs/tasks/: the task table, randomization, reward range,
+ * success thresholds, texts, feedback. */
+#include <ctype.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "tracebot/envs.h"
-#include "envs_internal.h" /* env_drawTask: the draws without the physics */
+#include "task.h" /* the rows, and env_drawTask: the draws without the physics */
+
+/* The task stems of envs/CMakeLists.txt, "reach,push,..." (a compile definition). */
+#define STRINGIFY(...) #__VA_ARGS__
+#define STEMS(...) STRINGIFY(__VA_ARGS__)
+static const char taskStems[] = STEMS(ENV_TASK_STEMS);
+
+/* ---- the table ----------------------------------------------------------------------- */
+
+static void table_rows_should_have_every_required_field(void **state) {
+  (void)state;
+  assert_true(env_taskCount() > ENV_PICK_PLACE);
+  for (int i = 0; i < env_taskCount(); i++) {
+    const envTaskDef *d = env_taskDef((envTaskId)i);
+    assert_non_null(d);
+    assert_non_null(d->name);
+    assert_true(d->name[0] != '\0');
+    for (const char *c = d->name; *c; c++) {
+      assert_true(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '-');
+    }
+    assert_non_null(d->instruction);
+    assert_non_null(strstr(d->instruction, ENV_COMMON_TEXT));
+    assert_true(d->horizon >= 1);
+    assert_true(isfinite(d->gain) && d->gain > 0.0);
+    assert_non_null(d->draw);
+    assert_non_null(d->observeObjects);
+    assert_non_null(d->reward);
+    assert_non_null(d->goalDistance);
+    assert_non_null(d->expert);
+    assert_non_null(d->expertPath);
+    assert_non_null(d->expertSource);
+    assert_non_null(d->expertSourceLen);
+    assert_true(*d->expertSourceLen > 0);
+    assert_int_equal(strlen(d->expertSource), *d->expertSourceLen);
+  }
+  assert_null(env_taskDef((envTaskId)-1));
+  assert_null(env_taskDef((envTaskId)env_taskCount()));
+}
+
+static void table_names_should_be_unique_and_look_up_their_ids(void **state) {
+  (void)state;
+  for (int i = 0; i < env_taskCount(); i++) {
+    for (int j = 0; j < i; j++) {
+      assert_string_not_equal(env_name((envTaskId)i), env_name((envTaskId)j));
+    }
+    assert_int_equal(env_lookup(env_name((envTaskId)i)), i);
+  }
+  /* the named ids are the built-in rows */
+  assert_string_equal(env_name(ENV_REACH), "reach");
+  assert_string_equal(env_name(ENV_PUSH), "push");
+  assert_string_equal(env_name(ENV_PICK_PLACE), "pick-place");
+  assert_int_equal(env_lookup("Reach"), -1);
+  assert_int_equal(env_lookup(""), -1);
+}
+
+static void taskList_should_list_every_name_in_id_order(void **state) {
+  (void)state;
+  char want[1024] = "";
+  for (int i = 0; i < env_taskCount(); i++) {
+    size_t n = strlen(want);
+    snprintf(want + n, sizeof want - n, "%s%s", i > 0 ? ", " : "", env_name((envTaskId)i));
+  }
+  assert_string_equal(env_taskList(), want);
+  assert_ptr_equal(env_taskList(), env_taskList());
+}
+
+static void table_should_have_one_row_per_cmake_task_stem_in_order(void **state) {
+  (void)state;
+  char stems[sizeof taskStems];
+  memcpy(stems, taskStems, sizeof stems);
+  int n = 0;
+  char *save = NULL;
+  for (char *stem = strtok_r(stems, ",", &save); stem; stem = strtok_r(NULL, ",", &save), n++) {
+    char path[256];
+    snprintf(path, sizeof path, "envs/experts/%s.c", stem);
+    assert_true(n < env_taskCount());
+    assert_string_equal(env_expertPath((envTaskId)n), path);
+  }
+  assert_int_equal(n, env_taskCount());
+}
+
+static void reset_should_use_the_task_horizon(void **state) {
+  (void)state;
+  for (int t = 0; t < env_taskCount(); t++) {
+    assert_int_equal(env_defaultHorizon((envTaskId)t), env_taskDef((envTaskId)t)->horizon);
+  }
+  assert_int_equal(env_defaultHorizon(ENV_PUSH), 10);
+  assert_int_equal(env_defaultHorizon((envTaskId)env_taskCount()), 0);
+  envSpec *spec = env_makeSpec(ENV_PUSH, NULL, 0);
+  envTask *task = env_make(spec, NULL, 0);
+  obs_t obs;
+  assert_int_equal(env_reset(task, 1, NULL, &obs, NULL, 0), TB_OK);
+  assert_int_equal(obs.horizon, env_defaultHorizon(ENV_PUSH));
+  env_free(task);
+  env_freeSpec(spec);
+}
+
+/* ---- draws ---------------------------------------------------------------------------- */
 
 static void draws_should_stay_in_range_and_apart_over_1000_seeds(void **state) {
   (void)state;
-  for (int t = 0; t < ENV_NTASKS; t++) {
+  for (int t = 0; t < env_taskCount(); t++) {
     for (uint64_t seed = 0; seed < 1000; seed++) {
       double obj[3];
       double goal[3];
@@ -38,6 +138,63 @@ static void draws_should_stay_in_range_and_apart_over_1000_seeds(void **state) {
   env_drawTask(ENV_REACH, 43, c, g);
   assert_memory_equal(a, b, sizeof(a));
   assert_true(a[0] != c[0]);
+}
+
+/* Draws pinned from the code before the task table: a refactor must keep every seed's
+ * episode bit-identical. Seed 59 is redrawn (too close in xy), where push, which draws no
+ * goal height, takes a different stream from reach and pick-place. */
+static void draws_should_match_the_pinned_values(void **state) {
+  (void)state;
+  static const struct {
+    const char *task;
+    uint64_t seed;
+    double obj[3];
+    double goal[3];
+  } pinned[] = {
+      {"reach",
+       0ull,
+       {0x1.708f844f27f28p-7, 0x1.6556fe538a937p-1, 0x1.47ae147ae147bp-6},
+       {-0x1.4a208959ee9a8p-4, 0x1.bddd694af358cp-1, 0x1.122b23038b391p-2}},
+      {"reach",
+       59ull,
+       {0x1.37836e47f2816p-4, 0x1.642975e273084p-1, 0x1.47ae147ae147bp-6},
+       {0x1.7e2624da554f8p-5, 0x1.b22c00239f986p-1, 0x1.af6ce26ce2139p-4}},
+      {"reach",
+       18446744073709551615ull,
+       {0x1.8093ca4191a5p-4, 0x1.618bd5b680d3cp-1, 0x1.47ae147ae147bp-6},
+       {-0x1.ce55d0bfd859dp-5, 0x1.ad650b4886c34p-1, 0x1.f495ff55f9116p-3}},
+      {"push",
+       0ull,
+       {0x1.708f844f27f28p-7, 0x1.6556fe538a937p-1, 0x1.47ae147ae147bp-6},
+       {-0x1.4a208959ee9a8p-4, 0x1.bddd694af358cp-1, 0x1.47ae147ae147bp-6}},
+      {"push",
+       59ull,
+       {-0x1.6306e528c9ad7p-4, 0x1.604503b14bf4ep-1, 0x1.47ae147ae147bp-6},
+       {0x1.75ca915a63b76p-4, 0x1.bf24645a05ddbp-1, 0x1.47ae147ae147bp-6}},
+      {"push",
+       18446744073709551615ull,
+       {0x1.8093ca4191a5p-4, 0x1.618bd5b680d3cp-1, 0x1.47ae147ae147bp-6},
+       {-0x1.ce55d0bfd859dp-5, 0x1.ad650b4886c34p-1, 0x1.47ae147ae147bp-6}},
+      {"pick-place",
+       0ull,
+       {0x1.708f844f27f28p-7, 0x1.6556fe538a937p-1, 0x1.47ae147ae147bp-6},
+       {-0x1.4a208959ee9a8p-4, 0x1.bddd694af358cp-1, 0x1.122b23038b391p-2}},
+      {"pick-place",
+       59ull,
+       {0x1.37836e47f2816p-4, 0x1.642975e273084p-1, 0x1.47ae147ae147bp-6},
+       {0x1.7e2624da554f8p-5, 0x1.b22c00239f986p-1, 0x1.af6ce26ce2139p-4}},
+      {"pick-place",
+       18446744073709551615ull,
+       {0x1.8093ca4191a5p-4, 0x1.618bd5b680d3cp-1, 0x1.47ae147ae147bp-6},
+       {-0x1.ce55d0bfd859dp-5, 0x1.ad650b4886c34p-1, 0x1.f495ff55f9116p-3}},
+  };
+  for (size_t i = 0; i < sizeof pinned / sizeof pinned[0]; i++) {
+    double obj[3];
+    double goal[3];
+    env_drawTask((envTaskId)env_lookup(pinned[i].task), pinned[i].seed, obj, goal);
+    assert_memory_equal(obj, pinned[i].obj, sizeof obj);
+    assert_memory_equal(goal, pinned[i].goal, sizeof goal);
+  }
 }
 
 static void reset_should_place_what_was_drawn(void **state) {
@@ -167,7 +324,7 @@ static void pickPlace_should_need_7cm_and_a_lifted_puck(void **state) {
 static void rewards_should_stay_within_0_and_10(void **state) {
   (void)state;
   /* a wandering controller that opens and closes the gripper, for each task */
-  for (int t = 0; t < ENV_NTASKS; t++) {
+  for (int t = 0; t < env_taskCount(); t++) {
     envSpec *spec = env_makeSpec((envTaskId)t, NULL, 0);
     envTask *task = env_make(spec, NULL, 0);
     for (uint64_t seed = 0; seed < 3; seed++) {
@@ -213,7 +370,7 @@ static void zero_controller_should_never_push_or_pick(void **state) {
 
 static void texts_should_describe_each_task(void **state) {
   (void)state;
-  for (int t = 0; t < ENV_NTASKS; t++) {
+  for (int t = 0; t < env_taskCount(); t++) {
     const char *text = env_instruction((envTaskId)t);
     assert_non_null(strstr(text, "gripper_distance_apart"));
     assert_non_null(strstr(text, "+1 closes"));
@@ -221,12 +378,93 @@ static void texts_should_describe_each_task(void **state) {
     assert_non_null(strstr(env_expertPath((envTaskId)t), "envs/experts/"));
   }
   assert_string_equal(env_expertPath(ENV_PICK_PLACE), "envs/experts/pick_place.c");
-  assert_null(env_expertPath(ENV_NTASKS));
+  assert_null(env_expertPath((envTaskId)env_taskCount()));
+}
+
+/* ---- feedback ------------------------------------------------------------------------- */
+
+static void feedback_should_give_the_closest_distance_of_the_episode(void **state) {
+  (void)state;
+  for (int t = 0; t < env_taskCount(); t++) {
+    envSpec *spec = env_makeSpec((envTaskId)t, NULL, 0);
+    envTask *task = env_make(spec, NULL, 0);
+    assert_int_equal(env_reset(task, 3, NULL, NULL, NULL, 0), TB_OK);
+    double start = spec->def->goalDistance(task);
+
+    /* wander towards the goal and away again */
+    for (int k = 0; k < 6; k++) {
+      obs_t obs;
+      env_observe(task, &obs);
+      double a[4] = {0.0, 0.0, 0.0, -1.0};
+      for (int i = 0; i < 3; i++) {
+        a[i] = (k < 3 ? 0.5 : -0.5) * (obs.goal_pos[i] - obs.hand_pos[i]);
+      }
+      envStepResult res;
+      assert_int_equal(env_macroStep(task, a, &res, NULL, 0), TB_OK);
+    }
+    char line[256];
+    env_feedback(task, line, sizeof line);
+    if (spec->def->feedback == NULL) {
+      assert_string_equal(line, "");
+    } else {
+      double closest = -1.0;
+      double need = -1.0;
+      double now = -1.0;
+      const char *at = strstr(line, "-to-goal distance ");
+      assert_non_null(at);
+      assert_int_equal(sscanf(at, "-to-goal distance %lf m (success needs %lf m), %lf m now",
+                              &closest, &need, &now),
+                       3);
+      assert_true(closest >= 0.0 && closest <= now + 5e-4 && closest <= start + 5e-4);
+      assert_true(fabs(now - spec->def->goalDistance(task)) < 5e-4);
+    }
+
+    /* bounded and NUL-terminated in a small buffer; a NULL buffer is ignored */
+    char tiny[8];
+    memset(tiny, 'x', sizeof tiny);
+    env_feedback(task, tiny, sizeof tiny);
+    assert_true(strlen(tiny) < sizeof tiny);
+    env_feedback(task, NULL, 0);
+    env_free(task);
+    env_freeSpec(spec);
+  }
+}
+
+static void pickPlace_feedback_should_say_whether_the_puck_was_lifted(void **state) {
+  (void)state;
+  envSpec *spec = env_makeSpec(ENV_PICK_PLACE, NULL, 0);
+  envTask *task = env_make(spec, NULL, 0);
+  assert_int_equal(env_reset(task, 0, NULL, NULL, NULL, 0), TB_OK);
+  char line[256];
+  env_feedback(task, line, sizeof line);
+  assert_non_null(strstr(line, "closest puck-to-goal distance"));
+  assert_non_null(strstr(line, "never lifted"));
+
+  /* the expert lifts it */
+  obs_t obs;
+  env_observe(task, &obs);
+  for (int k = 0; k < 10; k++) {
+    double a[4];
+    env_expert(ENV_PICK_PLACE, &obs, a);
+    envStepResult res;
+    assert_int_equal(env_macroStep(task, a, &res, NULL, 0), TB_OK);
+    obs = res.obs;
+  }
+  env_feedback(task, line, sizeof line);
+  assert_non_null(strstr(line, "the puck was lifted"));
+  env_free(task);
+  env_freeSpec(spec);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(table_rows_should_have_every_required_field),
+      cmocka_unit_test(table_names_should_be_unique_and_look_up_their_ids),
+      cmocka_unit_test(taskList_should_list_every_name_in_id_order),
+      cmocka_unit_test(table_should_have_one_row_per_cmake_task_stem_in_order),
+      cmocka_unit_test(reset_should_use_the_task_horizon),
       cmocka_unit_test(draws_should_stay_in_range_and_apart_over_1000_seeds),
+      cmocka_unit_test(draws_should_match_the_pinned_values),
       cmocka_unit_test(reset_should_place_what_was_drawn),
       cmocka_unit_test(reach_should_succeed_within_5cm_of_the_tcp_with_reward_10),
       cmocka_unit_test(push_should_succeed_within_5cm_of_the_goal),
@@ -234,6 +472,8 @@ int main(void) {
       cmocka_unit_test(rewards_should_stay_within_0_and_10),
       cmocka_unit_test(zero_controller_should_never_push_or_pick),
       cmocka_unit_test(texts_should_describe_each_task),
+      cmocka_unit_test(feedback_should_give_the_closest_distance_of_the_episode),
+      cmocka_unit_test(pickPlace_feedback_should_say_whether_the_puck_was_lifted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,126 @@
+/* Private to envs/: what defines a task, and the pieces the task files share.
+ *
+ * A task is one file, envs/tasks/<stem>.c, defining `const envTaskDef env_task<Name>`,
+ * plus its scripted expert envs/experts/<stem>.c, one line in the table of tasks.c and
+ * one word in the task list of envs/CMakeLists.txt (envs/README.md, "Adding a task").
+ * The generic code (envs.c, tasks.c) reaches a task only through its row.
+ */
+#ifndef TRACEBOT_ENVS_TASK_H
+#define TRACEBOT_ENVS_TASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envs_internal.h"
+
+/* Everything that differs between tasks. Every field is required unless it says nullable. */
+struct envTaskDef {
+  const char *name;        /* what --task takes: unique, [a-z0-9-] ("pick-place") */
+  const char *instruction; /* the optimizer's #Instruction (task text + ENV_COMMON_TEXT) */
+  int horizon;             /* default macro-steps per episode */
+  double gain;             /* P gain of the macro-step controller */
+
+  /* The episode's object position and goal for a seed (deterministic, no other input). */
+  void (*draw)(uint64_t seed, double obj[3], double goal[3]);
+  /* Fills the observation's object slots (obj_pos, obj_quat). */
+  void (*observeObjects)(const envTask *task, obs_t *obs);
+  /* Reward in [0, 10] and success (nullable) of the current physics state. */
+  double (*reward)(const envTask *task, int *success);
+  /* How far the task is from done in metres, by its own measure (the episode keeps the
+   * smallest value, envTask.closest, for the feedback). */
+  double (*goalDistance)(const envTask *task);
+
+  /* The scripted expert (a relative-mode action) and the file it is compiled from, whose
+   * bytes are embedded at build time: fill these with ENV_EXPERT_FIELDS. */
+  void (*expert)(const obs_t *obs, double action[4]);
+  const char *expertPath; /* "envs/experts/<stem>.c", relative to the source tree */
+  const char *expertSource;
+  const size_t *expertSourceLen;
+
+  /* Writes the hint of a finished macro-step into res->hint (res->obs, reward and success
+   * are set; before is the observation the step started from, grip its gripper effort).
+   * Nullable: no hint. */
+  void (*hint)(const envTask *task, const obs_t *before, double grip, envStepResult *res);
+  /* Writes one line about the episode so far for the feedback on a failed episode
+   * (truncated to outsz). Nullable: nothing to say. */
+  void (*feedback)(const envTask *task, char *out, size_t outsz);
+};
+
+/* The part of every instruction that explains the observation and the action. */
+#define ENV_COMMON_TEXT                                                                      \
+  " The controller is called once per step, `horizon` times per episode (obs->step counts "  \
+  "from 0), and the episode ends early on success. The observation obs holds hand_pos[3] "   \
+  "(the hand origin in metres; the fingertips are 4.5 cm below it), "                        \
+  "gripper_distance_apart (1 fully open, about 0.3 closed on nothing, about 0.4-0.5 "        \
+  "holding the puck), obj_pos[3] and obj_quat[4] (w x y z) of the puck (a cylinder of "      \
+  "radius 2 cm resting with its centre at z = 0.02), and goal_pos[3]. The table top is at "  \
+  "z = 0; the hand stays inside x [-0.5, 0.5], y [0.4, 1.0], z [0.05, 0.5]. The action is "  \
+  "relative: action[0..2] is the displacement of the hand in metres (the target hand + "     \
+  "action is clipped to that box, and the hand moves at most 1 cm per axis per 12.5 ms, up " \
+  "to 20 such moves per step), and action[3] is the gripper effort in [-1, 1]: +1 closes "   \
+  "the fingers (squeezing whatever is between them), -1 opens them, 0 lets them relax "      \
+  "open slowly."
+
+/* The expert fields of a row: fn is the controller of envs/experts/<stem>.c compiled into
+ * the task file, the source that file's copy embedded by envs/CMakeLists.txt (declare it
+ * first with ENV_EXPERT_SOURCE(stem)). One stem names both, so they cannot disagree. */
+#define ENV_EXPERT_SOURCE(stem)             \
+  extern const char env_expertSrc_##stem[]; \
+  extern const size_t env_expertSrc_##stem##_len
+#define ENV_EXPERT_FIELDS(stem, fn)                                                               \
+  .expert = (fn), .expertPath = "envs/experts/" #stem ".c", .expertSource = env_expertSrc_##stem, \
+  .expertSourceLen = &env_expertSrc_##stem##_len
+
+/* ---- draws ------------------------------------------------------------------------------ */
+
+/* The random stream of an episode: state for env_uniform from the seed. */
+uint64_t env_seedState(uint64_t seed);
+
+/* A uniform draw in [lo, hi) from the stream (splitmix64). */
+double env_uniform(uint64_t *state, double lo, double hi);
+
+/* draw: the puck at rest at x [-0.1, 0.1], y [0.6, 0.7]; the goal at x [-0.1, 0.1],
+ * y [0.8, 0.9], and z [0.05, 0.3] (in the air) or z 0.02 (on the table, not drawn);
+ * redrawn until 0.15 apart in xy. */
+void env_drawGoalInAir(uint64_t seed, double obj[3], double goal[3]);
+void env_drawGoalOnTable(uint64_t seed, double obj[3], double goal[3]);
+
+/* ---- observation, distances and reward terms -------------------------------------------- */
+
+/* observeObjects for the puck: its position and orientation. */
+void env_observePuck(const envTask *task, obs_t *obs);
+
+/* goalDistance: fingertip midpoint to goal; puck centre to goal. */
+double env_tcpToGoal(const envTask *task);
+double env_puckToGoal(const envTask *task);
+
+/* Euclidean distance of two points. */
+double env_dist3(const double a[3], const double b[3]);
+
+/* 1 inside [lo, hi]; outside, 1 / (1 + 9 u^2) with u the distance to the bound in
+ * margins (0.1 at one margin); 0 outside when margin is not positive. */
+double env_tolerance(double x, double lo, double hi, double margin);
+
+/* Hamacher product of two values in [0, 1]. */
+double env_hamacher(double a, double b);
+
+/* The terms the puck tasks build their rewards from (envs/README.md). */
+typedef struct envPuckTerms {
+  double tcpToObj;  /* fingertip midpoint to puck centre */
+  double objToGoal; /* puck centre to goal */
+  double inPlace;   /* tolerance of objToGoal: [0, 0.05], margin |objInit - goal| */
+  double grasp;     /* the caging/grasp term in [0, 1] */
+  int liftedNow;    /* the puck is more than 1 cm above its start */
+} envPuckTerms;
+void env_puckTerms(const envTask *task, envPuckTerms *t);
+
+/* ---- texts -------------------------------------------------------------------------------- */
+
+/* hint: the expert's hint (envs/README.md, "Hints"), from the row's expert. */
+void env_expertHint(const envTask *task, const obs_t *before, double grip, envStepResult *res);
+
+/* Writes "closest <what>-to-goal distance D m (success needs NEED m), E m now" and returns
+ * its length as snprintf does (the start of a feedback line). */
+int env_writeClosest(const envTask *task, const char *what, double need, char *out, size_t outsz);
+
+#endif /* TRACEBOT_ENVS_TASK_H */

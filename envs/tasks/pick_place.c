@@ -1,0 +1,58 @@
+/* envs/tasks/pick_place.c: pick-place, grasp the puck, lift it and bring it within 7 cm of
+ * a goal that may be in the air. */
+#include <math.h>
+#include <stdio.h>
+
+#include "task.h"
+
+/* the scripted expert: envs/experts/pick_place.c under a file-local name */
+static void expert(const obs_t *obs, double action[4]);
+#define controller expert
+#include "experts/pick_place.c"
+#undef controller
+ENV_EXPERT_SOURCE(pick_place);
+
+/* H(grasp, in_place), + 1 + 5 in_place with the fingertips at a lifted puck; 10 within
+ * 5 cm of the goal once lifted. Success needs 7 cm and a lift at some env step. */
+static double reward(const envTask *task, int *success) {
+  envPuckTerms t;
+  env_puckTerms(task, &t);
+  int lifted = task->lifted || t.liftedNow;
+  double r = env_hamacher(t.grasp, t.inPlace);
+  if (t.tcpToObj < 0.02 && t.liftedNow) {
+    r += 1.0 + 5.0 * t.inPlace;
+  }
+  if (t.objToGoal < 0.05 && lifted) {
+    r = 10.0;
+  }
+  if (success) {
+    *success = t.objToGoal <= 0.07 && lifted;
+  }
+  return env_clamp(r, 0.0, 10.0);
+}
+
+static void feedback(const envTask *task, char *out, size_t outsz) {
+  int n = env_writeClosest(task, "puck", 0.07, out, outsz);
+  if (n >= 0 && (size_t)n < outsz) {
+    snprintf(out + n, outsz - (size_t)n, "; the puck %s",
+             task->lifted ? "was lifted" : "was never lifted more than 1 cm");
+  }
+}
+
+const envTaskDef env_taskPickPlace = {
+    .name = "pick-place",
+    .instruction =
+        "Pick-place: grasp the puck with the gripper, lift it off the table and "
+        "bring it within 7 cm of the goal position, which may be in the air; the "
+        "puck must have been lifted more than 1 cm for the episode to count as a "
+        "success." ENV_COMMON_TEXT,
+    .horizon = 10,
+    .gain = 10.0,
+    .draw = env_drawGoalInAir,
+    .observeObjects = env_observePuck,
+    .reward = reward,
+    .goalDistance = env_puckToGoal,
+    ENV_EXPERT_FIELDS(pick_place, expert),
+    .hint = env_expertHint,
+    .feedback = feedback,
+};
