@@ -2,6 +2,7 @@
  * child, send it the source and observations, read its records within the wall-clock
  * limits, classify faults. Shared by ag_rollout and ag_rolloutDriver. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,6 +33,14 @@
 #ifndef AG_SANDBOX_INSTALL_PATH
 #define AG_SANDBOX_INSTALL_PATH ""
 #endif
+/* The sandbox relative to the installed bin/ and lib/ folders (the install layout), so a
+ * prefix that was moved or copied still finds its own child. */
+#ifndef AG_SANDBOX_FROM_BINDIR
+#define AG_SANDBOX_FROM_BINDIR "../libexec/tracebot/tracebot-sandbox"
+#endif
+#ifndef AG_SANDBOX_FROM_LIBDIR
+#define AG_SANDBOX_FROM_LIBDIR "../libexec/tracebot/tracebot-sandbox"
+#endif
 
 _Static_assert((int)AG_WIRE_COMPILE == (int)AG_FT_COMPILE, "wire fault kinds follow agFaultType");
 _Static_assert((int)AG_WIRE_MEMORY == (int)AG_FT_MEMORY, "wire fault kinds follow agFaultType");
@@ -49,22 +58,46 @@ enum { RECV_OK = 0, RECV_TIMEOUT = 1, RECV_EOF = 2, RECV_BAD = 3 };
 static char gSelfSandbox[PATH_MAX];
 static pthread_once_t gSelfOnce = PTHREAD_ONCE_INIT;
 
-static void findSelfSandbox(void) {
-  char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) {
-    return;
+/* The folder of file, symbolic links resolved, into dir. Returns 0, or -1. */
+static int dirOf(const char *file, char dir[PATH_MAX]) {
+  if (realpath(file, dir) == NULL) {
+    return -1;
   }
-  self[n] = '\0';
-  char *slash = strrchr(self, '/');
+  char *slash = strrchr(dir, '/');
   if (slash == NULL) {
-    return;
+    return -1;
   }
   *slash = '\0';
+  return 0;
+}
+
+/* Takes dir/rel (made canonical) as the sandbox when it is executable. Returns 1 when it
+ * was taken. */
+static int takeIn(const char *dir, const char *rel) {
   char path[PATH_MAX];
-  if (snprintf(path, sizeof path, "%s/%s", self, SANDBOX_NAME) < (int)sizeof path &&
-      access(path, X_OK) == 0) {
-    memcpy(gSelfSandbox, path, sizeof path);
+  char real[PATH_MAX];
+  if (rel[0] == '\0' || snprintf(path, sizeof path, "%s/%s", dir, rel) >= (int)sizeof path ||
+      realpath(path, real) == NULL || access(real, X_OK) != 0) {
+    return 0;
+  }
+  memcpy(gSelfSandbox, real, sizeof real);
+  return 1;
+}
+
+/* Looks next to the executable, then in the install layout relative to the executable
+ * (bin/../libexec/tracebot) and relative to the shared library holding this code
+ * (libtracebot.so: lib/../libexec/tracebot), so a relocated prefix finds its own child. */
+static void findSelfSandbox(void) {
+  char dir[PATH_MAX];
+  if (dirOf("/proc/self/exe", dir) == 0 &&
+      (takeIn(dir, SANDBOX_NAME) || takeIn(dir, AG_SANDBOX_FROM_BINDIR))) {
+    return;
+  }
+  /* the object this code was loaded from (the executable itself when linked statically) */
+  Dl_info info;
+  if (dladdr(gSelfSandbox, &info) != 0 && info.dli_fname != NULL &&
+      dirOf(info.dli_fname, dir) == 0) {
+    takeIn(dir, AG_SANDBOX_FROM_LIBDIR);
   }
 }
 
@@ -87,9 +120,9 @@ const char *ag_sandboxPath(const char *path, char *err, size_t errsz) {
     return AG_SANDBOX_BUILD_PATH;
   }
   tb_setErr(err, errsz,
-            "%s not found next to this executable, in ../libexec/tracebot, at %s "
-            "nor at its build path",
-            SANDBOX_NAME, AG_SANDBOX_INSTALL_PATH);
+            "%s not found next to this executable, at %s relative to it or to "
+            "libtracebot, at %s nor at its build path",
+            SANDBOX_NAME, AG_SANDBOX_FROM_BINDIR, AG_SANDBOX_INSTALL_PATH);
   return NULL;
 }
 

@@ -47,8 +47,9 @@ void ag_defaultLimits(agLimits *limits);
 
 /* The sandbox executable to run: path when it is given (it must be executable), else
  * tracebot-sandbox next to this process's executable, in ../libexec/tracebot/ beside it,
- * at the installed path, or at its build path. Returns NULL when none is found (message
- * in err). Nullable: path. */
+ * in ../libexec/tracebot/ beside libtracebot.so (when the code is loaded from it), at the
+ * installed path, or at its build path. Returns NULL when none is found (message in err).
+ * Nullable: path. */
 const char *ag_sandboxPath(const char *path, char *err, size_t errsz);
 
 /* One sandbox child and what has been read from it. */
