@@ -44,8 +44,8 @@ typedef struct agRolloutConfig {
   uint64_t seed;
   envConfig env; /* horizon, mode, hints */
   agLimits limits;
-  const char *sandbox_path; /* Nullable: the tracebot-sandbox executable; NULL = next to
-                               /proc/self/exe, else the path it was built at */
+  const char *sandbox_path; /* Nullable: the tracebot-sandbox executable; NULL = found
+                               as ag_sandboxPath (tracebot/sandbox.h) finds it */
   const char *record_path;  /* Nullable: save the episode there as EP.json (every env
                                state for exact replay, plus the per-step annotations) */
   envStepHook watch;        /* Nullable: called after every env step of the episode (from
