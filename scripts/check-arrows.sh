@@ -31,6 +31,7 @@
 #   - envs/experts/ and tests/sandbox/hostile/ are controller sources, not tracebot code:
 #     they are not checked.
 set -euo pipefail
+export LC_ALL=C # one sort order, bytes in regular expressions
 
 # ---------------------------------------------------------------- the rules
 
