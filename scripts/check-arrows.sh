@@ -9,7 +9,8 @@
 #
 # Which file an include names:
 #   "tracebot/X.h" (or <tracebot/X.h>)  include/tracebot/X.h, a public header
-#   "X.h"          the including file's own folder; else a shared internal header
+#   "X.h"          the including file's own folder, or its module's (or test folder's)
+#                  top folder, which is on its include path; else a shared internal header
 #                  (base/base.h, train/runlog.h); for a test, tests/support/ and the
 #                  tested module's folder; for a fuzz target, the fuzzed module's folder;
 #                  else the one module file with that name (reported as a private
@@ -200,10 +201,13 @@ function mayUse(m, m2, h) {
 function violation(msg) { print msg; bad++ }
 
 # The file a quoted include names, or ""
-function resolve(f, name, role,   p, m) {
+function resolve(f, name, role,   p, m, u) {
   if (name ~ /^tracebot\//) return (("include/" name) in exists) ? "include/" name : ""
   p = normalize(dirname(f) "/" name)
   if (p != "" && (p in exists)) return p
+  u = unitOf(f)
+  p = normalize(u "/" name)
+  if (u != "include" && p != "" && (p in exists)) return p
   if (name in sharedByName) return sharedByName[name]
   m = role; sub(/^[a-z]*:/, "", m)
   if (role ~ /^test:/ && (("tests/support/" name) in exists)) return "tests/support/" name

@@ -49,7 +49,8 @@ put llm/llm.c '#include "llm_internal.h"' '#include <curl/curl.h>'
 put trace/trace_internal.h '#include "base.h"' '#include "tracebot/trace.h"'
 put trace/graph.c '#include "trace_internal.h"' '#include <stdio.h>'
 put sim/sim.c '#include "tracebot/sim.h"' '#include "base.h"'
-put envs/experts.c '#include "tracebot/envs.h"' '#include "experts/reach.c"'
+put envs/envs_internal.h '#include "tracebot/envs.h"'
+put envs/tasks/reach.c '#include "envs_internal.h"' '#include "experts/reach.c"'
 put envs/experts/reach.c '#include "tracebot/controller.h"' '#include "anything.h"'
 put sandbox/protocol.h '#include "tracebot/controller.h"'
 put sandbox/sandbox.c '#include "protocol.h"' '#include "tracebot/sandbox.h"' \
@@ -69,7 +70,7 @@ put fuzz/fuzz_llm_decode.c '#include "llm_internal.h"'
 put examples/plugin.c '#include "tracebot/driver.h"'
 put build/CMakeCache.txt ''
 put build/gen.c '#include "generated.h"'
-expect clean_tree_passes 0 'check-arrows: 29 files, 47 includes, no violations'
+expect clean_tree_passes 0 'check-arrows: 30 files, 48 includes, no violations'
 
 # ---------------------------------------------------------------- violations
 put trace/step.c '#include "trace_internal.h"' '#include "tracebot/sim.h"' \
