@@ -1,5 +1,5 @@
-/* The net driver protocol codec (private to agent/): encoding and strict decoding of the
- * line-delimited JSON requests and replies documented in agent/DRIVERS.md. Pure: no I/O,
+/* The net driver protocol codec (private to drivers/): encoding and strict decoding of the
+ * line-delimited JSON requests and replies documented in drivers/DRIVERS.md. Pure: no I/O,
  * so the unit tests and a fuzzer call it directly.
  *
  * Encoders write one line with its '\n' and a NUL into buf and return its length

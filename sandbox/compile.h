@@ -1,4 +1,4 @@
-/* Controller compilation with libtcc (private to agent/).
+/* Controller compilation with libtcc (private to sandbox/).
  *
  * Runs the compiler in the calling process: only the sandbox child
  * (sandbox_main.c) and the unit tests call it. The parent of a rollout never does.
@@ -10,8 +10,8 @@
  * math functions and memcpy/memmove/memset/memcmp/strlen are linked in, plus
  * tcc's runtime helpers (libtcc1.a).
  */
-#ifndef TRACEBOT_AGENT_COMPILE_H
-#define TRACEBOT_AGENT_COMPILE_H
+#ifndef TRACEBOT_SANDBOX_COMPILE_H
+#define TRACEBOT_SANDBOX_COMPILE_H
 
 #include "tracebot/error.h"
 #include <stddef.h>
@@ -69,4 +69,4 @@ size_t ag_compiledSize(const agCompiled *c);
 /* Unmaps the image. Nullable. */
 void ag_freeCompiled(agCompiled *c);
 
-#endif /* TRACEBOT_AGENT_COMPILE_H */
+#endif /* TRACEBOT_SANDBOX_COMPILE_H */

@@ -1,4 +1,4 @@
-/* The sandbox pipe protocol (private to agent/): typed, length-prefixed records on
+/* The sandbox pipe protocol (private to sandbox/): typed, length-prefixed records on
  * one AF_UNIX stream socket (fd 3 in the child).
  *
  * A record is a header {u32 type, u32 len} followed by len payload bytes, all in
@@ -15,8 +15,8 @@
  *                           (aux: source line for compile, syscall number for syscall)
  * Types 64 and up are reserved for later record kinds (e.g. episode recording).
  */
-#ifndef TRACEBOT_AGENT_PROTOCOL_H
-#define TRACEBOT_AGENT_PROTOCOL_H
+#ifndef TRACEBOT_SANDBOX_PROTOCOL_H
+#define TRACEBOT_SANDBOX_PROTOCOL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -86,4 +86,4 @@ int ag_decodeAction(const uint8_t *p, uint32_t len, double action[4]);
 int ag_decodeReady(const uint8_t *p, uint32_t len, uint64_t *image_bytes);
 int ag_decodeFault(const uint8_t *p, uint32_t len, agWireFault *f);
 
-#endif /* TRACEBOT_AGENT_PROTOCOL_H */
+#endif /* TRACEBOT_SANDBOX_PROTOCOL_H */

@@ -9,6 +9,7 @@ bash scripts/setup.sh
 if command -v clang-format >/dev/null 2>&1 || command -v clang-format-14 >/dev/null 2>&1; then
   bash scripts/check-format.sh
 fi
+bash scripts/check-arrows.sh
 build=${TRACEBOT_BUILD_DIR:-build}
 cmake -S . -B "$build" -DTRACEBOT_WERROR=ON "$@" >/dev/null
 cmake --build "$build" -j"$(nproc)"

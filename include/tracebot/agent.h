@@ -1,13 +1,11 @@
-/* agent: controller rollouts in a sandbox, evaluation over seed ranges, and the
- * benchmark behind `tracebot bench`.
+/* agent: controller rollouts in a sandbox and evaluation over seed ranges.
  *
  * Every execution of controller code happens in a child process (the
  * `tracebot-sandbox` executable, exec'd with an empty environment): the child
  * compiles the controller with libtcc, locks itself down (no-new-privileges,
  * rlimits, seccomp) and then answers one request per macro-step: observation in,
  * action out. The physics (envTask) runs here, in the trusted parent, so rewards
- * and success flags are authoritative. See agent/README.md for the sandbox model
- * and the pipe protocol.
+ * and success flags are authoritative. The sandbox session is tracebot/sandbox.h.
  *
  * A fault (compile error, crash, timeout, memory, forbidden system call, NaN
  * action) is a result, not an error: the episode keeps its trajectory up to the
@@ -107,7 +105,7 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
 
 /* Runs one sandboxed episode of the controller on an open driver (sim, net or a
  * plug-in): the sandbox child is the agPolicyFn of ag_runDriverEpisode, so the
- * watchdog, the safety layer and the e-stop policy of driver_host.h apply. The source
+ * watchdog, the safety layer and the e-stop policy of tracebot/drivers.h apply. The source
  * is compiled before the robot is reset (a controller that does not compile never
  * moves it). From cfg: seed, env.horizon, env.mode (absolute targets), limits
  * (call_ms is the watchdog timeout, episode_wall_s bounds the whole episode including

@@ -1,6 +1,6 @@
 /* The host side of the robot-driver ABI: loading drivers, the safety layer, the episode
  * loop over the driver interface, the built-in `sim` and `net` drivers, and the server
- * that exposes a driver (the simulator) over the net protocol (agent/DRIVERS.md).
+ * that exposes a driver (the simulator) over the net protocol (drivers/DRIVERS.md).
  *
  * Lifecycle: ag_makeDriver loads (or picks a built-in) driver and opens it; the result
  * is used by one thread at a time (ag_runDriverEpisode, repeatedly) and released with

@@ -22,8 +22,8 @@
  * Errors: functions return 0 or a negative TB_E* code and write a one-line
  * message naming the bad key or index into (err, errsz) when err is not NULL.
  */
-#ifndef TRACEBOT_SIM_EPISODE_H
-#define TRACEBOT_SIM_EPISODE_H
+#ifndef TRACEBOT_EPISODE_H
+#define TRACEBOT_EPISODE_H
 
 #include "tracebot/error.h"
 #include <stddef.h>
@@ -186,4 +186,4 @@ int sim_episodeRecord(simEpisode *ep, const simWorld *w, char *err, size_t errsz
  * size mismatch), or the TB_E* code of sim_setState. */
 int sim_episodeRestore(simEpisode *ep, int k, simWorld *w, char *err, size_t errsz);
 
-#endif /* TRACEBOT_SIM_EPISODE_H */
+#endif /* TRACEBOT_EPISODE_H */

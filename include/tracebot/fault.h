@@ -1,5 +1,5 @@
 /* Fault kinds of an episode: one table for sandboxed rollouts and driver episodes
- * (included by agent.h and driver_host.h).
+ * (included by sandbox.h, drivers.h and agent.h).
  *
  * A fault is a result, not an error: the episode keeps what ran before it. The first
  * kinds come from the sandboxed controller, the last three from the driver path

@@ -21,8 +21,8 @@
  * Errors: functions return 0 or a negative TB_E* code (sim.h) and write a one-line
  * message into (err, errsz) when err is not NULL. Nothing here prints or exits.
  */
-#ifndef TRACEBOT_SIM_VIEWER_H
-#define TRACEBOT_SIM_VIEWER_H
+#ifndef TRACEBOT_VIEWER_H
+#define TRACEBOT_VIEWER_H
 
 #include "tracebot/error.h"
 #include <stddef.h>
@@ -189,4 +189,4 @@ int sim_viewerReplay(simViewer *v, simEpisode *ep, int max_frames, char *err, si
  * a negative TB_E* code for a bad state (the viewer stays usable). */
 int sim_viewerPush(simViewer *v, const double *state, size_t n, const char *overlay);
 
-#endif /* TRACEBOT_SIM_VIEWER_H */
+#endif /* TRACEBOT_VIEWER_H */
