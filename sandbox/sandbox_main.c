@@ -1,7 +1,7 @@
 /* tracebot-sandbox: the child that compiles and runs one controller for one episode.
  *
- * Started by the parent (rollout.c) with an empty environment and its end of an
- * AF_UNIX stream socket as fd 3. Sequence (see agent/README.md):
+ * Started by the parent (sandbox.c, for agent/rollout.c) with an empty environment and its
+ * end of an AF_UNIX stream socket as fd 3. Sequence (see sandbox/README.md):
  *   close every other descriptor, die with the parent
  *   read the COMPILE request (bounded)
  *   no-new-privileges, rlimits (address space, CPU, no core, no files, no processes)
