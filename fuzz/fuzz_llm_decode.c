@@ -1,6 +1,6 @@
-/* libFuzzer target for the LLM response decoders (trace/llm_codec.c): the bodies an
- * HTTP server sends back are untrusted. The first byte picks the decoder (OpenAI chat
- * completions, Anthropic Messages, or the error-text extractor); the rest is the body.
+/* libFuzzer target for the LLM response decoders (llm/backend_openai.c, backend_anthropic.c,
+ * codec.c): the bodies an HTTP server sends back are untrusted. The first byte picks the decoder
+ * (OpenAI chat completions, Anthropic Messages, or the error-text extractor); the rest is the body.
  * Must never crash, leak or read out of bounds, and a decoded reply must be well formed. */
 #include <stddef.h>
 #include <stdint.h>

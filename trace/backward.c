@@ -13,8 +13,8 @@ static int add_feedback(trGraph *g, trNode *p, const char *text) {
     }
     tail = &f->next;
   }
-  trFeedback *f = graph_alloc(g, sizeof *f);
-  const char *copy = graph_strdup(g, text);
+  trFeedback *f = tr_graphAlloc(g, sizeof *f);
+  const char *copy = tr_graphStrdup(g, text);
   if (!f || !copy) {
     return TB_ENOMEM;
   }
@@ -26,18 +26,18 @@ static int add_feedback(trGraph *g, trNode *p, const char *text) {
 
 int tr_backward(trGraph *g, trNode *output, const char *feedback, char *err, size_t errsz) {
   if (!g || !output) {
-    tr_seterr(err, errsz, "tr_backward: NULL %s", g ? "output" : "graph");
+    tb_setErr(err, errsz, "tr_backward: NULL %s", g ? "output" : "graph");
     return TB_EINVAL;
   }
   if (output->id < 0 || output->id >= g->nnodes || g->nodes[output->id] != output) {
-    tr_seterr(err, errsz, "tr_backward: output is not a node of this graph");
+    tb_setErr(err, errsz, "tr_backward: output is not a node of this graph");
     return TB_EINVAL;
   }
   int n = output->id + 1;
   int words = (g->nnodes + 63) / 64;
   uint64_t *anc = calloc((size_t)words * 2, sizeof(uint64_t));
   if (!anc) {
-    tr_seterr(err, errsz, "tr_backward: out of memory");
+    tb_setErr(err, errsz, "tr_backward: out of memory");
     return TB_ENOMEM;
   }
   uint64_t *path = anc + words;
@@ -79,10 +79,10 @@ int tr_backward(trGraph *g, trNode *output, const char *feedback, char *err, siz
     /* the subgraph: the path plus the direct inputs of its nodes, merged with earlier calls */
     uint64_t *sub = p->sub;
     if (p->subwords < words) {
-      sub = graph_alloc(g, (size_t)words * sizeof(uint64_t));
+      sub = tr_graphAlloc(g, (size_t)words * sizeof(uint64_t));
       if (!sub) {
         free(anc);
-        tr_seterr(err, errsz, "tr_backward: out of memory");
+        tb_setErr(err, errsz, "tr_backward: out of memory");
         return TB_ENOMEM;
       }
       memset(sub, 0, (size_t)words * sizeof(uint64_t));
@@ -104,7 +104,7 @@ int tr_backward(trGraph *g, trNode *output, const char *feedback, char *err, siz
     }
     if (feedback && add_feedback(g, p, feedback) != 0) {
       free(anc);
-      tr_seterr(err, errsz, "tr_backward: out of memory");
+      tb_setErr(err, errsz, "tr_backward: out of memory");
       return TB_ENOMEM;
     }
     reached++;

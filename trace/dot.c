@@ -37,7 +37,7 @@ static void dot_escape(tbBuf *b, const char *s, size_t max) {
 
 char *tr_graphDot(const trGraph *g, char *err, size_t errsz) {
   if (!g) {
-    tr_seterr(err, errsz, "tr_graphDot: NULL graph");
+    tb_setErr(err, errsz, "tr_graphDot: NULL graph");
     return NULL;
   }
   tbBuf b;
@@ -74,7 +74,7 @@ char *tr_graphDot(const trGraph *g, char *err, size_t errsz) {
     const char *v = n->kind == TR_NODE_PARAM ? NULL : n->value;
     if (n->kind == TR_NODE_PARAM) {
       tb_bufPuts(&b, "\\n(");
-      tb_bufPuts(&b, kind_name(n->param->kind));
+      tb_bufPuts(&b, tr_kindName(n->param->kind));
       tb_bufPutc(&b, ')');
     } else if (v && *v) {
       tb_bufPuts(&b, "\\n");
@@ -93,7 +93,7 @@ char *tr_graphDot(const trGraph *g, char *err, size_t errsz) {
   tb_bufPuts(&b, "}\n");
   char *s = tb_bufTake(&b);
   if (!s) {
-    tr_seterr(err, errsz, "tr_graphDot: out of memory");
+    tb_setErr(err, errsz, "tr_graphDot: out of memory");
   }
   return s;
 }

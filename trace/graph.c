@@ -9,7 +9,7 @@
 #define CHUNK_MIN ((size_t)32 << 10)
 #define ALIGN 16
 
-void graph_fail(trGraph *g, const char *fmt, ...) {
+void tr_graphFail(trGraph *g, const char *fmt, ...) {
   if (g->failed) {
     return;
   }
@@ -70,7 +70,7 @@ static size_t header_size(void) {
   return (sizeof(trChunk) + ALIGN - 1) / ALIGN * ALIGN;
 }
 
-void *graph_alloc(trGraph *g, size_t n) {
+void *tr_graphAlloc(trGraph *g, size_t n) {
   n = (n + ALIGN - 1) / ALIGN * ALIGN;
   trChunk *c = g->chunks;
   if (!c || c->size - c->used < n) {
@@ -80,7 +80,7 @@ void *graph_alloc(trGraph *g, size_t n) {
     }
     c = malloc(header_size() + size);
     if (!c) {
-      graph_fail(g, "out of memory in the graph arena");
+      tr_graphFail(g, "out of memory in the graph arena");
       return NULL;
     }
     c->size = size;
@@ -93,12 +93,12 @@ void *graph_alloc(trGraph *g, size_t n) {
   return p;
 }
 
-const char *graph_strdup(trGraph *g, const char *s) {
+const char *tr_graphStrdup(trGraph *g, const char *s) {
   if (!s) {
     return NULL;
   }
   size_t n = strlen(s) + 1;
-  char *d = graph_alloc(g, n);
+  char *d = tr_graphAlloc(g, n);
   if (d) {
     memcpy(d, s, n);
   }
@@ -130,13 +130,13 @@ static trCounter *counter_for(trGraph *g, const char *base) {
     int cap = g->capcounters ? g->capcounters * 2 : 16;
     trCounter *c = realloc(g->counters, (size_t)cap * sizeof *c);
     if (!c) {
-      graph_fail(g, "out of memory for name counters");
+      tr_graphFail(g, "out of memory for name counters");
       return NULL;
     }
     g->counters = c;
     g->capcounters = cap;
   }
-  const char *copy = graph_strdup(g, base);
+  const char *copy = tr_graphStrdup(g, base);
   if (!copy) {
     return NULL;
   }
@@ -149,7 +149,7 @@ static trCounter *counter_for(trGraph *g, const char *base) {
 /* Makes base<k> with the next counter of base. */
 static const char *next_name(trGraph *g, const char *base) {
   if (!valid_base(base)) {
-    graph_fail(g, "bad node base name \"%.60s\" (use letters, digits, _)", base ? base : "");
+    tr_graphFail(g, "bad node base name \"%.60s\" (use letters, digits, _)", base ? base : "");
     return NULL;
   }
   trCounter *c = counter_for(g, base);
@@ -159,7 +159,7 @@ static const char *next_name(trGraph *g, const char *base) {
   char tmp[24];
   int k = snprintf(tmp, sizeof tmp, "%d", c->next++);
   size_t nb = strlen(base);
-  char *name = graph_alloc(g, nb + (size_t)k + 1);
+  char *name = tr_graphAlloc(g, nb + (size_t)k + 1);
   if (!name) {
     return NULL;
   }
@@ -174,13 +174,13 @@ static trNode *new_node(trGraph *g, trNodeKind kind) {
     int cap = g->capnodes ? g->capnodes * 2 : 64;
     trNode **n = realloc(g->nodes, (size_t)cap * sizeof *n);
     if (!n) {
-      graph_fail(g, "out of memory for nodes");
+      tr_graphFail(g, "out of memory for nodes");
       return NULL;
     }
     g->nodes = n;
     g->capnodes = cap;
   }
-  trNode *node = graph_alloc(g, sizeof *node);
+  trNode *node = tr_graphAlloc(g, sizeof *node);
   if (!node) {
     return NULL;
   }
@@ -201,8 +201,8 @@ trNode *tr_value(trGraph *g, const char *base, const char *type, const char *val
     return NULL;
   }
   const char *name = next_name(g, base);
-  const char *t = graph_strdup(g, type ? type : "text");
-  const char *v = graph_strdup(g, value ? value : "");
+  const char *t = tr_graphStrdup(g, type ? type : "text");
+  const char *v = tr_graphStrdup(g, value ? value : "");
   if (!name || !t || !v) {
     return NULL;
   }
@@ -228,12 +228,12 @@ trNode *tr_valuef(trGraph *g, const char *base, const char *type, const char *fm
   va_end(ap2);
   char *text = NULL;
   if (len >= 0) {
-    text = graph_alloc(g, (size_t)len + 1);
+    text = tr_graphAlloc(g, (size_t)len + 1);
     if (text) {
       vsnprintf(text, (size_t)len + 1, fmt, ap);
     }
   } else {
-    graph_fail(g, "bad format for value %.60s", base ? base : "");
+    tr_graphFail(g, "bad format for value %.60s", base ? base : "");
   }
   va_end(ap);
   if (!text) {
@@ -247,7 +247,7 @@ trNode *tr_paramNode(trGraph *g, trParam *p) {
     return NULL;
   }
   if (!p) {
-    graph_fail(g, "tr_paramNode: NULL parameter");
+    tr_graphFail(g, "tr_paramNode: NULL parameter");
     return NULL;
   }
   /* one node per parameter per graph */
@@ -263,8 +263,8 @@ trNode *tr_paramNode(trGraph *g, trParam *p) {
   }
   int k = atoi(p->name + strlen(p->base));
   if (c->next > k) {
-    graph_fail(g, "node name %s is already used in this graph (add parameter nodes first)",
-               p->name);
+    tr_graphFail(g, "node name %s is already used in this graph (add parameter nodes first)",
+                 p->name);
     return NULL;
   }
   c->next = k + 1;
@@ -272,8 +272,8 @@ trNode *tr_paramNode(trGraph *g, trParam *p) {
   if (!n) {
     return NULL;
   }
-  n->name = graph_strdup(g, p->name);
-  n->type = kind_name(p->kind);
+  n->name = tr_graphStrdup(g, p->name);
+  n->type = tr_kindName(p->kind);
   n->param = p;
   return n->name ? n : NULL;
 }
@@ -286,30 +286,30 @@ static trNode *add_call(trGraph *g, trNodeKind kind, const char *op, const char 
     return NULL;
   }
   if (!valid_base(op)) {
-    graph_fail(g, "bad operator name \"%.60s\" (use letters, digits, _)", op ? op : "");
+    tr_graphFail(g, "bad operator name \"%.60s\" (use letters, digits, _)", op ? op : "");
     return NULL;
   }
   if (nargs < 0 || (nargs > 0 && !args)) {
-    graph_fail(g, "operator %s: bad argument list", op);
+    tr_graphFail(g, "operator %s: bad argument list", op);
     return NULL;
   }
   /* check inputs first: a NULL input is an earlier failure, a foreign node a new one */
   for (int i = 0; i < nargs; i++) {
     if (!args[i].node) {
       if (!g->failed) {
-        graph_fail(g, "operator %s: input %d (%s) is NULL", op, i,
-                   args[i].name ? args[i].name : "?");
+        tr_graphFail(g, "operator %s: input %d (%s) is NULL", op, i,
+                     args[i].name ? args[i].name : "?");
       }
       return NULL;
     }
     if (!owns(g, args[i].node)) {
-      graph_fail(g, "operator %s: input %s is not a node of this graph", op,
-                 args[i].name ? args[i].name : "?");
+      tr_graphFail(g, "operator %s: input %s is not a node of this graph", op,
+                   args[i].name ? args[i].name : "?");
       return NULL;
     }
     if (!valid_base(args[i].name)) {
-      graph_fail(g, "operator %s: bad argument name \"%.60s\"", op,
-                 args[i].name ? args[i].name : "");
+      tr_graphFail(g, "operator %s: bad argument name \"%.60s\"", op,
+                   args[i].name ? args[i].name : "");
       return NULL;
     }
   }
@@ -324,19 +324,19 @@ static trNode *add_call(trGraph *g, trNodeKind kind, const char *op, const char 
   if (!name) {
     return NULL;
   }
-  trNode **parents = graph_alloc(g, sizeof(trNode *) * (size_t)(nargs ? nargs : 1));
-  const char **argnames = graph_alloc(g, sizeof(char *) * (size_t)(nargs ? nargs : 1));
-  const char *opc = graph_strdup(g, op);
-  const char *docc = graph_strdup(g, doc);
-  const char *t = graph_strdup(g, type ? type : "text");
-  const char *v = graph_strdup(g, value ? value : "");
+  trNode **parents = tr_graphAlloc(g, sizeof(trNode *) * (size_t)(nargs ? nargs : 1));
+  const char **argnames = tr_graphAlloc(g, sizeof(char *) * (size_t)(nargs ? nargs : 1));
+  const char *opc = tr_graphStrdup(g, op);
+  const char *docc = tr_graphStrdup(g, doc);
+  const char *t = tr_graphStrdup(g, type ? type : "text");
+  const char *v = tr_graphStrdup(g, value ? value : "");
   if (!parents || !argnames || !opc || (doc && !docc) || !t || !v) {
     return NULL;
   }
   int level = 0;
   for (int i = 0; i < nargs; i++) {
     parents[i] = args[i].node;
-    argnames[i] = graph_strdup(g, args[i].name);
+    argnames[i] = tr_graphStrdup(g, args[i].name);
     if (!argnames[i]) {
       return NULL;
     }

@@ -29,9 +29,9 @@ static const char SYSTEM_TEXT[] =
     "- If the variables need no change, write TERMINATE as the \"answer\" and leave "
     "\"suggestion\" empty.\n";
 
-int opro_render(const trOptimizer *opt, const trSelection *sel, trPrompt *out, char *err,
-                size_t errsz) {
-  char *current = pair_json(sel);
+int tr_oproRender(const trOptimizer *opt, const trSelection *sel, trPrompt *out, char *err,
+                  size_t errsz) {
+  char *current = tr_selectionJson(sel);
   tbBuf user;
   tb_bufInit(&user, TR_MAX_TEXT_BYTES);
   tb_bufPuts(&user, "#Objective\n");
@@ -40,7 +40,7 @@ int opro_render(const trOptimizer *opt, const trSelection *sel, trPrompt *out, c
   for (int v = 0; v < sel->nvars; v++) {
     const trParam *p = sel->vars[v]->param;
     if (p->constraint && *p->constraint) {
-      tb_bufPrintf(&user, "(%s) %s: %s\n", kind_name(p->kind), p->name, p->constraint);
+      tb_bufPrintf(&user, "(%s) %s: %s\n", tr_kindName(p->kind), p->name, p->constraint);
     }
   }
   /* history: the remembered attempts, then the current one, oldest first */
@@ -55,13 +55,16 @@ int opro_render(const trOptimizer *opt, const trSelection *sel, trPrompt *out, c
     user.failed = 1;
   }
   free(current);
-  out->user = tb_bufTake(&user);
-  out->system = malloc(sizeof SYSTEM_TEXT);
-  if (!out->user || !out->system) {
-    tr_promptClose(out);
-    tr_seterr(err, errsz, "out of memory rendering the OPRO prompt");
+  char *text = tb_bufTake(&user);
+  char *system = malloc(sizeof SYSTEM_TEXT);
+  if (!text || !system) {
+    free(text);
+    free(system);
+    tb_setErr(err, errsz, "out of memory rendering the OPRO prompt");
     return TB_ENOMEM;
   }
-  memcpy(out->system, SYSTEM_TEXT, sizeof SYSTEM_TEXT);
+  memcpy(system, SYSTEM_TEXT, sizeof SYSTEM_TEXT);
+  out->system = system;
+  out->user = text;
   return 0;
 }

@@ -10,16 +10,6 @@
 
 #include "trace_internal.h"
 
-void tr_seterr(char *err, size_t errsz, const char *fmt, ...) {
-  if (!err || errsz == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errsz, fmt, ap);
-  va_end(ap);
-}
-
 static char *dup_str(const char *s) {
   if (!s) {
     return NULL;
@@ -54,11 +44,11 @@ trOptimizer *tr_makeOptimizer(const trOptimizerOptions *opts, char *err, size_t 
     tr_defaultOptimizerOptions(&o);
   }
   if (o.kind != TR_OPTOPRIME && o.kind != TR_OPRO) {
-    tr_seterr(err, errsz, "optimizer kind %d is not OptoPrime or OPRO", (int)o.kind);
+    tb_setErr(err, errsz, "optimizer kind %d is not OptoPrime or OPRO", (int)o.kind);
     return NULL;
   }
   if (o.memory < 0 || o.history < 0) {
-    tr_seterr(err, errsz, "optimizer %s must be >= 0", o.memory < 0 ? "memory" : "history");
+    tb_setErr(err, errsz, "optimizer %s must be >= 0", o.memory < 0 ? "memory" : "history");
     return NULL;
   }
   if (o.max_tokens <= 0) {
@@ -66,14 +56,14 @@ trOptimizer *tr_makeOptimizer(const trOptimizerOptions *opts, char *err, size_t 
   }
   trOptimizer *opt = calloc(1, sizeof *opt);
   if (!opt) {
-    tr_seterr(err, errsz, "out of memory");
+    tb_setErr(err, errsz, "out of memory");
     return NULL;
   }
   if (o.objective) {
     opt->objective_copy = dup_str(o.objective);
     if (!opt->objective_copy) {
       free(opt);
-      tr_seterr(err, errsz, "out of memory");
+      tb_setErr(err, errsz, "out of memory");
       return NULL;
     }
   }
@@ -165,22 +155,22 @@ static int memory_limit(const trOptimizer *opt) {
 trParam *tr_addParam(trOptimizer *opt, const char *base, trKind kind, const char *constraint,
                      char *err, size_t errsz) {
   if (!opt || !base || !*base) {
-    tr_seterr(err, errsz, "tr_addParam: NULL optimizer or empty base name");
+    tb_setErr(err, errsz, "tr_addParam: NULL optimizer or empty base name");
     return NULL;
   }
   size_t nb = strlen(base);
   for (size_t i = 0; i < nb; i++) {
     if (!(isalnum((unsigned char)base[i]) || base[i] == '_') || nb > 64) {
-      tr_seterr(err, errsz, "tr_addParam: bad base name \"%.64s\" (letters, digits, _)", base);
+      tb_setErr(err, errsz, "tr_addParam: bad base name \"%.64s\" (letters, digits, _)", base);
       return NULL;
     }
   }
   if (isdigit((unsigned char)base[nb - 1])) {
-    tr_seterr(err, errsz, "tr_addParam: base name \"%s\" must not end in a digit", base);
+    tb_setErr(err, errsz, "tr_addParam: base name \"%s\" must not end in a digit", base);
     return NULL;
   }
   if (kind != TR_NUMBER && kind != TR_VECTOR && kind != TR_TEXT && kind != TR_CODE) {
-    tr_seterr(err, errsz, "tr_addParam: bad kind %d for %s", (int)kind, base);
+    tb_setErr(err, errsz, "tr_addParam: bad kind %d for %s", (int)kind, base);
     return NULL;
   }
   /* next counter for this base */
@@ -194,7 +184,7 @@ trParam *tr_addParam(trOptimizer *opt, const char *base, trKind kind, const char
     int cap = opt->capparams ? opt->capparams * 2 : 4;
     trParam **ps = realloc(opt->params, sizeof(trParam *) * (size_t)cap);
     if (!ps) {
-      tr_seterr(err, errsz, "out of memory");
+      tb_setErr(err, errsz, "out of memory");
       return NULL;
     }
     opt->params = ps;
@@ -214,7 +204,7 @@ trParam *tr_addParam(trOptimizer *opt, const char *base, trKind kind, const char
   if (!p || !p->name || !p->base || (constraint && !p->constraint) ||
       ((kind == TR_TEXT || kind == TR_CODE) && !p->text)) {
     free_param(p);
-    tr_seterr(err, errsz, "out of memory");
+    tb_setErr(err, errsz, "out of memory");
     return NULL;
   }
   opt->params[opt->nparams++] = p;
@@ -241,89 +231,6 @@ trParam *tr_paramAt(const trOptimizer *opt, int i) {
   return (opt && i >= 0 && i < opt->nparams) ? opt->params[i] : NULL;
 }
 
-const char *tr_paramName(const trParam *p) {
-  return p ? p->name : NULL;
-}
-
-trKind tr_paramKind(const trParam *p) {
-  return p ? p->kind : TR_TEXT;
-}
-
-const char *tr_paramConstraint(const trParam *p) {
-  return p ? p->constraint : NULL;
-}
-
-double tr_paramNumber(const trParam *p) {
-  return (p && p->kind == TR_NUMBER) ? p->number : 0.0;
-}
-
-const double *tr_paramVector(const trParam *p, int *n) {
-  if (n) {
-    *n = (p && p->kind == TR_VECTOR) ? p->nvec : 0;
-  }
-  return (p && p->kind == TR_VECTOR) ? p->vec : NULL;
-}
-
-const char *tr_paramText(const trParam *p) {
-  return (p && (p->kind == TR_TEXT || p->kind == TR_CODE)) ? p->text : NULL;
-}
-
-int tr_setNumber(trParam *p, double x, char *err, size_t errsz) {
-  if (!p || p->kind != TR_NUMBER) {
-    tr_seterr(err, errsz, "tr_setNumber: %s is not a number parameter", p ? p->name : "NULL");
-    return TB_EINVAL;
-  }
-  if (!isfinite(x)) {
-    tr_seterr(err, errsz, "tr_setNumber: %s: value is not finite", p->name);
-    return TB_EINVAL;
-  }
-  p->number = x;
-  return 0;
-}
-
-int tr_setVector(trParam *p, const double *x, int n, char *err, size_t errsz) {
-  if (!p || p->kind != TR_VECTOR || n < 0 || (n > 0 && !x)) {
-    tr_seterr(err, errsz, "tr_setVector: %s is not a vector parameter or bad data",
-              p ? p->name : "NULL");
-    return TB_EINVAL;
-  }
-  for (int i = 0; i < n; i++) {
-    if (!isfinite(x[i])) {
-      tr_seterr(err, errsz, "tr_setVector: %s[%d] is not finite", p->name, i);
-      return TB_EINVAL;
-    }
-  }
-  double *v = NULL;
-  if (n > 0) {
-    v = malloc(sizeof(double) * (size_t)n);
-    if (!v) {
-      tr_seterr(err, errsz, "out of memory");
-      return TB_ENOMEM;
-    }
-    memcpy(v, x, sizeof(double) * (size_t)n);
-  }
-  free(p->vec);
-  p->vec = v;
-  p->nvec = n;
-  return 0;
-}
-
-int tr_setText(trParam *p, const char *text, char *err, size_t errsz) {
-  if (!p || (p->kind != TR_TEXT && p->kind != TR_CODE) || !text) {
-    tr_seterr(err, errsz, "tr_setText: %s is not a text or code parameter, or NULL text",
-              p ? p->name : "NULL");
-    return TB_EINVAL;
-  }
-  char *t = dup_str(text);
-  if (!t) {
-    tr_seterr(err, errsz, "out of memory");
-    return TB_ENOMEM;
-  }
-  free(p->text);
-  p->text = t;
-  return 0;
-}
-
 /* ---- masks ---- */
 
 int tr_parseMask(const char *text, unsigned *mask, char *err, size_t errsz) {
@@ -345,7 +252,7 @@ int tr_parseMask(const char *text, unsigned *mask, char *err, size_t errsz) {
       {"none", 0},
   };
   if (!mask) {
-    tr_seterr(err, errsz, "tr_parseMask: NULL mask");
+    tb_setErr(err, errsz, "tr_parseMask: NULL mask");
     return TB_EINVAL;
   }
   unsigned m = 0;
@@ -376,7 +283,7 @@ int tr_parseMask(const char *text, unsigned *mask, char *err, size_t errsz) {
       }
     }
     if (!found) {
-      tr_seterr(err, errsz,
+      tb_setErr(err, errsz,
                 "unknown section \"%.*s\" in mask (use instruction, code, "
                 "documentation, variables, constraints, inputs, others, outputs, feedback, "
                 "paper)",
@@ -405,7 +312,7 @@ void tr_stepLogClose(trStepLog *log) {
   memset(log, 0, sizeof *log);
 }
 
-void step_log_reason(trStepLog *log, trOutcome outcome, const char *fmt, ...) {
+void tr_stepLogReason(trStepLog *log, trOutcome outcome, const char *fmt, ...) {
   log->outcome = outcome;
   va_list ap;
   va_start(ap, fmt);
@@ -688,7 +595,7 @@ static int apply_value(trParam *p, const trSuggestion *it, char *why, size_t why
 }
 
 /* Appends "; " and a note to a reason buffer (cut when full). */
-static void note(tbBuf *b, const char *fmt, ...) TR_PRINTF(2, 3);
+static void note(tbBuf *b, const char *fmt, ...) TB_PRINTF(2, 3);
 static void note(tbBuf *b, const char *fmt, ...) {
   if (b->len) {
     tb_bufPuts(b, "; ");
@@ -723,8 +630,8 @@ static int record_changed(trStepLog *log, const char *name) {
   return 0;
 }
 
-void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel, const char *response,
-                 size_t len, trStepLog *log) {
+void tr_stepFinish(trOptimizer *opt, const trGraph *g, const trSelection *sel, const char *response,
+                   size_t len, trStepLog *log) {
   (void)opt;
   /* keep the raw reply for the log (bounded) */
   size_t keep = len > TR_MAX_RESPONSE_BYTES ? TR_MAX_RESPONSE_BYTES : len;
@@ -741,12 +648,12 @@ void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel, con
     log->reasoning = dup_str(r.reasoning);
   }
   if (rc != 0 || r.status == TR_RESPONSE_INVALID) {
-    step_log_reason(log, TR_OUTCOME_UNUSABLE, "unusable response: %s", r.reason);
+    tr_stepLogReason(log, TR_OUTCOME_UNUSABLE, "unusable response: %s", r.reason);
     tr_responseClose(&r);
     return;
   }
   if (r.status == TR_RESPONSE_TERMINATE || r.status == TR_RESPONSE_EMPTY) {
-    step_log_reason(log, TR_OUTCOME_NO_CHANGE, "%s", r.reason);
+    tr_stepLogReason(log, TR_OUTCOME_NO_CHANGE, "%s", r.reason);
     tr_responseClose(&r);
     return;
   }
@@ -795,21 +702,21 @@ void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel, con
     }
   }
   if (!done) {
-    step_log_reason(log, TR_OUTCOME_UNUSABLE, "out of memory applying the response");
+    tr_stepLogReason(log, TR_OUTCOME_UNUSABLE, "out of memory applying the response");
   } else if (changed > 0) {
     tbBuf names;
     tb_bufInit(&names, sizeof log->reason);
     for (int i = 0; i < log->nchanged; i++) {
       tb_bufPrintf(&names, "%s%s", i ? ", " : "", log->changed[i]);
     }
-    step_log_reason(log, TR_OUTCOME_UPDATED, "updated %s%s%s", names.data ? names.data : "",
-                    why.len ? "; " : "", why.len ? why.data : "");
+    tr_stepLogReason(log, TR_OUTCOME_UPDATED, "updated %s%s%s", names.data ? names.data : "",
+                     why.len ? "; " : "", why.len ? why.data : "");
     tb_bufClose(&names);
   } else if (same > 0) {
-    step_log_reason(log, TR_OUTCOME_NO_CHANGE, "no change: %s", why.data ? why.data : "");
+    tr_stepLogReason(log, TR_OUTCOME_NO_CHANGE, "no change: %s", why.data ? why.data : "");
   } else {
-    step_log_reason(log, TR_OUTCOME_UNUSABLE, "unusable response: %s",
-                    why.data ? why.data : "no value");
+    tr_stepLogReason(log, TR_OUTCOME_UNUSABLE, "unusable response: %s",
+                     why.data ? why.data : "no value");
   }
   (void)bad;
   free(done);
@@ -817,17 +724,17 @@ void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel, con
   tr_responseClose(&r);
 }
 
-int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *log, char *err,
-               size_t errsz) {
+int tr_stepBegin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *log, char *err,
+                 size_t errsz) {
   memset(log, 0, sizeof *log);
-  int rc = select_step(opt, g, sel, log->reason, sizeof log->reason);
+  int rc = tr_selectStep(opt, g, sel, log->reason, sizeof log->reason);
   trPrompt prompt = {NULL, NULL};
   if (rc == 0) {
     rc = tr_optimizerRender(opt, g, &prompt, log->reason, sizeof log->reason);
   }
   char *pair = NULL;
   if (rc == 0) {
-    pair = pair_json(sel);
+    pair = tr_selectionJson(sel);
     if (!pair) {
       snprintf(log->reason, sizeof log->reason, "out of memory");
       rc = TB_ENOMEM;
@@ -835,8 +742,8 @@ int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *
   }
   if (rc != 0) {
     tr_promptClose(&prompt);
-    selection_close(sel);
-    tr_seterr(err, errsz, "%s", log->reason);
+    tr_selectionClose(sel);
+    tb_setErr(err, errsz, "%s", log->reason);
     log->outcome = TR_OUTCOME_NONE;
     return rc;
   }
@@ -846,9 +753,9 @@ int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *
   int limit = memory_limit(opt);
   if (limit >= 0) {
     if (memory_push(opt, pair, limit) != 0) {
-      tr_seterr(err, errsz, "out of memory");
+      tb_setErr(err, errsz, "out of memory");
       snprintf(log->reason, sizeof log->reason, "out of memory");
-      selection_close(sel);
+      tr_selectionClose(sel);
       return TB_ENOMEM;
     }
   } else {
@@ -865,15 +772,15 @@ int tr_optimizerApply(trOptimizer *opt, const trGraph *g, const char *response, 
   trStepLog *lg = log ? log : &local;
   if (!response && len) {
     memset(lg, 0, sizeof *lg);
-    tr_seterr(err, errsz, "tr_optimizerApply: NULL response");
+    tb_setErr(err, errsz, "tr_optimizerApply: NULL response");
     snprintf(lg->reason, sizeof lg->reason, "NULL response");
     return TB_EINVAL;
   }
   trSelection sel;
-  int rc = step_begin(opt, g, &sel, lg, err, errsz);
+  int rc = tr_stepBegin(opt, g, &sel, lg, err, errsz);
   if (rc == 0) {
-    step_finish(opt, g, &sel, response ? response : "", len, lg);
-    selection_close(&sel);
+    tr_stepFinish(opt, g, &sel, response ? response : "", len, lg);
+    tr_selectionClose(&sel);
   }
   if (!log) {
     tr_stepLogClose(&local);
@@ -883,11 +790,9 @@ int tr_optimizerApply(trOptimizer *opt, const trGraph *g, const char *response, 
 
 /* ---- save and load ---- */
 
-static const char *const KIND_NAMES[] = {"number", "vector", "text", "code"};
-
 char *tr_optimizerSaveJson(const trOptimizer *opt, char *err, size_t errsz) {
   if (!opt) {
-    tr_seterr(err, errsz, "tr_optimizerSaveJson: NULL optimizer");
+    tb_setErr(err, errsz, "tr_optimizerSaveJson: NULL optimizer");
     return NULL;
   }
   cJSON *root = cJSON_CreateObject();
@@ -904,15 +809,8 @@ char *tr_optimizerSaveJson(const trOptimizer *opt, char *err, size_t errsz) {
     cJSON *e = cJSON_CreateObject();
     cJSON_AddItemToArray(params, e);
     ok = e && cJSON_AddStringToObject(e, "name", p->name) &&
-         cJSON_AddStringToObject(e, "kind", KIND_NAMES[p->kind]);
-    cJSON *v = NULL;
-    if (ok && p->kind == TR_NUMBER) {
-      v = cJSON_CreateNumber(p->number);
-    } else if (ok && p->kind == TR_VECTOR) {
-      v = p->nvec ? cJSON_CreateDoubleArray(p->vec, p->nvec) : cJSON_CreateArray();
-    } else if (ok) {
-      v = cJSON_CreateString(p->text ? p->text : "");
-    }
+         cJSON_AddStringToObject(e, "kind", tr_kindName(p->kind));
+    cJSON *v = ok ? tr_paramValueJson(p) : NULL;
     ok = ok && v;
     if (ok) {
       cJSON_AddItemToObject(e, "value", v);
@@ -930,7 +828,7 @@ char *tr_optimizerSaveJson(const trOptimizer *opt, char *err, size_t errsz) {
   char *s = ok ? cJSON_Print(root) : NULL;
   cJSON_Delete(root);
   if (!s) {
-    tr_seterr(err, errsz, "tr_optimizerSaveJson: out of memory");
+    tb_setErr(err, errsz, "tr_optimizerSaveJson: out of memory");
   }
   return s;
 }
@@ -946,16 +844,16 @@ typedef struct staged {
 
 int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *err, size_t errsz) {
   if (!opt || (!json && len)) {
-    tr_seterr(err, errsz, "tr_optimizerLoadJson: NULL argument");
+    tb_setErr(err, errsz, "tr_optimizerLoadJson: NULL argument");
     return TB_EINVAL;
   }
   if (len > TR_MAX_TEXT_BYTES) {
-    tr_seterr(err, errsz, "saved state of %zu bytes is too large", len);
+    tb_setErr(err, errsz, "saved state of %zu bytes is too large", len);
     return TB_EFORMAT;
   }
   char *copy = malloc(len + 1);
   if (!copy) {
-    tr_seterr(err, errsz, "out of memory");
+    tb_setErr(err, errsz, "out of memory");
     return TB_ENOMEM;
   }
   if (len) {
@@ -969,7 +867,7 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
   int nlines = 0;
   int rc = TB_EFORMAT;
   if (!st) {
-    tr_seterr(err, errsz, "out of memory");
+    tb_setErr(err, errsz, "out of memory");
     cJSON_Delete(root);
     return TB_ENOMEM;
   }
@@ -981,19 +879,19 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
   const char *want = opt->opts.kind == TR_OPRO ? "opro" : "optoprime";
   if (!cJSON_IsObject(root) || !cJSON_IsString(fmt) ||
       strcmp(fmt->valuestring, "tracebot-optimizer") != 0) {
-    tr_seterr(err, errsz, "not a saved tracebot optimizer state (no \"format\")");
+    tb_setErr(err, errsz, "not a saved tracebot optimizer state (no \"format\")");
     goto done;
   }
   if (!cJSON_IsString(kind) || strcmp(kind->valuestring, want) != 0) {
-    tr_seterr(err, errsz, "saved state is for another optimizer kind (want %s)", want);
+    tb_setErr(err, errsz, "saved state is for another optimizer kind (want %s)", want);
     goto done;
   }
   if (!cJSON_IsNumber(iter) || iter->valuedouble < 0 || iter->valuedouble > 1e9) {
-    tr_seterr(err, errsz, "saved state: bad \"iteration\"");
+    tb_setErr(err, errsz, "saved state: bad \"iteration\"");
     goto done;
   }
   if (!cJSON_IsArray(params) || cJSON_GetArraySize(params) != opt->nparams) {
-    tr_seterr(err, errsz, "saved state: \"params\" must list the %d parameters", opt->nparams);
+    tb_setErr(err, errsz, "saved state: \"params\" must list the %d parameters", opt->nparams);
     goto done;
   }
   /* stage every parameter value */
@@ -1003,21 +901,21 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "value");
     trParam *p = cJSON_IsString(name) ? tr_findParam(opt, name->valuestring) : NULL;
-    if (!p || !cJSON_IsString(k) || strcmp(k->valuestring, KIND_NAMES[p->kind]) != 0 || !v) {
-      tr_seterr(err, errsz, "saved state: parameter %d (%.60s) is unknown or of another kind", i,
+    if (!p || !cJSON_IsString(k) || strcmp(k->valuestring, tr_kindName(p->kind)) != 0 || !v) {
+      tb_setErr(err, errsz, "saved state: parameter %d (%.60s) is unknown or of another kind", i,
                 cJSON_IsString(name) ? name->valuestring : "?");
       goto done;
     }
     for (int j = 0; j < i; j++) {
       if (st[j].p == p) {
-        tr_seterr(err, errsz, "saved state: parameter %s appears twice", p->name);
+        tb_setErr(err, errsz, "saved state: parameter %s appears twice", p->name);
         goto done;
       }
     }
     st[i].p = p;
     if (p->kind == TR_NUMBER) {
       if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
-        tr_seterr(err, errsz, "saved state: %s: value is not a finite number", p->name);
+        tb_setErr(err, errsz, "saved state: %s: value is not a finite number", p->name);
         goto done;
       }
       st[i].number = v->valuedouble;
@@ -1025,13 +923,13 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
       int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : -1;
       st[i].vec = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
       if (n < 0 || !st[i].vec) {
-        tr_seterr(err, errsz, "saved state: %s: value is not an array", p->name);
+        tb_setErr(err, errsz, "saved state: %s: value is not an array", p->name);
         goto done;
       }
       int j = 0;
       for (const cJSON *x = v->child; x; x = x->next, j++) {
         if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) {
-          tr_seterr(err, errsz, "saved state: %s[%d] is not a finite number", p->name, j);
+          tb_setErr(err, errsz, "saved state: %s[%d] is not a finite number", p->name, j);
           goto done;
         }
         st[i].vec[j] = x->valuedouble;
@@ -1039,14 +937,14 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
       st[i].nvec = n;
     } else {
       if (!cJSON_IsString(v) || !(st[i].text = dup_str(v->valuestring))) {
-        tr_seterr(err, errsz, "saved state: %s: value is not a string", p->name);
+        tb_setErr(err, errsz, "saved state: %s: value is not a string", p->name);
         goto done;
       }
     }
   }
   /* stage the memory lines (the newest ones that fit) */
   if (!cJSON_IsArray(mem)) {
-    tr_seterr(err, errsz, "saved state: \"memory\" is not an array");
+    tb_setErr(err, errsz, "saved state: \"memory\" is not an array");
     goto done;
   }
   int nm = cJSON_GetArraySize(mem);
@@ -1054,7 +952,7 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
   int skip = limit < 0 ? nm : (limit > 0 && nm > limit ? nm - limit : 0);
   lines = calloc((size_t)(nm ? nm : 1), sizeof *lines);
   if (!lines) {
-    tr_seterr(err, errsz, "out of memory");
+    tb_setErr(err, errsz, "out of memory");
     rc = TB_ENOMEM;
     goto done;
   }
@@ -1062,13 +960,13 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
   for (const cJSON *m = mem->child; m; m = m->next, i++) {
     if (!cJSON_IsObject(m) || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(m, "variables")) ||
         !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "feedback"))) {
-      tr_seterr(err, errsz, "saved state: memory entry %d is not {variables, feedback}", i);
+      tb_setErr(err, errsz, "saved state: memory entry %d is not {variables, feedback}", i);
       goto done;
     }
     if (i >= skip) {
       lines[nlines] = cJSON_PrintUnformatted(m);
       if (!lines[nlines]) {
-        tr_seterr(err, errsz, "out of memory");
+        tb_setErr(err, errsz, "out of memory");
         rc = TB_ENOMEM;
         goto done;
       }
@@ -1078,7 +976,7 @@ int tr_optimizerLoadJson(trOptimizer *opt, const char *json, size_t len, char *e
   if (nlines > opt->capmemory) {
     char **grown = realloc(opt->memory, sizeof(char *) * (size_t)nlines);
     if (!grown) {
-      tr_seterr(err, errsz, "out of memory");
+      tb_setErr(err, errsz, "out of memory");
       rc = TB_ENOMEM;
       goto done;
     }

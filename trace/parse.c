@@ -325,7 +325,7 @@ static int take_items(const cJSON *obj, trResponse *out) {
   return 0;
 }
 
-static void set_reason(trResponse *out, trResponseStatus st, const char *fmt, ...) TR_PRINTF(3, 4);
+static void set_reason(trResponse *out, trResponseStatus st, const char *fmt, ...) TB_PRINTF(3, 4);
 static void set_reason(trResponse *out, trResponseStatus st, const char *fmt, ...) {
   out->status = st;
   va_list ap;

@@ -1,5 +1,4 @@
 /* OptoPrime prompt rendering: the problem instance, the system message and the memory. */
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,165 +51,6 @@ static const char SYSTEM_TEXT[] =
     "- If the variables need no change, write TERMINATE as the \"answer\" and leave "
     "\"suggestion\" empty.\n";
 
-const char *kind_name(trKind k) {
-  switch (k) {
-    case TR_NUMBER:
-      return "number";
-    case TR_VECTOR:
-      return "vector";
-    case TR_CODE:
-      return "code";
-    case TR_TEXT:
-    default:
-      return "text";
-  }
-}
-
-void param_value_text(tbBuf *b, const trParam *p) {
-  switch (p->kind) {
-    case TR_NUMBER:
-      tb_bufNumber(b, p->number);
-      break;
-    case TR_VECTOR:
-      tb_bufPutc(b, '[');
-      for (int i = 0; i < p->nvec; i++) {
-        if (i) {
-          tb_bufPuts(b, ", ");
-        }
-        tb_bufNumber(b, p->vec[i]);
-      }
-      tb_bufPutc(b, ']');
-      break;
-    case TR_TEXT:
-    case TR_CODE:
-    default:
-      tb_bufPuts(b, p->text ? p->text : "");
-      break;
-  }
-}
-
-void selection_close(trSelection *sel) {
-  free(sel->vars);
-  free(sel->sub);
-  tb_bufClose(&sel->feedback);
-  memset(sel, 0, sizeof *sel);
-}
-
-int select_step(const trOptimizer *opt, const trGraph *g, trSelection *sel, char *err,
-                size_t errsz) {
-  memset(sel, 0, sizeof *sel);
-  tb_bufInit(&sel->feedback, TR_MAX_TEXT_BYTES);
-  if (!opt || !g) {
-    tr_seterr(err, errsz, "NULL %s", opt ? "graph" : "optimizer");
-    return TB_EINVAL;
-  }
-  if (g->failed) {
-    tr_seterr(err, errsz, "the graph has an error: %s", g->error);
-    return TB_EINVAL;
-  }
-  sel->words = (g->nnodes + 63) / 64;
-  sel->vars = malloc(sizeof(trNode *) * (size_t)(g->nnodes ? g->nnodes : 1));
-  sel->sub = calloc((size_t)(sel->words ? sel->words : 1), sizeof(uint64_t));
-  if (!sel->vars || !sel->sub) {
-    selection_close(sel);
-    tr_seterr(err, errsz, "out of memory");
-    return TB_ENOMEM;
-  }
-  /* the variables: this optimizer's parameter nodes that backward reached */
-  for (int i = 0; i < g->nnodes; i++) {
-    trNode *n = g->nodes[i];
-    if (n->kind != TR_NODE_PARAM || !n->sub || n->param->owner != opt) {
-      continue;
-    }
-    sel->vars[sel->nvars++] = n;
-    for (int w = 0; w < n->subwords && w < sel->words; w++) {
-      sel->sub[w] |= n->sub[w];
-    }
-  }
-  if (sel->nvars == 0) {
-    selection_close(sel);
-    tr_seterr(err, errsz,
-              "no parameter of this optimizer received feedback in the graph "
-              "(add its node with tr_paramNode and call tr_backward)");
-    return TB_ENOFEEDBACK;
-  }
-  /* distinct feedback texts, in the order they reached the variables */
-  int nfb = 0;
-  for (int v = 0; v < sel->nvars; v++) {
-    for (const trFeedback *f = sel->vars[v]->feedback; f; f = f->next) {
-      int seen = 0;
-      for (int u = 0; u < v && !seen; u++) {
-        for (const trFeedback *h = sel->vars[u]->feedback; h; h = h->next) {
-          if (strcmp(h->text, f->text) == 0) {
-            seen = 1;
-            break;
-          }
-        }
-      }
-      if (!seen) {
-        if (nfb++) {
-          tb_bufPutc(&sel->feedback, '\n');
-        }
-        tb_bufPuts(&sel->feedback, f->text);
-      }
-    }
-  }
-  if (sel->feedback.failed) {
-    selection_close(sel);
-    tr_seterr(err, errsz, "feedback too large");
-    return TB_ENOMEM;
-  }
-  return 0;
-}
-
-/* Adds a parameter's value to a cJSON object under its name. */
-static int add_param_json(cJSON *obj, const trParam *p) {
-  cJSON *v = NULL;
-  switch (p->kind) {
-    case TR_NUMBER:
-      v = cJSON_CreateNumber(p->number);
-      break;
-    case TR_VECTOR:
-      v = cJSON_CreateDoubleArray(p->vec, p->nvec);
-      if (!v && p->nvec == 0) {
-        v = cJSON_CreateArray();
-      }
-      break;
-    case TR_TEXT:
-    case TR_CODE:
-    default:
-      v = cJSON_CreateString(p->text ? p->text : "");
-      break;
-  }
-  if (!v) {
-    return -1;
-  }
-  cJSON_AddItemToObject(obj, p->name, v);
-  return 0;
-}
-
-char *pair_json(const trSelection *sel) {
-  cJSON *root = cJSON_CreateObject();
-  cJSON *vars = cJSON_AddObjectToObject(root, "variables");
-  if (!root || !vars) {
-    cJSON_Delete(root);
-    return NULL;
-  }
-  for (int v = 0; v < sel->nvars; v++) {
-    if (add_param_json(vars, sel->vars[v]->param) != 0) {
-      cJSON_Delete(root);
-      return NULL;
-    }
-  }
-  if (!cJSON_AddStringToObject(root, "feedback", sel->feedback.data ? sel->feedback.data : "")) {
-    cJSON_Delete(root);
-    return NULL;
-  }
-  char *s = cJSON_PrintUnformatted(root);
-  cJSON_Delete(root);
-  return s;
-}
-
 /* Appends value, cut to max bytes (on a UTF-8 boundary) with a note when longer. */
 static void put_limited(tbBuf *b, const char *value, size_t max) {
   size_t n = strlen(value);
@@ -238,8 +78,8 @@ static void value_line(tbBuf *b, const trNode *n, size_t max) {
     } else {
       tbBuf tmp;
       tb_bufInit(&tmp, TR_MAX_TEXT_BYTES);
-      param_value_text(&tmp, p);
-      tb_bufPrintf(b, "(%s) %s=", kind_name(p->kind), n->name);
+      tr_paramValueText(&tmp, p);
+      tb_bufPrintf(b, "(%s) %s=", tr_kindName(p->kind), n->name);
       put_limited(b, tmp.data ? tmp.data : "", max);
       if (tmp.failed) {
         b->failed = 1;
@@ -330,7 +170,7 @@ static int render_optoprime(const trOptimizer *opt, const trGraph *g, const trSe
       if (n->kind == TR_NODE_PARAM && is_var(sel, n)) {
         value_line(&s[VARS], n, max);
         if (n->param->constraint && *n->param->constraint) {
-          tb_bufPrintf(&s[CONS], "(%s) %s: %s\n", kind_name(n->param->kind), n->name,
+          tb_bufPrintf(&s[CONS], "(%s) %s: %s\n", tr_kindName(n->param->kind), n->name,
                        n->param->constraint);
         }
       } else {
@@ -402,7 +242,7 @@ static int render_optoprime(const trOptimizer *opt, const trGraph *g, const trSe
 
 done:
   if (rc == TB_ENOMEM) {
-    tr_seterr(err, errsz, "out of memory or prompt over %zu bytes", (size_t)TR_MAX_TEXT_BYTES);
+    tb_setErr(err, errsz, "out of memory or prompt over %zu bytes", (size_t)TR_MAX_TEXT_BYTES);
   }
   tb_bufClose(&user);
   for (int i = 0; i < NSEC; i++) {
@@ -426,20 +266,20 @@ void tr_promptClose(trPrompt *p) {
 int tr_optimizerRender(const trOptimizer *opt, const trGraph *g, trPrompt *out, char *err,
                        size_t errsz) {
   if (!out) {
-    tr_seterr(err, errsz, "tr_optimizerRender: NULL prompt");
+    tb_setErr(err, errsz, "tr_optimizerRender: NULL prompt");
     return TB_EINVAL;
   }
   memset(out, 0, sizeof *out);
   trSelection sel;
-  int rc = select_step(opt, g, &sel, err, errsz);
+  int rc = tr_selectStep(opt, g, &sel, err, errsz);
   if (rc != 0) {
     return rc;
   }
   if (opt->opts.kind == TR_OPRO) {
-    rc = opro_render(opt, &sel, out, err, errsz);
+    rc = tr_oproRender(opt, &sel, out, err, errsz);
   } else {
     rc = render_optoprime(opt, g, &sel, out, err, errsz);
   }
-  selection_close(&sel);
+  tr_selectionClose(&sel);
   return rc;
 }

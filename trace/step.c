@@ -11,12 +11,12 @@ int tr_optimizerStep(trOptimizer *opt, const trGraph *g, trLlm *llm, trStepLog *
   trStepLog *lg = log ? log : &local;
   if (!llm) {
     memset(lg, 0, sizeof *lg);
-    tr_seterr(err, errsz, "tr_optimizerStep: NULL LLM client");
+    tb_setErr(err, errsz, "tr_optimizerStep: NULL LLM client");
     snprintf(lg->reason, sizeof lg->reason, "NULL LLM client");
     return TB_EINVAL;
   }
   trSelection sel;
-  int rc = step_begin(opt, g, &sel, lg, err, errsz);
+  int rc = tr_stepBegin(opt, g, &sel, lg, err, errsz);
   if (rc != 0) {
     if (!log) {
       tr_stepLogClose(&local);
@@ -40,15 +40,15 @@ int tr_optimizerStep(trOptimizer *opt, const trGraph *g, trLlm *llm, trStepLog *
   lg->latency_s = reply.latency_s;
   lg->attempts = reply.attempts;
   if (lrc != 0 || !reply.text) {
-    step_log_reason(lg, TR_OUTCOME_UNUSABLE, "LLM call failed: %s",
-                    lerr[0] ? lerr : "no reply text");
-    tr_seterr(err, errsz, "LLM call failed: %s", lerr[0] ? lerr : "no reply text");
+    tr_stepLogReason(lg, TR_OUTCOME_UNUSABLE, "LLM call failed: %s",
+                     lerr[0] ? lerr : "no reply text");
+    tb_setErr(err, errsz, "LLM call failed: %s", lerr[0] ? lerr : "no reply text");
     rc = TB_ELLM;
   } else {
-    step_finish(opt, g, &sel, reply.text, strlen(reply.text), lg);
+    tr_stepFinish(opt, g, &sel, reply.text, strlen(reply.text), lg);
   }
   tr_llmReplyClose(&reply);
-  selection_close(&sel);
+  tr_selectionClose(&sel);
   if (!log) {
     tr_stepLogClose(&local);
   }

@@ -84,15 +84,21 @@ struct trOptimizer {
   int iteration;
 };
 
-/* graph.c: arena string copy (NULL stays NULL); records an error on failure. */
-const char *graph_strdup(trGraph *g, const char *s);
-void *graph_alloc(trGraph *g, size_t n);
-void graph_fail(trGraph *g, const char *fmt, ...) TR_PRINTF(2, 3);
+/* graph.c: arena allocation and string copy (NULL stays NULL); both record an error in
+ * the graph on failure. tr_graphFail records the first error only. */
+const char *tr_graphStrdup(trGraph *g, const char *s);
+void *tr_graphAlloc(trGraph *g, size_t n);
+void tr_graphFail(trGraph *g, const char *fmt, ...) TB_PRINTF(2, 3);
 
-/* optimizer.c: writes a one-line message (nullable err). */
-void tr_seterr(char *err, size_t errsz, const char *fmt, ...) TR_PRINTF(3, 4);
+/* param.c: a kind's name ("number", "vector", "text", "code"); a parameter's current
+ * value appended as prompt text (no truncation); its value as a new cJSON item (NULL when
+ * out of memory; the caller owns it). */
+const char *tr_kindName(trKind k);
+void tr_paramValueText(tbBuf *b, const trParam *p);
+struct cJSON *tr_paramValueJson(const trParam *p);
 
-/* render.c: the selection of one step, shared by OptoPrime and OPRO rendering. */
+/* select.c: the selection of one step, shared by OptoPrime and OPRO rendering and by the
+ * memory lines. */
 typedef struct trSelection {
   trNode **vars; /* parameter nodes of the optimizer that received feedback */
   int nvars;
@@ -101,28 +107,26 @@ typedef struct trSelection {
   tbBuf feedback; /* distinct feedback texts joined by newlines */
 } trSelection;
 
-int select_step(const trOptimizer *opt, const trGraph *g, trSelection *sel, char *err,
-                size_t errsz);
-void selection_close(trSelection *sel);
+/* Selects this optimizer's parameter nodes that backward reached. Errors: TB_EINVAL (NULL
+ * argument, graph with an error), TB_ENOFEEDBACK, TB_ENOMEM; sel is then empty. */
+int tr_selectStep(const trOptimizer *opt, const trGraph *g, trSelection *sel, char *err,
+                  size_t errsz);
+void tr_selectionClose(trSelection *sel);
 
 /* The (variables, feedback) pair of a selection as one JSON line; heap, NULL on failure. */
-char *pair_json(const trSelection *sel);
+char *tr_selectionJson(const trSelection *sel);
 
-/* Appends a parameter's current value as prompt text (no truncation). */
-void param_value_text(tbBuf *b, const trParam *p);
-const char *kind_name(trKind k);
-
-/* opro.c */
-int opro_render(const trOptimizer *opt, const trSelection *sel, trPrompt *out, char *err,
-                size_t errsz);
+/* opro.c: the OPRO messages of a selection. Errors: TB_ENOMEM (out is left empty). */
+int tr_oproRender(const trOptimizer *opt, const trSelection *sel, trPrompt *out, char *err,
+                  size_t errsz);
 
 /* optimizer.c: the shared part of Apply/Step. begin renders and pushes memory; finish
- * parses a response and applies it. */
-int step_begin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *log, char *err,
-               size_t errsz);
-void step_finish(trOptimizer *opt, const trGraph *g, const trSelection *sel, const char *response,
-                 size_t len, trStepLog *log);
-void step_log_reason(trStepLog *log, trOutcome outcome, const char *fmt, ...) TR_PRINTF(3, 4);
+ * parses a response and applies it; the log's outcome and one-line reason. */
+int tr_stepBegin(trOptimizer *opt, const trGraph *g, trSelection *sel, trStepLog *log, char *err,
+                 size_t errsz);
+void tr_stepFinish(trOptimizer *opt, const trGraph *g, const trSelection *sel, const char *response,
+                   size_t len, trStepLog *log);
+void tr_stepLogReason(trStepLog *log, trOutcome outcome, const char *fmt, ...) TB_PRINTF(3, 4);
 
 static inline int bit_get(const uint64_t *s, int i) {
   return (int)((s[i >> 6] >> (i & 63)) & 1u);

@@ -1,10 +1,10 @@
-/* LLM clients of the trace module (included by trace.h; not a separate module).
+/* LLM clients: one interface over several backends (the llm module).
  *
- * A trLlm is made from a backend spec string:
+ * A trLlm is made from a backend spec "PREFIX:ARG", for example
  *   openai:MODEL     chat completions (OPENAI_BASE_URL, OPENAI_API_KEY)
- *   anthropic:MODEL  Messages API (ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY)
  *   exec:COMMAND     /bin/sh -c COMMAND; request JSON on stdin, reply text on stdout
  *   replay:FILE      the logged responses of a run's iterations.jsonl, in order
+ * tr_llmBackendList() names every backend (they are rows of one table).
  * API keys are read from the environment when the client is made and are never
  * written to any file, log line or error message (they are scrubbed from every message,
  * even when a server or an exec: command echoes them).
@@ -12,8 +12,8 @@
  * Process setup: the HTTP backends need curl_global_init(CURL_GLOBAL_DEFAULT) to have been
  * called once by main before tr_makeLlm (libraries do no process-wide setup).
  * Threads: a client is used by one thread at a time; separate clients are independent.
- * Details (retry policy, json_mode fallback, exec and replay rules): the "LLM clients"
- * section of the trace README.
+ * Details (retry policy, json_mode fallback, keys, exec and replay rules, adding a backend):
+ * llm/README.md.
  */
 #ifndef TRACEBOT_TRACE_LLM_H
 #define TRACEBOT_TRACE_LLM_H
@@ -60,8 +60,8 @@ typedef struct trLlmReply {
  *   TB_EEXEC: exec: command failed (exit status and stderr in the message)
  *   TB_EEXHAUSTED: replay: no more recorded responses */
 
-/* The backend specs as one line for help texts and messages:
- * "openai:MODEL, anthropic:MODEL, exec:COMMAND, replay:FILE". */
+/* The backend specs as one line for help texts and messages, from the backend table in its
+ * order: "openai:MODEL, anthropic:MODEL, exec:COMMAND, replay:FILE". Ownership: static. */
 const char *tr_llmBackendList(void);
 
 /* Fills opts with the defaults. */
@@ -83,8 +83,8 @@ int tr_llmSkip(trLlm *llm, size_t n, char *err, size_t errsz);
 long tr_llmRemaining(const trLlm *llm);
 
 /* Replaces in s (a NUL-terminated string in a buffer of cap bytes) every occurrence of
- * the current values of OPENAI_API_KEY and ANTHROPIC_API_KEY, e.g. in a command line
- * that is about to be saved. */
+ * the current value of every backend's key variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...),
+ * e.g. in a command line that is about to be saved. */
 void tr_llmRedactKeys(char *s, size_t cap);
 
 /* The spec the client was made from, for logs (never contains a key). */

@@ -1,4 +1,5 @@
-/* anthropic:MODEL against a loopback mock server: headers, request body, retries, errors. */
+/* anthropic:MODEL against a loopback mock server: headers (with and without a key), request
+ * body, text blocks; then the cases every HTTP backend passes (http_cases.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +13,7 @@
 #include <curl/curl.h>
 
 #include "tracebot/llm.h"
-#include "mock_server.h"
+#include "http_cases.h"
 
 #define KEY "sk-ant-test-4567"
 #define OK_BODY                                                                               \
@@ -21,52 +22,25 @@
   "\"x\",\"input\":{}},{\"type\":\"text\",\"text\":\"world\"}],\"stop_reason\":\"end_turn\"," \
   "\"usage\":{\"input_tokens\":21,\"output_tokens\":7}}"
 
-typedef struct fixture {
-  mockServer *mock;
-  trLlmOptions opts;
-  char err[512];
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof(*f));
-  assert_non_null(f);
-  f->mock = mock_start();
-  assert_non_null(f->mock);
-  setenv("ANTHROPIC_BASE_URL", mock_baseUrl(f->mock), 1);
-  setenv("ANTHROPIC_API_KEY", KEY, 1);
-  tr_defaultLlmOptions(&f->opts);
-  f->opts.max_attempts = 3;
-  f->opts.timeout_s = 5;
-  f->opts.backoff_base_s = 0.01;
-  f->opts.backoff_max_s = 0.05;
-  f->opts.seed = 7;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  mock_stop(f->mock);
-  free(f);
-  unsetenv("ANTHROPIC_BASE_URL");
-  unsetenv("ANTHROPIC_API_KEY");
-  return 0;
-}
-
-static trLlm *makeClient(fixture *f) {
-  trLlm *llm = tr_makeLlm("anthropic:claude-test", &f->opts, f->err, sizeof(f->err));
-  if (!llm) {
-    fail_msg("tr_makeLlm: %s", f->err);
-  }
-  return llm;
-}
+static const httpBackendCase kAnthropic = {
+    .spec = "anthropic:claude-test",
+    .key_var = "ANTHROPIC_API_KEY",
+    .key = KEY,
+    .url_var = "ANTHROPIC_BASE_URL",
+    .url_suffix = "",
+    .endpoint = "/v1/messages",
+    .default_base = "https://api.anthropic.com",
+    .ok_body = OK_BODY,
+    .ok_text = "Hello, world",
+    .seed = 7,
+};
 
 static const trLlmRequest kRequest = {"You are terse.", "Say hi.", 0, 1};
 
 static void complete_should_send_key_version_and_messages_request(void **state) {
-  fixture *f = *state;
+  httpFixture *f = *state;
   mock_pushSimple(f->mock, 200, OK_BODY);
-  trLlm *llm = makeClient(f);
+  trLlm *llm = http_makeClient(f);
   trLlmReply reply;
   assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_OK);
   assert_string_equal(reply.text, "Hello, world");
@@ -98,144 +72,41 @@ static void complete_should_send_key_version_and_messages_request(void **state) 
   tr_freeLlm(llm);
 }
 
-static void complete_should_honour_retry_after_on_429_then_succeed(void **state) {
-  fixture *f = *state;
-  f->opts.backoff_max_s = 5;
-  mockResponse limited = {
-      429, "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow\"}}",
-      "retry-after: 1\n", 0, 0};
-  mock_push(f->mock, &limited);
-  mock_pushSimple(f->mock, 200, OK_BODY);
-  trLlm *llm = makeClient(f);
-  trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_OK);
-  assert_int_equal(reply.attempts, 2);
-  assert_true(reply.latency_s >= 0.95 && reply.latency_s < 3.0);
-  tr_llmReplyClose(&reply);
-  tr_freeLlm(llm);
-}
-
-static void complete_should_retry_after_500_and_529(void **state) {
-  fixture *f = *state;
-  mock_pushSimple(f->mock, 500, "{\"type\":\"error\",\"error\":{\"message\":\"api_error\"}}");
-  mock_pushSimple(f->mock, 529, "{\"type\":\"error\",\"error\":{\"message\":\"overloaded\"}}");
-  mock_pushSimple(f->mock, 200, OK_BODY);
-  trLlm *llm = makeClient(f);
-  trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_OK);
-  assert_int_equal(reply.attempts, 3);
-  assert_string_equal(reply.text, "Hello, world");
-  tr_llmReplyClose(&reply);
-  tr_freeLlm(llm);
-}
-
-static void complete_should_retry_a_response_slower_than_the_timeout(void **state) {
-  fixture *f = *state;
-  f->opts.timeout_s = 0.3;
-  mockResponse slow = {200, OK_BODY, NULL, 1500, 0};
-  mock_push(f->mock, &slow);
-  mock_pushSimple(f->mock, 200, OK_BODY);
-  trLlm *llm = makeClient(f);
-  trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_OK);
-  assert_int_equal(reply.attempts, 2);
-  assert_true(reply.latency_s < 1.4);
-  tr_llmReplyClose(&reply);
-  tr_freeLlm(llm);
-}
-
-static void complete_should_retry_a_truncated_body(void **state) {
-  fixture *f = *state;
-  mockResponse cut = {200, OK_BODY, NULL, 0, 30};
-  mock_push(f->mock, &cut);
-  mock_pushSimple(f->mock, 200, OK_BODY);
-  trLlm *llm = makeClient(f);
-  trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_OK);
-  assert_int_equal(reply.attempts, 2);
-  tr_llmReplyClose(&reply);
-  tr_freeLlm(llm);
-}
-
-static void complete_should_reject_a_non_json_body(void **state) {
-  fixture *f = *state;
-  mock_pushSimple(f->mock, 200, "Service temporarily unavailable");
-  trLlm *llm = makeClient(f);
-  trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_EPROTOCOL);
-  assert_non_null(strstr(f->err, "not JSON"));
-  assert_non_null(strstr(f->err, "Service temporarily"));
-  assert_int_equal(mock_requestCount(f->mock), 1);
-  tr_freeLlm(llm);
-}
-
-static void complete_should_reject_a_reply_without_text(void **state) {
-  fixture *f = *state;
-  mock_pushSimple(f->mock, 200, "{\"content\":[{\"type\":\"tool_use\",\"id\":\"t\"}]}");
-  trLlm *llm = makeClient(f);
-  trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_EPROTOCOL);
-  assert_non_null(strstr(f->err, "no text block"));
-  tr_freeLlm(llm);
-}
-
-static void complete_should_report_401_clearly_without_retrying(void **state) {
-  fixture *f = *state;
-  mock_pushSimple(f->mock, 401,
-                  "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\","
-                  "\"message\":\"invalid x-api-key\"}}");
-  trLlm *llm = makeClient(f);
-  trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_EAUTH);
-  assert_int_equal(mock_requestCount(f->mock), 1);
-  assert_non_null(strstr(f->err, "401 from "));
-  assert_non_null(strstr(f->err, "check ANTHROPIC_API_KEY"));
-  assert_non_null(strstr(f->err, "invalid x-api-key"));
-  tr_freeLlm(llm);
-}
-
-static void make_should_require_the_key_for_the_public_api(void **state) {
-  fixture *f = *state;
-  unsetenv("ANTHROPIC_API_KEY");
-  unsetenv("ANTHROPIC_BASE_URL");
-  assert_null(tr_makeLlm("anthropic:claude", &f->opts, f->err, sizeof(f->err)));
-  assert_non_null(strstr(f->err, "ANTHROPIC_API_KEY is not set"));
-}
-
-static void local_server_without_key_should_get_no_api_key_header(void **state) {
-  fixture *f = *state;
+static void version_header_should_be_sent_without_a_key(void **state) {
+  httpFixture *f = *state;
   unsetenv("ANTHROPIC_API_KEY");
   mock_pushSimple(f->mock, 200, OK_BODY);
-  trLlm *llm = makeClient(f);
+  trLlm *llm = http_makeClient(f);
   trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_OK);
+  assert_int_equal(http_complete(f, llm, &kRequest, &reply), TB_OK);
   assert_string_equal(mock_request(f->mock, 0)->api_key, "");
   assert_string_equal(mock_request(f->mock, 0)->anthropic_version, "2023-06-01");
   tr_llmReplyClose(&reply);
   tr_freeLlm(llm);
 }
 
+static void complete_should_reject_a_reply_without_text(void **state) {
+  httpFixture *f = *state;
+  mock_pushSimple(f->mock, 200, "{\"content\":[{\"type\":\"tool_use\",\"id\":\"t\"}]}");
+  trLlm *llm = http_makeClient(f);
+  trLlmReply reply;
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_EPROTOCOL);
+  assert_non_null(strstr(f->err, "no text block"));
+  tr_freeLlm(llm);
+}
+
+#define TEST(test) cmocka_unit_test_prestate_setup_teardown(test, http_setup, http_teardown, api)
+
 int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
+  void *api = (void *)&kAnthropic;
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(complete_should_send_key_version_and_messages_request, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(complete_should_honour_retry_after_on_429_then_succeed, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(complete_should_retry_after_500_and_529, setup, teardown),
-      cmocka_unit_test_setup_teardown(complete_should_retry_a_response_slower_than_the_timeout,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(complete_should_retry_a_truncated_body, setup, teardown),
-      cmocka_unit_test_setup_teardown(complete_should_reject_a_non_json_body, setup, teardown),
-      cmocka_unit_test_setup_teardown(complete_should_reject_a_reply_without_text, setup, teardown),
-      cmocka_unit_test_setup_teardown(complete_should_report_401_clearly_without_retrying, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(make_should_require_the_key_for_the_public_api, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(local_server_without_key_should_get_no_api_key_header, setup,
-                                      teardown),
+      TEST(complete_should_send_key_version_and_messages_request),
+      TEST(version_header_should_be_sent_without_a_key),
+      TEST(complete_should_reject_a_reply_without_text),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  failed += http_runCommonTests(&kAnthropic);
   curl_global_cleanup();
   return failed;
 }

@@ -1,5 +1,5 @@
-/* Pure request builders and response decoders of the HTTP backends (trace/llm_codec.c),
- * plus the message helpers of trace/llm.c. No network. */
+/* Pure request builders and response decoders of the HTTP backends (llm/codec.c,
+ * backend_openai.c, backend_anthropic.c), plus the message helpers of llm/util.c. No network. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,5 @@
-/* replay:FILE: responses from a run's iterations.jsonl, in order. */
+/* replay:FILE: responses from a run's iterations.jsonl, in order; only regular files, with
+ * bounded lines. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,11 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
-#include "tracebot/llm.h"
+#include "llm_internal.h"
 
 static char g_err[512];
 static char g_path[64];
@@ -163,6 +165,81 @@ static void replay_should_apply_the_size_cap(void **state) {
   tr_freeLlm(llm);
 }
 
+/* Seconds since start on the monotonic clock. */
+static double since(double start_ms) {
+  return (tb_nowMs() - start_ms) / 1000.0;
+}
+
+/* Makes replay:path and expects a one-line message naming the path and kind, at once. */
+static void assertRefusedAtOnce(const char *path, const char *kind) {
+  char spec[128];
+  snprintf(spec, sizeof(spec), "replay:%s", path);
+  double t0 = tb_nowMs();
+  assert_null(tr_makeLlm(spec, NULL, g_err, sizeof(g_err)));
+  assert_true(since(t0) < 1.0);
+  assert_non_null(strstr(g_err, "replay: "));
+  assert_non_null(strstr(g_err, path));
+  assert_non_null(strstr(g_err, kind));
+  assert_null(strchr(g_err, '\n'));
+}
+
+static void replay_of_a_fifo_or_directory_should_fail_at_once(void **state) {
+  (void)state;
+  char dir[] = "/tmp/tracebot-replay-dir-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char fifo[96];
+  snprintf(fifo, sizeof(fifo), "%s/iterations.jsonl", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  /* A FIFO with no writer would block a plain open or read forever. */
+  assertRefusedAtOnce(fifo, "a FIFO");
+  assertRefusedAtOnce(dir, "a directory");
+  assertRefusedAtOnce("/dev/zero", "a character device");
+  unlink(fifo);
+  rmdir(dir);
+}
+
+static void read_line_should_stop_at_the_cap_without_waiting_for_the_line_end(void **state) {
+  (void)state;
+  /* A pipe whose writer stays open: a reader that wanted the whole line would block. */
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  char data[200];
+  memset(data, 'x', sizeof(data));
+  assert_int_equal(write(fds[1], "{\"a\":1}\n", 8), 8);
+  assert_int_equal(write(fds[1], data, sizeof(data)), (ssize_t)sizeof(data));
+  FILE *f = fdopen(fds[0], "rb");
+  assert_non_null(f);
+  tbBuf line;
+  tb_bufInit(&line, 64);
+  assert_int_equal(tr_llmReadLine(f, &line, 64), 1);
+  assert_string_equal(line.data, "{\"a\":1}\n");
+  assert_int_equal(tr_llmReadLine(f, &line, 64), -1);
+  assert_int_equal(line.len, 64);
+  tb_bufClose(&line);
+  fclose(f);
+  close(fds[1]);
+}
+
+static void read_line_should_take_a_last_line_without_newline_up_to_the_cap(void **state) {
+  (void)state;
+  FILE *f = tmpfile();
+  assert_non_null(f);
+  fputs("abc\n", f);
+  fwrite("0123456789\0z", 1, 12, f); /* 12 bytes, one of them NUL, no newline */
+  rewind(f);
+  tbBuf line;
+  tb_bufInit(&line, 12);
+  assert_int_equal(tr_llmReadLine(f, &line, 12), 1);
+  assert_string_equal(line.data, "abc\n");
+  assert_int_equal(tr_llmReadLine(f, &line, 12), 1);
+  assert_int_equal(line.len, 12);
+  assert_memory_equal(line.data, "0123456789\0z", 12);
+  assert_int_equal(tr_llmReadLine(f, &line, 12), 0);
+  assert_int_equal(line.len, 0);
+  tb_bufClose(&line);
+  fclose(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(replay_should_answer_in_order_then_report_exhaustion),
@@ -171,6 +248,9 @@ int main(void) {
       cmocka_unit_test(replay_of_an_empty_file_should_be_exhausted_at_once),
       cmocka_unit_test(replay_should_reject_missing_files_and_bad_lines),
       cmocka_unit_test(replay_should_apply_the_size_cap),
+      cmocka_unit_test(replay_of_a_fifo_or_directory_should_fail_at_once),
+      cmocka_unit_test(read_line_should_stop_at_the_cap_without_waiting_for_the_line_end),
+      cmocka_unit_test(read_line_should_take_a_last_line_without_newline_up_to_the_cap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,26 +1,24 @@
-/* The HTTP backends openai:MODEL and anthropic:MODEL: key and URL from the environment,
- * request building, the retry loop with backoff and jitter, status classification. */
+/* The client of the HTTP chat backends (openai:, anthropic: and any other trLlmChatApi): key
+ * and base URL from the variables of the backend's table row, headers, the retry loop with
+ * backoff and jitter, status classification. What differs between the APIs (path, key
+ * header, request, decoding) comes from the backend's trLlmChatApi. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "llm_internal.h"
 
-#define OPENAI_DEFAULT_BASE "https://api.openai.com/v1"
-#define ANTHROPIC_DEFAULT_BASE "https://api.anthropic.com"
-#define ANTHROPIC_VERSION "2023-06-01"
 #define MAX_URL 2048
 #define MAX_KEY 4096
-
-typedef enum { API_OPENAI, API_ANTHROPIC } apiKind;
+#define MAX_HEADERS 6
 
 typedef struct httpState {
-  apiKind api;
+  const trLlmChatApi *api;
   char *model;
   char *url;            /* full endpoint URL */
   char *key;            /* NULL when none (local servers); wiped on free */
-  const char *key_var;  /* OPENAI_API_KEY / ANTHROPIC_API_KEY, for messages */
-  const char *base_var; /* OPENAI_BASE_URL / ANTHROPIC_BASE_URL */
+  const char *key_var;  /* the row's key variable, for messages */
+  const char *base_var; /* the row's base URL variable */
   int no_format;        /* the server rejected response_format once: stop sending it */
   uint64_t rng;
   const trLlmTransport *tx;
@@ -68,30 +66,19 @@ static double retryDelay(const trLlmOptions *o, uint64_t *rng, int n, double ret
   return d * (0.5 + 0.5 * tr_llmUniform(rng));
 }
 
-static char *buildBody(const httpState *st, const trLlmRequest *req, int with_format) {
-  if (st->api == API_OPENAI) {
-    return tr_llmBuildOpenaiRequest(st->model, req, with_format);
-  }
-  return tr_llmBuildAnthropicRequest(st->model, req);
-}
-
 /* Header lines for this API; the key line lives in keyline (wiped by the caller). */
-static void buildHeaders(const httpState *st, char *keyline, size_t keysz, const char *headers[6]) {
+static void buildHeaders(const httpState *st, char *keyline, size_t keysz,
+                         const char *headers[MAX_HEADERS]) {
   size_t n = 0;
   headers[n++] = "Content-Type: application/json";
   headers[n++] = "Accept: application/json";
   headers[n++] = "Expect:";
-  if (st->api == API_OPENAI) {
-    if (st->key) {
-      snprintf(keyline, keysz, "Authorization: Bearer %s", st->key);
-      headers[n++] = keyline;
-    }
-  } else {
-    headers[n++] = "anthropic-version: " ANTHROPIC_VERSION;
-    if (st->key) {
-      snprintf(keyline, keysz, "x-api-key: %s", st->key);
-      headers[n++] = keyline;
-    }
+  if (st->api->extra_header) {
+    headers[n++] = st->api->extra_header;
+  }
+  if (st->key) {
+    snprintf(keyline, keysz, "%s%s", st->api->key_header, st->key);
+    headers[n++] = keyline;
   }
   headers[n] = NULL;
 }
@@ -124,20 +111,20 @@ static int completeHttp(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
                         size_t errsz) {
   httpState *st = llm->state;
   const trLlmOptions *o = &llm->opts;
-  size_t prompt_chars = strlen(req->user) + (req->system ? strlen(req->system) : 0);
+  size_t prompt_chars = tr_llmPromptChars(req);
   int fallback_tried = 0;
   int failures = 0; /* transient failures so far (the retry budget) */
   int rc = TB_ETRANSIENT;
   char last[512] = ""; /* what went wrong on the last transient failure */
   int last_truncated = 0;
-  char keyline[MAX_KEY + 32];
-  const char *headers[6];
+  char keyline[MAX_KEY + 256]; /* the key header name, then the key */
+  const char *headers[MAX_HEADERS];
   buildHeaders(st, keyline, sizeof(keyline), headers);
 
   for (;;) {
     /* Build this attempt's body (with or without response_format). */
-    int with_format = st->api == API_OPENAI && req->json_mode && !st->no_format;
-    char *body = buildBody(st, req, with_format);
+    int with_format = st->api->json_format && req->json_mode && !st->no_format;
+    char *body = st->api->build(st->model, req, with_format);
     if (!body) {
       tr_llmSetErr(err, errsz, NULL, "out of memory building the request");
       rc = TB_EINVAL;
@@ -156,10 +143,7 @@ static int completeHttp(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
       if (status >= 200 && status <= 299) {
         /* Success: decode; a bad body is not retried (the server meant it). */
         char derr[384];
-        rc =
-            st->api == API_OPENAI
-                ? tr_llmDecodeOpenai(res.body, res.len, prompt_chars, reply, derr, sizeof(derr))
-                : tr_llmDecodeAnthropic(res.body, res.len, prompt_chars, reply, derr, sizeof(derr));
+        rc = st->api->decode(res.body, res.len, prompt_chars, reply, derr, sizeof(derr));
         if (rc != TB_OK) {
           tr_llmSetErr(err, errsz, st->key, "%s (from %s)", derr, st->url);
         }
@@ -210,15 +194,21 @@ static int completeHttp(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
   return rc;
 }
 
-static const trLlmBackend httpBackend = {"http", completeHttp, freeHttp, NULL, NULL};
+static const trLlmOps httpOps = {completeHttp, freeHttp, NULL, NULL};
 
 /* ---- construction --------------------------------------------------------------------- */
 
-static int initHttp(trLlm *llm, apiKind api, const char *model, char *err, size_t errsz) {
-  const char *key_var = api == API_OPENAI ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
-  const char *base_var = api == API_OPENAI ? "OPENAI_BASE_URL" : "ANTHROPIC_BASE_URL";
-  const char *def_base = api == API_OPENAI ? OPENAI_DEFAULT_BASE : ANTHROPIC_DEFAULT_BASE;
-  const char *path = api == API_OPENAI ? "/chat/completions" : "/v1/messages";
+int tr_llmMakeHttp(trLlm *llm, const trLlmChatApi *api, const char *model, char *err,
+                   size_t errsz) {
+  const char *key_var = llm->backend->key_var;
+  const char *base_var = llm->backend->url_var;
+  const char *def_base = api->default_base;
+  const char *path = api->path;
+  if (!key_var || !base_var) {
+    tr_llmSetErr(err, errsz, NULL, "llm backend %s: its table row names no key or URL variable",
+                 llm->backend->prefix);
+    return TB_EINVAL;
+  }
 
   /* Base URL: the variable when set and non-empty, trailing slashes dropped. */
   const char *base = getenv(base_var);
@@ -256,7 +246,7 @@ static int initHttp(trLlm *llm, apiKind api, const char *model, char *err, size_
     tr_llmSetErr(err, errsz, NULL, "out of memory making llm client");
     return TB_EINVAL;
   }
-  llm->backend = &httpBackend;
+  llm->ops = &httpOps;
   llm->state = st;
   st->api = api;
   st->key_var = key_var;
@@ -280,12 +270,4 @@ static int initHttp(trLlm *llm, apiKind api, const char *model, char *err, size_
     return TB_EINVAL;
   }
   return TB_OK;
-}
-
-int tr_llmInitOpenai(trLlm *llm, const char *model, char *err, size_t errsz) {
-  return initHttp(llm, API_OPENAI, model, err, errsz);
-}
-
-int tr_llmInitAnthropic(trLlm *llm, const char *model, char *err, size_t errsz) {
-  return initHttp(llm, API_ANTHROPIC, model, err, errsz);
 }

@@ -106,7 +106,7 @@ static void killChild(child *c) {
   }
 }
 
-/* Waits for the shell until the deadline; returns 1 with *status when it exited. */
+/* Waits for the shell until the deadline (tb_nowMs); returns 1 with *status when it exited. */
 static int reap(pid_t pid, double deadline, int *status) {
   for (;;) {
     pid_t r = waitpid(pid, status, WNOHANG);
@@ -117,7 +117,7 @@ static int reap(pid_t pid, double deadline, int *status) {
       *status = 0;
       return 1;
     }
-    if (tr_llmNow() >= deadline) {
+    if (tb_nowMs() >= deadline) {
       return 0;
     }
     tr_llmSleep(0.002);
@@ -136,26 +136,19 @@ static int completeExec(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
   size_t req_len = strlen(request);
   size_t req_sent = 0;
 
-  /* Output buffer: grows up to max_response_bytes. */
-  size_t cap = 4096;
-  size_t len = 0;
-  char *outbuf = malloc(cap);
+  /* stdout: kept up to max_response_bytes; stderr: its first bytes. */
+  tbBuf out;
+  tb_bufInit(&out, o->max_response_bytes);
   char errbuf[STDERR_KEEP + 1];
   size_t errlen = 0;
   child c;
   int rc = TB_OK;
-  if (!outbuf) {
-    free(request);
-    tr_llmSetErr(err, errsz, NULL, "exec: out of memory");
-    return TB_EINVAL;
-  }
   reply->attempts = 1;
   if (spawn(st->command, &c, err, errsz) != 0) {
     free(request);
-    free(outbuf);
     return TB_EEXEC;
   }
-  double deadline = tr_llmNow() + o->timeout_s;
+  double deadline = tb_nowMs() + o->timeout_s * 1000.0;
 
   /* One poll loop: feed stdin, drain stdout and stderr, until both outputs hit EOF. */
   int timed_out = 0;
@@ -178,12 +171,12 @@ static int completeExec(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
       ierr = nfds;
       fds[nfds++] = (struct pollfd){c.errfd, POLLIN, 0};
     }
-    double left = deadline - tr_llmNow();
-    if (left <= 0) {
+    double left_ms = deadline - tb_nowMs();
+    if (left_ms <= 0) {
       timed_out = 1;
       break;
     }
-    int ms = left > 1000.0 ? 1000000 : (int)(left * 1000.0) + 1;
+    int ms = left_ms > 1e6 ? 1000000 : (int)left_ms + 1;
     int n = poll(fds, (nfds_t)nfds, ms);
     if (n < 0) {
       if (errno == EINTR) {
@@ -208,22 +201,17 @@ static int completeExec(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
     }
     /* stdout: keep up to max_response_bytes. */
     if (iout >= 0 && fds[iout].revents) {
-      if (len + 1 >= cap && cap <= o->max_response_bytes) {
-        size_t ncap = cap * 2 > o->max_response_bytes + 2 ? o->max_response_bytes + 2 : cap * 2;
-        char *grown = realloc(outbuf, ncap);
-        if (!grown) {
-          tr_llmSetErr(err, errsz, NULL, "exec: out of memory reading stdout");
-          rc = TB_EEXEC;
+      char chunk[4096];
+      ssize_t r = read(c.out, chunk, sizeof(chunk));
+      if (r > 0) {
+        if ((size_t)r > out.max - out.len) {
+          too_big = 1;
           break;
         }
-        outbuf = grown;
-        cap = ncap;
-      }
-      ssize_t r = read(c.out, outbuf + len, cap - len - 1);
-      if (r > 0) {
-        len += (size_t)r;
-        if (len > o->max_response_bytes) {
-          too_big = 1;
+        tb_bufPutn(&out, chunk, (size_t)r);
+        if (out.failed) {
+          tr_llmSetErr(err, errsz, NULL, "exec: out of memory reading stdout");
+          rc = TB_EEXEC;
           break;
         }
       } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -246,7 +234,6 @@ static int completeExec(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
     }
   }
   errbuf[errlen] = '\0';
-  outbuf[len < cap ? len : cap - 1] = '\0';
   free(request);
 
   /* Outputs closed: wait for the exit status within what is left of the deadline. */
@@ -287,37 +274,35 @@ static int completeExec(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, 
     tr_llmSetErr(err, errsz, NULL, "exec: command exited with status %d%s%s", WEXITSTATUS(status),
                  first[0] ? ": " : "", first);
     rc = TB_EEXEC;
-  } else if (len == 0) {
+  } else if (out.len == 0) {
     tr_llmSetErr(err, errsz, NULL, "exec: command exited 0 but wrote nothing on stdout");
     rc = TB_EEXEC;
-  } else if (memchr(outbuf, '\0', len)) {
+  } else if (memchr(out.data, '\0', out.len)) {
     tr_llmSetErr(err, errsz, NULL, "exec: command wrote a NUL byte on stdout");
     rc = TB_EPROTOCOL;
   }
   if (rc != TB_OK) {
-    free(outbuf);
+    tb_bufClose(&out);
     return rc;
   }
 
   /* Success: the whole stdout is the reply; tokens are estimated. */
-  reply->text = outbuf;
-  reply->prompt_tokens =
-      tr_llmEstimateTokens(strlen(req->user) + (req->system ? strlen(req->system) : 0));
-  reply->completion_tokens = tr_llmEstimateTokens(len);
-  reply->tokens_estimated = 1;
+  reply->text = tb_bufTake(&out);
+  tr_llmFillTokens(reply, -1, -1, tr_llmPromptChars(req));
   return TB_OK;
 }
 
-static const trLlmBackend execBackend = {"exec", completeExec, freeExec, NULL, NULL};
+static const trLlmOps execOps = {completeExec, freeExec, NULL, NULL};
 
-int tr_llmInitExec(trLlm *llm, const char *command, char *err, size_t errsz) {
+trLlmMakeFn tr_llmMakeExec;
+int tr_llmMakeExec(trLlm *llm, const char *command, char *err, size_t errsz) {
   execState *st = calloc(1, sizeof(*st));
   if (!st || !(st->command = strdup(command))) {
     free(st);
     tr_llmSetErr(err, errsz, NULL, "out of memory making llm client");
     return TB_EINVAL;
   }
-  llm->backend = &execBackend;
+  llm->ops = &execOps;
   llm->state = st;
   return TB_OK;
 }

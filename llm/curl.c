@@ -14,12 +14,9 @@ typedef struct curlSelf {
   char errbuf[CURL_ERROR_SIZE];
 } curlSelf;
 
-/* The body being received; too_big set when max would be exceeded. */
+/* The response being received; too_big set when the body would exceed its max. */
 typedef struct sink {
-  char *data;
-  size_t len;
-  size_t cap;
-  size_t max;
+  tbBuf body;
   int too_big;
   int out_of_memory;
   double retry_after_s;
@@ -51,29 +48,15 @@ static void curlFree(void *p) {
 static size_t onBody(char *ptr, size_t size, size_t nmemb, void *userdata) {
   sink *s = userdata;
   size_t n = size * nmemb;
-  if (n > s->max - s->len) {
+  if (n > s->body.max - s->body.len) {
     s->too_big = 1;
     return 0;
   }
-  if (s->len + n + 1 > s->cap) {
-    size_t cap = s->cap ? s->cap : 4096;
-    while (cap < s->len + n + 1) {
-      cap *= 2;
-    }
-    if (cap > s->max + 1) {
-      cap = s->max + 1;
-    }
-    char *grown = realloc(s->data, cap);
-    if (!grown) {
-      s->out_of_memory = 1;
-      return 0;
-    }
-    s->data = grown;
-    s->cap = cap;
+  tb_bufPutn(&s->body, ptr, n);
+  if (s->body.failed) {
+    s->out_of_memory = 1;
+    return 0;
   }
-  memcpy(s->data + s->len, ptr, n);
-  s->len += n;
-  s->data[s->len] = '\0';
   return n;
 }
 
@@ -134,7 +117,7 @@ static int curlPost(void *p, const char *url, const char *const *headers, const 
   }
 
   sink s = {0};
-  s.max = max_bytes;
+  tb_bufInit(&s.body, max_bytes);
   s.retry_after_s = -1;
   long timeout_ms = (long)(timeout_s * 1000.0);
   if (timeout_ms < 1) {
@@ -213,18 +196,18 @@ static int curlPost(void *p, const char *url, const char *const *headers, const 
       break;
   }
   if (cls != TR_LLM_TX_OK) {
-    free(s.data);
+    tb_bufClose(&s.body);
     return cls;
   }
 
   /* A complete response: hand over the body (an empty one becomes ""). */
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
-  if (!s.data && !(s.data = calloc(1, 1))) {
+  res->len = s.body.len;
+  res->body = tb_bufTake(&s.body);
+  if (!res->body) {
     tr_llmSetErr(err, errsz, NULL, "out of memory receiving the response");
     return TR_LLM_TX_FAIL;
   }
-  res->body = s.data;
-  res->len = s.len;
   res->retry_after_s = s.retry_after_s;
   return TR_LLM_TX_OK;
 }

@@ -3,9 +3,10 @@
  * the response is its "response" string, or "llm": {"response": ...}; token counts come
  * from "prompt_tokens"/"completion_tokens" at the same level or in a "usage" object.
  * Lines without a response are skipped; an invalid last line (a run cut mid-write) is
- * ignored; an invalid line elsewhere is an error naming file and line. */
-#include <errno.h>
-#include <math.h>
+ * ignored; an invalid line elsewhere is an error naming file and line.
+ * FILE must be a regular file (a FIFO, a directory or a device is refused when the client is
+ * made, without reading), and a line longer than MAX_LINE fails as soon as that many bytes
+ * are read. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,16 +44,9 @@ static void freeReplay(void *p) {
   free(st);
 }
 
+/* The count named a, or b when a is absent (b nullable); -1 when absent or not believable. */
 static long countOf(const cJSON *obj, const char *a, const char *b) {
-  const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, a);
-  if (!n && b) {
-    n = cJSON_GetObjectItemCaseSensitive(obj, b);
-  }
-  if (!cJSON_IsNumber(n) || !isfinite(n->valuedouble) || n->valuedouble < 0 ||
-      n->valuedouble > 1e12) {
-    return -1;
-  }
-  return (long)n->valuedouble;
+  return tr_llmUsageCount(obj, cJSON_GetObjectItemCaseSensitive(obj, a) || !b ? a : b);
 }
 
 /* Token counts of one record: its own fields, then its "usage" object. */
@@ -123,33 +117,65 @@ static int blank(const char *s, size_t n) {
   return 1;
 }
 
+int tr_llmReadLine(FILE *f, tbBuf *line, size_t max) {
+  tb_bufClear(line);
+  char chunk[4096];
+  size_t n = 0; /* bytes in chunk, not yet in line */
+  int c = EOF;
+  /* A byte at a time into chunk, a chunk at a time into line, never past max bytes. */
+  while (line->len + n < max && (c = getc(f)) != EOF) {
+    chunk[n++] = (char)c;
+    if (c == '\n') {
+      break;
+    }
+    if (n == sizeof(chunk)) {
+      tb_bufPutn(line, chunk, n);
+      n = 0;
+      if (line->failed) {
+        break;
+      }
+    }
+  }
+  tb_bufPutn(line, chunk, n);
+  if (line->failed || ferror(f)) {
+    return -2;
+  }
+  if (c == '\n' || (c == EOF && line->len > 0)) {
+    return 1;
+  }
+  if (c == EOF) {
+    return 0;
+  }
+  /* max bytes and no '\n': fine only when the file ends right there */
+  c = getc(f);
+  if (c == EOF && !ferror(f)) {
+    return 1;
+  }
+  return -1;
+}
+
 static int loadFile(replayState *st, char *err, size_t errsz) {
-  FILE *f = fopen(st->path, "r");
+  char ferr[256];
+  FILE *f = tb_fopenInput(st->path, 0, ferr, sizeof(ferr));
   if (!f) {
-    tr_llmSetErr(err, errsz, NULL, "replay: cannot open %s: %s", st->path, strerror(errno));
+    tr_llmSetErr(err, errsz, NULL, "replay: %s", ferr);
     return TB_EINVAL;
   }
-  char *line = NULL;
-  size_t linecap = 0;
+  tbBuf line;
+  tb_bufInit(&line, MAX_LINE);
   size_t cap = 0;
   size_t lineno = 0;
   int rc = TB_OK;
-  ssize_t n;
-  while ((n = getline(&line, &linecap, f)) >= 0) {
+  int got;
+  while ((got = tr_llmReadLine(f, &line, MAX_LINE)) == 1) {
     lineno++;
-    size_t len = (size_t)n;
-    int last = len == 0 || line[len - 1] != '\n';
-    if (len > MAX_LINE) {
-      tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu is longer than %zu bytes", st->path,
-                   lineno, MAX_LINE);
-      rc = TB_EINVAL;
-      break;
-    }
-    if (blank(line, len)) {
+    size_t len = line.len;
+    int last = line.data[len - 1] != '\n';
+    if (blank(line.data, len)) {
       continue;
     }
     replayEntry e;
-    int pr = parseLine(line, len, &e);
+    int pr = parseLine(line.data, len, &e);
     if (pr == -1) {
       /* Invalid JSON: fine only on the last line (a partial write). */
       int c = fgetc(f);
@@ -189,11 +215,15 @@ static int loadFile(replayState *st, char *err, size_t errsz) {
     }
     st->entries[st->count++] = e;
   }
-  if (rc == TB_OK && ferror(f)) {
-    tr_llmSetErr(err, errsz, NULL, "replay: cannot read %s", st->path);
+  if (rc == TB_OK && got == -1) {
+    tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu is longer than %zu bytes", st->path,
+                 lineno + 1, MAX_LINE);
+    rc = TB_EINVAL;
+  } else if (rc == TB_OK && got == -2) {
+    tr_llmSetErr(err, errsz, NULL, "replay: cannot read %s (or out of memory)", st->path);
     rc = TB_EINVAL;
   }
-  free(line);
+  tb_bufClose(&line);
   fclose(f);
   return rc;
 }
@@ -221,12 +251,8 @@ static int completeReplay(trLlm *llm, const trLlmRequest *req, trLlmReply *reply
   st->next++;
 
   /* Recorded counts when present, else estimates (marked). */
-  size_t prompt_chars = strlen(req->user) + (req->system ? strlen(req->system) : 0);
-  reply->tokens_estimated = e->tokens_estimated || e->prompt_tokens < 0 || e->completion_tokens < 0;
-  reply->prompt_tokens =
-      e->prompt_tokens >= 0 ? e->prompt_tokens : tr_llmEstimateTokens(prompt_chars);
-  reply->completion_tokens =
-      e->completion_tokens >= 0 ? e->completion_tokens : tr_llmEstimateTokens(strlen(e->text));
+  tr_llmFillTokens(reply, e->prompt_tokens, e->completion_tokens, tr_llmPromptChars(req));
+  reply->tokens_estimated |= e->tokens_estimated;
   return TB_OK;
 }
 
@@ -247,17 +273,17 @@ static long remainingReplay(const trLlm *llm) {
   return (long)(st->count - st->next);
 }
 
-static const trLlmBackend replayBackend = {"replay", completeReplay, freeReplay, skipReplay,
-                                           remainingReplay};
+static const trLlmOps replayOps = {completeReplay, freeReplay, skipReplay, remainingReplay};
 
-int tr_llmInitReplay(trLlm *llm, const char *path, char *err, size_t errsz) {
+trLlmMakeFn tr_llmMakeReplay;
+int tr_llmMakeReplay(trLlm *llm, const char *path, char *err, size_t errsz) {
   replayState *st = calloc(1, sizeof(*st));
   if (!st || !(st->path = strdup(path))) {
     free(st);
     tr_llmSetErr(err, errsz, NULL, "out of memory making llm client");
     return TB_EINVAL;
   }
-  llm->backend = &replayBackend;
+  llm->ops = &replayOps;
   llm->state = st;
   return loadFile(st, err, errsz);
 }
