@@ -15,8 +15,8 @@
  * Details (retry policy, json_mode fallback, keys, exec and replay rules, adding a backend):
  * llm/README.md.
  */
-#ifndef TRACEBOT_TRACE_LLM_H
-#define TRACEBOT_TRACE_LLM_H
+#ifndef TRACEBOT_LLM_H
+#define TRACEBOT_LLM_H
 
 #include "tracebot/error.h"
 #include <stddef.h>
@@ -99,4 +99,4 @@ int tr_llmComplete(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, char 
 /* Releases a reply's text. Nullable; safe on an empty reply. */
 void tr_llmReplyClose(trLlmReply *reply);
 
-#endif /* TRACEBOT_TRACE_LLM_H */
+#endif /* TRACEBOT_LLM_H */

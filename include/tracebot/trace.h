@@ -16,11 +16,13 @@
  * and record the first error in the graph (tr_graphError), so a caller can build a whole
  * episode and check once. Nothing here prints, exits or aborts.
  */
-#ifndef TRACEBOT_TRACE_TRACE_H
-#define TRACEBOT_TRACE_TRACE_H
+#ifndef TRACEBOT_TRACE_H
+#define TRACEBOT_TRACE_H
+
+#include <stddef.h>
 
 #include "tracebot/error.h"
-#include <stddef.h>
+#include "tracebot/llm.h" /* the client interface: trLlm, tr_llmComplete */
 
 #if defined(__GNUC__)
 #define TR_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -284,14 +286,12 @@ void tr_stepLogClose(trStepLog *log);
 int tr_optimizerApply(trOptimizer *opt, const trGraph *g, const char *response, size_t len,
                       trStepLog *log, char *err, size_t errsz);
 
-struct trLlm;
-
 /* One full step: render, push memory, one tr_llmComplete call on llm, parse, update. Token
  * usage and latency go to log. A failed LLM call is a step with outcome TR_OUTCOME_UNUSABLE
  * and returns TB_ELLM with the client's message in err (so a caller can stop on auth
  * errors). Errors otherwise as tr_optimizerApply. */
-int tr_optimizerStep(trOptimizer *opt, const trGraph *g, struct trLlm *llm, trStepLog *log,
-                     char *err, size_t errsz);
+int tr_optimizerStep(trOptimizer *opt, const trGraph *g, trLlm *llm, trStepLog *log, char *err,
+                     size_t errsz);
 
 /* Saves the parameters' current values, the iteration count and the memory as one JSON
  * object. Ownership: caller frees with free(). Errors: NULL, message in err. */
@@ -356,7 +356,4 @@ int tr_parseResponse(const char *text, size_t len, trResponse *out);
 /* Releases a parsed response. Nullable; safe on a zeroed struct. */
 void tr_responseClose(trResponse *r);
 
-#endif /* TRACEBOT_TRACE_TRACE_H */
-
-/* The LLM client API (tr_makeLlm, tr_llmComplete ...) comes with this header. */
-#include "tracebot/llm.h"
+#endif /* TRACEBOT_TRACE_H */
