@@ -13,9 +13,9 @@
 #ifndef TRACEBOT_SANDBOX_COMPILE_H
 #define TRACEBOT_SANDBOX_COMPILE_H
 
-#include "tracebot/error.h"
 #include <stddef.h>
 
+#include "tracebot/error.h"
 #include "tracebot/controller.h"
 
 /* Errors (tracebot/error.h) returned here:

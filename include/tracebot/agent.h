@@ -19,10 +19,10 @@
 #ifndef TRACEBOT_AGENT_H
 #define TRACEBOT_AGENT_H
 
-#include "tracebot/error.h"
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tracebot/error.h"
 #include "tracebot/drivers.h"
 #include "tracebot/envs.h"
 #include "tracebot/fault.h"

@@ -13,11 +13,11 @@
 #ifndef TRACEBOT_DRIVERS_H
 #define TRACEBOT_DRIVERS_H
 
-#include "tracebot/error.h"
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tracebot/error.h"
 #include "tracebot/controller.h" /* obs_t */
 #include "tracebot/driver.h"
 #include "tracebot/fault.h" /* agFaultType: AG_FT_SAFETY, AG_FT_DRIVER, ... */

@@ -13,10 +13,10 @@
 #ifndef TRACEBOT_ENVS_H
 #define TRACEBOT_ENVS_H
 
-#include "tracebot/error.h"
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tracebot/error.h"
 #include "tracebot/controller.h" /* obs_t */
 #include "tracebot/sim.h"        /* simWorld */
 

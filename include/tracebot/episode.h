@@ -25,9 +25,10 @@
 #ifndef TRACEBOT_EPISODE_H
 #define TRACEBOT_EPISODE_H
 
-#include "tracebot/error.h"
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tracebot/error.h"
 
 /* Errors (tracebot/error.h) returned here:
  *   TB_EINVAL: bad argument (NULL, negative size, non-finite value, ...)

@@ -18,8 +18,9 @@
 #ifndef TRACEBOT_LLM_H
 #define TRACEBOT_LLM_H
 
-#include "tracebot/error.h"
 #include <stddef.h>
+
+#include "tracebot/error.h"
 
 typedef struct trLlm trLlm;
 

@@ -19,8 +19,9 @@
 #ifndef TRACEBOT_AGENT_REPORT_H
 #define TRACEBOT_AGENT_REPORT_H
 
-#include "tracebot/error.h"
 #include <stddef.h>
+
+#include "tracebot/error.h"
 
 /* Errors (tracebot/error.h) returned here:
  *   TB_EINVAL: bad argument

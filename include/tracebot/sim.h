@@ -17,7 +17,6 @@
 #ifndef TRACEBOT_SIM_H
 #define TRACEBOT_SIM_H
 
-#include "tracebot/error.h"
 #include <stddef.h>
 
 #include <mujoco/mujoco.h>
@@ -98,6 +97,7 @@ long sim_faultCount(const simWorld *w);
 const char *sim_lastMessage(void);
 
 /* Episode recordings (EP.json) and exact replay come with this header. */
+#include "tracebot/error.h"
 #include "tracebot/episode.h"
 
 #endif /* TRACEBOT_SIM_H */

@@ -24,11 +24,11 @@
 #ifndef TRACEBOT_VIEWER_H
 #define TRACEBOT_VIEWER_H
 
-#include "tracebot/error.h"
 #include <stddef.h>
 
 #include <mujoco/mujoco.h>
 
+#include "tracebot/error.h"
 #include "tracebot/episode.h"
 #include "tracebot/sim.h"
 
