@@ -21,6 +21,9 @@
 
 #include <mujoco/mujoco.h>
 
+#include "tracebot/episode.h" /* recordings (EP.json) and exact replay */
+#include "tracebot/error.h"
+
 /* Errors (tracebot/error.h) returned here:
  *   TB_EINVAL: bad argument (NULL, wrong state size, non-finite value, ...)
  *   TB_EMODEL: the MJCF failed to parse or compile
@@ -96,8 +99,5 @@ long sim_faultCount(const simWorld *w);
  * none), e.g. to explain a TB_EPHYSICS. */
 const char *sim_lastMessage(void);
 
-/* Episode recordings (EP.json) and exact replay come with this header. */
-#include "tracebot/error.h"
-#include "tracebot/episode.h"
 
 #endif /* TRACEBOT_SIM_H */
