@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "base.h"
 
 static void vreport(const char *fmt, va_list ap) {
   char line[1024];
@@ -112,38 +113,27 @@ int cli_parseTask(const char *text, envTaskId *out) {
   return 0;
 }
 
+/* The reason in a tb_readFile message, without the path it repeats ("cannot open P:
+ * No such file or directory", "P: not a regular file (a FIFO)"); else the message. */
+static const char *readReason(const char *msg, const char *path) {
+  size_t n = strlen(path);
+  for (const char *p = strstr(msg, path); n > 0 && p != NULL; p = strstr(p + 1, path)) {
+    if (strncmp(p + n, ": ", 2) == 0) {
+      return p + n + 2;
+    }
+  }
+  return msg;
+}
+
+char *cli_readInput(const char *what, const char *path, size_t max, size_t *len) {
+  char err[1024] = "";
+  char *text = tb_readFile(path, max, len, err, sizeof err);
+  if (text == NULL) {
+    cli_usage("cannot read %s '%s': %s", what, path, readReason(err, path));
+  }
+  return text;
+}
+
 char *cli_readController(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    cli_usage("cannot read controller '%s': %s", path, strerror(errno));
-    return NULL;
-  }
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    cli_usage("cannot read controller '%s': not a regular file", path);
-    return NULL;
-  }
-  char *buf = malloc(AG_SOURCE_MAX + 1);
-  if (buf == NULL) {
-    fclose(f);
-    cli_usage("out of memory reading '%s'", path);
-    return NULL;
-  }
-  size_t n = fread(buf, 1, AG_SOURCE_MAX + 1, f);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    free(buf);
-    cli_usage("cannot read controller '%s': read error", path);
-    return NULL;
-  }
-  if (n > AG_SOURCE_MAX) {
-    free(buf);
-    cli_usage("controller '%s' is larger than %d bytes", path, AG_SOURCE_MAX);
-    return NULL;
-  }
-  buf[n] = '\0';
-  *len = n;
-  return buf;
+  return cli_readInput("controller", path, AG_SOURCE_MAX, len);
 }

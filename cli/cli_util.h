@@ -39,8 +39,13 @@ int cli_parseU64(const char *flag, const char *text, uint64_t *out);
 int cli_parseDouble(const char *flag, const char *text, double lo, double hi, double *out);
 int cli_parseTask(const char *text, envTaskId *out);
 
-/* Reads a controller file (at most AG_SOURCE_MAX bytes). Returns a heap buffer or
- * NULL with a usage message printed. */
+/* Reads a whole input file of at most max bytes with tb_readFile (no hang on a FIFO,
+ * regular files only). what names the file in the message: "cannot read WHAT 'PATH':
+ * REASON". Returns a NUL-terminated heap buffer (*len nullable), or NULL with the
+ * usage message printed. */
+char *cli_readInput(const char *what, const char *path, size_t max, size_t *len);
+
+/* cli_readInput of a controller source (at most AG_SOURCE_MAX bytes). */
 char *cli_readController(const char *path, size_t *len);
 
 #endif /* TRACEBOT_CLI_UTIL_H */

@@ -2,17 +2,15 @@
  * the driver interface) and `tracebot serve-sim`. main owns the signal handlers here:
  * SIGINT sets the flag the episode loop and the server poll. */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "tracebot/agent.h"
 #include "commands.h"
 
-/* Largest --driver-config accepted, in bytes. */
+/* Largest --driver-config file accepted, in bytes. */
 #define CLI_DRIVER_CONFIG_MAX (64 * 1024)
 
 static volatile sig_atomic_t gStop;
@@ -38,36 +36,15 @@ static char *readDriverConfig(const char *value) {
   char *text = NULL;
   if (value[0] == '{') {
     text = strdup(value);
+    if (text == NULL) {
+      cli_usage("out of memory reading the driver config");
+      return NULL;
+    }
   } else {
-    FILE *f = fopen(value, "rb");
-    if (f == NULL) {
-      cli_usage("cannot read driver config '%s': %s", value, strerror(errno));
+    text = cli_readInput("driver config", value, CLI_DRIVER_CONFIG_MAX, NULL);
+    if (text == NULL) {
       return NULL;
     }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-      fclose(f);
-      cli_usage("cannot read driver config '%s': not a regular file", value);
-      return NULL;
-    }
-    text = malloc(CLI_DRIVER_CONFIG_MAX + 1);
-    size_t n = text != NULL ? fread(text, 1, CLI_DRIVER_CONFIG_MAX + 1, f) : 0;
-    int bad = ferror(f);
-    fclose(f);
-    if (text != NULL && (bad || n > CLI_DRIVER_CONFIG_MAX)) {
-      free(text);
-      cli_usage(bad ? "cannot read driver config '%s': read error"
-                    : "driver config '%s' is larger than 65536 bytes",
-                value);
-      return NULL;
-    }
-    if (text != NULL) {
-      text[n] = '\0';
-    }
-  }
-  if (text == NULL) {
-    cli_usage("out of memory reading the driver config");
-    return NULL;
   }
   cJSON *root = cJSON_Parse(text);
   int ok = cJSON_IsObject(root);
