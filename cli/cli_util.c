@@ -1,6 +1,7 @@
 /* Helpers of the tracebot CLI; see cli_util.h. */
 #include "cli_util.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -104,12 +105,37 @@ int cli_parseDouble(const char *flag, const char *text, double lo, double hi, do
   return 0;
 }
 
+int cli_isOneOf(const char *flag, const char *const *names) {
+  for (int i = 0; names[i] != NULL; i++) {
+    if (strcmp(flag, names[i]) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int cli_parseTask(const char *text, envTaskId *out) {
   int id = env_lookup(text);
   if (id < 0) {
-    return cli_usage("unknown task '%s' (tasks: reach, push, pick-place)", text);
+    return cli_usage("unknown task '%s' (tasks: %s)", text, env_taskList());
   }
   *out = (envTaskId)id;
+  return 0;
+}
+
+int cli_parseHints(const char *text, envHints *out) {
+  if (strcmp(text, "expert") != 0 && strcmp(text, "none") != 0) {
+    return cli_usage("--hints must be expert or none, got '%s'", text);
+  }
+  *out = strcmp(text, "expert") == 0 ? ENV_HINTS_EXPERT : ENV_HINTS_NONE;
+  return 0;
+}
+
+int cli_parseMode(const char *text, envMode *out) {
+  if (strcmp(text, "relative") != 0 && strcmp(text, "absolute") != 0) {
+    return cli_usage("--mode must be relative or absolute, got '%s'", text);
+  }
+  *out = strcmp(text, "relative") == 0 ? ENV_RELATIVE : ENV_ABSOLUTE;
   return 0;
 }
 
@@ -136,4 +162,15 @@ char *cli_readInput(const char *what, const char *path, size_t max, size_t *len)
 
 char *cli_readController(const char *path, size_t *len) {
   return cli_readInput("controller", path, AG_SOURCE_MAX, len);
+}
+
+int cli_printJson(cJSON *root) {
+  char *text = cJSON_PrintUnformatted(root);
+  cJSON_Delete(root);
+  if (text == NULL) {
+    return cli_fail("out of memory printing the JSON output");
+  }
+  puts(text);
+  free(text);
+  return CLI_OK;
 }

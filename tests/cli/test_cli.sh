@@ -15,7 +15,7 @@ printf 'void controller(const obs_t *o, double a[4]) { a[0] = o->step == 1 ? 0.0
   >"$tmp/nan.c"
 
 expect 0 "help" -- "$tb" --help;                 outHas "usage: tracebot"
-expect 2 "no command" -- "$tb"
+expect 2 "no command" -- "$tb";                oneLineError "no command given"
 expect 2 "unknown command" -- "$tb" fly;          oneLineError "unknown command 'fly'"
 for c in tasks run eval bench; do
   expect 0 "$c --help" -- "$tb" $c --help;        outHas "usage: tracebot $c"
