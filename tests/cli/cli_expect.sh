@@ -1,5 +1,5 @@
-# Helpers of the bash CLI contract tests (test_cli.sh, test_cli_driver.sh), sourced by
-# them. They read the caller's $tmp (a scratch directory) and count into its $fails.
+# Helpers of the bash CLI contract tests (tests/cli/test_*.sh), sourced by them.
+# They read the caller's $tmp (a scratch directory) and count into its $fails.
 
 # expect STATUS DESCRIPTION -- command...: checks the exit status; stdout/stderr saved
 expect() {
