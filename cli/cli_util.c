@@ -61,6 +61,14 @@ int cli_nextFlag(cliArgs *a, const char **flag, const char **value) {
   return 1;
 }
 
+int cli_nextOption(cliArgs *a, const char **flag, const char **value) {
+  int r = cli_nextFlag(a, flag, value);
+  if (r < 0) {
+    cli_usage("%s: unexpected argument '%s'", a->cmd, *flag);
+  }
+  return r;
+}
+
 const char *cli_value(cliArgs *a, const char *flag, const char *inlineValue) {
   if (inlineValue != NULL) {
     return inlineValue;
@@ -112,6 +120,15 @@ int cli_isOneOf(const char *flag, const char *const *names) {
     }
   }
   return 0;
+}
+
+const char *cli_knownValue(cliArgs *a, const char *flag, const char *inlineValue,
+                           const char *const *known) {
+  if (!cli_isOneOf(flag, known)) {
+    cli_usage("%s: unknown flag '%s' (see tracebot %s --help)", a->cmd, flag, a->cmd);
+    return NULL;
+  }
+  return cli_value(a, flag, inlineValue);
 }
 
 int cli_parseTask(const char *text, envTaskId *out) {

@@ -31,12 +31,22 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * was given as --flag=value, else NULL), 0 at the end, -1 for a non-flag argument. */
 int cli_nextFlag(cliArgs *a, const char **flag, const char **value);
 
+/* cli_nextFlag for commands without positional arguments: a non-flag argument prints
+ * "CMD: unexpected argument 'x'" and returns -1. */
+int cli_nextOption(cliArgs *a, const char **flag, const char **value);
+
 /* The value of the current flag (inline or the next argument); NULL if missing
  * (message printed). */
 const char *cli_value(cliArgs *a, const char *flag, const char *inlineValue);
 
 /* Whether flag is one of the NULL-terminated names. */
 int cli_isOneOf(const char *flag, const char *const *names);
+
+/* cli_value of a flag that must be one of known (NULL-terminated); NULL with a message
+ * printed when it is not ("CMD: unknown flag 'x' (see tracebot CMD --help)") or its
+ * value is missing. */
+const char *cli_knownValue(cliArgs *a, const char *flag, const char *inlineValue,
+                           const char *const *known);
 
 /* Parsers: 0 ok, else a usage message was printed and CLI_USAGE returned. An unknown
  * task is "unknown task 'x' (tasks: ...)" with the task table's names. */

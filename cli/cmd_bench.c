@@ -151,6 +151,8 @@ static void printBenchText(const benchRun *r) {
   }
 }
 
+static const char *const kValueFlags[] = {"--task", NULL};
+
 int cli_cmdBench(cliArgs *a) {
   benchRun run;
   memset(&run, 0, sizeof run);
@@ -159,22 +161,17 @@ int cli_cmdBench(cliArgs *a) {
   const char *flag;
   const char *value;
   int r;
-  while ((r = cli_nextFlag(a, &flag, &value)) != 0) {
-    if (r < 0) {
-      return cli_usage("bench: unexpected argument '%s'", flag);
-    }
+  while ((r = cli_nextOption(a, &flag, &value)) > 0) {
     if (strcmp(flag, "--json") == 0 && value == NULL) {
       json = 1;
-    } else if (strcmp(flag, "--task") == 0) {
-      task = cli_value(a, flag, value);
-      if (task == NULL) {
-        return CLI_USAGE;
-      }
-    } else {
-      return cli_usage("bench: unknown flag '%s' (see tracebot bench --help)", flag);
+      continue;
+    }
+    task = cli_knownValue(a, flag, value, kValueFlags);
+    if (task == NULL) {
+      return CLI_USAGE;
     }
   }
-  if (cli_parseTask(task, &run.task) != 0) {
+  if (r < 0 || cli_parseTask(task, &run.task) != 0) {
     return CLI_USAGE;
   }
   char err[512];

@@ -51,10 +51,7 @@ int cli_cmdReplay(cliArgs *a) {
       overlay &= strcmp(flag, "--no-overlay") != 0;
       continue;
     }
-    if (!cli_isOneOf(flag, kValueFlags)) {
-      return cli_usage("replay: unknown flag '%s' (see tracebot replay --help)", flag);
-    }
-    const char *v = cli_value(a, flag, value);
+    const char *v = cli_knownValue(a, flag, value, kValueFlags);
     if (v == NULL) {
       return CLI_USAGE;
     }

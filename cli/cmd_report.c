@@ -50,6 +50,8 @@ static int stripFrames(void *user, const char *path, int maxframes, agReportImag
 }
 #endif
 
+static const char *const kValueFlags[] = {"--frames", NULL};
+
 int cli_cmdReport(cliArgs *a) {
   const char *dir = NULL;
   int frames = 6;
@@ -64,10 +66,7 @@ int cli_cmdReport(cliArgs *a) {
       dir = flag;
       continue;
     }
-    if (strcmp(flag, "--frames") != 0) {
-      return cli_usage("report: unknown flag '%s' (see tracebot report --help)", flag);
-    }
-    const char *v = cli_value(a, flag, value);
+    const char *v = cli_knownValue(a, flag, value, kValueFlags);
     if (v == NULL || cli_parseInt(flag, v, 0, 50, &frames) != 0) {
       return CLI_USAGE;
     }

@@ -39,14 +39,8 @@ int cli_cmdServeSim(cliArgs *a) {
   const char *flag;
   const char *value;
   int r;
-  while ((r = cli_nextFlag(a, &flag, &value)) != 0) {
-    if (r < 0) {
-      return cli_usage("serve-sim: unexpected argument '%s'", flag);
-    }
-    if (!cli_isOneOf(flag, kValueFlags)) {
-      return cli_usage("serve-sim: unknown flag '%s' (see tracebot serve-sim --help)", flag);
-    }
-    const char *v = cli_value(a, flag, value);
+  while ((r = cli_nextOption(a, &flag, &value)) > 0) {
+    const char *v = cli_knownValue(a, flag, value, kValueFlags);
     if (v == NULL) {
       return CLI_USAGE;
     }
@@ -66,6 +60,9 @@ int cli_cmdServeSim(cliArgs *a) {
     if (rc != 0) {
       return CLI_USAGE;
     }
+  }
+  if (r < 0) {
+    return CLI_USAGE;
   }
   if (!haveTask) {
     return cli_usage("serve-sim: --task is required (tasks: %s)", env_taskList());

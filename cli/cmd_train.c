@@ -85,10 +85,7 @@ static int trainFlag(cliArgs *a, const char *flag, const char *value, agTrainCon
                                       "--llm-timeout",
                                       "--llm-attempts",
                                       NULL};
-  if (!cli_isOneOf(flag, known)) {
-    return cli_usage("train: unknown flag '%s' (see tracebot train --help)", flag);
-  }
-  const char *v = cli_value(a, flag, value);
+  const char *v = cli_knownValue(a, flag, value, known);
   if (v == NULL) {
     return CLI_USAGE;
   }
@@ -159,10 +156,7 @@ int cli_cmdTrain(cliArgs *a) {
   const char *flag;
   const char *value;
   int r;
-  while ((r = cli_nextFlag(a, &flag, &value)) != 0) {
-    if (r < 0) {
-      return cli_usage("train: unexpected argument '%s'", flag);
-    }
+  while ((r = cli_nextOption(a, &flag, &value)) > 0) {
     itersGiven |= strcmp(flag, "--iters") == 0;
     budgetGiven |= strcmp(flag, "--max-tokens-total") == 0;
     static const char *const resumable[] = {"--resume",           "--llm",          "--iters",
@@ -175,6 +169,9 @@ int cli_cmdTrain(cliArgs *a) {
     if (rc >= 0) {
       return rc;
     }
+  }
+  if (r < 0) {
+    return CLI_USAGE;
   }
   cfg.rollout.sandbox_path = getenv("TRACEBOT_SANDBOX");
 

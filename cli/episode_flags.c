@@ -57,10 +57,7 @@ int cli_parseEpisodeFlags(cliArgs *a, int isEval, cliEpisodeOpts *o) {
   const char *flag;
   const char *value;
   int r;
-  while ((r = cli_nextFlag(a, &flag, &value)) != 0) {
-    if (r < 0) {
-      return cli_usage("%s: unexpected argument '%s'", a->cmd, flag);
-    }
+  while ((r = cli_nextOption(a, &flag, &value)) > 0) {
     /* switches */
     if (strcmp(flag, "--json") == 0 && value == NULL) {
       o->json = 1;
@@ -71,14 +68,16 @@ int cli_parseEpisodeFlags(cliArgs *a, int isEval, cliEpisodeOpts *o) {
       continue;
     }
     /* flags with a value */
-    if (!cli_isOneOf(flag, kValueFlags) &&
-        !cli_isOneOf(flag, isEval ? kEvalValueFlags : kRunValueFlags)) {
-      return cli_usage("%s: unknown flag '%s' (see tracebot %s --help)", a->cmd, flag, a->cmd);
-    }
-    const char *v = cli_value(a, flag, value);
+    const char *const *known = cli_isOneOf(flag, kValueFlags) ? kValueFlags
+                               : isEval                       ? kEvalValueFlags
+                                                              : kRunValueFlags;
+    const char *v = cli_knownValue(a, flag, value, known);
     if (v == NULL || setFlag(o, flag, v, &haveTask) != 0) {
       return CLI_USAGE;
     }
+  }
+  if (r < 0) {
+    return CLI_USAGE;
   }
   /* the required ones, and what goes together */
   if (!haveTask) {
