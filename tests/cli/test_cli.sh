@@ -4,10 +4,7 @@
 set -u
 tb=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-# expect, oneLineError, outHas
+# $tmp, $fails, expect, oneLineError, outHas, finish
 . "$(dirname "$0")/cli_expect.sh"
 
 reach="$src/envs/experts/reach.c"
@@ -62,5 +59,4 @@ if ! grep -q "eval: 3/3" "$tmp/err"; then echo "FAIL: no eval progress on stderr
 expect 1 "sandbox missing" -- env TRACEBOT_SANDBOX=/nonexistent "$tb" run --task reach --controller "$reach"
 oneLineError "/nonexistent"
 
-if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
-echo "cli: all checks passed"
+finish "cli"

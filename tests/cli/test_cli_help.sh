@@ -5,10 +5,7 @@
 # Usage: test_cli_help.sh PATH/TO/tracebot SOURCE_DIR
 set -u
 tb=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-# expect, oneLineError, outHas
+# $tmp, $fails, expect, oneLineError, outHas, finish
 . "$(dirname "$0")/cli_expect.sh"
 
 commands="tasks run eval train replay report bench serve-sim"
@@ -72,5 +69,4 @@ oneLineError "--task is required (tasks: $list)"
 expect 2 "serve-sim without task" -- "$tb" serve-sim
 oneLineError "--task is required (tasks: $list)"
 
-if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
-echo "cli help: all checks passed"
+finish "cli help"

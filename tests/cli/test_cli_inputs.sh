@@ -4,10 +4,7 @@
 # Usage: test_cli_inputs.sh PATH/TO/tracebot SOURCE_DIR
 set -u
 tb=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-# expect, oneLineError, outHas
+# $tmp, $fails, expect, oneLineError, outHas, finish
 . "$(dirname "$0")/cli_expect.sh"
 
 reach="$2/envs/experts/reach.c"
@@ -40,5 +37,4 @@ for f in "$tmp/fifo" "$tmp/dir" /dev/zero; do
   oneLineError "cannot read driver config '$f': not a regular file"
 done
 
-if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
-echo "cli inputs: all checks passed"
+finish "cli inputs"
