@@ -150,7 +150,8 @@ int cli_cmdTrain(cliArgs *a) {
   int view = 0;
   int itersGiven = 0;
   int budgetGiven = 0;
-  const char *otherGiven = NULL; /* the first flag that --resume cannot take */
+  char otherGiven[64] = ""; /* the first flag that --resume cannot take (a copy: the
+                               name of a --flag=value lives in cli_nextFlag's buffer) */
   const char *out = NULL;
   const char *resume = NULL;
   const char *flag;
@@ -162,8 +163,8 @@ int cli_cmdTrain(cliArgs *a) {
     static const char *const resumable[] = {"--resume",           "--llm",          "--iters",
                                             "--max-tokens-total", "--view",         "--json",
                                             "--llm-timeout",      "--llm-attempts", NULL};
-    if (!cli_isOneOf(flag, resumable) && otherGiven == NULL) {
-      otherGiven = flag;
+    if (!cli_isOneOf(flag, resumable) && otherGiven[0] == '\0') {
+      snprintf(otherGiven, sizeof otherGiven, "%s", flag);
     }
     int rc = trainFlag(a, flag, value, &cfg, &haveTask, &out, &resume, &json, &view);
     if (rc >= 0) {
@@ -179,7 +180,7 @@ int cli_cmdTrain(cliArgs *a) {
   char runDir[1024];
   char *init = NULL;
   if (resume != NULL) {
-    if (otherGiven != NULL) {
+    if (otherGiven[0] != '\0') {
       return cli_usage(
           "train: --resume takes the run's settings from DIR/config.json; %s "
           "cannot change (only --llm, --iters, --max-tokens-total, --view, "

@@ -21,6 +21,8 @@ expect 0 "tasks" -- "$tb" tasks;                  outHas "pick-place"
 expect 0 "tasks --json" -- "$tb" tasks --json;    outHas '"name":"push"'
 expect 2 "tasks bad flag" -- "$tb" tasks --bogus; oneLineError "unknown flag '--bogus'"
 
+expect 2 "resume names the first fixed flag" -- "$tb" train --task=reach --llm=x --resume "$tmp/r"
+oneLineError "; --task cannot change"
 expect 2 "unknown task" -- "$tb" run --task fly --controller "$reach"
 oneLineError "unknown task 'fly'"
 expect 2 "missing controller file" -- "$tb" run --task reach --controller "$tmp/none.c"
