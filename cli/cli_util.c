@@ -1,12 +1,14 @@
 /* Helpers of the tracebot CLI; see cli_util.h. */
 #include "cli_util.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "base.h"
 
 static void vreport(const char *fmt, va_list ap) {
   char line[1024];
@@ -59,6 +61,14 @@ int cli_nextFlag(cliArgs *a, const char **flag, const char **value) {
   return 1;
 }
 
+int cli_nextOption(cliArgs *a, const char **flag, const char **value) {
+  int r = cli_nextFlag(a, flag, value);
+  if (r < 0) {
+    cli_usage("%s: unexpected argument '%s'", a->cmd, *flag);
+  }
+  return r;
+}
+
 const char *cli_value(cliArgs *a, const char *flag, const char *inlineValue) {
   if (inlineValue != NULL) {
     return inlineValue;
@@ -103,47 +113,81 @@ int cli_parseDouble(const char *flag, const char *text, double lo, double hi, do
   return 0;
 }
 
+int cli_isOneOf(const char *flag, const char *const *names) {
+  for (int i = 0; names[i] != NULL; i++) {
+    if (strcmp(flag, names[i]) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+const char *cli_knownValue(cliArgs *a, const char *flag, const char *inlineValue,
+                           const char *const *known) {
+  if (!cli_isOneOf(flag, known)) {
+    cli_usage("%s: unknown flag '%s' (see tracebot %s --help)", a->cmd, flag, a->cmd);
+    return NULL;
+  }
+  return cli_value(a, flag, inlineValue);
+}
+
 int cli_parseTask(const char *text, envTaskId *out) {
   int id = env_lookup(text);
   if (id < 0) {
-    return cli_usage("unknown task '%s' (tasks: reach, push, pick-place)", text);
+    return cli_usage("unknown task '%s' (tasks: %s)", text, env_taskList());
   }
   *out = (envTaskId)id;
   return 0;
 }
 
+int cli_parseHints(const char *text, envHints *out) {
+  if (strcmp(text, "expert") != 0 && strcmp(text, "none") != 0) {
+    return cli_usage("--hints must be expert or none, got '%s'", text);
+  }
+  *out = strcmp(text, "expert") == 0 ? ENV_HINTS_EXPERT : ENV_HINTS_NONE;
+  return 0;
+}
+
+int cli_parseMode(const char *text, envMode *out) {
+  if (strcmp(text, "relative") != 0 && strcmp(text, "absolute") != 0) {
+    return cli_usage("--mode must be relative or absolute, got '%s'", text);
+  }
+  *out = strcmp(text, "relative") == 0 ? ENV_RELATIVE : ENV_ABSOLUTE;
+  return 0;
+}
+
+/* The reason in a tb_readFile message, without the path it repeats ("cannot open P:
+ * No such file or directory", "P: not a regular file (a FIFO)"); else the message. */
+static const char *readReason(const char *msg, const char *path) {
+  size_t n = strlen(path);
+  for (const char *p = strstr(msg, path); n > 0 && p != NULL; p = strstr(p + 1, path)) {
+    if (strncmp(p + n, ": ", 2) == 0) {
+      return p + n + 2;
+    }
+  }
+  return msg;
+}
+
+char *cli_readInput(const char *what, const char *path, size_t max, size_t *len) {
+  char err[1024] = "";
+  char *text = tb_readFile(path, max, len, err, sizeof err);
+  if (text == NULL) {
+    cli_usage("cannot read %s '%s': %s", what, path, readReason(err, path));
+  }
+  return text;
+}
+
 char *cli_readController(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    cli_usage("cannot read controller '%s': %s", path, strerror(errno));
-    return NULL;
+  return cli_readInput("controller", path, AG_SOURCE_MAX, len);
+}
+
+int cli_printJson(cJSON *root) {
+  char *text = cJSON_PrintUnformatted(root);
+  cJSON_Delete(root);
+  if (text == NULL) {
+    return cli_fail("out of memory printing the JSON output");
   }
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    cli_usage("cannot read controller '%s': not a regular file", path);
-    return NULL;
-  }
-  char *buf = malloc(AG_SOURCE_MAX + 1);
-  if (buf == NULL) {
-    fclose(f);
-    cli_usage("out of memory reading '%s'", path);
-    return NULL;
-  }
-  size_t n = fread(buf, 1, AG_SOURCE_MAX + 1, f);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    free(buf);
-    cli_usage("cannot read controller '%s': read error", path);
-    return NULL;
-  }
-  if (n > AG_SOURCE_MAX) {
-    free(buf);
-    cli_usage("controller '%s' is larger than %d bytes", path, AG_SOURCE_MAX);
-    return NULL;
-  }
-  buf[n] = '\0';
-  *len = n;
-  return buf;
+  puts(text);
+  free(text);
+  return CLI_OK;
 }

@@ -1,5 +1,5 @@
-/* Small helpers of the tracebot CLI: flag parsing, reading a controller file,
- * the embedded expert sources. */
+/* Small helpers of the tracebot CLI: printing the one-line errors of the CLI contract,
+ * flag parsing, reading input files, printing JSON. */
 #ifndef TRACEBOT_CLI_UTIL_H
 #define TRACEBOT_CLI_UTIL_H
 
@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "tracebot/agent.h"
+
+struct cJSON;
 
 /* Exit statuses of the CLI contract. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
@@ -29,18 +31,43 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * was given as --flag=value, else NULL), 0 at the end, -1 for a non-flag argument. */
 int cli_nextFlag(cliArgs *a, const char **flag, const char **value);
 
+/* cli_nextFlag for commands without positional arguments: a non-flag argument prints
+ * "CMD: unexpected argument 'x'" and returns -1. */
+int cli_nextOption(cliArgs *a, const char **flag, const char **value);
+
 /* The value of the current flag (inline or the next argument); NULL if missing
  * (message printed). */
 const char *cli_value(cliArgs *a, const char *flag, const char *inlineValue);
 
-/* Parsers: 0 ok, else a usage message was printed and CLI_USAGE returned. */
+/* Whether flag is one of the NULL-terminated names. */
+int cli_isOneOf(const char *flag, const char *const *names);
+
+/* cli_value of a flag that must be one of known (NULL-terminated); NULL with a message
+ * printed when it is not ("CMD: unknown flag 'x' (see tracebot CMD --help)") or its
+ * value is missing. */
+const char *cli_knownValue(cliArgs *a, const char *flag, const char *inlineValue,
+                           const char *const *known);
+
+/* Parsers: 0 ok, else a usage message was printed and CLI_USAGE returned. An unknown
+ * task is "unknown task 'x' (tasks: ...)" with the task table's names. */
 int cli_parseInt(const char *flag, const char *text, int lo, int hi, int *out);
 int cli_parseU64(const char *flag, const char *text, uint64_t *out);
 int cli_parseDouble(const char *flag, const char *text, double lo, double hi, double *out);
 int cli_parseTask(const char *text, envTaskId *out);
+int cli_parseHints(const char *text, envHints *out);
+int cli_parseMode(const char *text, envMode *out);
 
-/* Reads a controller file (at most AG_SOURCE_MAX bytes). Returns a heap buffer or
- * NULL with a usage message printed. */
+/* Reads a whole input file of at most max bytes with tb_readFile (no hang on a FIFO,
+ * regular files only). what names the file in the message: "cannot read WHAT 'PATH':
+ * REASON". Returns a NUL-terminated heap buffer (*len nullable), or NULL with the
+ * usage message printed. */
+char *cli_readInput(const char *what, const char *path, size_t max, size_t *len);
+
+/* cli_readInput of a controller source (at most AG_SOURCE_MAX bytes). */
 char *cli_readController(const char *path, size_t *len);
+
+/* Prints root as one line of JSON on stdout and deletes it. Returns CLI_OK, or
+ * CLI_FAIL (message printed) when it cannot be printed. */
+int cli_printJson(struct cJSON *root);
 
 #endif /* TRACEBOT_CLI_UTIL_H */

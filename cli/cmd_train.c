@@ -1,8 +1,6 @@
 /* tracebot train: flags -> agTrainConfig -> ag_train, with one progress line per
  * iteration on stderr. */
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +8,16 @@
 #include "tracebot/train.h"
 #include "commands.h"
 
-static const char kTrainHelp[] =
-    "usage: tracebot train --task T [--llm SPEC] [flags]\n"
-    "       tracebot train --resume DIR [--llm SPEC] [--iters N] [--max-tokens-total N]\n"
+const char cli_trainHelp[] =
     "Trains a controller for a task with OptoPrime (or OPRO): each iteration runs the\n"
     "controller on the training seed in the sandbox, shows the LLM the execution trace\n"
     "and the feedback, takes its rewrite, and tests it on held-out seeds. Everything\n"
     "goes to the run directory (config.json, iterations.jsonl, controller_best.c,\n"
     "controller_final.c, summary.json, episodes/). Progress: one line per iteration\n"
     "on stderr.\n"
-    "  --task T               reach | push | pick-place\n"
-    "  --llm SPEC             openai:MODEL | anthropic:MODEL | exec:COMMAND |\n"
-    "                         replay:FILE (default: $TRACEBOT_LLM)\n"
+    "  --task T               one of {tasks}\n"
+    "  --llm SPEC             one of {llms}\n"
+    "                         (default: $TRACEBOT_LLM)\n"
     "  --optimizer NAME       optoprime (default) | opro\n"
     "  --memory K             OptoPrime memory of past iterations (default 10; 0 = NoMem)\n"
     "  --mask trace|none      trace: the paper's Masked ablation (hide #Documentation,\n"
@@ -42,10 +38,6 @@ static const char kTrainHelp[] =
     "  --view                 show each training episode live in a window (closing it\n"
     "                         does not stop training)\n"
     "  --json                 print the summary as one JSON object on stdout\n";
-
-static const char kNoLlm[] =
-    "no LLM configured: pass --llm openai:MODEL, --llm anthropic:MODEL, --llm exec:COMMAND "
-    "or --llm replay:FILE, or set TRACEBOT_LLM to one of those";
 
 static void onIteration(void *user, const agTrainProgress *p) {
   const char *dir = user;
@@ -93,14 +85,7 @@ static int trainFlag(cliArgs *a, const char *flag, const char *value, agTrainCon
                                       "--llm-timeout",
                                       "--llm-attempts",
                                       NULL};
-  int isKnown = 0;
-  for (int i = 0; known[i] != NULL; i++) {
-    isKnown |= strcmp(flag, known[i]) == 0;
-  }
-  if (!isKnown) {
-    return cli_usage("train: unknown flag '%s' (see tracebot train --help)", flag);
-  }
-  const char *v = cli_value(a, flag, value);
+  const char *v = cli_knownValue(a, flag, value, known);
   if (v == NULL) {
     return CLI_USAGE;
   }
@@ -127,15 +112,9 @@ static int trainFlag(cliArgs *a, const char *flag, const char *value, agTrainCon
   } else if (strcmp(flag, "--horizon") == 0) {
     rc = cli_parseInt(flag, v, 1, 10000, &cfg->rollout.env.horizon);
   } else if (strcmp(flag, "--mode") == 0) {
-    if (strcmp(v, "relative") != 0 && strcmp(v, "absolute") != 0) {
-      return cli_usage("--mode must be relative or absolute, got '%s'", v);
-    }
-    cfg->rollout.env.mode = strcmp(v, "relative") == 0 ? ENV_RELATIVE : ENV_ABSOLUTE;
+    rc = cli_parseMode(v, &cfg->rollout.env.mode);
   } else if (strcmp(flag, "--hints") == 0) {
-    if (strcmp(v, "expert") != 0 && strcmp(v, "none") != 0) {
-      return cli_usage("--hints must be expert or none, got '%s'", v);
-    }
-    cfg->rollout.env.hints = strcmp(v, "expert") == 0 ? ENV_HINTS_EXPERT : ENV_HINTS_NONE;
+    rc = cli_parseHints(v, &cfg->rollout.env.hints);
   } else if (strcmp(flag, "--train-seed") == 0) {
     rc = cli_parseU64(flag, v, &cfg->train_seed);
   } else if (strcmp(flag, "--test-seeds") == 0) {
@@ -171,36 +150,29 @@ int cli_cmdTrain(cliArgs *a) {
   int view = 0;
   int itersGiven = 0;
   int budgetGiven = 0;
-  const char *otherGiven = NULL; /* the first flag that --resume cannot take */
+  char otherGiven[64] = ""; /* the first flag that --resume cannot take (a copy: the
+                               name of a --flag=value lives in cli_nextFlag's buffer) */
   const char *out = NULL;
   const char *resume = NULL;
   const char *flag;
   const char *value;
   int r;
-  while ((r = cli_nextFlag(a, &flag, &value)) != 0) {
-    if (r < 0) {
-      return cli_usage("train: unexpected argument '%s'", flag);
-    }
-    if (strcmp(flag, "--help") == 0) {
-      fputs(kTrainHelp, stdout);
-      return CLI_OK;
-    }
+  while ((r = cli_nextOption(a, &flag, &value)) > 0) {
     itersGiven |= strcmp(flag, "--iters") == 0;
     budgetGiven |= strcmp(flag, "--max-tokens-total") == 0;
     static const char *const resumable[] = {"--resume",           "--llm",          "--iters",
                                             "--max-tokens-total", "--view",         "--json",
                                             "--llm-timeout",      "--llm-attempts", NULL};
-    int ok = 0;
-    for (int i = 0; resumable[i] != NULL; i++) {
-      ok |= strcmp(flag, resumable[i]) == 0;
-    }
-    if (!ok && otherGiven == NULL) {
-      otherGiven = flag;
+    if (!cli_isOneOf(flag, resumable) && otherGiven[0] == '\0') {
+      snprintf(otherGiven, sizeof otherGiven, "%s", flag);
     }
     int rc = trainFlag(a, flag, value, &cfg, &haveTask, &out, &resume, &json, &view);
     if (rc >= 0) {
       return rc;
     }
+  }
+  if (r < 0) {
+    return CLI_USAGE;
   }
   cfg.rollout.sandbox_path = getenv("TRACEBOT_SANDBOX");
 
@@ -208,7 +180,7 @@ int cli_cmdTrain(cliArgs *a) {
   char runDir[1024];
   char *init = NULL;
   if (resume != NULL) {
-    if (otherGiven != NULL) {
+    if (otherGiven[0] != '\0') {
       return cli_usage(
           "train: --resume takes the run's settings from DIR/config.json; %s "
           "cannot change (only --llm, --iters, --max-tokens-total, --view, "
@@ -225,13 +197,16 @@ int cli_cmdTrain(cliArgs *a) {
     }
   } else {
     if (!haveTask) {
-      return cli_usage("train: --task is required (reach, push, pick-place)");
+      return cli_usage("train: --task is required (tasks: %s)", env_taskList());
     }
     if (cfg.llm == NULL) {
       cfg.llm = getenv("TRACEBOT_LLM");
     }
     if (cfg.llm == NULL || cfg.llm[0] == '\0') {
-      return cli_usage("%s", kNoLlm);
+      return cli_usage(
+          "no LLM configured: pass --llm SPEC with SPEC one of %s, or set "
+          "TRACEBOT_LLM to one of those",
+          tr_llmBackendList());
     }
     if (cfg.init_path != NULL) {
       size_t len = 0;
@@ -262,13 +237,9 @@ int cli_cmdTrain(cliArgs *a) {
     cfg.rollout.watch_user = live;
   }
 
-  /* A closed pipe (e.g. `| head`) must not kill a run half-way through a write. */
-  signal(SIGPIPE, SIG_IGN);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   agTrainSummary sum;
   char err[2048] = "";
   int rc = ag_train(&cfg, onIteration, (void *)cfg.out_dir, &sum, err, sizeof err);
-  curl_global_cleanup();
   cli_freeLiveView(live);
   free(init);
   if (rc != TB_OK) {
@@ -292,18 +263,12 @@ int cli_cmdTrain(cliArgs *a) {
     cJSON_AddNumberToObject(o, "completion_tokens", (double)sum.completion_tokens);
     cJSON_AddBoolToObject(o, "budget_stop", sum.budget_stop);
     cJSON_AddBoolToObject(o, "replay_end", sum.replay_end);
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (text != NULL) {
-      puts(text);
-    }
-    free(text);
-  } else {
-    printf(
-        "trained %d iterations in %s: best test success %.2f, final %.2f; tokens %lld "
-        "prompt + %lld completion\n",
-        sum.iterations, sum.out, sum.best_test_success_rate, sum.final_test_success_rate,
-        sum.prompt_tokens, sum.completion_tokens);
+    return cli_printJson(o);
   }
+  printf(
+      "trained %d iterations in %s: best test success %.2f, final %.2f; tokens %lld "
+      "prompt + %lld completion\n",
+      sum.iterations, sum.out, sum.best_test_success_rate, sum.final_test_success_rate,
+      sum.prompt_tokens, sum.completion_tokens);
   return CLI_OK;
 }

@@ -1,5 +1,15 @@
-# Helpers of the bash CLI contract tests (test_cli.sh, test_cli_driver.sh), sourced by
-# them. They read the caller's $tmp (a scratch directory) and count into its $fails.
+# Helpers of the bash CLI contract tests (tests/cli/test_*.sh), sourced by them.
+# Sourcing makes the scratch directory $tmp (removed at exit; a script with more to
+# clean up sets its own EXIT trap after sourcing) and sets the failure count $fails.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# finish NAME: exit 1 with the failure count, or 0 with "NAME: all checks passed"
+finish() {
+  if [ "$fails" -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
+  echo "$1: all checks passed"
+}
 
 # expect STATUS DESCRIPTION -- command...: checks the exit status; stdout/stderr saved
 expect() {

@@ -4,10 +4,7 @@
 set -u
 tb=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-# expect, oneLineError, outHas
+# $tmp, $fails, expect, oneLineError, outHas, finish
 . "$(dirname "$0")/cli_expect.sh"
 
 reach="$src/envs/experts/reach.c"
@@ -15,7 +12,7 @@ printf 'void controller(const obs_t *o, double a[4]) { a[0] = o->step == 1 ? 0.0
   >"$tmp/nan.c"
 
 expect 0 "help" -- "$tb" --help;                 outHas "usage: tracebot"
-expect 2 "no command" -- "$tb"
+expect 2 "no command" -- "$tb";                oneLineError "no command given"
 expect 2 "unknown command" -- "$tb" fly;          oneLineError "unknown command 'fly'"
 for c in tasks run eval bench; do
   expect 0 "$c --help" -- "$tb" $c --help;        outHas "usage: tracebot $c"
@@ -24,6 +21,8 @@ expect 0 "tasks" -- "$tb" tasks;                  outHas "pick-place"
 expect 0 "tasks --json" -- "$tb" tasks --json;    outHas '"name":"push"'
 expect 2 "tasks bad flag" -- "$tb" tasks --bogus; oneLineError "unknown flag '--bogus'"
 
+expect 2 "resume names the first fixed flag" -- "$tb" train --task=reach --llm=x --resume "$tmp/r"
+oneLineError "; --task cannot change"
 expect 2 "unknown task" -- "$tb" run --task fly --controller "$reach"
 oneLineError "unknown task 'fly'"
 expect 2 "missing controller file" -- "$tb" run --task reach --controller "$tmp/none.c"
@@ -62,5 +61,4 @@ if ! grep -q "eval: 3/3" "$tmp/err"; then echo "FAIL: no eval progress on stderr
 expect 1 "sandbox missing" -- env TRACEBOT_SANDBOX=/nonexistent "$tb" run --task reach --controller "$reach"
 oneLineError "/nonexistent"
 
-if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
-echo "cli: all checks passed"
+finish "cli"

@@ -7,16 +7,14 @@ set -u
 tb=$1
 src=$2
 fake=$3
-tmp=$(mktemp -d)
+# $tmp, $fails, expect, oneLineError, outHas, finish
+. "$(dirname "$0")/cli_expect.sh"
 server=""
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fails=0
-# expect, oneLineError, outHas
-. "$(dirname "$0")/cli_expect.sh"
 # the value of a top-level JSON number field in $tmp/out
 field() {
   sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p" "$tmp/out"
@@ -118,5 +116,4 @@ oneLineError "driver net"
 expect 2 "serve-sim without task" -- "$tb" serve-sim --port 0; oneLineError "--task is required"
 expect 2 "serve-sim bad port" -- "$tb" serve-sim --task reach --port 70000; oneLineError "--port"
 
-if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
-echo "cli driver: all checks passed"
+finish "cli driver"
