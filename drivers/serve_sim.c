@@ -350,18 +350,3 @@ int ag_serveSim(const char *config, int port, volatile sig_atomic_t *stop,
   ag_freeDriver(drv);
   return rc;
 }
-
-const char *ag_serveSimUsage(void) {
-  return "usage: tracebot serve-sim --task T [--port P] [--horizon H] [--hints expert|none]\n"
-         "\n"
-         "Serves the MuJoCo simulator of task T over the tracebot net driver protocol\n"
-         "(line-delimited JSON, see drivers/DRIVERS.md) on 127.0.0.1:P. One client holds\n"
-         "the robot at a time: another client that connects meanwhile is told the robot is\n"
-         "busy, and a client silent for 30 s is disconnected. P = 0 (the default) picks a free "
-         "port; the port is printed on stderr as\n"
-         "`listening on 127.0.0.1:PORT`. Run an episode against it with\n"
-         "  tracebot run --task T --controller F.c --driver net \\\n"
-         "      --driver-config '{\"port\": PORT}'\n"
-         "The server stops the simulated robot when a client disconnects, and exits on\n"
-         "SIGINT, SIGTERM or a {\"op\":\"bye\"} request.\n";
-}

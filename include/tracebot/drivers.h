@@ -226,7 +226,4 @@ void ag_freeServer(agServer *srv);
 int ag_serveSim(const char *config, int port, volatile sig_atomic_t *stop,
                 void (*ready)(void *user, int port), void *user, char *err, size_t errsz);
 
-/* Usage text of `tracebot serve-sim` (for the CLI). */
-const char *ag_serveSimUsage(void);
-
 #endif /* TRACEBOT_DRIVERS_H */

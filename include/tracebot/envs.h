@@ -20,11 +20,10 @@
 #include "tracebot/controller.h" /* obs_t */
 #include "tracebot/sim.h"        /* simWorld */
 
-/* A task id: an index into the task table. The names are the built-in rows that callers
- * use as defaults; other tasks have ids but no names (find them with env_lookup).
- * ENV_NTASKS is the number of named rows, not of tasks: it goes away once nothing outside
- * envs uses it; count tasks with env_taskCount(). */
-typedef enum envTaskId { ENV_REACH = 0, ENV_PUSH, ENV_PICK_PLACE, ENV_NTASKS } envTaskId;
+/* A task id: an index into the task table, 0 .. env_taskCount() - 1. The names are the
+ * built-in rows that callers use as defaults; other tasks have ids but no names (find
+ * them with env_lookup). */
+typedef enum envTaskId { ENV_REACH = 0, ENV_PUSH, ENV_PICK_PLACE } envTaskId;
 
 typedef enum envMode {
   ENV_RELATIVE = 0, /* target = hand + action[0:3] */

@@ -99,5 +99,4 @@ long sim_faultCount(const simWorld *w);
  * none), e.g. to explain a TB_EPHYSICS. */
 const char *sim_lastMessage(void);
 
-
 #endif /* TRACEBOT_SIM_H */
