@@ -59,18 +59,14 @@ int ag_benchTrainOverhead(int iters, double *median_ms, char *err, size_t errsz)
   /* An LLM that always rewrites the controller with the reach expert's logic */
   char reply[PATH_MAX + 64];
   snprintf(reply, sizeof reply, "%s/reply.txt", dir);
-  FILE *f = fopen(reply, "w");
-  if (f == NULL) {
-    rmdir(dir);
-    tb_setErr(err, errsz, "bench: cannot write %s", reply);
-    return TB_EIO;
-  }
-  fputs(
+  static const char kReply[] =
       "{\"reasoning\": \"move to the goal\", \"suggestion\": {\"controller0\": "
       "\"void controller(const obs_t *obs, double action[4]) {\\n  for (int i = 0; i < 3; "
-      "i++) action[i] = obs->goal_pos[i] - obs->hand_pos[i];\\n  action[3] = 0.0;\\n}\\n\"}}",
-      f);
-  fclose(f);
+      "i++) action[i] = obs->goal_pos[i] - obs->hand_pos[i];\\n  action[3] = 0.0;\\n}\\n\"}}";
+  if (tb_writeFileAtomic(reply, kReply, sizeof kReply - 1, err, errsz) != TB_OK) {
+    rmdir(dir);
+    return TB_EIO;
+  }
   char llm[PATH_MAX + 96];
   snprintf(llm, sizeof llm, "exec:cat '%s'", reply);
   char out[PATH_MAX + 16];
