@@ -1,13 +1,12 @@
 /* The optimizer's own time per training iteration: a short training run with an LLM that
  * answers at once, and the median of the optimizer_overhead_ms it logged. */
-#include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "base.h"
+#include "runlog.h"
 #include "tracebot/bench.h"
 #include "tracebot/train.h"
 
@@ -17,20 +16,36 @@ static int compareDoubles(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* The optimizer overhead of each iteration of the run. */
+typedef struct overheads {
+  double ms[100];
+  int n;
+} overheads;
+
+static int takeOverhead(void *user, const agIteration *it, char *err, size_t errsz) {
+  overheads *o = user;
+  (void)err;
+  (void)errsz;
+  if (o->n < (int)(sizeof o->ms / sizeof o->ms[0])) {
+    o->ms[o->n++] = it->optimizer_overhead_ms;
+  }
+  return TB_OK;
+}
+
 /* Removes a bench run directory (its files are ours: names known). */
 static void removeRun(const char *dir, int iters) {
-  static const char *const files[] = {"config.json",       "iterations.jsonl", "controller_final.c",
-                                      "controller_best.c", "summary.json",     "reply.txt"};
+  static const char *const files[] = {AG_RUN_CONFIG, AG_RUN_ITERATIONS, AG_RUN_FINAL,
+                                      AG_RUN_BEST,   AG_RUN_SUMMARY,    "reply.txt"};
   char p[PATH_MAX + 64];
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     snprintf(p, sizeof p, "%s/%s", dir, files[i]);
     unlink(p);
   }
   for (int it = 1; it <= iters; it++) {
-    snprintf(p, sizeof p, "%s/episodes/iter_%03d.json", dir, it);
+    snprintf(p, sizeof p, "%s/" AG_RUN_EPISODES "/iter_%03d.json", dir, it);
     unlink(p);
   }
-  snprintf(p, sizeof p, "%s/episodes", dir);
+  snprintf(p, sizeof p, "%s/" AG_RUN_EPISODES, dir);
   rmdir(p);
   rmdir(dir);
 }
@@ -44,18 +59,14 @@ int ag_benchTrainOverhead(int iters, double *median_ms, char *err, size_t errsz)
   /* An LLM that always rewrites the controller with the reach expert's logic */
   char reply[PATH_MAX + 64];
   snprintf(reply, sizeof reply, "%s/reply.txt", dir);
-  FILE *f = fopen(reply, "w");
-  if (f == NULL) {
-    rmdir(dir);
-    tb_setErr(err, errsz, "bench: cannot write %s", reply);
-    return TB_EIO;
-  }
-  fputs(
+  static const char kReply[] =
       "{\"reasoning\": \"move to the goal\", \"suggestion\": {\"controller0\": "
       "\"void controller(const obs_t *obs, double action[4]) {\\n  for (int i = 0; i < 3; "
-      "i++) action[i] = obs->goal_pos[i] - obs->hand_pos[i];\\n  action[3] = 0.0;\\n}\\n\"}}",
-      f);
-  fclose(f);
+      "i++) action[i] = obs->goal_pos[i] - obs->hand_pos[i];\\n  action[3] = 0.0;\\n}\\n\"}}";
+  if (tb_writeFileAtomic(reply, kReply, sizeof kReply - 1, err, errsz) != TB_OK) {
+    rmdir(dir);
+    return TB_EIO;
+  }
   char llm[PATH_MAX + 96];
   snprintf(llm, sizeof llm, "exec:cat '%s'", reply);
   char out[PATH_MAX + 16];
@@ -71,33 +82,23 @@ int ag_benchTrainOverhead(int iters, double *median_ms, char *err, size_t errsz)
   int rc = ag_train(&cfg, NULL, NULL, NULL, err, errsz);
 
   /* The median of the per-iteration figure the run logged */
-  double ms[100];
-  int n = 0;
+  overheads ms = {{0}, 0};
   char path[PATH_MAX + 64];
-  snprintf(path, sizeof path, "%s/iterations.jsonl", out);
-  char *text = rc == TB_OK ? tb_readFile(path, 64u << 20, NULL, err, errsz) : NULL;
-  for (char *line = text; line != NULL && *line != '\0' && n < iters;) {
-    char *nl = strchr(line, '\n');
-    cJSON *o = cJSON_ParseWithLength(line, nl != NULL ? (size_t)(nl - line) : strlen(line));
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "optimizer_overhead_ms");
-    if (cJSON_IsNumber(v)) {
-      ms[n++] = v->valuedouble;
-    }
-    cJSON_Delete(o);
-    line = nl != NULL ? nl + 1 : NULL;
+  snprintf(path, sizeof path, "%s/%s", out, AG_RUN_ITERATIONS);
+  if (rc == TB_OK) {
+    rc = ag_iterationsRead(path, takeOverhead, &ms, NULL, err, errsz);
   }
-  free(text);
   removeRun(out, iters);
   unlink(reply);
   rmdir(dir);
   if (rc != TB_OK) {
     return rc;
   }
-  if (n == 0) {
+  if (ms.n == 0) {
     tb_setErr(err, errsz, "bench: the training run logged no optimizer overhead");
     return TB_EIO;
   }
-  qsort(ms, (size_t)n, sizeof ms[0], compareDoubles);
-  *median_ms = ms[n / 2];
+  qsort(ms.ms, (size_t)ms.n, sizeof ms.ms[0], compareDoubles);
+  *median_ms = ms.ms[ms.n / 2];
   return TB_OK;
 }

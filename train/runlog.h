@@ -1,46 +1,173 @@
-/* Run directories (private to agent/): config.json, iterations.jsonl appended one fsynced
- * line per iteration, and small files replaced atomically (temp file + fsync + rename). */
-#ifndef TRACEBOT_AGENT_RUNDIR_H
-#define TRACEBOT_AGENT_RUNDIR_H
+/* runlog: the run directory and its file formats, in both directions. The trainer writes
+ * a run and reads it back to resume; the report and the bench read it. This is the one
+ * non-public header another module may include besides base.h.
+ *
+ * A run directory (see train/README.md for every key):
+ *   config.json             the run's settings (ag_runConfigJson / ag_runConfigRead)
+ *   iterations.jsonl        one compact JSON object per finished iteration (agIteration),
+ *                           appended with one write and an fsync (ag_runDirAppend)
+ *   summary.json            the totals (ag_trainSummaryJson, train.h)
+ *   controller_final.c      the current controller; controller_best.c: the best one on
+ *                           the test seeds
+ *   episodes/iter_NNN.json  the training episode of iteration NNN
+ * The small files are replaced atomically (tb_writeFileAtomic).
+ *
+ * iterations.jsonl: line k (1-based) is iteration k and ends with '\n'. Only the last line
+ * may lack its '\n': that is a write in flight when the trainer stopped (torn); readers skip
+ * it and resume cuts it off. Any other defect, the last complete line included, is an error
+ * naming the file, the line and the key.
+ *
+ * Errors: 0 or a negative TB_E* code (tracebot/error.h), with a one-line message in
+ * (err, errsz) when err is not NULL.
+ */
+#ifndef TRACEBOT_TRAIN_RUNLOG_H
+#define TRACEBOT_TRAIN_RUNLOG_H
 
 #include <limits.h>
 #include <stddef.h>
 
-typedef struct cJSON cJSON;
+#include "tracebot/agent.h"
+#include "tracebot/train.h"
+
+/* The files of a run directory. */
+#define AG_RUN_CONFIG "config.json"
+#define AG_RUN_ITERATIONS "iterations.jsonl"
+#define AG_RUN_SUMMARY "summary.json"
+#define AG_RUN_FINAL "controller_final.c"
+#define AG_RUN_BEST "controller_best.c"
+#define AG_RUN_EPISODES "episodes"
+
+#define AG_RUN_LINES_MAX (256u << 20) /* iterations.jsonl larger than this is refused */
+#define AG_RUN_JSON_MAX (4u << 20)    /* config.json, summary.json */
+
+/* Writes dir/name into out. Errors: TB_EINVAL (longer than outsz). */
+int ag_runPath(const char *dir, const char *name, char *out, size_t outsz, char *err, size_t errsz);
+
+/* Reads the small JSON object file dir/name (config.json, summary.json).
+ * Ownership: caller frees *out with cJSON_Delete.
+ * Errors: TB_EIO (unreadable), TB_EFORMAT (not a JSON object); *out NULL. */
+int ag_runReadJson(const char *dir, const char *name, struct cJSON **out, char *err, size_t errsz);
+
+/* ------------------------------------------------------------- one iteration line */
+
+/* The update outcome's name in a line ("updated", "no_change", "unusable", "none"). */
+const char *ag_outcomeName(trOutcome outcome);
+
+typedef struct agIterationStore agIterationStore;
+
+/* One line of iterations.jsonl: one finished iteration. Strings are borrowed: from the
+ * caller when writing, from the parse (until ag_iterationClose) when read. */
+typedef struct agIteration {
+  int iteration;          /* 1-based; line k holds iteration k */
+  const char *controller; /* the source rolled out on the training seed */
+  agEvalEpisode train;    /* the training episode: seed, success, ret, nsteps, fault */
+  const char *feedback;   /* what the optimizer was told */
+  const char *system;     /* the prompt sent ("" when rendering failed) */
+  const char *user;
+  const char *response; /* the LLM's reply ("" when the call failed) */
+  long long prompt_tokens;
+  long long completion_tokens;
+  int tokens_estimated;
+  double latency_s;
+  trOutcome outcome; /* the update: outcome, why, the parameters it changed */
+  const char *reason;
+  int nchanged;
+  const char *const *changed;
+  const char *next_controller; /* the controller the update produced */
+  int ntest;                   /* the test episodes of next_controller, in seed order (a */
+  const agEvalEpisode *test;   /* line keeps seed, success, ret and fault.kind of each) */
+  double test_success_rate;
+  double test_mean_return;
+  const char *episode; /* the training episode's file, relative to the run directory */
+  double elapsed_s;    /* since the trainer (or its resume) started */
+  double optimizer_overhead_ms;
+  const char *optimizer_state; /* tr_optimizerSaveJson's JSON object (read back compact) */
+  agIterationStore *store;     /* what a parsed line borrows from; NULL when built by hand */
+} agIteration;
+
+/* The line of it: compact JSON, no newline, the keys in the order of the struct.
+ * Ownership: caller frees. Errors: NULL (out of memory, optimizer_state not a JSON object),
+ * message in err. */
+char *ag_iterationText(const agIteration *it, char *err, size_t errsz);
+
+/* Parses and validates one line (len bytes, no newline) of file (for messages) at line
+ * number lineNo into *it: every key present, of its type and range, and iteration ==
+ * lineNo. Ownership: release *it with ag_iterationClose (also after an error).
+ * Errors: TB_EFORMAT ("FILE line N: KEY: what is wrong"), TB_ENOMEM. */
+int ag_iterationParse(const char *text, size_t len, const char *file, int lineNo, agIteration *it,
+                      char *err, size_t errsz);
+
+/* Releases what a parsed line holds and zeroes it. Nullable; safe on a line built by hand
+ * (store NULL: only zeroes it). */
+void ag_iterationClose(agIteration *it);
+
+/* Called once per complete line, in order; it is valid during the call only. A non-zero
+ * return stops the read and is returned by it. */
+typedef int (*agIterationFn)(void *user, const agIteration *it, char *err, size_t errsz);
+
+/* What a read of iterations.jsonl found. */
+typedef struct agIterationsInfo {
+  int lines;       /* complete lines read */
+  int torn;        /* 1 when the file ends in an unterminated line (not read) */
+  size_t complete; /* bytes up to the end of the last complete line */
+} agIterationsInfo;
+
+/* Reads the iterations file path (at most AG_RUN_LINES_MAX bytes), handing each complete
+ * line to fn (nullable: validate only). Nullable: info.
+ * Errors: TB_EIO (unreadable), TB_EFORMAT (a bad line, named), TB_ENOMEM, or fn's code. */
+int ag_iterationsRead(const char *path, agIterationFn fn, void *user, agIterationsInfo *info,
+                      char *err, size_t errsz);
+
+/* ------------------------------------------------------------- config.json */
+
+/* The config.json object of a run (API keys redacted from the LLM spec and the command
+ * line). Ownership: caller frees with cJSON_Delete. NULL: out of memory. */
+struct cJSON *ag_runConfigJson(const agTrainConfig *c);
+
+/* Fills c from a run's config.json object o, except what the caller chose for the resumed
+ * run: llm (when not NULL), iters (when > 0), max_tokens_total (when >= 0). init_source is
+ * NULL when the file has none. Strings point into o. init_path, argv, llm_options and the
+ * sandbox path are left as they are.
+ * Errors: TB_EFORMAT naming the key ("config.json: missing or bad \"memory\""). */
+int ag_runConfigRead(const struct cJSON *o, agTrainConfig *c, char *err, size_t errsz);
+
+/* ------------------------------------------------------------- the directory */
 
 typedef struct agRunDir {
   char path[PATH_MAX];
-  int fd; /* iterations.jsonl, opened for appending; -1 when closed */
+  int fd; /* iterations.jsonl, opened for appending and locked; -1 when closed */
 } agRunDir;
 
-/* Creates path (and its parents, and path/episodes) for a new run. Fails when path
- * already holds an iterations.jsonl with content (TB_EINVAL). Errors: TB_EIO, message in
- * err. */
+/* Creates path (and its parents, and path/episodes) for a new run and takes it (flock).
+ * Errors: TB_EINVAL (path already holds a run with iterations, or another trainer has it),
+ * TB_EIO; message in err. */
 int ag_runDirCreate(agRunDir *d, const char *path, char *err, size_t errsz);
 
-/* Opens an existing run for resuming: parses config.json into *config and every complete
- * line of iterations.jsonl into the array *lines (a partial or unparsable last line is
- * cut off the file). Ownership: caller frees *config and *lines with cJSON_Delete.
- * Errors: TB_EINVAL (no config.json: not a run; a bad line before the last), TB_EIO. */
-int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, cJSON **lines, char *err,
-                    size_t errsz);
+/* Opens an existing run for resuming: reads its config.json into *config and takes the
+ * run (flock). Read its lines next with ag_runDirReadLines.
+ * Ownership: caller frees *config with cJSON_Delete and closes d.
+ * Errors: TB_EINVAL (no readable config.json object: not a run; another trainer has it),
+ * TB_EIO. */
+int ag_runDirResume(agRunDir *d, const char *path, struct cJSON **config, char *err, size_t errsz);
 
-/* Writes path/name atomically. Errors: TB_EIO. */
+/* Reads the iterations of an open run (ag_iterationsRead; fn nullable) and cuts a torn last
+ * line off the file. Nullable: info. Errors: as ag_iterationsRead; TB_EIO (cutting). */
+int ag_runDirReadLines(agRunDir *d, agIterationFn fn, void *user, agIterationsInfo *info, char *err,
+                       size_t errsz);
+
+/* Appends it as one line to iterations.jsonl with one write, then fsyncs it.
+ * Errors: TB_EIO, TB_ENOMEM. */
+int ag_runDirAppend(agRunDir *d, const agIteration *it, char *err, size_t errsz);
+
+/* Writes path/name atomically (tb_writeFileAtomic). Errors: TB_EIO, TB_EINVAL. */
 int ag_runDirWriteFile(const agRunDir *d, const char *name, const char *data, size_t n, char *err,
                        size_t errsz);
 
-/* The path of name inside the run directory. */
+/* The path of name inside the run directory (truncated to outsz). */
 void ag_runDirPath(const agRunDir *d, const char *name, char *out, size_t outsz);
 
-/* Appends one line (text must not contain a newline) to iterations.jsonl and fsyncs it.
- * Errors: TB_EIO. */
-int ag_runDirAppendLine(agRunDir *d, const char *text, char *err, size_t errsz);
-
-/* Closes the iterations file. Safe to call twice, and on a zeroed struct with fd -1. */
+/* Closes the iterations file (and the lock). Safe to call twice, and on a zeroed struct
+ * with fd -1. */
 void ag_runDirClose(agRunDir *d);
 
-/* Reads a whole file (at most max bytes) into a NUL-terminated heap buffer.
- * Ownership: caller frees. Errors: NULL, message in err naming the file. */
-char *ag_readFile(const char *path, size_t max, size_t *len, char *err, size_t errsz);
-
-#endif /* TRACEBOT_AGENT_RUNDIR_H */
+#endif /* TRACEBOT_TRAIN_RUNLOG_H */

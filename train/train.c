@@ -1,13 +1,10 @@
 /* The training loop: rollout -> trace graph -> feedback -> backward -> optimizer step ->
  * test evaluation -> one fsynced line in iterations.jsonl. See train.h and DESIGN.md. */
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "tracebot/agent.h"
 #include "tracebot/train.h"
@@ -49,12 +46,6 @@ static const char kStepHintDoc[] =
     "target for up to 20 simulation steps (at most 1 cm per step per axis) while the "
     "gripper gets the effort; returns the next observation, whose hint says how the move "
     "compares with what a scripted expert would do.";
-
-static double nowS(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void ag_defaultTrain(agTrainConfig *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -163,17 +154,7 @@ static char *feedbackText(const agEpisode *ep, int hintsInFeedback) {
   return fb;
 }
 
-/* ------------------------------------------------------------- JSON of results */
-
-static cJSON *trainJson(const agEpisode *ep) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddNumberToObject(o, "seed", (double)ep->seed);
-  cJSON_AddBoolToObject(o, "success", ep->success);
-  cJSON_AddNumberToObject(o, "return", ep->ret);
-  cJSON_AddNumberToObject(o, "steps", ep->nsteps);
-  cJSON_AddItemToObject(o, "fault", ag_faultJson(&ep->fault));
-  return o;
-}
+/* ------------------------------------------------------------- the run */
 
 /* Test results of one controller on the test seeds. */
 typedef struct testResult {
@@ -181,40 +162,6 @@ typedef struct testResult {
   agEvalEpisode *eps;
   agEvalSummary sum;
 } testResult;
-
-static cJSON *testJson(const testResult *t) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON *seeds = cJSON_AddArrayToObject(o, "seeds");
-  cJSON *succ = cJSON_AddArrayToObject(o, "success");
-  cJSON *ret = cJSON_AddArrayToObject(o, "return");
-  cJSON *faults = cJSON_AddArrayToObject(o, "faults");
-  for (int i = 0; i < t->n; i++) {
-    cJSON_AddItemToArray(seeds, cJSON_CreateNumber((double)t->eps[i].seed));
-    cJSON_AddItemToArray(succ, cJSON_CreateBool(t->eps[i].success));
-    cJSON_AddItemToArray(ret, cJSON_CreateNumber(t->eps[i].ret));
-    cJSON_AddItemToArray(faults, t->eps[i].fault.kind == AG_FT_NONE
-                                     ? cJSON_CreateNull()
-                                     : cJSON_CreateString(ag_faultName(t->eps[i].fault.kind)));
-  }
-  cJSON_AddNumberToObject(o, "success_rate", t->sum.success_rate);
-  cJSON_AddNumberToObject(o, "mean_return", t->sum.mean_return);
-  return o;
-}
-
-static const char *outcomeName(trOutcome o) {
-  switch (o) {
-    case TR_OUTCOME_UPDATED:
-      return "updated";
-    case TR_OUTCOME_NO_CHANGE:
-      return "no_change";
-    case TR_OUTCOME_UNUSABLE:
-      return "unusable";
-    default:
-      return "none";
-  }
-}
-
-/* ------------------------------------------------------------- the run */
 
 /* Everything one run holds across iterations. */
 typedef struct trainRun {
@@ -265,299 +212,182 @@ static int evalTest(trainRun *r, const char *src, char *err, size_t errsz) {
   return r->testedSource != NULL ? TB_OK : TB_ENOMEM;
 }
 
-/* Updates the best test result with iteration it's test of src; writes controller_best.c
- * when it improved. Ties on success rate go to the higher mean return. */
+/* Whether a test result (rate, mean return) beats the best (bestRate, bestMean): ties on
+ * success rate go to the higher mean return. */
+static int beats(double rate, double mean, double bestRate, double bestMean) {
+  return rate > bestRate || (rate == bestRate && mean > bestMean);
+}
+
+/* Updates the best test result with the test of src; writes controller_best.c when it
+ * improved. */
 static int trackBest(trainRun *r, const char *src, double rate, double meanRet, char *err,
                      size_t errsz) {
-  if (r->haveBest && (rate < r->sum.best_test_success_rate ||
-                      (rate == r->sum.best_test_success_rate && meanRet <= r->bestMeanReturn))) {
+  if (r->haveBest && !beats(rate, meanRet, r->sum.best_test_success_rate, r->bestMeanReturn)) {
     return TB_OK;
   }
   r->haveBest = 1;
   r->sum.best_test_success_rate = rate;
   r->bestMeanReturn = meanRet;
-  return ag_runDirWriteFile(&r->dir, "controller_best.c", src, strlen(src), err, errsz);
+  return ag_runDirWriteFile(&r->dir, AG_RUN_BEST, src, strlen(src), err, errsz);
 }
 
-static int writeSummary(trainRun *r, char *err, size_t errsz) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "out", r->sum.out);
-  cJSON_AddNumberToObject(o, "iterations", r->sum.iterations);
-  cJSON_AddBoolToObject(o, "best_train_success", r->sum.best_train_success);
-  cJSON_AddNumberToObject(o, "final_test_success_rate", r->sum.final_test_success_rate);
-  cJSON_AddNumberToObject(o, "best_test_success_rate", r->sum.best_test_success_rate);
-  cJSON_AddNumberToObject(o, "prompt_tokens", (double)r->sum.prompt_tokens);
-  cJSON_AddNumberToObject(o, "completion_tokens", (double)r->sum.completion_tokens);
-  cJSON_AddBoolToObject(o, "budget_stop", r->sum.budget_stop);
-  cJSON_AddBoolToObject(o, "replay_end", r->sum.replay_end);
-  char *text = cJSON_Print(o);
+/* Writes a pretty-printed JSON object (taken) as the run's file name. */
+static int writeJson(trainRun *r, const char *name, cJSON *o, char *err, size_t errsz) {
+  char *text = o != NULL ? cJSON_Print(o) : NULL;
   cJSON_Delete(o);
   if (text == NULL) {
-    tb_setErr(err, errsz, "out of memory writing summary.json");
+    tb_setErr(err, errsz, "out of memory writing %s", name);
     return TB_ENOMEM;
   }
-  size_t n = strlen(text);
-  int rc = ag_runDirWriteFile(&r->dir, "summary.json", text, n, err, errsz);
+  int rc = ag_runDirWriteFile(&r->dir, name, text, strlen(text), err, errsz);
   free(text);
   return rc;
 }
 
-/* ------------------------------------------------------------- config.json */
-
-static const char *modeName(envMode m) {
-  return m == ENV_ABSOLUTE ? "absolute" : "relative";
-}
-static const char *hintsName(envHints h) {
-  return h == ENV_HINTS_NONE ? "none" : "expert";
-}
-
-static cJSON *configJson(const agTrainConfig *c) {
-  cJSON *o = cJSON_CreateObject();
-  char seeds[64];
-  cJSON_AddNumberToObject(o, "version", 1);
-  cJSON_AddStringToObject(o, "task", env_name(c->task));
-  char spec[4096];
-  snprintf(spec, sizeof spec, "%s", c->llm);
-  tr_llmRedactKeys(spec, sizeof spec);
-  cJSON_AddStringToObject(o, "llm", spec);
-  cJSON_AddStringToObject(o, "optimizer", c->optimizer == TR_OPRO ? "opro" : "optoprime");
-  cJSON_AddNumberToObject(o, "memory", c->memory);
-  cJSON_AddStringToObject(o, "mask", c->mask_trace ? "trace" : "none");
-  cJSON_AddNumberToObject(o, "iters", c->iters);
-  cJSON_AddNumberToObject(o, "horizon", c->rollout.env.horizon);
-  cJSON_AddStringToObject(o, "mode", modeName(c->rollout.env.mode));
-  cJSON_AddStringToObject(o, "hints", hintsName(c->rollout.env.hints));
-  cJSON_AddNumberToObject(o, "train_seed", (double)c->train_seed);
-  snprintf(seeds, sizeof seeds, "%llu:%llu", (unsigned long long)c->test_begin,
-           (unsigned long long)c->test_end);
-  cJSON_AddStringToObject(o, "test_seeds", seeds);
-  cJSON_AddNumberToObject(o, "jobs", c->jobs);
-  cJSON_AddNumberToObject(o, "max_tokens_total", (double)c->max_tokens_total);
-  if (c->init_path != NULL) {
-    cJSON_AddStringToObject(o, "init", c->init_path);
-  } else {
-    cJSON_AddNullToObject(o, "init");
-  }
-  cJSON_AddStringToObject(o, "init_source", c->init_source);
-  cJSON *lim = cJSON_AddObjectToObject(o, "limits");
-  cJSON_AddNumberToObject(lim, "episode_wall_s", c->rollout.limits.episode_wall_s);
-  cJSON_AddNumberToObject(lim, "call_ms", c->rollout.limits.call_ms);
-  cJSON_AddNumberToObject(lim, "compile_ms", c->rollout.limits.compile_ms);
-  cJSON_AddNumberToObject(lim, "memory_mib", c->rollout.limits.memory_mib);
-  cJSON *llm = cJSON_AddObjectToObject(o, "llm_options");
-  cJSON_AddNumberToObject(llm, "max_attempts", c->llm_options.max_attempts);
-  cJSON_AddNumberToObject(llm, "timeout_s", c->llm_options.timeout_s);
-  cJSON *argv = cJSON_AddArrayToObject(o, "argv");
-  for (int i = 0; i < c->argc && c->argv != NULL; i++) {
-    char arg[4096];
-    snprintf(arg, sizeof arg, "%s", c->argv[i]);
-    tr_llmRedactKeys(arg, sizeof arg);
-    cJSON_AddItemToArray(argv, cJSON_CreateString(arg));
-  }
-  return o;
-}
-
-static int getNumber(const cJSON *o, const char *key, double lo, double hi, double *out) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-  if (!cJSON_IsNumber(it) || !(it->valuedouble >= lo && it->valuedouble <= hi)) {
-    return -1;
-  }
-  *out = it->valuedouble;
-  return 0;
-}
-
-static const char *getString(const cJSON *o, const char *key) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-  return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
-/* Fills c from a run's config.json (strings copied into r). */
-static int loadConfig(trainRun *r, const cJSON *o, char *err, size_t errsz) {
-  agTrainConfig *c = &r->cfg;
-  double v;
-  const char *s;
-#define NUM(key, lo, hi, dst)                                         \
-  if (getNumber(o, key, lo, hi, &v) != 0) {                           \
-    tb_setErr(err, errsz, "config.json: missing or bad \"%s\"", key); \
-    return TB_EINVAL;                                                 \
-  }                                                                   \
-  dst = v
-  s = getString(o, "task");
-  int task = s != NULL ? env_lookup(s) : -1;
-  if (task < 0) {
-    tb_setErr(err, errsz, "config.json: missing or unknown \"task\"");
-    return TB_EINVAL;
-  }
-  c->task = (envTaskId)task;
-  c->rollout.task = c->task;
-  s = getString(o, "optimizer");
-  if (s == NULL || (strcmp(s, "opro") != 0 && strcmp(s, "optoprime") != 0)) {
-    tb_setErr(err, errsz, "config.json: missing or bad \"optimizer\"");
-    return TB_EINVAL;
-  }
-  c->optimizer = strcmp(s, "opro") == 0 ? TR_OPRO : TR_OPTOPRIME;
-  s = getString(o, "mask");
-  c->mask_trace = s != NULL && strcmp(s, "trace") == 0;
-  s = getString(o, "mode");
-  c->rollout.env.mode = s != NULL && strcmp(s, "absolute") == 0 ? ENV_ABSOLUTE : ENV_RELATIVE;
-  s = getString(o, "hints");
-  c->rollout.env.hints = s != NULL && strcmp(s, "none") == 0 ? ENV_HINTS_NONE : ENV_HINTS_EXPERT;
-  NUM("memory", 0, 1000, c->memory);
-  if (c->iters <= 0) {
-    NUM("iters", 1, 100000, c->iters);
-  }
-  NUM("horizon", 1, 10000, c->rollout.env.horizon);
-  NUM("train_seed", 0, 9007199254740992.0, c->train_seed);
-  NUM("jobs", 1, 256, c->jobs);
-  if (c->max_tokens_total < 0) {
-    NUM("max_tokens_total", 0, 1e18, c->max_tokens_total);
-  }
-  const cJSON *lim = cJSON_GetObjectItemCaseSensitive(o, "limits");
-  if (cJSON_IsObject(lim)) {
-    if (getNumber(lim, "episode_wall_s", 0.001, 1e6, &v) == 0) {
-      c->rollout.limits.episode_wall_s = v;
-    }
-    if (getNumber(lim, "call_ms", 0, 1e9, &v) == 0) {
-      c->rollout.limits.call_ms = (int)v;
-    }
-    if (getNumber(lim, "compile_ms", 1, 1e9, &v) == 0) {
-      c->rollout.limits.compile_ms = (int)v;
-    }
-    if (getNumber(lim, "memory_mib", 1, 1e6, &v) == 0) {
-      c->rollout.limits.memory_mib = (int)v;
-    }
-  }
-#undef NUM
-  s = getString(o, "test_seeds");
-  if (s == NULL || ag_parseSeedRange(s, &c->test_begin, &c->test_end, err, errsz) != TB_OK) {
-    tb_setErr(err, errsz, "config.json: missing or bad \"test_seeds\"");
-    return TB_EINVAL;
-  }
-  s = getString(o, "init_source");
-  r->initSource = strdup(s != NULL ? s : kZeroController);
-  if (c->llm == NULL) {
-    s = getString(o, "llm");
-    if (s == NULL) {
-      tb_setErr(err, errsz, "config.json: missing \"llm\"");
-      return TB_EINVAL;
-    }
-    r->llmSpec = strdup(s);
-    c->llm = r->llmSpec;
-  }
-  c->init_source = r->initSource;
-  return r->initSource != NULL && c->llm != NULL ? TB_OK : TB_ENOMEM;
-}
-
 /* ------------------------------------------------------------- resume */
 
-/* Restores the optimizer, totals and best controller from the complete lines of a run. */
-static int restoreFromLines(trainRun *r, const cJSON *lines, char *err, size_t errsz) {
-  int n = cJSON_GetArraySize(lines);
-  for (int i = 0; i < n; i++) {
-    const cJSON *line = cJSON_GetArrayItem(lines, i);
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(line, "iteration");
-    if (!cJSON_IsNumber(it) || it->valueint != i + 1) {
-      tb_setErr(err, errsz, "iterations.jsonl: line %d is not iteration %d", i + 1, i + 1);
-      return TB_EINVAL;
-    }
-    double v;
-    if (getNumber(line, "prompt_tokens", 0, 1e18, &v) == 0) {
-      r->sum.prompt_tokens += (long long)v;
-    }
-    if (getNumber(line, "completion_tokens", 0, 1e18, &v) == 0) {
-      r->sum.completion_tokens += (long long)v;
-    }
-    const cJSON *train = cJSON_GetObjectItemCaseSensitive(line, "train");
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(train, "success"))) {
-      r->sum.best_train_success = 1;
-    }
-    const cJSON *test = cJSON_GetObjectItemCaseSensitive(line, "test");
-    const char *next = getString(line, "next_controller");
-    double rate;
-    double mean;
-    if (next == NULL || getNumber(test, "success_rate", 0, 1, &rate) != 0 ||
-        getNumber(test, "mean_return", -1e18, 1e18, &mean) != 0) {
-      tb_setErr(err, errsz, "iterations.jsonl: line %d lacks next_controller or test results",
-                i + 1);
-      return TB_EINVAL;
-    }
-    r->sum.final_test_success_rate = rate;
-    int rc = trackBest(r, next, rate, mean, err, errsz);
-    if (rc != TB_OK) {
-      return rc;
-    }
-    r->sum.iterations = i + 1;
+/* What the finished iterations of a resumed run leave behind. */
+typedef struct resumeState {
+  int iterations;
+  long long promptTokens, completionTokens;
+  int bestTrainSuccess;
+  double finalRate;
+  char *bestSource; /* the best next_controller on the test seeds (first of equals) */
+  double bestRate, bestMean;
+  char *optimizerState; /* of the last line */
+} resumeState;
+
+/* Takes in one line of the run (an agIterationFn). */
+static int resumeLine(void *user, const agIteration *it, char *err, size_t errsz) {
+  resumeState *s = user;
+  s->iterations = it->iteration;
+  s->promptTokens += it->prompt_tokens;
+  s->completionTokens += it->completion_tokens;
+  s->bestTrainSuccess |= it->train.success;
+  s->finalRate = it->test_success_rate;
+  if (s->bestSource == NULL ||
+      beats(it->test_success_rate, it->test_mean_return, s->bestRate, s->bestMean)) {
+    free(s->bestSource);
+    s->bestSource = strdup(it->next_controller);
+    s->bestRate = it->test_success_rate;
+    s->bestMean = it->test_mean_return;
   }
-  if (n == 0) {
+  free(s->optimizerState);
+  s->optimizerState = strdup(it->optimizer_state);
+  if (s->bestSource == NULL || s->optimizerState == NULL) {
+    tb_setErr(err, errsz, "out of memory reading iteration %d", it->iteration);
+    return TB_ENOMEM;
+  }
+  return TB_OK;
+}
+
+static void closeResume(resumeState *s) {
+  free(s->bestSource);
+  free(s->optimizerState);
+}
+
+/* Opens the run to resume: its config.json (with the caller's overrides) and its lines,
+ * all checked before anything runs. Strings of the configuration are copied into r. */
+static int openResumed(trainRun *r, resumeState *s, char *err, size_t errsz) {
+  cJSON *config = NULL;
+  int rc = ag_runDirResume(&r->dir, r->cfg.out_dir, &config, err, errsz);
+  if (rc == TB_OK) {
+    rc = ag_runConfigRead(config, &r->cfg, err, errsz);
+  }
+  if (rc == TB_OK) {
+    r->initSource = strdup(r->cfg.init_source != NULL ? r->cfg.init_source : kZeroController);
+    r->llmSpec = strdup(r->cfg.llm);
+    r->cfg.init_source = r->initSource;
+    r->cfg.llm = r->llmSpec;
+    rc = r->initSource != NULL && r->llmSpec != NULL ? TB_OK : TB_ENOMEM;
+  }
+  cJSON_Delete(config);
+  if (rc == TB_OK) {
+    rc = ag_runDirReadLines(&r->dir, resumeLine, s, NULL, err, errsz);
+  }
+  /* a malformed run is bad input, like a bad configuration */
+  return rc == TB_EFORMAT ? TB_EINVAL : rc;
+}
+
+/* Restores the optimizer, totals and best controller from the finished iterations (after
+ * the initial controller's test, which the LLM's controllers must beat). */
+static int restore(trainRun *r, const resumeState *s, char *err, size_t errsz) {
+  r->sum.iterations = s->iterations;
+  r->sum.prompt_tokens = s->promptTokens;
+  r->sum.completion_tokens = s->completionTokens;
+  r->sum.best_train_success = s->bestTrainSuccess;
+  if (s->iterations == 0) {
     return TB_OK;
   }
-  const cJSON *state =
-      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(lines, n - 1), "optimizer_state");
-  char *text = state != NULL ? cJSON_PrintUnformatted(state) : NULL;
-  if (text == NULL) {
-    tb_setErr(err, errsz, "iterations.jsonl: line %d has no optimizer_state", n);
-    return TB_EINVAL;
+  r->sum.final_test_success_rate = s->finalRate;
+  int rc = trackBest(r, s->bestSource, s->bestRate, s->bestMean, err, errsz);
+  if (rc != TB_OK) {
+    return rc;
   }
   char why[256];
-  int rc = tr_optimizerLoadJson(r->opt, text, strlen(text), why, sizeof why);
-  free(text);
+  rc = tr_optimizerLoadJson(r->opt, s->optimizerState, strlen(s->optimizerState), why, sizeof why);
   if (rc != TB_OK) {
-    tb_setErr(err, errsz, "iterations.jsonl: line %d: %s", n, why);
+    tb_setErr(err, errsz, "%s/%s line %d: optimizer_state: %s", r->dir.path, AG_RUN_ITERATIONS,
+              s->iterations, why);
     return TB_EINVAL;
   }
   /* The run may have been killed between its last line and this file. */
   const char *last = tr_paramText(r->code);
-  return ag_runDirWriteFile(&r->dir, "controller_final.c", last, strlen(last), err, errsz);
+  return ag_runDirWriteFile(&r->dir, AG_RUN_FINAL, last, strlen(last), err, errsz);
 }
 
 /* ------------------------------------------------------------- one iteration */
 
-/* Appends iteration it's line. optimizer_overhead_ms is the time spent tracing the episode
- * and in the optimizer step, less the LLM call. */
+/* The update an iteration logs: the optimizer's, unless the suggestion was refused. */
+typedef struct update {
+  trOutcome outcome;
+  const char *reason;
+  int nchanged;
+  const char *const *changed;
+} update;
+
+/* Appends iteration it's line. overheadMs is the time spent tracing the episode and in
+ * the optimizer step, less the LLM call. */
 static int writeLine(trainRun *r, int it, const char *src, const agEpisode *ep,
-                     const char *feedback, const trStepLog *log, const char *next,
-                     const char *episodePath, double elapsed, double overheadMs, char *err,
+                     const char *feedback, const trStepLog *log, const update *u, const char *next,
+                     const char *episodeName, double elapsedS, double overheadMs, char *err,
                      size_t errsz) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddNumberToObject(o, "iteration", it);
-  cJSON_AddStringToObject(o, "controller", src);
-  cJSON_AddItemToObject(o, "train", trainJson(ep));
-  cJSON_AddStringToObject(o, "feedback", feedback);
-  cJSON_AddStringToObject(o, "system", log->system != NULL ? log->system : "");
-  cJSON_AddStringToObject(o, "user", log->user != NULL ? log->user : "");
-  cJSON_AddStringToObject(o, "response", log->response != NULL ? log->response : "");
-  cJSON_AddNumberToObject(o, "prompt_tokens", (double)log->prompt_tokens);
-  cJSON_AddNumberToObject(o, "completion_tokens", (double)log->completion_tokens);
-  cJSON_AddBoolToObject(o, "tokens_estimated", log->tokens_estimated);
-  cJSON_AddNumberToObject(o, "latency_s", log->latency_s);
-  cJSON *upd = cJSON_AddObjectToObject(o, "update");
-  cJSON_AddStringToObject(upd, "outcome", outcomeName(log->outcome));
-  cJSON_AddStringToObject(upd, "reason", log->reason);
-  cJSON *changed = cJSON_AddArrayToObject(upd, "changed");
-  for (int i = 0; i < log->nchanged; i++) {
-    cJSON_AddItemToArray(changed, cJSON_CreateString(log->changed[i]));
-  }
-  cJSON_AddStringToObject(o, "next_controller", next);
-  cJSON_AddItemToObject(o, "test", testJson(&r->test));
-  cJSON_AddStringToObject(o, "episode", episodePath);
-  cJSON_AddNumberToObject(o, "elapsed_s", elapsed);
-  cJSON_AddNumberToObject(o, "optimizer_overhead_ms", overheadMs);
   char *state = tr_optimizerSaveJson(r->opt, err, errsz);
-  cJSON *st = state != NULL ? cJSON_Parse(state) : NULL;
+  if (state == NULL) {
+    return TB_ENOMEM;
+  }
+  agIteration line = {
+      .iteration = it,
+      .controller = src,
+      .train = {.seed = ep->seed,
+                .success = ep->success,
+                .ret = ep->ret,
+                .nsteps = ep->nsteps,
+                .fault = ep->fault},
+      .feedback = feedback,
+      .system = log->system,
+      .user = log->user,
+      .response = log->response,
+      .prompt_tokens = log->prompt_tokens,
+      .completion_tokens = log->completion_tokens,
+      .tokens_estimated = log->tokens_estimated,
+      .latency_s = log->latency_s,
+      .outcome = u->outcome,
+      .reason = u->reason,
+      .nchanged = u->nchanged,
+      .changed = u->changed,
+      .next_controller = next,
+      .ntest = r->test.n,
+      .test = r->test.eps,
+      .test_success_rate = r->test.sum.success_rate,
+      .test_mean_return = r->test.sum.mean_return,
+      .episode = episodeName,
+      .elapsed_s = elapsedS,
+      .optimizer_overhead_ms = overheadMs,
+      .optimizer_state = state,
+  };
+  int rc = ag_runDirAppend(&r->dir, &line, err, errsz);
   free(state);
-  if (st == NULL) {
-    cJSON_Delete(o);
-    return TB_ENOMEM;
-  }
-  cJSON_AddItemToObject(o, "optimizer_state", st);
-  char *text = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
-  if (text == NULL) {
-    tb_setErr(err, errsz, "out of memory writing iteration %d", it);
-    return TB_ENOMEM;
-  }
-  int rc = ag_runDirAppendLine(&r->dir, text, err, errsz);
-  free(text);
   return rc;
 }
 
@@ -580,7 +410,7 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   }
 
   /* Roll out the current controller on the training seed, recording the episode. */
-  snprintf(episodeName, sizeof episodeName, "episodes/iter_%03d.json", it);
+  snprintf(episodeName, sizeof episodeName, AG_RUN_EPISODES "/iter_%03d.json", it);
   ag_runDirPath(&r->dir, episodeName, episodePath, sizeof episodePath);
   agRolloutConfig rc0 = c->rollout;
   rc0.seed = c->train_seed;
@@ -591,7 +421,7 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   }
 
   /* Trace the episode, attach the feedback, and take one optimizer step. */
-  double tOpt = nowS();
+  double tOpt = tb_nowMs();
   tr_resetGraph(r->graph);
   trNode *out = buildGraph(r->graph, r->code, &ep, hints && !c->mask_trace);
   fb = feedbackText(&ep, hints && c->mask_trace);
@@ -619,31 +449,33 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   }
   r->sum.prompt_tokens += log.prompt_tokens;
   r->sum.completion_tokens += log.completion_tokens;
-  double overheadMs = (nowS() - tOpt - log.latency_s) * 1e3;
+  double overheadMs = tb_nowMs() - tOpt - log.latency_s * 1e3;
 
-  /* A suggestion the sandbox would refuse is an unusable answer, not a dead run. */
+  /* A suggestion the sandbox would refuse is an unusable answer, not a dead run: the
+   * controller goes back to src, and the line says why. */
+  update u = {log.outcome, log.reason, log.nchanged, (const char *const *)log.changed};
+  char refused[160];
   size_t nextLen = strlen(tr_paramText(r->code));
   if (nextLen > AG_SOURCE_MAX) {
-    tr_setText(r->code, src, NULL, 0);
-    log.outcome = TR_OUTCOME_UNUSABLE;
-    snprintf(log.reason, sizeof log.reason,
+    rc = tr_setText(r->code, src, err, errsz);
+    if (rc != TB_OK) {
+      goto done;
+    }
+    snprintf(refused, sizeof refused,
              "the suggested controller is %zu bytes, more than the %d the sandbox takes", nextLen,
              AG_SOURCE_MAX);
-    for (int i = 0; i < log.nchanged; i++) {
-      free(log.changed[i]);
-    }
-    log.nchanged = 0;
+    u = (update){TR_OUTCOME_UNUSABLE, refused, 0, NULL};
   }
 
   /* Test the updated controller, then log the iteration and refresh the files. */
   const char *next = tr_paramText(r->code);
   rc = evalTest(r, next, err, errsz);
   if (rc == TB_OK) {
-    rc = writeLine(r, it, src, &ep, fb, &log, next, episodeName, nowS() - t0, overheadMs, err,
-                   errsz);
+    rc = writeLine(r, it, src, &ep, fb, &log, &u, next, episodeName, (tb_nowMs() - t0) / 1e3,
+                   overheadMs, err, errsz);
   }
   if (rc == TB_OK) {
-    rc = ag_runDirWriteFile(&r->dir, "controller_final.c", next, strlen(next), err, errsz);
+    rc = ag_runDirWriteFile(&r->dir, AG_RUN_FINAL, next, strlen(next), err, errsz);
   }
   if (rc == TB_OK) {
     rc = trackBest(r, next, r->test.sum.success_rate, r->test.sum.mean_return, err, errsz);
@@ -654,7 +486,7 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   r->sum.iterations = it;
   r->sum.best_train_success |= ep.success;
   r->sum.final_test_success_rate = r->test.sum.success_rate;
-  rc = writeSummary(r, err, errsz);
+  rc = writeJson(r, AG_RUN_SUMMARY, ag_trainSummaryJson(&r->sum), err, errsz);
   if (rc == TB_OK && progress != NULL) {
     agTrainProgress p = {
         .iteration = it,
@@ -664,10 +496,10 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
         .train_fault = ep.fault.kind != AG_FT_NONE ? ag_faultName(ep.fault.kind) : NULL,
         .test_success_rate = r->test.sum.success_rate,
         .test_mean_return = r->test.sum.mean_return,
-        .outcome = outcomeName(log.outcome),
+        .outcome = ag_outcomeName(u.outcome),
         .tokens = log.prompt_tokens + log.completion_tokens,
         .tokens_total = r->sum.prompt_tokens + r->sum.completion_tokens,
-        .elapsed_s = nowS() - t0,
+        .elapsed_s = (tb_nowMs() - t0) / 1e3,
         .done_before = 0,
     };
     progress(user, &p);
@@ -726,10 +558,10 @@ static int openRun(trainRun *r, char *err, size_t errsz) {
 int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
              agTrainSummary *summary, char *err, size_t errsz) {
   trainRun r;
-  cJSON *config = NULL;
-  cJSON *lines = NULL;
+  resumeState resumed;
   int rc;
   memset(&r, 0, sizeof r);
+  memset(&resumed, 0, sizeof resumed);
   r.dir.fd = -1;
   r.cfg = *cfg;
   if (cfg->out_dir == NULL) {
@@ -738,10 +570,7 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
   }
   /* Everything is checked (and the LLM client made) before a new run directory is. */
   if (cfg->resume) {
-    rc = ag_runDirResume(&r.dir, cfg->out_dir, &config, &lines, err, errsz);
-    if (rc == TB_OK) {
-      rc = loadConfig(&r, config, err, errsz);
-    }
+    rc = openResumed(&r, &resumed, err, errsz);
     if (rc == TB_OK) {
       rc = openRun(&r, err, errsz);
     }
@@ -769,24 +598,18 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
                    errsz);
   }
   if (rc == TB_OK && cfg->resume) {
-    rc = restoreFromLines(&r, lines, err, errsz);
+    rc = restore(&r, &resumed, err, errsz);
     /* A recorded LLM (replay:) answers iteration k with its k-th response. */
     if (rc == TB_OK && tr_llmSkip(r.llm, (size_t)r.sum.iterations, err, errsz) != TB_OK) {
       rc = TB_EINVAL;
     }
   } else if (rc == TB_OK) {
-    cJSON *o = configJson(&r.cfg);
-    char *text = cJSON_Print(o);
-    cJSON_Delete(o);
-    rc = text != NULL ? ag_runDirWriteFile(&r.dir, "config.json", text, strlen(text), err, errsz)
-                      : TB_ENOMEM;
-    free(text);
+    rc = writeJson(&r, AG_RUN_CONFIG, ag_runConfigJson(&r.cfg), err, errsz);
   }
-  cJSON_Delete(config);
-  cJSON_Delete(lines);
+  closeResume(&resumed);
 
   /* The loop: one complete, fsynced iteration at a time. */
-  double t0 = nowS();
+  double t0 = tb_nowMs();
   if (rc == TB_OK && progress != NULL) {
     agTrainProgress start = {.iteration = 0,
                              .iters = r.cfg.iters,
@@ -807,7 +630,7 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
     rc = iterate(&r, it, t0, progress, user, err, errsz);
   }
   if (rc == TB_OK) {
-    rc = writeSummary(&r, err, errsz);
+    rc = writeJson(&r, AG_RUN_SUMMARY, ag_trainSummaryJson(&r.sum), err, errsz);
   }
   if (summary != NULL) {
     *summary = r.sum;

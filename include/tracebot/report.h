@@ -1,17 +1,17 @@
 /* report: the learning-curve figure and the self-contained HTML report of a run
- * directory (`tracebot report DIR`). Private header of the agent module.
+ * directory (`tracebot report DIR`); library tracebot_report.
  *
- * Reads DIR/iterations.jsonl (one JSON object per line; an unterminated last line
- * is a write in progress and is skipped), and, when present, DIR/config.json,
- * DIR/summary.json and DIR/episodes/. Writes DIR/learning_curve.png,
- * DIR/learning_curve.svg (train success markers, train return, test success rate
- * per iteration, drawn with cairo) and DIR/report.html (inline CSS, the SVG
- * inlined, per iteration: feedback, update outcome and reason, tokens, latency,
- * a unified diff of next_controller against controller, and the training episode
- * as a strip of PNG frames when a renderer is given).
+ * Reads DIR/iterations.jsonl through train's runlog (every complete line must be a valid
+ * iteration; an unterminated last line is a write in progress and is skipped), and, when
+ * present, DIR/config.json, DIR/summary.json and DIR/episodes/. Writes
+ * DIR/learning_curve.png, DIR/learning_curve.svg (train success markers, train return,
+ * test success rate per iteration, drawn with cairo) and DIR/report.html (inline CSS, the
+ * SVG inlined, per iteration: feedback, update outcome and reason, tokens, latency, a
+ * unified diff of next_controller against controller, and the training episode as a
+ * strip of PNG frames when a renderer is given). The run's formats: train/README.md.
  *
- * This file knows nothing about GLFW or MuJoCo: frames come through the strip
- * callback (the viewer target provides the rendering; see sim/viewer/README.md).
+ * This library knows nothing about GLFW or MuJoCo: frames come through the strip
+ * callback (the viewer target provides the rendering; see viewer/README.md).
  *
  * Errors: functions return 0 or a negative TB_E* code and write a one-line
  * message naming the file, line or key into (err, errsz) when err is not NULL.
@@ -64,7 +64,7 @@ typedef struct agReportResult {
 void ag_defaultReportOptions(agReportOptions *opts);
 
 /* Writes learning_curve.png, learning_curve.svg and report.html into dir (each
- * through a temporary file + rename). opts and result are nullable.
+ * atomically: a temporary file, fsynced, renamed). opts and result are nullable.
  * Errors: TB_EIO (dir or iterations.jsonl unreadable, outputs unwritable),
  * TB_EFORMAT (a malformed line), TB_EDRAW, TB_ENOMEM. */
 int ag_report(const char *dir, const agReportOptions *opts, agReportResult *result, char *err,

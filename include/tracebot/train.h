@@ -10,10 +10,12 @@
  * iterations.jsonl and refresh controller_final.c, controller_best.c and summary.json.
  *
  * Errors: ag_train returns 0 when it ran (or resumed) to the end or stopped on the token
- * budget, and a negative TB_E* code otherwise (bad configuration, the run directory
- * could not be written, the LLM failed for good) with a one-line message in err. Every
+ * budget, and a negative TB_E* code otherwise (TB_EINVAL: bad configuration, or a run to
+ * resume whose files are malformed, with the file, line and key named; the run directory
+ * could not be written; the LLM failed for good) with a one-line message in err. Every
  * complete iteration is on disk before the next starts, so a failed or killed run can be
- * continued with resume.
+ * continued with resume (an unterminated last line of iterations.jsonl, the iteration in
+ * flight, is cut off; any other bad line stops the resume).
  */
 #ifndef TRACEBOT_AGENT_TRAIN_H
 #define TRACEBOT_AGENT_TRAIN_H
@@ -94,5 +96,11 @@ void ag_defaultRunDir(envTaskId task, char *out, size_t outsz);
  * progress, user, summary. */
 int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
              agTrainSummary *summary, char *err, size_t errsz);
+
+struct cJSON;
+
+/* The summary as the JSON object of the run's summary.json.
+ * Ownership: caller frees with cJSON_Delete. NULL: out of memory. */
+struct cJSON *ag_trainSummaryJson(const agTrainSummary *summary);
 
 #endif /* TRACEBOT_AGENT_TRAIN_H */

@@ -1,4 +1,4 @@
-/* Tests of agent/report.c: the line diff, the figure and report.html of a synthetic
+/* Tests of report/: the line diff, the figure and report.html of a synthetic
  * run directory (with an image strip rendered under a private Xvfb), and a headless
  * Chromium screenshot of the report that shows the learning curve. */
 #include <setjmp.h>
@@ -97,9 +97,9 @@ static void iterationLine(char *buf, size_t n, int it, int success, double ret, 
            "[\"controller\"]}, "
            "\"next_controller\": \"%s\", "
            "\"test\": {\"seeds\": [1, 2], \"success\": [true, false], \"return\": [1, 2], "
-           "\"success_rate\": %g, \"mean_return\": 45.1}, "
+           "\"faults\": [null, \"timeout\"], \"success_rate\": %g, \"mean_return\": 45.1}, "
            "\"episode\": \"episodes/iter_%03d.json\", \"elapsed_s\": 12.3, "
-           "\"optimizer_state\": {}}\n",
+           "\"optimizer_overhead_ms\": 0.8, \"optimizer_state\": {}}\n",
            it, from, success ? "true" : "false", ret,
            it == 2 ? "{\"kind\": \"crash\", \"message\": \"signal 11\", \"step\": 3}" : "null",
            success ? "true" : "false", ret, 1200 + it, outcome, it, to, rate, it);
@@ -148,7 +148,7 @@ static void writeRun(void) {
   strcat(all, line);
   iterationLine(line, sizeof(line), 3, 1, 61.0, 0.5, "updated", kController2, kController1);
   strcat(all, line);
-  iterationLine(line, sizeof(line), 4, 1, 80.0, 0.75, "llm_error", kController1, kController1);
+  iterationLine(line, sizeof(line), 4, 1, 80.0, 0.75, "unusable", kController1, kController1);
   strcat(all, line);
   strcat(all, "{\"iteration\": 5, \"controller\": \"partial"); /* a write in progress */
   writeText("iterations.jsonl", all);
@@ -260,7 +260,7 @@ static void report_should_write_curve_png_svg_and_html_with_every_iteration(void
   assert_null(strstr(html, "<b>not bold</b>"));
   assert_non_null(strstr(html, "updated: reason 1"));
   assert_non_null(strstr(html, "no_change: reason 2"));
-  assert_non_null(strstr(html, "llm_error: reason 4"));
+  assert_non_null(strstr(html, "unusable: reason 4"));
   assert_non_null(strstr(html, "1201 prompt + 321 completion"));
   assert_non_null(strstr(html, "1.90 s"));
   assert_non_null(strstr(html, "crash: signal 11 (step 3)"));
@@ -295,17 +295,39 @@ static void report_should_show_why_frames_are_missing(void **state) {
   free(html);
 }
 
+/* The error message's text after the run directory. */
+static const char *afterDir(const char *err) {
+  size_t n = strlen(runDir);
+  return strncmp(err, runDir, n) == 0 ? err + n : err;
+}
+
 static void report_should_name_the_line_of_a_malformed_iteration(void **state) {
   (void)state;
+  char all[8192];
+  char line[4096];
+  char err[512] = "";
+  /* a key of the wrong type */
+  iterationLine(all, sizeof(all), 1, 0, 12.4, 0.0, "updated", kController1, kController2);
+  iterationLine(line, sizeof(line), 2, 0, 20.5, 0.25, "no_change", kController2, kController2);
+  char *success = strstr(line, "\"success\": false");
+  assert_non_null(success);
+  memcpy(success, "\"success\": \"no\" ", 16); /* as long as what it replaces */
+  strcat(all, line);
+  writeText("iterations.jsonl", all);
+  assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
+  assert_string_equal(afterDir(err),
+                      "/iterations.jsonl line 2: train.success: expected true or false");
+  /* a missing key */
   writeText("iterations.jsonl",
-            "{\"iteration\": 1, \"train\": {\"success\": true, \"return\": 3}}\n"
-            "{\"iteration\": 2, \"train\": {\"success\": \"yes\"}}\n");
-  char err[256] = "";
+            "{\"iteration\": 1, \"train\": {\"success\": true, \"return\": 3}}\n");
   assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
-  assert_string_equal(err, "iterations.jsonl line 2: success: expected true or false");
-  writeText("iterations.jsonl", "{\"iteration\": 1}\nnot json\n");
+  assert_string_equal(afterDir(err), "/iterations.jsonl line 1: controller: missing");
+  /* not JSON, even as the last complete line */
+  iterationLine(all, sizeof(all), 1, 0, 12.4, 0.0, "updated", kController1, kController2);
+  strcat(all, "not json\n");
+  writeText("iterations.jsonl", all);
   assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
-  assert_string_equal(err, "iterations.jsonl line 2: line: not valid JSON");
+  assert_string_equal(afterDir(err), "/iterations.jsonl line 2: not a JSON object");
   assert_int_equal(ag_report("/nonexistent-run-dir", NULL, NULL, err, sizeof(err)), TB_EIO);
   assert_non_null(strstr(err, "/nonexistent-run-dir/iterations.jsonl"));
 }

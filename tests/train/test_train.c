@@ -1,4 +1,4 @@
-/* Tests of agent/train.c: the training loop end to end with a scripted LLM (the exec:
+/* Tests of train/train.c: the training loop end to end with a scripted LLM (the exec:
  * backend running tests/train/llm/scripted_llm.sh), its ablations, resume after kill -9,
  * offline replay of a finished run, and the token budget. */
 #include <setjmp.h>
@@ -19,7 +19,7 @@
 
 #include "tracebot/agent.h"
 #include "tracebot/train.h"
-#include "runlog.h"
+#include "base.h"
 
 static char gTmp[256];
 
@@ -93,7 +93,7 @@ static const char *after(const char *text, const char *marker) {
 
 static int fileContains(const char *path, const char *needle) {
   size_t n = 0;
-  char *text = ag_readFile(path, 1u << 24, &n, NULL, 0);
+  char *text = tb_readFile(path, 1u << 24, &n, NULL, 0);
   int found = text != NULL && strstr(text, needle) != NULL;
   free(text);
   return found;
@@ -117,8 +117,8 @@ static void assertSameFile(const char *dirA, const char *dirB, const char *name)
   snprintf(pb, sizeof pb, "%s/%s", dirB, name);
   size_t na = 0;
   size_t nb = 0;
-  char *a = ag_readFile(pa, 1u << 26, &na, NULL, 0);
-  char *b = ag_readFile(pb, 1u << 26, &nb, NULL, 0);
+  char *a = tb_readFile(pa, 1u << 26, &na, NULL, 0);
+  char *b = tb_readFile(pb, 1u << 26, &nb, NULL, 0);
   assert_non_null(a);
   assert_non_null(b);
   if (na != nb || memcmp(a, b, na) != 0) {
@@ -440,7 +440,7 @@ static void a_good_initial_controller_should_stay_best_until_beaten(void **state
   scriptedSpec(llm, sizeof llm, NULL);
   runDir(out, sizeof out, "good_init");
   snprintf(path, sizeof path, "%s/envs/experts/reach.c", srcDir());
-  char *init = ag_readFile(path, 1 << 20, NULL, NULL, 0);
+  char *init = tb_readFile(path, 1 << 20, NULL, NULL, 0);
   assert_non_null(init);
   agTrainConfig cfg;
   agTrainSummary sum;
@@ -555,6 +555,33 @@ static void train_should_refuse_bad_setups_with_one_line(void **state) {
   assert_int_equal(countLines(out), 0);
 }
 
+/* A complete last line that is not an iteration is not a crash's leftover: resume stops
+ * on it, naming the line, and leaves the file as it is (the run of the first test). */
+static void resume_should_refuse_a_bad_complete_last_line(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  char path[600];
+  scriptedSpec(llm, sizeof llm, NULL);
+  runDir(out, sizeof out, "e2e");
+  snprintf(path, sizeof path, "%s/iterations.jsonl", out);
+  FILE *f = fopen(path, "ab");
+  assert_non_null(f);
+  fputs("{\"iteration\": 4}\n", f);
+  fclose(f);
+
+  agTrainConfig cfg;
+  ag_defaultTrain(&cfg);
+  cfg.resume = 1;
+  cfg.out_dir = out;
+  cfg.llm = llm;
+  cfg.iters = 5;
+  char err[1024] = "";
+  assert_int_equal(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err), TB_EINVAL);
+  assert_non_null(strstr(err, "iterations.jsonl line 4: controller: missing"));
+  assert_int_equal(countLines(out), 4);
+}
+
 static int setup(void **state) {
   (void)state;
   snprintf(gTmp, sizeof gTmp, "/tmp/tracebot_test_train.XXXXXX");
@@ -582,6 +609,7 @@ int main(void) {
       cmocka_unit_test(an_oversized_suggestion_should_be_unusable_not_fatal),
       cmocka_unit_test(token_budget_should_stop_cleanly),
       cmocka_unit_test(train_should_refuse_bad_setups_with_one_line),
+      cmocka_unit_test(resume_should_refuse_a_bad_complete_last_line),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

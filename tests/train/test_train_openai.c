@@ -17,7 +17,7 @@
 #include "tracebot/agent.h"
 #include "tracebot/train.h"
 #include "mock_server.h"
-#include "runlog.h"
+#include "base.h"
 
 #define FAKE_KEY "sk-test-train-DO-NOT-LEAK-4242"
 
@@ -25,7 +25,7 @@
 static char *completion(const char *name, int promptTokens, int completionTokens) {
   char path[1024];
   snprintf(path, sizeof path, "%s/tests/train/llm/%s", getenv("TRACEBOT_SOURCE_DIR"), name);
-  char *text = ag_readFile(path, 1 << 20, NULL, NULL, 0);
+  char *text = tb_readFile(path, 1 << 20, NULL, NULL, 0);
   assert_non_null(text);
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "object", "chat.completion");

@@ -1,0 +1,56 @@
+/* report/ internals: what ag_report (report.c) reads from a run and hands to the figure
+ * (figure.c) and the page (html.c). Not installed; only report/ includes it. */
+#ifndef TRACEBOT_REPORT_INTERNAL_H
+#define TRACEBOT_REPORT_INTERNAL_H
+
+#include <stddef.h>
+
+#include "base.h"
+#include "runlog.h"
+#include "tracebot/report.h"
+
+/* What the report shows of one iteration (taken from its agIteration).
+ * Ownership: the strings are the row's; ag_reportFreeRows releases them. */
+typedef struct agReportRow {
+  int iteration;
+  agEvalEpisode train; /* the training episode: success, return, steps, fault */
+  double test_rate;    /* the next controller on the test seeds */
+  double test_mean_return;
+  trOutcome outcome;
+  char *reason;
+  char *feedback;
+  char *controller;
+  char *next_controller;
+  char *episode; /* relative to the run directory */
+  long long prompt_tokens;
+  long long completion_tokens;
+  int tokens_estimated;
+  double latency_s;
+} agReportRow;
+
+/* Frees n rows and the array. Nullable. */
+void ag_reportFreeRows(agReportRow *rows, int n);
+
+/* Draws the learning curve of rows (width x height pixels, with title) and writes
+ * dir/learning_curve.png and dir/learning_curve.svg, each atomically. *svg gets the SVG
+ * text. Ownership: caller frees *svg. Errors: TB_EDRAW, TB_EIO, TB_ENOMEM (*svg NULL). */
+int ag_reportFigure(const char *dir, int width, int height, const agReportRow *rows, int n,
+                    const char *title, char **svg, char *err, size_t errsz);
+
+/* Everything report.html shows. */
+typedef struct agReportPage {
+  const char *dir;
+  const agReportRow *rows;
+  int n;
+  int torn;                    /* an unterminated last line was skipped */
+  const char *svg;             /* the figure, inlined */
+  const struct cJSON *summary; /* nullable: summary.json */
+  const struct cJSON *config;  /* nullable: config.json */
+  const agReportOptions *opts; /* the strip renderer */
+} agReportPage;
+
+/* Appends report.html to b; *strips gets the number of iterations shown with an image
+ * strip. A failure to build shows in b->failed. */
+void ag_reportHtml(tbBuf *b, const agReportPage *page, int *strips);
+
+#endif /* TRACEBOT_REPORT_INTERNAL_H */
