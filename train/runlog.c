@@ -1,5 +1,6 @@
 /* runlog: the run directory and its formats (see runlog.h and README.md). */
 #define _DEFAULT_SOURCE /* flock */
+#include "jsonread.h"
 #include "runlog.h"
 
 #include <cjson/cJSON.h>
@@ -15,8 +16,6 @@
 
 #include "base.h"
 
-#define MAX_SEED 9007199254740992.0 /* 2^53: larger integers do not survive a double */
-#define MAX_TOKENS 1e18
 
 /* ------------------------------------------------------------- files */
 
@@ -55,137 +54,11 @@ int ag_runReadJson(const char *dir, const char *name, cJSON **out, char *err, si
 
 /* ------------------------------------------------------------- checked members */
 
-/* Where a member is being read, for messages; the first problem is kept. */
-typedef struct reader {
-  const char *file;
-  int line; /* 0: a whole-file JSON object */
-  char *err;
-  size_t errsz;
-  int rc;
-} reader;
-
-static void bad(reader *r, const char *prefix, const char *key, const char *what) {
-  if (r->rc != TB_OK) {
-    return;
-  }
-  if (r->line > 0) {
-    tb_setErr(r->err, r->errsz, "%s line %d: %s%s: %s", r->file, r->line, prefix, key, what);
-  } else {
-    tb_setErr(r->err, r->errsz, "%s: %s%s: %s", r->file, prefix, key, what);
-  }
-  r->rc = TB_EFORMAT;
-}
-
-static void outOfMemory(reader *r) {
-  if (r->rc == TB_OK) {
-    tb_setErr(r->err, r->errsz, "%s line %d: out of memory", r->file, r->line);
-    r->rc = TB_ENOMEM;
-  }
-}
-
-/* calloc, with running out of memory as the reader's error. */
-static void *readerAlloc(reader *r, size_t n, size_t size) {
-  void *p = calloc(n, size);
-  if (p == NULL) {
-    outOfMemory(r);
-  }
-  return p;
-}
-
-/* The number o[key] when it is one, finite and in [lo, hi]; else -1. */
-static int numberIn(const cJSON *o, const char *key, double lo, double hi, double *out) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-  if (!cJSON_IsNumber(it) || !(it->valuedouble >= lo && it->valuedouble <= hi)) {
-    return -1;
-  }
-  *out = it->valuedouble;
-  return 0;
-}
-
-/* The string o[key], or NULL when absent or not a string. */
-static const char *stringOf(const cJSON *o, const char *key) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-  return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
-static const cJSON *member(reader *r, const cJSON *o, const char *prefix, const char *key) {
-  const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-  if (it == NULL) {
-    bad(r, prefix, key, "missing");
-  }
-  return it;
-}
-
-/* A required finite number in [lo, hi] (infinite bounds: any finite number); an integer
- * when integral. 0 after a problem. */
-static double number(reader *r, const cJSON *o, const char *prefix, const char *key, double lo,
-                     double hi, int integral) {
-  const cJSON *it = member(r, o, prefix, key);
-  if (it == NULL) {
-    return 0;
-  }
-  double v = it->valuedouble;
-  if (!cJSON_IsNumber(it) || !isfinite(v) || v < lo || v > hi || (integral && v != floor(v))) {
-    char what[96];
-    if (isfinite(lo) && isfinite(hi)) {
-      snprintf(what, sizeof what, "expected %s from %.17g to %.17g",
-               integral ? "an integer" : "a number", lo, hi);
-    } else {
-      snprintf(what, sizeof what, "expected a finite number");
-    }
-    bad(r, prefix, key, what);
-    return 0;
-  }
-  return v;
-}
-
-/* A required string ("" after a problem). */
-static const char *string(reader *r, const cJSON *o, const char *prefix, const char *key) {
-  const cJSON *it = member(r, o, prefix, key);
-  if (it != NULL && !cJSON_IsString(it)) {
-    bad(r, prefix, key, "expected a string");
-  }
-  return cJSON_IsString(it) ? it->valuestring : "";
-}
-
-static int boolean(reader *r, const cJSON *o, const char *prefix, const char *key) {
-  const cJSON *it = member(r, o, prefix, key);
-  if (it != NULL && !cJSON_IsBool(it)) {
-    bad(r, prefix, key, "expected true or false");
-  }
-  return cJSON_IsTrue(it);
-}
-
-/* A required object (NULL after a problem). */
-static const cJSON *object(reader *r, const cJSON *o, const char *prefix, const char *key) {
-  const cJSON *it = member(r, o, prefix, key);
-  if (it != NULL && !cJSON_IsObject(it)) {
-    bad(r, prefix, key, "expected an object");
-  }
-  return cJSON_IsObject(it) ? it : NULL;
-}
-
-/* A required array of n items (n < 0: any length); NULL after a problem. */
-static const cJSON *array(reader *r, const cJSON *o, const char *prefix, const char *key, int n) {
-  const cJSON *it = member(r, o, prefix, key);
-  if (it != NULL && !cJSON_IsArray(it)) {
-    bad(r, prefix, key, "expected an array");
-    return NULL;
-  }
-  if (it != NULL && n >= 0 && cJSON_GetArraySize(it) != n) {
-    char what[64];
-    snprintf(what, sizeof what, "expected %d items", n);
-    bad(r, prefix, key, what);
-    return NULL;
-  }
-  return it;
-}
-
-/* A fault kind name other than "none" (AG_FT_NONE after a problem). */
-static agFaultType faultKind(reader *r, const char *name, const char *prefix, const char *key) {
+static agFaultType faultKind(agJsonReader *r, const char *name, const char *prefix,
+                             const char *key) {
   int kind = ag_faultLookup(name);
   if (kind <= AG_FT_NONE) {
-    bad(r, prefix, key, "unknown fault kind");
+    ag_jsonBad(r, prefix, key, "unknown fault kind");
     return AG_FT_NONE;
   }
   return (agFaultType)kind;
@@ -283,41 +156,42 @@ char *ag_iterationText(const agIteration *it, char *err, size_t errsz) {
 }
 
 /* Reads the training episode object (seed, success, return, steps, fault). */
-static void readEpisode(reader *r, const cJSON *o, agEvalEpisode *ep) {
-  ep->seed = (uint64_t)number(r, o, "train.", "seed", 0, MAX_SEED, 1);
-  ep->success = boolean(r, o, "train.", "success");
-  ep->ret = number(r, o, "train.", "return", -HUGE_VAL, HUGE_VAL, 0);
-  ep->nsteps = (int)number(r, o, "train.", "steps", 0, INT_MAX, 1);
-  const cJSON *fault = member(r, o, "train.", "fault");
+static void readEpisode(agJsonReader *r, const cJSON *o, agEvalEpisode *ep) {
+  ep->seed = (uint64_t)ag_jsonNumber(r, o, "train.", "seed", 0, AG_JSON_MAX_INTEGER, 1);
+  ep->success = ag_jsonBool(r, o, "train.", "success");
+  ep->ret = ag_jsonNumber(r, o, "train.", "return", -HUGE_VAL, HUGE_VAL, 0);
+  ep->nsteps = (int)ag_jsonNumber(r, o, "train.", "steps", 0, INT_MAX, 1);
+  const cJSON *fault = ag_jsonMember(r, o, "train.", "fault");
   if (fault == NULL || cJSON_IsNull(fault)) {
     return;
   }
   if (!cJSON_IsObject(fault)) {
-    bad(r, "train.", "fault", "expected null or an object");
+    ag_jsonBad(r, "train.", "fault", "expected null or an object");
     return;
   }
-  ep->fault.kind = faultKind(r, string(r, fault, "train.fault.", "kind"), "train.fault.", "kind");
+  ep->fault.kind =
+      faultKind(r, ag_jsonString(r, fault, "train.fault.", "kind"), "train.fault.", "kind");
   snprintf(ep->fault.message, sizeof ep->fault.message, "%s",
-           string(r, fault, "train.fault.", "message"));
-  ep->fault.step = (int)number(r, fault, "train.fault.", "step", INT_MIN, INT_MAX, 1);
+           ag_jsonString(r, fault, "train.fault.", "message"));
+  ep->fault.step = (int)ag_jsonNumber(r, fault, "train.fault.", "step", INT_MIN, INT_MAX, 1);
   if (ep->fault.kind == AG_FT_COMPILE) {
-    ep->fault.line = (int)number(r, fault, "train.fault.", "line", 0, INT_MAX, 1);
+    ep->fault.line = (int)ag_jsonNumber(r, fault, "train.fault.", "line", 0, INT_MAX, 1);
   }
 }
 
 /* Reads the test object: per-episode arrays of one length, then the totals. */
-static void readTest(reader *r, const cJSON *o, agIteration *it) {
-  const cJSON *seeds = array(r, o, "test.", "seeds", -1);
+static void readTest(agJsonReader *r, const cJSON *o, agIteration *it) {
+  const cJSON *seeds = ag_jsonArray(r, o, "test.", "seeds", -1);
   int n = seeds != NULL ? cJSON_GetArraySize(seeds) : 0;
-  const cJSON *succ = array(r, o, "test.", "success", n);
-  const cJSON *ret = array(r, o, "test.", "return", n);
-  const cJSON *faults = array(r, o, "test.", "faults", n);
-  it->test_success_rate = number(r, o, "test.", "success_rate", 0, 1, 0);
-  it->test_mean_return = number(r, o, "test.", "mean_return", -HUGE_VAL, HUGE_VAL, 0);
+  const cJSON *succ = ag_jsonArray(r, o, "test.", "success", n);
+  const cJSON *ret = ag_jsonArray(r, o, "test.", "return", n);
+  const cJSON *faults = ag_jsonArray(r, o, "test.", "faults", n);
+  it->test_success_rate = ag_jsonNumber(r, o, "test.", "success_rate", 0, 1, 0);
+  it->test_mean_return = ag_jsonNumber(r, o, "test.", "mean_return", -HUGE_VAL, HUGE_VAL, 0);
   if (r->rc != TB_OK || n == 0) {
     return;
   }
-  agEvalEpisode *eps = readerAlloc(r, (size_t)n, sizeof *eps);
+  agEvalEpisode *eps = ag_jsonAlloc(r, (size_t)n, sizeof *eps);
   if (eps == NULL) {
     return;
   }
@@ -330,19 +204,19 @@ static void readTest(reader *r, const cJSON *o, agIteration *it) {
     const cJSON *ok = cJSON_GetArrayItem(succ, i);
     const cJSON *rv = cJSON_GetArrayItem(ret, i);
     const cJSON *f = cJSON_GetArrayItem(faults, i);
-    if (!cJSON_IsNumber(s) || !(s->valuedouble >= 0 && s->valuedouble <= MAX_SEED) ||
+    if (!cJSON_IsNumber(s) || !(s->valuedouble >= 0 && s->valuedouble <= AG_JSON_MAX_INTEGER) ||
         s->valuedouble != floor(s->valuedouble)) {
       snprintf(key, sizeof key, "seeds[%d]", i);
-      bad(r, "test.", key, "expected a seed (an integer from 0 to 2^53)");
+      ag_jsonBad(r, "test.", key, "expected a seed (an integer from 0 to 2^53)");
     } else if (!cJSON_IsBool(ok)) {
       snprintf(key, sizeof key, "success[%d]", i);
-      bad(r, "test.", key, "expected true or false");
+      ag_jsonBad(r, "test.", key, "expected true or false");
     } else if (!cJSON_IsNumber(rv) || !isfinite(rv->valuedouble)) {
       snprintf(key, sizeof key, "return[%d]", i);
-      bad(r, "test.", key, "expected a finite number");
+      ag_jsonBad(r, "test.", key, "expected a finite number");
     } else if (!cJSON_IsNull(f) && !cJSON_IsString(f)) {
       snprintf(key, sizeof key, "faults[%d]", i);
-      bad(r, "test.", key, "expected null or a fault kind");
+      ag_jsonBad(r, "test.", key, "expected null or a fault kind");
     } else {
       eps[i].seed = (uint64_t)s->valuedouble;
       eps[i].success = cJSON_IsTrue(ok);
@@ -354,8 +228,8 @@ static void readTest(reader *r, const cJSON *o, agIteration *it) {
 }
 
 /* Reads the update object: outcome, reason, changed. */
-static void readUpdate(reader *r, const cJSON *o, agIteration *it) {
-  const char *outcome = string(r, o, "update.", "outcome");
+static void readUpdate(agJsonReader *r, const cJSON *o, agIteration *it) {
+  const char *outcome = ag_jsonString(r, o, "update.", "outcome");
   int found = 0;
   for (int i = 0; i < NOUTCOMES; i++) {
     if (strcmp(outcome, kOutcomeNames[i]) == 0) {
@@ -364,15 +238,15 @@ static void readUpdate(reader *r, const cJSON *o, agIteration *it) {
     }
   }
   if (!found) {
-    bad(r, "update.", "outcome", "expected updated, no_change, unusable or none");
+    ag_jsonBad(r, "update.", "outcome", "expected updated, no_change, unusable or none");
   }
-  it->reason = string(r, o, "update.", "reason");
-  const cJSON *changed = array(r, o, "update.", "changed", -1);
+  it->reason = ag_jsonString(r, o, "update.", "reason");
+  const cJSON *changed = ag_jsonArray(r, o, "update.", "changed", -1);
   int n = changed != NULL ? cJSON_GetArraySize(changed) : 0;
   if (r->rc != TB_OK || n == 0) {
     return;
   }
-  const char **names = readerAlloc(r, (size_t)n, sizeof *names);
+  const char **names = ag_jsonAlloc(r, (size_t)n, sizeof *names);
   if (names == NULL) {
     return;
   }
@@ -384,7 +258,7 @@ static void readUpdate(reader *r, const cJSON *o, agIteration *it) {
     if (!cJSON_IsString(name)) {
       char key[48];
       snprintf(key, sizeof key, "changed[%d]", i);
-      bad(r, "update.", key, "expected a string");
+      ag_jsonBad(r, "update.", key, "expected a string");
       return;
     }
     names[i] = name->valuestring;
@@ -404,8 +278,8 @@ static int onlySpace(const char *text, size_t len) {
 int ag_iterationParse(const char *text, size_t len, const char *file, int lineNo, agIteration *it,
                       char *err, size_t errsz) {
   memset(it, 0, sizeof *it);
-  reader r = {file, lineNo, err, errsz, TB_OK};
-  it->store = readerAlloc(&r, 1, sizeof *it->store);
+  agJsonReader r = {file, lineNo, err, errsz, TB_OK};
+  it->store = ag_jsonAlloc(&r, 1, sizeof *it->store);
   if (it->store == NULL) {
     return r.rc;
   }
@@ -416,43 +290,45 @@ int ag_iterationParse(const char *text, size_t len, const char *file, int lineNo
     tb_setErr(err, errsz, "%s line %d: not a JSON object", file, lineNo);
     return TB_EFORMAT;
   }
-  it->iteration = (int)number(&r, o, "", "iteration", 1, INT_MAX, 1);
+  it->iteration = (int)ag_jsonNumber(&r, o, "", "iteration", 1, INT_MAX, 1);
   if (r.rc == TB_OK && it->iteration != lineNo) {
     char what[64];
     snprintf(what, sizeof what, "expected %d (the line number), found %d", lineNo, it->iteration);
-    bad(&r, "", "iteration", what);
+    ag_jsonBad(&r, "", "iteration", what);
   }
-  it->controller = string(&r, o, "", "controller");
-  const cJSON *train = object(&r, o, "", "train");
+  it->controller = ag_jsonString(&r, o, "", "controller");
+  const cJSON *train = ag_jsonObject(&r, o, "", "train");
   if (train != NULL) {
     readEpisode(&r, train, &it->train);
   }
-  it->feedback = string(&r, o, "", "feedback");
-  it->system = string(&r, o, "", "system");
-  it->user = string(&r, o, "", "user");
-  it->response = string(&r, o, "", "response");
-  it->prompt_tokens = (long long)number(&r, o, "", "prompt_tokens", 0, MAX_TOKENS, 1);
-  it->completion_tokens = (long long)number(&r, o, "", "completion_tokens", 0, MAX_TOKENS, 1);
-  it->tokens_estimated = boolean(&r, o, "", "tokens_estimated");
-  it->latency_s = number(&r, o, "", "latency_s", -HUGE_VAL, HUGE_VAL, 0);
-  const cJSON *update = object(&r, o, "", "update");
+  it->feedback = ag_jsonString(&r, o, "", "feedback");
+  it->system = ag_jsonString(&r, o, "", "system");
+  it->user = ag_jsonString(&r, o, "", "user");
+  it->response = ag_jsonString(&r, o, "", "response");
+  it->prompt_tokens = (long long)ag_jsonNumber(&r, o, "", "prompt_tokens", 0, AG_JSON_MAX_TOKENS, 1);
+  it->completion_tokens =
+      (long long)ag_jsonNumber(&r, o, "", "completion_tokens", 0, AG_JSON_MAX_TOKENS, 1);
+  it->tokens_estimated = ag_jsonBool(&r, o, "", "tokens_estimated");
+  it->latency_s = ag_jsonNumber(&r, o, "", "latency_s", -HUGE_VAL, HUGE_VAL, 0);
+  const cJSON *update = ag_jsonObject(&r, o, "", "update");
   if (update != NULL) {
     readUpdate(&r, update, it);
   }
-  it->next_controller = string(&r, o, "", "next_controller");
-  const cJSON *test = object(&r, o, "", "test");
+  it->next_controller = ag_jsonString(&r, o, "", "next_controller");
+  const cJSON *test = ag_jsonObject(&r, o, "", "test");
   if (test != NULL) {
     readTest(&r, test, it);
   }
-  it->episode = string(&r, o, "", "episode");
-  it->elapsed_s = number(&r, o, "", "elapsed_s", -HUGE_VAL, HUGE_VAL, 0);
-  it->optimizer_overhead_ms = number(&r, o, "", "optimizer_overhead_ms", -HUGE_VAL, HUGE_VAL, 0);
-  const cJSON *state = object(&r, o, "", "optimizer_state");
+  it->episode = ag_jsonString(&r, o, "", "episode");
+  it->elapsed_s = ag_jsonNumber(&r, o, "", "elapsed_s", -HUGE_VAL, HUGE_VAL, 0);
+  it->optimizer_overhead_ms =
+      ag_jsonNumber(&r, o, "", "optimizer_overhead_ms", -HUGE_VAL, HUGE_VAL, 0);
+  const cJSON *state = ag_jsonObject(&r, o, "", "optimizer_state");
   if (r.rc == TB_OK) {
     it->store->optimizerState = cJSON_PrintUnformatted(state);
     it->optimizer_state = it->store->optimizerState;
     if (it->optimizer_state == NULL) {
-      outOfMemory(&r);
+      ag_jsonOutOfMemory(&r);
     }
   }
   return r.rc;
@@ -509,127 +385,6 @@ int ag_iterationsRead(const char *path, agIterationFn fn, void *user, agIteratio
 }
 
 /* ------------------------------------------------------------- config.json and summary.json */
-
-static const char *modeName(envMode m) {
-  return m == ENV_ABSOLUTE ? "absolute" : "relative";
-}
-
-static const char *hintsName(envHints h) {
-  return h == ENV_HINTS_NONE ? "none" : "expert";
-}
-
-cJSON *ag_runConfigJson(const agTrainConfig *c) {
-  cJSON *o = cJSON_CreateObject();
-  char seeds[64];
-  cJSON_AddNumberToObject(o, "version", 1);
-  cJSON_AddStringToObject(o, "task", env_name(c->task));
-  char spec[4096];
-  snprintf(spec, sizeof spec, "%s", c->llm);
-  tr_llmRedactKeys(spec, sizeof spec);
-  cJSON_AddStringToObject(o, "llm", spec);
-  cJSON_AddStringToObject(o, "optimizer", c->optimizer == TR_OPRO ? "opro" : "optoprime");
-  cJSON_AddNumberToObject(o, "memory", c->memory);
-  cJSON_AddStringToObject(o, "mask", c->mask_trace ? "trace" : "none");
-  cJSON_AddNumberToObject(o, "iters", c->iters);
-  cJSON_AddNumberToObject(o, "horizon", c->rollout.env.horizon);
-  cJSON_AddStringToObject(o, "mode", modeName(c->rollout.env.mode));
-  cJSON_AddStringToObject(o, "hints", hintsName(c->rollout.env.hints));
-  cJSON_AddNumberToObject(o, "train_seed", (double)c->train_seed);
-  snprintf(seeds, sizeof seeds, "%llu:%llu", (unsigned long long)c->test_begin,
-           (unsigned long long)c->test_end);
-  cJSON_AddStringToObject(o, "test_seeds", seeds);
-  cJSON_AddNumberToObject(o, "jobs", c->jobs);
-  cJSON_AddNumberToObject(o, "max_tokens_total", (double)c->max_tokens_total);
-  if (c->init_path != NULL) {
-    cJSON_AddStringToObject(o, "init", c->init_path);
-  } else {
-    cJSON_AddNullToObject(o, "init");
-  }
-  cJSON_AddStringToObject(o, "init_source", c->init_source);
-  cJSON *lim = cJSON_AddObjectToObject(o, "limits");
-  cJSON_AddNumberToObject(lim, "episode_wall_s", c->rollout.limits.episode_wall_s);
-  cJSON_AddNumberToObject(lim, "call_ms", c->rollout.limits.call_ms);
-  cJSON_AddNumberToObject(lim, "compile_ms", c->rollout.limits.compile_ms);
-  cJSON_AddNumberToObject(lim, "memory_mib", c->rollout.limits.memory_mib);
-  cJSON *llm = cJSON_AddObjectToObject(o, "llm_options");
-  cJSON_AddNumberToObject(llm, "max_attempts", c->llm_options.max_attempts);
-  cJSON_AddNumberToObject(llm, "timeout_s", c->llm_options.timeout_s);
-  cJSON *argv = cJSON_AddArrayToObject(o, "argv");
-  for (int i = 0; i < c->argc && c->argv != NULL; i++) {
-    char arg[4096];
-    snprintf(arg, sizeof arg, "%s", c->argv[i]);
-    tr_llmRedactKeys(arg, sizeof arg);
-    cJSON_AddItemToArray(argv, cJSON_CreateString(arg));
-  }
-  return o;
-}
-
-int ag_runConfigRead(const cJSON *o, agTrainConfig *c, char *err, size_t errsz) {
-  reader r = {AG_RUN_CONFIG, 0, err, errsz, TB_OK};
-  /* what the experiment is */
-  const char *s = stringOf(o, "task");
-  int task = s != NULL ? env_lookup(s) : -1;
-  if (task < 0) {
-    bad(&r, "", "task", "missing or not a task name");
-    return r.rc;
-  }
-  c->task = (envTaskId)task;
-  c->rollout.task = c->task;
-  s = stringOf(o, "optimizer");
-  if (s == NULL || (strcmp(s, "opro") != 0 && strcmp(s, "optoprime") != 0)) {
-    bad(&r, "", "optimizer", "missing or not opro or optoprime");
-    return r.rc;
-  }
-  c->optimizer = strcmp(s, "opro") == 0 ? TR_OPRO : TR_OPTOPRIME;
-  s = stringOf(o, "mask");
-  c->mask_trace = s != NULL && strcmp(s, "trace") == 0;
-  s = stringOf(o, "mode");
-  c->rollout.env.mode = s != NULL && strcmp(s, "absolute") == 0 ? ENV_ABSOLUTE : ENV_RELATIVE;
-  s = stringOf(o, "hints");
-  c->rollout.env.hints = s != NULL && strcmp(s, "none") == 0 ? ENV_HINTS_NONE : ENV_HINTS_EXPERT;
-  c->memory = (int)number(&r, o, "", "memory", 0, 1000, 0);
-  if (c->iters <= 0) {
-    c->iters = (int)number(&r, o, "", "iters", 1, 100000, 0);
-  }
-  c->rollout.env.horizon = (int)number(&r, o, "", "horizon", 1, 10000, 0);
-  c->train_seed = (uint64_t)number(&r, o, "", "train_seed", 0, MAX_SEED, 0);
-  c->jobs = (int)number(&r, o, "", "jobs", 1, 256, 0);
-  if (c->max_tokens_total < 0) {
-    c->max_tokens_total = (long long)number(&r, o, "", "max_tokens_total", 0, MAX_TOKENS, 0);
-  }
-  if (r.rc != TB_OK) {
-    return r.rc;
-  }
-  /* the sandbox limits: each optional */
-  const cJSON *lim = cJSON_GetObjectItemCaseSensitive(o, "limits");
-  double v;
-  if (numberIn(lim, "episode_wall_s", 0.001, 1e6, &v) == 0) {
-    c->rollout.limits.episode_wall_s = v;
-  }
-  if (numberIn(lim, "call_ms", 0, 1e9, &v) == 0) {
-    c->rollout.limits.call_ms = (int)v;
-  }
-  if (numberIn(lim, "compile_ms", 1, 1e9, &v) == 0) {
-    c->rollout.limits.compile_ms = (int)v;
-  }
-  if (numberIn(lim, "memory_mib", 1, 1e6, &v) == 0) {
-    c->rollout.limits.memory_mib = (int)v;
-  }
-  /* the test seeds, the initial controller and the LLM */
-  s = stringOf(o, "test_seeds");
-  if (s == NULL || ag_parseSeedRange(s, &c->test_begin, &c->test_end, NULL, 0) != TB_OK) {
-    bad(&r, "", "test_seeds", "missing or not a seed range");
-    return r.rc;
-  }
-  c->init_source = stringOf(o, "init_source");
-  if (c->llm == NULL) {
-    c->llm = stringOf(o, "llm");
-    if (c->llm == NULL) {
-      bad(&r, "", "llm", "missing");
-    }
-  }
-  return r.rc;
-}
 
 cJSON *ag_trainSummaryJson(const agTrainSummary *s) {
   cJSON *o = cJSON_CreateObject();

@@ -118,19 +118,6 @@ typedef struct agIterationsInfo {
 int ag_iterationsRead(const char *path, agIterationFn fn, void *user, agIterationsInfo *info,
                       char *err, size_t errsz);
 
-/* ------------------------------------------------------------- config.json */
-
-/* The config.json object of a run (API keys redacted from the LLM spec and the command
- * line). Ownership: caller frees with cJSON_Delete. NULL: out of memory. */
-struct cJSON *ag_runConfigJson(const agTrainConfig *c);
-
-/* Fills c from a run's config.json object o, except what the caller chose for the resumed
- * run: llm (when not NULL), iters (when > 0), max_tokens_total (when >= 0). init_source is
- * NULL when the file has none. Strings point into o. init_path, argv, llm_options and the
- * sandbox path are left as they are.
- * Errors: TB_EFORMAT naming the key ("config.json: missing or bad \"memory\""). */
-int ag_runConfigRead(const struct cJSON *o, agTrainConfig *c, char *err, size_t errsz);
-
 /* ------------------------------------------------------------- the directory */
 
 typedef struct agRunDir {

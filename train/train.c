@@ -9,6 +9,7 @@
 #include "tracebot/agent.h"
 #include "tracebot/train.h"
 #include "base.h"
+#include "config.h"
 #include "runlog.h"
 
 #define TEXT_MAX 4096

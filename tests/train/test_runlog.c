@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "config.h"
 #include "runlog.h"
 
 static char gTmp[256];
