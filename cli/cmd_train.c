@@ -243,7 +243,9 @@ int cli_cmdTrain(cliArgs *a) {
   cli_freeLiveView(live);
   free(init);
   if (rc != TB_OK) {
-    return rc == TB_EINVAL ? cli_usage("%s", err) : cli_fail("%s", err);
+    /* bad settings, a malformed run to resume, a recording with too few answers: input */
+    int input = rc == TB_EINVAL || rc == TB_EFORMAT || rc == TB_EEXHAUSTED;
+    return input ? cli_usage("%s", err) : cli_fail("%s", err);
   }
   if (sum.replay_end) {
     fprintf(stderr, "tracebot: the replayed run has no more answers after %d iterations\n",

@@ -9,7 +9,6 @@
 #include "jsonread.h"
 #include "runlog.h"
 
-
 /* The number o[key] when it is one, finite and in [lo, hi]; else -1. */
 static int numberIn(const cJSON *o, const char *key, double lo, double hi, double *out) {
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -111,7 +110,8 @@ int ag_runConfigRead(const cJSON *o, agTrainConfig *c, char *err, size_t errsz) 
   c->train_seed = (uint64_t)ag_jsonNumber(&r, o, "", "train_seed", 0, AG_JSON_MAX_INTEGER, 0);
   c->jobs = (int)ag_jsonNumber(&r, o, "", "jobs", 1, 256, 0);
   if (c->max_tokens_total < 0) {
-    c->max_tokens_total = (long long)ag_jsonNumber(&r, o, "", "max_tokens_total", 0, AG_JSON_MAX_TOKENS, 0);
+    c->max_tokens_total =
+        (long long)ag_jsonNumber(&r, o, "", "max_tokens_total", 0, AG_JSON_MAX_TOKENS, 0);
   }
   if (r.rc != TB_OK) {
     return r.rc;

@@ -16,7 +16,6 @@
 
 #include "base.h"
 
-
 /* ------------------------------------------------------------- files */
 
 int ag_runPath(const char *dir, const char *name, char *out, size_t outsz, char *err,
@@ -305,7 +304,8 @@ int ag_iterationParse(const char *text, size_t len, const char *file, int lineNo
   it->system = ag_jsonString(&r, o, "", "system");
   it->user = ag_jsonString(&r, o, "", "user");
   it->response = ag_jsonString(&r, o, "", "response");
-  it->prompt_tokens = (long long)ag_jsonNumber(&r, o, "", "prompt_tokens", 0, AG_JSON_MAX_TOKENS, 1);
+  it->prompt_tokens =
+      (long long)ag_jsonNumber(&r, o, "", "prompt_tokens", 0, AG_JSON_MAX_TOKENS, 1);
   it->completion_tokens =
       (long long)ag_jsonNumber(&r, o, "", "completion_tokens", 0, AG_JSON_MAX_TOKENS, 1);
   it->tokens_estimated = ag_jsonBool(&r, o, "", "tokens_estimated");

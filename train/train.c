@@ -306,8 +306,7 @@ static int openResumed(trainRun *r, resumeState *s, char *err, size_t errsz) {
   if (rc == TB_OK) {
     rc = ag_runDirReadLines(&r->dir, resumeLine, s, NULL, err, errsz);
   }
-  /* a malformed run is bad input, like a bad configuration */
-  return rc == TB_EFORMAT ? TB_EINVAL : rc;
+  return rc;
 }
 
 /* Restores the optimizer, totals and best controller from the finished iterations (after
@@ -432,9 +431,9 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
     rc = TB_ENOMEM;
     goto done;
   }
-  if (tr_backward(r->graph, out, fb, err, errsz) < 0) {
-    rc = TB_ENOMEM;
-    goto done;
+  rc = tr_backward(r->graph, out, fb, err, errsz);
+  if (rc < 0) {
+    goto done; /* the trace core's code, cause kept */
   }
   char why[1024];
   int trc = tr_optimizerStep(r->opt, r->graph, r->llm, &log, why, sizeof why);
@@ -445,7 +444,7 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   }
   if (trc != TB_OK) {
     tb_setErr(err, errsz, "iteration %d: optimizer step failed: %s", it, why);
-    rc = TB_ENOMEM;
+    rc = trc; /* TB_ENOFEEDBACK, TB_EINVAL, TB_ENOMEM: the cause kept */
     goto done;
   }
   r->sum.prompt_tokens += log.prompt_tokens;
@@ -601,8 +600,8 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
   if (rc == TB_OK && cfg->resume) {
     rc = restore(&r, &resumed, err, errsz);
     /* A recorded LLM (replay:) answers iteration k with its k-th response. */
-    if (rc == TB_OK && tr_llmSkip(r.llm, (size_t)r.sum.iterations, err, errsz) != TB_OK) {
-      rc = TB_EINVAL;
+    if (rc == TB_OK) {
+      rc = tr_llmSkip(r.llm, (size_t)r.sum.iterations, err, errsz);
     }
   } else if (rc == TB_OK) {
     rc = writeJson(&r, AG_RUN_CONFIG, ag_runConfigJson(&r.cfg), err, errsz);

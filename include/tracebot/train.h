@@ -10,7 +10,7 @@
  * iterations.jsonl and refresh controller_final.c, controller_best.c and summary.json.
  *
  * Errors: ag_train returns 0 when it ran (or resumed) to the end or stopped on the token
- * budget, and a negative TB_E* code otherwise (TB_EINVAL: bad configuration, or a run to
+ * budget, and a negative TB_E* code otherwise (TB_EINVAL: bad configuration; TB_EFORMAT: a run to
  * resume whose files are malformed, with the file, line and key named; the run directory
  * could not be written; the LLM failed for good) with a one-line message in err. Every
  * complete iteration is on disk before the next starts, so a failed or killed run can be

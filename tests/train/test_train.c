@@ -577,7 +577,7 @@ static void resume_should_refuse_a_bad_complete_last_line(void **state) {
   cfg.llm = llm;
   cfg.iters = 5;
   char err[1024] = "";
-  assert_int_equal(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err), TB_EINVAL);
+  assert_int_equal(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err), TB_EFORMAT);
   assert_non_null(strstr(err, "iterations.jsonl line 4: controller: missing"));
   assert_int_equal(countLines(out), 4);
 }
