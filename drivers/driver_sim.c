@@ -158,7 +158,7 @@ static const agDriverApi kSimApi = {
     .abi_version = AG_DRIVER_ABI_VERSION,
     .struct_size = sizeof(agDriverApi),
     .name = "sim",
-    /* The hand workspace (mocap bounds, shared/reference/tasks.md); the env clips
+    /* The hand workspace (mocap bounds, envs/README.md); the env clips
      * targets to the same box */
     .caps = {{-0.5, 0.40, 0.05},
              {0.5, 1.0, 0.5},

@@ -8,7 +8,7 @@
 
 #include "tracebot/envs.h"
 
-/* Task constants of tasks.md. */
+/* Task constants (envs/README.md). */
 #define ENV_ACTION_SCALE 0.01
 #define ENV_FRAME_SKIP 5
 #define ENV_SETTLE_STEPS 50

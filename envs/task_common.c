@@ -1,5 +1,5 @@
 /* envs/task_common.c: the pieces the task files share (task.h): the scene's workspace,
- * the seeded draws, the puck's observation, distances and reward terms (tasks.md), and
+ * the seeded draws, the puck's observation, distances and reward terms (envs/README.md), and
  * the start of a feedback line. */
 #include <math.h>
 #include <stdio.h>

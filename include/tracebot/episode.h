@@ -7,7 +7,7 @@
  * reward, success, hint text, env steps, index of its first state) and the
  * result (success, return, steps, optional fault).
  *
- * A state row is exactly the layout of formats.md:
+ * A state row is (docs/ARCHITECTURE.md, "Episode recording"):
  *   time, qpos[nq], qvel[nv], act[na], mocap_pos[3*nmocap], mocap_quat[4*nmocap], ctrl[nu]
  * i.e. the first sim_episodeRowSize doubles of sim's flat state (sim's own state
  * adds qacc_warmstart[nv] at the end, which replay does not need).
@@ -154,7 +154,7 @@ int sim_episodeFrameCount(const simEpisode *ep, double fps);
  * frame's time (clamped to the episode). -1 for an empty episode. */
 int sim_episodeFrameState(const simEpisode *ep, double fps, int i);
 
-/* Writes the episode as EP.json (formats.md), numbers with %.17g so that every
+/* Writes the episode as EP.json (docs/ARCHITECTURE.md), numbers with %.17g so that every
  * double reads back bit for bit, through path.tmp + rename (no partial file).
  * Errors: TB_EINVAL (NULL, non-finite value), TB_EIO (open/write/rename). */
 int sim_episodeSave(const simEpisode *ep, const char *path, char *err, size_t errsz);

@@ -30,7 +30,7 @@
 /* A training configuration; ag_defaultTrain fills the paper's defaults. */
 typedef struct agTrainConfig {
   envTaskId task;
-  const char *llm;               /* backend spec (trace/llm.h); required */
+  const char *llm;               /* backend spec (tracebot/llm.h); required */
   trOptimizerKind optimizer;     /* TR_OPTOPRIME (default) or TR_OPRO */
   int memory;                    /* OptoPrime memory K (default 10; 0 = NoMem) */
   int mask_trace;                /* the paper's "Masked": hide #Documentation, #Code,

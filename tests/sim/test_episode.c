@@ -417,7 +417,7 @@ static void restore_should_reproduce_recorded_qpos_bit_for_bit(void **state) {
   assert_int_equal(sim_episodeSave(ep, path, err, sizeof(err)), 0);
   struct stat st;
   assert_int_equal(stat(path, &st), 0);
-  assert_true(st.st_size < 2 * 1024 * 1024); /* issue 6: a 10-step episode well under 2 MB */
+  assert_true(st.st_size < 2 * 1024 * 1024); /* a 10-step episode stays well under 2 MB */
   simEpisode *back = sim_episodeLoad(path, err, sizeof(err));
   assert_non_null(back);
   /* a fresh world, set to every recorded state in a shuffled order */

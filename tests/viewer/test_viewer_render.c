@@ -1,4 +1,4 @@
-/* Tests of sim/viewer/render.c and png.c under a private Xvfb: offscreen frames,
+/* Tests of viewer/render.c and png.c under a private Xvfb: offscreen frames,
  * the gripper where the camera says it is, PNG encoding, the render benchmark. */
 #include <setjmp.h>
 #include <stdarg.h>

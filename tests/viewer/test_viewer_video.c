@@ -1,4 +1,4 @@
-/* Tests of sim/viewer/video.c and replay.c under a private Xvfb: a recorded
+/* Tests of viewer/video.c and replay.c under a private Xvfb: a recorded
  * 10-step episode to MP4 (frame count checked with ffprobe), one frame to PNG, a
  * strip, and clear errors when ffmpeg is missing or fails. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Tests of sim/viewer/window.c under a private Xvfb: replaying a recording in a
+/* Tests of viewer/window.c under a private Xvfb: replaying a recording in a
  * window, live pushes, and that closing the window only disables the viewer. */
 #include <setjmp.h>
 #include <stdarg.h>
