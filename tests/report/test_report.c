@@ -17,10 +17,9 @@
 #include "record.h"
 #include "tracebot/report.h"
 #include "tracebot/viewer.h"
-#include "xvfb.h"
+#include "tmpdir.h"
 
 static recorded rec;
-static char runDir[256];
 
 /* fontconfig (through cairo's text) keeps caches that LeakSanitizer reports at exit */
 const char *__lsan_default_suppressions(void);
@@ -68,7 +67,7 @@ static int failingStrip(void *user, const char *path, int maxframes, agReportIma
 
 static void writeText(const char *name, const char *text) {
   char path[512];
-  snprintf(path, sizeof(path), "%s/%s", runDir, name);
+  tmpdir_join(path, sizeof(path), name);
   FILE *f = fopen(path, "w");
   assert_non_null(f);
   fputs(text, f);
@@ -105,31 +104,23 @@ static void iterationLine(char *buf, size_t n, int it, int success, double ret, 
            success ? "true" : "false", ret, 1200 + it, outcome, it, to, rate, it);
 }
 
+/* The run directory (the scratch directory, tmpdir_path()) with iteration 1's episode, recorded
+ * from the pick-place expert; a private Xvfb to draw its strip. */
 static int setup(void **state) {
-  (void)state;
-  snprintf(runDir, sizeof(runDir), "/tmp/tracebot-test-run-%d", (int)getpid());
-  mkdir(runDir, 0755);
-  char episodes[300];
-  snprintf(episodes, sizeof(episodes), "%s/episodes", runDir);
-  mkdir(episodes, 0755);
-  if (record_expert(ENV_PICK_PLACE, 0, 10, &rec) != 0) {
+  if (tmpdir_setup(state) != 0 ||
+      record_openScene(&rec, record_expert, ENV_PICK_PLACE, 0, 10) != 0) {
     return -1;
   }
   char path[400];
-  snprintf(path, sizeof(path), "%s/iter_001.json", episodes);
-  if (sim_episodeSave(rec.ep, path, NULL, 0) != 0) {
-    return -1;
-  }
-  return xvfb_start();
+  tmpdir_join(path, sizeof(path), "episodes");
+  mkdir(path, 0755);
+  tmpdir_join(path, sizeof(path), "episodes/iter_001.json");
+  return sim_episodeSave(rec.ep, path, NULL, 0);
 }
 
 static int teardown(void **state) {
-  (void)state;
-  record_free(&rec);
-  xvfb_stop();
-  char cmd[400];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", runDir);
-  return system(cmd) == 0 ? 0 : -1;
+  record_closeScene(state);
+  return tmpdir_teardown(state);
 }
 
 static void writeRun(void) {
@@ -156,7 +147,7 @@ static void writeRun(void) {
 
 static char *slurp(const char *name) {
   char path[512];
-  snprintf(path, sizeof(path), "%s/%s", runDir, name);
+  tmpdir_join(path, sizeof(path), name);
   FILE *f = fopen(path, "r");
   if (!f) {
     return NULL;
@@ -218,7 +209,7 @@ static void report_should_write_curve_png_svg_and_html_with_every_iteration(void
   opts.strip_frames = 4;
   agReportResult res;
   char err[256] = "";
-  if (ag_report(runDir, &opts, &res, err, sizeof(err)) != 0) {
+  if (ag_report(tmpdir_path(), &opts, &res, err, sizeof(err)) != 0) {
     fail_msg("%s", err);
   }
   assert_int_equal(res.iterations, 4);
@@ -226,7 +217,7 @@ static void report_should_write_curve_png_svg_and_html_with_every_iteration(void
   assert_int_equal(res.strips, 1); /* only iteration 1's episode file exists */
   /* the PNG figure: right size, not blank, the test-success curve drawn in blue */
   char png[400];
-  snprintf(png, sizeof(png), "%s/learning_curve.png", runDir);
+  tmpdir_join(png, sizeof(png), "learning_curve.png");
   int w = 0;
   int h = 0;
   unsigned char *rgb = img_readPng(png, &w, &h);
@@ -283,13 +274,13 @@ static void report_should_show_why_frames_are_missing(void **state) {
   ag_defaultReportOptions(&opts);
   opts.strip = failingStrip;
   agReportResult res;
-  assert_int_equal(ag_report(runDir, &opts, &res, NULL, 0), 0);
+  assert_int_equal(ag_report(tmpdir_path(), &opts, &res, NULL, 0), 0);
   assert_int_equal(res.strips, 0);
   char *html = slurp("report.html");
   assert_non_null(strstr(html, "episode frames not rendered: no display: set DISPLAY"));
   free(html);
   /* and without any renderer */
-  assert_int_equal(ag_report(runDir, NULL, &res, NULL, 0), 0);
+  assert_int_equal(ag_report(tmpdir_path(), NULL, &res, NULL, 0), 0);
   html = slurp("report.html");
   assert_non_null(strstr(html, "no renderer in this build"));
   free(html);
@@ -297,8 +288,8 @@ static void report_should_show_why_frames_are_missing(void **state) {
 
 /* The error message's text after the run directory. */
 static const char *afterDir(const char *err) {
-  size_t n = strlen(runDir);
-  return strncmp(err, runDir, n) == 0 ? err + n : err;
+  size_t n = strlen(tmpdir_path());
+  return strncmp(err, tmpdir_path(), n) == 0 ? err + n : err;
 }
 
 static void report_should_name_the_line_of_a_malformed_iteration(void **state) {
@@ -314,19 +305,19 @@ static void report_should_name_the_line_of_a_malformed_iteration(void **state) {
   memcpy(success, "\"success\": \"no\" ", 16); /* as long as what it replaces */
   strcat(all, line);
   writeText("iterations.jsonl", all);
-  assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
+  assert_int_equal(ag_report(tmpdir_path(), NULL, NULL, err, sizeof(err)), TB_EFORMAT);
   assert_string_equal(afterDir(err),
                       "/iterations.jsonl line 2: train.success: expected true or false");
   /* a missing key */
   writeText("iterations.jsonl",
             "{\"iteration\": 1, \"train\": {\"success\": true, \"return\": 3}}\n");
-  assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
+  assert_int_equal(ag_report(tmpdir_path(), NULL, NULL, err, sizeof(err)), TB_EFORMAT);
   assert_string_equal(afterDir(err), "/iterations.jsonl line 1: controller: missing");
   /* not JSON, even as the last complete line */
   iterationLine(all, sizeof(all), 1, 0, 12.4, 0.0, "updated", kController1, kController2);
   strcat(all, "not json\n");
   writeText("iterations.jsonl", all);
-  assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
+  assert_int_equal(ag_report(tmpdir_path(), NULL, NULL, err, sizeof(err)), TB_EFORMAT);
   assert_string_equal(afterDir(err), "/iterations.jsonl line 2: not a JSON object");
   assert_int_equal(ag_report("/nonexistent-run-dir", NULL, NULL, err, sizeof(err)), TB_EIO);
   assert_non_null(strstr(err, "/nonexistent-run-dir/iterations.jsonl"));
@@ -376,8 +367,8 @@ static void report_html_should_show_the_curve_in_headless_chromium(void **state)
   ag_defaultReportOptions(&opts);
   opts.strip = stripFrames;
   opts.strip_user = &rec;
-  assert_int_equal(ag_report(runDir, &opts, NULL, NULL, 0), 0);
-  assertScreenshotShowsCurve(runDir, "/tmp/report_screenshot.png");
+  assert_int_equal(ag_report(tmpdir_path(), &opts, NULL, NULL, 0), 0);
+  assertScreenshotShowsCurve(tmpdir_path(), "/tmp/report_screenshot.png");
 }
 
 /* The whole path a person takes: `tracebot train` with the scripted LLM of the training
@@ -390,7 +381,7 @@ static void report_of_a_scripted_training_run_should_show_the_curve(void **state
   assert_non_null(src);
   assert_non_null(bin);
   char dir[400];
-  snprintf(dir, sizeof(dir), "%s/trained", runDir);
+  tmpdir_join(dir, sizeof(dir), "trained");
   char cmd[4096];
   snprintf(cmd, sizeof(cmd),
            "'%s/bin/tracebot' train --task reach --iters 4 --out '%s' --llm 'exec:sh "

@@ -15,24 +15,13 @@
 #include "imgutil.h"
 #include "record.h"
 #include "tracebot/viewer.h"
-#include "xvfb.h"
 
 static recorded rec;
 
+/* A 10-macro-step pick-place episode (a controller that never succeeds) and a private Xvfb. */
 static int setup(void **state) {
   (void)state;
-  /* a 10-macro-step pick-place episode (a controller that never succeeds) */
-  if (record_wander(ENV_PICK_PLACE, 0, 10, &rec) != 0) {
-    return -1;
-  }
-  return xvfb_start();
-}
-
-static int teardown(void **state) {
-  (void)state;
-  record_free(&rec);
-  xvfb_stop();
-  return 0;
+  return record_openScene(&rec, record_wander, ENV_PICK_PLACE, 0, 10);
 }
 
 /* Runs ffprobe and returns the counted video frames (-1 on error); *rate gets r_frame_rate. */
@@ -201,5 +190,5 @@ int main(void) {
       cmocka_unit_test(replay_strip_should_render_evenly_spaced_png_frames),
       cmocka_unit_test(overlay_text_should_name_step_reward_success_action_and_hint),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, record_closeScene);
 }
