@@ -17,6 +17,7 @@
 #include "record.h"
 #include "tracebot/report.h"
 #include "tracebot/viewer.h"
+#include "base.h"
 #include "tmpdir.h"
 
 static recorded rec;
@@ -145,21 +146,37 @@ static void writeRun(void) {
   writeText("iterations.jsonl", all);
 }
 
+/* The synthetic run written again, and report options drawing its strips with strip. */
+static agReportOptions runWithStrips(agReportStripFn strip) {
+  writeRun();
+  agReportOptions opts;
+  ag_defaultReportOptions(&opts);
+  opts.strip = strip;
+  opts.strip_user = &rec;
+  return opts;
+}
+
+/* The text of a file below the run directory (NULL when it cannot be read). */
 static char *slurp(const char *name) {
   char path[512];
   tmpdir_join(path, sizeof(path), name);
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    return NULL;
+  return tb_readFile(path, 64u << 20, NULL, NULL, 0);
+}
+
+/* Fails unless text holds every string of has and none of lacks. */
+static void assertHasAndLacks(const char *what, const char *text, const char *const *has,
+                              size_t nhas, const char *const *lacks, size_t nlacks) {
+  assert_non_null(text);
+  for (size_t i = 0; i < nhas; i++) {
+    if (!strstr(text, has[i])) {
+      fail_msg("%s lacks \"%s\"", what, has[i]);
+    }
   }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  size_t got = fread(buf, 1, (size_t)n, f);
-  buf[got] = '\0';
-  fclose(f);
-  return buf;
+  for (size_t i = 0; i < nlacks; i++) {
+    if (strstr(text, lacks[i])) {
+      fail_msg("%s holds \"%s\"", what, lacks[i]);
+    }
+  }
 }
 
 /* Pixels of the test-success-rate blue (31, 120, 181) in an RGB image. */
@@ -201,11 +218,7 @@ static void diff_should_write_unified_hunks_with_context(void **state) {
 
 static void report_should_write_curve_png_svg_and_html_with_every_iteration(void **state) {
   (void)state;
-  writeRun();
-  agReportOptions opts;
-  ag_defaultReportOptions(&opts);
-  opts.strip = stripFrames;
-  opts.strip_user = &rec;
+  agReportOptions opts = runWithStrips(stripFrames);
   opts.strip_frames = 4;
   agReportResult res;
   char err[256] = "";
@@ -233,46 +246,42 @@ static void report_should_write_curve_png_svg_and_html_with_every_iteration(void
   assert_non_null(svg);
   assert_non_null(strstr(svg, "<svg"));
   free(svg);
-  /* the HTML */
+  /* the HTML: every complete iteration, the figure inline, feedback escaped, the diffs */
+  static const char *const has[] = {
+      "<!DOCTYPE html>",
+      "<h2>Learning curve</h2><figure><svg",
+      "Learning curve",
+      "<h3>Iteration 1</h3>",
+      "<h3>Iteration 2</h3>",
+      "<h3>Iteration 3</h3>",
+      "<h3>Iteration 4</h3>",
+      "partial last line was skipped",
+      "Return: 12.40 &lt;b&gt;not bold&lt;/b&gt;",
+      "updated: reason 1",
+      "no_change: reason 2",
+      "unusable: reason 4",
+      "1201 prompt + 321 completion",
+      "1.90 s",
+      "crash: signal 11 (step 3)",
+      "success rate 0.750",
+      "<span class=\"add\">+  action[0] = obs-&gt;obj_pos[0] - obs-&gt;hand_pos[0];",
+      "<span class=\"del\">-  action[0] = 0;</span>",
+      "unchanged",
+      "<img alt=\"frame 0\" src=\"data:image/png;base64,iVBORw0KGgo",
+      "episodes/iter_002.json not found",
+      "final_test_success_rate",
+      "tracebot train --task pick-place",
+  };
+  static const char *const lacks[] = {"<?xml", "Iteration 5", "<b>not bold</b>"};
   char *html = slurp("report.html");
-  assert_non_null(html);
-  assert_non_null(strstr(html, "<!DOCTYPE html>"));
-  assert_non_null(strstr(html, "<h2>Learning curve</h2><figure><svg"));
-  assert_null(strstr(html, "<?xml"));
-  assert_non_null(strstr(html, "Learning curve"));
-  for (int it = 1; it <= 4; it++) {
-    char want[64];
-    snprintf(want, sizeof(want), "<h3>Iteration %d</h3>", it);
-    assert_non_null(strstr(html, want));
-  }
-  assert_null(strstr(html, "Iteration 5"));
-  assert_non_null(strstr(html, "partial last line was skipped"));
-  assert_non_null(strstr(html, "Return: 12.40 &lt;b&gt;not bold&lt;/b&gt;")); /* escaped */
-  assert_null(strstr(html, "<b>not bold</b>"));
-  assert_non_null(strstr(html, "updated: reason 1"));
-  assert_non_null(strstr(html, "no_change: reason 2"));
-  assert_non_null(strstr(html, "unusable: reason 4"));
-  assert_non_null(strstr(html, "1201 prompt + 321 completion"));
-  assert_non_null(strstr(html, "1.90 s"));
-  assert_non_null(strstr(html, "crash: signal 11 (step 3)"));
-  assert_non_null(strstr(html, "success rate 0.750"));
-  assert_non_null(
-      strstr(html, "<span class=\"add\">+  action[0] = obs-&gt;obj_pos[0] - obs-&gt;hand_pos[0];"));
-  assert_non_null(strstr(html, "<span class=\"del\">-  action[0] = 0;</span>"));
-  assert_non_null(strstr(html, "unchanged"));
-  assert_non_null(strstr(html, "<img alt=\"frame 0\" src=\"data:image/png;base64,iVBORw0KGgo"));
-  assert_non_null(strstr(html, "episodes/iter_002.json not found"));
-  assert_non_null(strstr(html, "final_test_success_rate"));
-  assert_non_null(strstr(html, "tracebot train --task pick-place"));
+  assertHasAndLacks("report.html", html, has, sizeof has / sizeof has[0], lacks,
+                    sizeof lacks / sizeof lacks[0]);
   free(html);
 }
 
 static void report_should_show_why_frames_are_missing(void **state) {
   (void)state;
-  writeRun();
-  agReportOptions opts;
-  ag_defaultReportOptions(&opts);
-  opts.strip = failingStrip;
+  agReportOptions opts = runWithStrips(failingStrip);
   agReportResult res;
   assert_int_equal(ag_report(tmpdir_path(), &opts, &res, NULL, 0), 0);
   assert_int_equal(res.strips, 0);
@@ -362,11 +371,7 @@ static void assertScreenshotShowsCurve(const char *dir, const char *copy_to) {
 
 static void report_html_should_show_the_curve_in_headless_chromium(void **state) {
   (void)state;
-  writeRun();
-  agReportOptions opts;
-  ag_defaultReportOptions(&opts);
-  opts.strip = stripFrames;
-  opts.strip_user = &rec;
+  agReportOptions opts = runWithStrips(stripFrames);
   assert_int_equal(ag_report(tmpdir_path(), &opts, NULL, NULL, 0), 0);
   assertScreenshotShowsCurve(tmpdir_path(), "/tmp/report_screenshot.png");
 }
@@ -393,18 +398,12 @@ static void report_of_a_scripted_training_run_should_show_the_curve(void **state
   snprintf(path, sizeof(path), "%s/learning_curve.svg", dir);
   struct stat st;
   assert_int_equal(stat(path, &st), 0);
-  snprintf(path, sizeof(path), "%s/report.html", dir);
-  size_t n = 0;
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  static char html[8 << 20];
-  n = fread(html, 1, sizeof(html) - 1, f);
-  fclose(f);
-  html[n] = '\0';
-  assert_non_null(strstr(html, "<svg"));
-  assert_non_null(strstr(html, "MARKER_SOLVE"));           /* the diff of iteration 3 */
-  assert_non_null(strstr(html, "(compile) line 4"));       /* iteration 2's feedback */
-  assert_non_null(strstr(html, "data:image/png;base64,")); /* episode strips */
+  /* the figure, the diff of iteration 3, iteration 2's feedback, the episode strips */
+  static const char *const has[] = {"<svg", "MARKER_SOLVE", "(compile) line 4",
+                                    "data:image/png;base64,"};
+  char *html = slurp("trained/report.html");
+  assertHasAndLacks("trained/report.html", html, has, sizeof has / sizeof has[0], NULL, 0);
+  free(html);
   assertScreenshotShowsCurve(dir, "/tmp/report_training_screenshot.png");
 }
 
