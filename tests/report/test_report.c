@@ -19,6 +19,7 @@
 #include "tracebot/viewer.h"
 #include "base.h"
 #include "tmpdir.h"
+#include "trees.h"
 
 static recorded rec;
 
@@ -381,10 +382,8 @@ static void report_html_should_show_the_curve_in_headless_chromium(void **state)
  * Xvfb is the display), then the page in headless Chromium. */
 static void report_of_a_scripted_training_run_should_show_the_curve(void **state) {
   (void)state;
-  const char *src = getenv("TRACEBOT_SOURCE_DIR");
-  const char *bin = getenv("TRACEBOT_BINARY_DIR");
-  assert_non_null(src);
-  assert_non_null(bin);
+  const char *src = tree_source();
+  const char *bin = tree_binary();
   char dir[400];
   tmpdir_join(dir, sizeof(dir), "trained");
   char cmd[4096];

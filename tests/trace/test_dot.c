@@ -4,31 +4,35 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fixture_graph.h"
 
-static void dot_should_draw_parameters_as_boxes(void **state) {
-  (void)state;
+/* The dot text of the fixture graph (the caller frees it). */
+static char *fixtureDot(void) {
   fixture f;
   fixture_init(&f, NULL);
   char *dot = tr_graphDot(f.g, NULL, 0);
   assert_non_null(dot);
+  fixture_close(&f);
+  return dot;
+}
+
+static void dot_should_draw_parameters_as_boxes(void **state) {
+  (void)state;
+  char *dot = fixtureDot();
   assert_true(strncmp(dot, "digraph trace {", 15) == 0);
   assert_non_null(strstr(dot, "\"controller0\" [shape=box"));
   assert_non_null(strstr(dot, "\"gain0\" [shape=box"));
   assert_non_null(strstr(dot, "\"obs0\" [shape=ellipse"));
   free(dot);
-  fixture_close(&f);
 }
 
 static void dot_should_highlight_exceptions_and_outputs(void **state) {
   (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
-  char *dot = tr_graphDot(f.g, NULL, 0);
-  assert_non_null(dot);
+  char *dot = fixtureDot();
   const char *x = strstr(dot, "\"exception_step0\" [");
   assert_non_null(x);
   const char *eol = strchr(x, '\n');
@@ -40,20 +44,15 @@ static void dot_should_highlight_exceptions_and_outputs(void **state) {
   assert_non_null(strstr(line, "penwidth=2"));
   assert_non_null(strstr(line, "(crash) SIGSEGV"));
   free(dot);
-  fixture_close(&f);
 }
 
 static void dot_should_label_edges_with_argument_names(void **state) {
   (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
-  char *dot = tr_graphDot(f.g, NULL, 0);
-  assert_non_null(dot);
+  char *dot = fixtureDot();
   assert_non_null(strstr(dot, "\"controller0\" -> \"action0\" [label=\"controller\"];"));
   assert_non_null(strstr(dot, "\"obs0\" -> \"action0\" [label=\"obs\"];"));
   assert_non_null(strstr(dot, "\"action1\" -> \"exception_step0\" [label=\"action\"];"));
   free(dot);
-  fixture_close(&f);
 }
 
 static void dot_should_escape_quotes_and_cut_long_values(void **state) {

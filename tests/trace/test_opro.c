@@ -4,26 +4,28 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fixture_graph.h"
 
-static void opro_options(trOptimizerOptions *o, int history) {
-  tr_defaultOptimizerOptions(o);
-  o->kind = TR_OPRO;
-  o->history = history;
-  o->objective = "Reach the goal with the hand.";
+/* The fixture graph under an OPRO optimizer keeping `history` attempts (0: all). */
+static void oproFixture(fixture *f, int history) {
+  trOptimizerOptions o;
+  tr_defaultOptimizerOptions(&o);
+  o.kind = TR_OPRO;
+  o.history = history;
+  o.objective = "Reach the goal with the hand.";
+  fixture_init(f, &o);
 }
 
 static void opro_prompt_should_hold_objective_and_no_trace(void **state) {
   (void)state;
-  trOptimizerOptions o;
-  opro_options(&o, 0);
   fixture f;
-  fixture_init(&f, &o);
+  oproFixture(&f, 0);
   trPrompt p;
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, NULL, 0), 0);
+  fixture_render(&f, &p);
   assert_non_null(strstr(p.user, "#Objective\nReach the goal with the hand.\n"));
   assert_non_null(strstr(p.user, "(number) gain0: a positive number, at most 50\n"));
   assert_null(strstr(p.user, "#Code"));
@@ -38,10 +40,8 @@ static void opro_prompt_should_hold_objective_and_no_trace(void **state) {
 
 static void opro_history_should_grow_oldest_first(void **state) {
   (void)state;
-  trOptimizerOptions o;
-  opro_options(&o, 0);
   fixture f;
-  fixture_init(&f, &o);
+  oproFixture(&f, 0);
   const char *resp[] = {"{\"suggestion\": {\"gain0\": 3}}", "{\"suggestion\": {\"gain0\": 4}}"};
   for (int i = 0; i < 2; i++) {
     trStepLog log;
@@ -51,7 +51,7 @@ static void opro_history_should_grow_oldest_first(void **state) {
   }
   assert_int_equal(tr_optimizerMemoryCount(f.opt), 2);
   trPrompt p;
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, NULL, 0), 0);
+  fixture_render(&f, &p);
   const char *a = strstr(p.user, "\"gain0\":2.5}");
   const char *b = strstr(p.user, "\"gain0\":3}");
   const char *c = strstr(p.user, "\"gain0\":4}");
@@ -65,10 +65,8 @@ static void opro_history_should_grow_oldest_first(void **state) {
 
 static void opro_history_limit_should_drop_the_oldest(void **state) {
   (void)state;
-  trOptimizerOptions o;
-  opro_options(&o, 2);
   fixture f;
-  fixture_init(&f, &o);
+  oproFixture(&f, 2);
   for (int i = 0; i < 4; i++) {
     char resp[64];
     snprintf(resp, sizeof resp, "{\"suggestion\": {\"gain0\": %d}}", 10 + i);
@@ -82,10 +80,8 @@ static void opro_history_limit_should_drop_the_oldest(void **state) {
 
 static void opro_state_should_load_only_into_opro(void **state) {
   (void)state;
-  trOptimizerOptions o;
-  opro_options(&o, 0);
   fixture a;
-  fixture_init(&a, &o);
+  oproFixture(&a, 0);
   assert_int_equal(tr_optimizerApply(a.opt, a.g, "TERMINATE", 9, NULL, NULL, 0), 0);
   char *saved = tr_optimizerSaveJson(a.opt, NULL, 0);
   assert_non_null(saved);
@@ -96,7 +92,7 @@ static void opro_state_should_load_only_into_opro(void **state) {
   assert_int_equal(tr_optimizerLoadJson(b.opt, saved, strlen(saved), err, sizeof err), TB_EFORMAT);
   assert_non_null(strstr(err, "kind"));
   fixture c;
-  fixture_init(&c, &o);
+  oproFixture(&c, 0);
   assert_int_equal(tr_optimizerLoadJson(c.opt, saved, strlen(saved), err, sizeof err), 0);
   assert_int_equal(tr_optimizerMemoryCount(c.opt), 1);
   free(saved);

@@ -291,11 +291,8 @@ static void apply_without_feedback_should_take_no_step(void **state) {
 
 static void memory_should_be_a_fifo_of_k_pairs(void **state) {
   (void)state;
-  trOptimizerOptions o;
-  tr_defaultOptimizerOptions(&o);
-  o.memory = 3;
   fixture f;
-  fixture_init(&f, &o);
+  fixture_initMemory(&f, 3);
   for (int i = 0; i < 5; i++) {
     char fb[32];
     snprintf(fb, sizeof fb, "Return: %d", i);
@@ -364,11 +361,8 @@ static void mask_should_parse_section_names(void **state) {
 
 static void state_should_survive_save_and_load(void **state) {
   (void)state;
-  trOptimizerOptions o;
-  tr_defaultOptimizerOptions(&o);
-  o.memory = 2;
   fixture a;
-  fixture_init(&a, &o);
+  fixture_initMemory(&a, 2);
   const char *resp = "{\"suggestion\": {\"gain0\": 7.25, \"controller0\": \"" CODE_NEW_ESC "\"}}";
   for (int i = 0; i < 3; i++) {
     assert_int_equal(tr_optimizerApply(a.opt, a.g, resp, strlen(resp), NULL, NULL, 0), 0);
@@ -379,7 +373,7 @@ static void state_should_survive_save_and_load(void **state) {
 
   /* a fresh optimizer with the same parameters takes the saved state */
   fixture b;
-  fixture_init(&b, &o);
+  fixture_initMemory(&b, 2);
   assert_int_equal(tr_optimizerLoadJson(b.opt, saved, strlen(saved), err, sizeof err), 0);
   assert_true(tr_paramNumber(b.gain) == 7.25);
   assert_string_equal(tr_paramText(b.controller), CODE_NEW);
