@@ -14,24 +14,12 @@
 
 #include <cmocka.h>
 
+#include "host_log.h"
 #include "tracebot/drivers.h"
 
 const agDriverApi *tracebot_driver_init(const agDriverHost *host); /* fake_driver.c */
 
 /* ---------------------------------------------------------------- the fake robot */
-
-typedef struct logBook {
-  char lines[64][160];
-  int n;
-} logBook;
-
-static void collect(void *host, int level, const char *msg) {
-  (void)level;
-  logBook *b = host;
-  if (b->n < 64) {
-    snprintf(b->lines[b->n++], sizeof(b->lines[0]), "%s", msg);
-  }
-}
 
 /* Commands the fake robot received, parsed from the log. */
 static int commands(const logBook *b, double xyz[][4], int max) {
@@ -50,7 +38,7 @@ static int lastIsStop(const logBook *b) {
 }
 
 static agDriver *makeFake(logBook *book, const char *config) {
-  agDriverHost host = {AG_DRIVER_ABI_VERSION, sizeof(agDriverHost), book, collect};
+  agDriverHost host = {AG_DRIVER_ABI_VERSION, sizeof(agDriverHost), book, logbook_collect};
   char err[256] = "";
   agDriver *drv =
       ag_makeDriverFromApi(tracebot_driver_init(&host), "fake", config, &host, err, sizeof(err));
