@@ -30,7 +30,8 @@ void case_strAt(const char *file, int line, const char *name, const char *what, 
 void case_hasAt(const char *file, int line, const char *name, const char *what, const char *text,
                 const char *part) {
   if (text == NULL || strstr(text, part) == NULL) {
-    print_error("case \"%s\": %s \"%s\" lacks \"%s\"\n", name, what, text ? text : "(null)", part);
+    print_error("case \"%s\": %s \"%.300s\" lacks \"%s\"\n", name, what, text ? text : "(null)",
+                part);
     _fail(file, line);
   }
 }

@@ -15,7 +15,8 @@
 #define case_str(name, what, got, want) \
   case_strAt(__FILE__, __LINE__, (name), (what), (got), (want))
 
-/* text contains part (a NULL text contains nothing). */
+/* text contains part (a NULL text contains nothing); the message shows text's first 300
+ * bytes. */
 #define case_has(name, what, text, part) \
   case_hasAt(__FILE__, __LINE__, (name), (what), (text), (part))
 
