@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "cases.h"
 #include "http_cases.h"
@@ -37,6 +38,7 @@ int http_setup(void **state) {
 
 int http_teardown(void **state) {
   httpFixture *f = *state;
+  tr_freeLlm(f->llm);
   unsetenv(f->api->url_var);
   unsetenv(f->api->key_var);
   mock_stop(f->mock);
@@ -54,6 +56,24 @@ trLlm *http_makeClient(httpFixture *f) {
 
 int http_complete(httpFixture *f, trLlm *llm, const trLlmRequest *req, trLlmReply *reply) {
   return tr_llmComplete(llm, req, reply, f->err, sizeof(f->err));
+}
+
+int http_ask(httpFixture *f, int status, const char *body, const trLlmRequest *req,
+             trLlmReply *reply) {
+  mock_pushSimple(f->mock, status, body);
+  if (f->llm == NULL) {
+    f->llm = http_makeClient(f);
+  }
+  return http_complete(f, f->llm, req, reply);
+}
+
+void http_expectReply(const trLlmReply *reply, const char *text, long prompt_tokens,
+                      long completion_tokens) {
+  assert_string_equal(reply->text, text);
+  assert_int_equal(reply->prompt_tokens, prompt_tokens);
+  assert_int_equal(reply->completion_tokens, completion_tokens);
+  assert_int_equal(reply->tokens_estimated, 0);
+  assert_int_equal(reply->attempts, 1);
 }
 
 /* One request on a fresh client: returns its code. On success the text must be ok_text, on
@@ -373,4 +393,21 @@ int http_runCommonTests(const httpBackendCase *api) {
       COMMON(make_should_reject_a_base_url_that_is_not_http),
   };
   return _cmocka_run_group_tests(api->spec, tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
+}
+
+int http_runTests(const httpBackendCase *api, const struct CMUnitTest *tests, size_t n) {
+  struct CMUnitTest *own = calloc(n, sizeof(*own));
+  assert_non_null(own);
+  for (size_t i = 0; i < n; i++) {
+    own[i] = tests[i];
+    own[i].setup_func = http_setup;
+    own[i].teardown_func = http_teardown;
+    own[i].initial_state = (void *)api; /* cmocka's state is not const */
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int failed = _cmocka_run_group_tests(api->spec, own, n, NULL, NULL);
+  failed += http_runCommonTests(api);
+  curl_global_cleanup();
+  free(own);
+  return failed;
 }
