@@ -180,9 +180,9 @@ static void assertHasAndLacks(const char *what, const char *text, const char *co
   }
 }
 
-/* Pixels of the test-success-rate blue (31, 120, 181) in an RGB image. */
-static int bluePixels(const unsigned char *rgb, int w, int h) {
-  return img_countNear(rgb, w, h, 0, 0, w, h, 31, 120, 181, 18);
+/* Pixels of the test-success-rate blue (31, 120, 181) in an image. */
+static int bluePixels(imgRgb img) {
+  return img_countNear(img.rgb, img.w, img.h, 0, 0, img.w, img.h, 31, 120, 181, 18);
 }
 
 /* ---- diff ---- */
@@ -232,16 +232,15 @@ static void report_should_write_curve_png_svg_and_html_with_every_iteration(void
   /* the PNG figure: right size, not blank, the test-success curve drawn in blue */
   char png[400];
   tmpdir_join(png, sizeof(png), "learning_curve.png");
-  int w = 0;
-  int h = 0;
-  unsigned char *rgb = img_readPng(png, &w, &h);
-  assert_non_null(rgb);
-  assert_int_equal(w, 900);
-  assert_int_equal(h, 500);
-  assert_true(img_stddev(rgb, w, h) > 10);
-  assert_true(bluePixels(rgb, w, h) > 200);
-  assert_true(img_countNear(rgb, w, h, 0, 0, w, h, 217, 94, 0, 18) > 100); /* return: orange */
-  free(rgb);
+  imgRgb fig = img_load(png);
+  assert_non_null(fig.rgb);
+  assert_int_equal(fig.w, 900);
+  assert_int_equal(fig.h, 500);
+  assert_true(img_stddev(fig.rgb, fig.w, fig.h) > 10);
+  assert_true(bluePixels(fig) > 200);
+  /* the return curve: orange */
+  assert_true(img_countNear(fig.rgb, fig.w, fig.h, 0, 0, fig.w, fig.h, 217, 94, 0, 18) > 100);
+  free(fig.rgb);
   /* the SVG */
   char *svg = slurp("learning_curve.svg");
   assert_non_null(svg);
@@ -354,17 +353,15 @@ static void assertScreenshotShowsCurve(const char *dir, const char *copy_to) {
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", profile);
   assert_int_equal(system(cmd), 0);
   assert_int_equal(rc, 0);
-  int w = 0;
-  int h = 0;
-  unsigned char *rgb = img_readPng(shot, &w, &h);
-  assert_non_null(rgb);
-  assert_int_equal(w, 1200);
-  assert_true(img_stddev(rgb, w, h) > 10);
-  int blue = bluePixels(rgb, w, h);
+  imgRgb screen = img_load(shot);
+  assert_non_null(screen.rgb);
+  assert_int_equal(screen.w, 1200);
+  assert_true(img_stddev(screen.rgb, screen.w, screen.h) > 10);
+  int blue = bluePixels(screen);
   if (blue < 150) {
     fail_msg("only %d pixels of the curve's blue in the screenshot", blue);
   }
-  free(rgb);
+  free(screen.rgb);
   /* keep a copy for people to look at */
   snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", shot, copy_to);
   (void)system(cmd);
