@@ -83,6 +83,22 @@ void fixture_render(const fixture *f, trPrompt *p) {
   }
 }
 
+int fixture_setup(void **state) {
+  fixture *f = calloc(1, sizeof(*f));
+  if (f == NULL) {
+    return -1;
+  }
+  fixture_init(f, NULL);
+  *state = f;
+  return 0;
+}
+
+int fixture_teardown(void **state) {
+  fixture_close(*state);
+  free(*state);
+  return 0;
+}
+
 int blank_setup(void **state) {
   static blankGraph b;
   b.opt = tr_makeOptimizer(NULL, NULL, 0);

@@ -42,6 +42,11 @@ void fixture_render(const fixture *f, trPrompt *p);
 
 void fixture_close(fixture *f);
 
+/* Per-test setup and teardown (cmocka_unit_test_setup_teardown): *state is a fixture with
+ * the default options. */
+int fixture_setup(void **state);
+int fixture_teardown(void **state);
+
 /* An empty graph beside an optimizer with a code parameter "controller" (ctrl) and a number
  * parameter "unused" (other). */
 typedef struct blankGraph {

@@ -399,9 +399,7 @@ static void state_should_survive_save_and_load(void **state) {
 }
 
 static void load_should_reject_mismatches_and_change_nothing(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
+  fixture *f = *state;
   char err[256] = "";
   const char *bad[][2] = {
       {"not json", "format"},
@@ -425,15 +423,14 @@ static void load_should_reject_mismatches_and_change_nothing(void **state) {
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     err[0] = '\0';
-    int rc = tr_optimizerLoadJson(f.opt, bad[i][0], strlen(bad[i][0]), err, sizeof err);
+    int rc = tr_optimizerLoadJson(f->opt, bad[i][0], strlen(bad[i][0]), err, sizeof err);
     if (rc != TB_EFORMAT || !strstr(err, bad[i][1])) {
       print_error("case %zu: rc %d, err \"%s\", want \"%s\"\n", i, rc, err, bad[i][1]);
       fail();
     }
-    assert_string_equal(tr_paramText(f.controller), FIXTURE_CONTROLLER);
-    assert_true(tr_paramNumber(f.gain) == 2.5);
+    assert_string_equal(tr_paramText(f->controller), FIXTURE_CONTROLLER);
+    assert_true(tr_paramNumber(f->gain) == 2.5);
   }
-  fixture_close(&f);
 }
 
 int main(void) {
@@ -448,7 +445,8 @@ int main(void) {
       cmocka_unit_test(make_optimizer_should_reject_bad_options),
       cmocka_unit_test(mask_should_parse_section_names),
       cmocka_unit_test(state_should_survive_save_and_load),
-      cmocka_unit_test(load_should_reject_mismatches_and_change_nothing),
+      cmocka_unit_test_setup_teardown(load_should_reject_mismatches_and_change_nothing,
+                                      fixture_setup, fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

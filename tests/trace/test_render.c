@@ -65,16 +65,13 @@ static void check_golden(const char *name, const char *actual) {
 }
 
 static void prompt_should_match_golden_system_and_user(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
+  fixture *f = *state;
   trPrompt p;
   char err[256] = "";
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, err, sizeof err), 0);
+  assert_int_equal(tr_optimizerRender(f->opt, f->g, &p, err, sizeof err), 0);
   check_golden("system.txt", p.system);
   check_golden("user.txt", p.user);
   tr_promptClose(&p);
-  fixture_close(&f);
 }
 
 /* Three steps; each response sets gain0 to 3, 4, then 5. */
@@ -126,17 +123,14 @@ static void memory_two_should_show_the_last_two_pairs_oldest_first(void **state)
 }
 
 static void memory_zero_should_render_no_history(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
-  run_three_steps(&f);
-  assert_int_equal(tr_optimizerMemoryCount(f.opt), 0);
+  fixture *f = *state;
+  run_three_steps(f);
+  assert_int_equal(tr_optimizerMemoryCount(f->opt), 0);
   trPrompt p;
-  fixture_render(&f, &p);
+  fixture_render(f, &p);
   assert_null(strstr(p.user, "earlier iterations"));
   assert_non_null(strstr(p.user, "(number) gain0=5\n"));
   tr_promptClose(&p);
-  fixture_close(&f);
 }
 
 static void render_should_not_push_memory(void **state) {
@@ -145,7 +139,7 @@ static void render_should_not_push_memory(void **state) {
   fixture_initMemory(&f, 3);
   for (int i = 0; i < 3; i++) {
     trPrompt p;
-    assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, NULL, 0), 0);
+    fixture_render(&f, &p);
     tr_promptClose(&p);
   }
   assert_int_equal(tr_optimizerMemoryCount(f.opt), 0);
@@ -249,23 +243,18 @@ static void render_without_backward_should_say_no_feedback(void **state) {
 }
 
 static void render_should_refuse_a_graph_with_an_error(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
-  tr_value(f.g, "bad name", NULL, "x");
+  fixture *f = *state;
+  tr_value(f->g, "bad name", NULL, "x");
   trPrompt p;
   char err[256] = "";
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, err, sizeof err), TB_EINVAL);
+  assert_int_equal(tr_optimizerRender(f->opt, f->g, &p, err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "bad name"));
-  fixture_close(&f);
 }
 
 static void parameters_of_another_optimizer_should_be_inputs(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
+  fixture *f = *state;
   trOptimizer *other = tr_makeOptimizer(NULL, NULL, 0);
-  trParam *c = tr_paramAt(f.opt, 0);
+  trParam *c = tr_paramAt(f->opt, 0);
   trParam *k = tr_addParam(other, "gain", TR_NUMBER, NULL, NULL, 0);
   trGraph *g = tr_makeGraph();
   trNode *cn = tr_paramNode(g, c);
@@ -274,27 +263,30 @@ static void parameters_of_another_optimizer_should_be_inputs(void **state) {
                       "action", NULL, "a");
   assert_int_equal(tr_backward(g, out, "fb", NULL, 0), 2);
   trPrompt p;
-  assert_int_equal(tr_optimizerRender(f.opt, g, &p, NULL, 0), 0);
+  assert_int_equal(tr_optimizerRender(f->opt, g, &p, NULL, 0), 0);
   assert_non_null(strstr(p.user, "#Inputs\n(number) gain0=0\n"));
   assert_non_null(strstr(p.user, "#Variables\n(code) controller0:"));
   tr_promptClose(&p);
   tr_freeGraph(g);
   tr_freeOptimizer(other);
-  fixture_close(&f);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(prompt_should_match_golden_system_and_user),
+      cmocka_unit_test_setup_teardown(prompt_should_match_golden_system_and_user, fixture_setup,
+                                      fixture_teardown),
       cmocka_unit_test(memory_two_should_show_the_last_two_pairs_oldest_first),
-      cmocka_unit_test(memory_zero_should_render_no_history),
+      cmocka_unit_test_setup_teardown(memory_zero_should_render_no_history, fixture_setup,
+                                      fixture_teardown),
       cmocka_unit_test(render_should_not_push_memory),
       cmocka_unit_test(long_values_should_be_cut_but_never_code),
       cmocka_unit_test(paper_mask_should_blank_four_section_bodies),
       cmocka_unit_test(objective_should_replace_the_instruction),
       cmocka_unit_test(render_without_backward_should_say_no_feedback),
-      cmocka_unit_test(render_should_refuse_a_graph_with_an_error),
-      cmocka_unit_test(parameters_of_another_optimizer_should_be_inputs),
+      cmocka_unit_test_setup_teardown(render_should_refuse_a_graph_with_an_error, fixture_setup,
+                                      fixture_teardown),
+      cmocka_unit_test_setup_teardown(parameters_of_another_optimizer_should_be_inputs,
+                                      fixture_setup, fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
