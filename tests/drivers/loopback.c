@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,4 +53,32 @@ int loop_freePort(void) {
   int port = 0;
   close(bound(&port));
   return port;
+}
+
+static void *serveMain(void *arg) {
+  simServer *s = arg;
+  s->rc = ag_serverRun(s->srv, &s->stop, s->err, sizeof(s->err));
+  return NULL;
+}
+
+void loop_startSim(simServer *s, const char *task, int idle_ms) {
+  memset(s, 0, sizeof(*s));
+  char cfg[128];
+  snprintf(cfg, sizeof(cfg), "{\"task\":\"%s\"}", task);
+  s->sim = ag_makeDriver("sim", cfg, NULL, s->err, sizeof(s->err));
+  assert_non_null(s->sim);
+  s->srv = ag_makeServer(ag_driverApi(s->sim), ag_driverHandle(s->sim), 0, s->err, sizeof(s->err));
+  assert_non_null(s->srv);
+  assert_true(ag_serverPort(s->srv) > 0);
+  if (idle_ms > 0) {
+    ag_serverSetIdleTimeout(s->srv, idle_ms);
+  }
+  assert_int_equal(pthread_create(&s->thread, NULL, serveMain, s), 0);
+}
+
+void loop_joinSim(simServer *s) {
+  assert_int_equal(pthread_join(s->thread, NULL), 0);
+  assert_int_equal(s->rc, 0);
+  ag_freeServer(s->srv);
+  ag_freeDriver(s->sim);
 }

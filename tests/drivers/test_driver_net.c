@@ -23,43 +23,6 @@
 #include "driver_proto.h"
 #include "tracebot/envs.h"
 
-/* ---------------------------------------------------------------- serve-sim thread */
-
-typedef struct served {
-  agDriver *sim;
-  agServer *srv;
-  pthread_t thread;
-  int rc;
-  char err[256];
-} served;
-
-static void *serveMain(void *arg) {
-  served *s = arg;
-  s->rc = ag_serverRun(s->srv, NULL, s->err, sizeof(s->err));
-  return NULL;
-}
-
-/* Starts serve-sim for task on a free port in a thread. */
-static void startServer(served *s, const char *task) {
-  char cfg[128];
-  char err[256] = "";
-  snprintf(cfg, sizeof(cfg), "{\"task\":\"%s\"}", task);
-  s->sim = ag_makeDriver("sim", cfg, NULL, err, sizeof(err));
-  assert_non_null(s->sim);
-  s->srv = ag_makeServer(ag_driverApi(s->sim), ag_driverHandle(s->sim), 0, err, sizeof(err));
-  assert_non_null(s->srv);
-  assert_true(ag_serverPort(s->srv) > 0);
-  assert_int_equal(pthread_create(&s->thread, NULL, serveMain, s), 0);
-}
-
-/* Joins the server thread (a client must have said bye) and frees everything. */
-static void joinServer(served *s) {
-  pthread_join(s->thread, NULL);
-  assert_int_equal(s->rc, 0);
-  ag_freeServer(s->srv);
-  ag_freeDriver(s->sim);
-}
-
 static agDriver *connectNet(int port, int timeout_ms, char *err, size_t errsz) {
   char cfg[128];
   snprintf(cfg, sizeof(cfg), "{\"port\":%d,\"timeout_ms\":%d,\"bye_on_close\":true}", port,
@@ -107,8 +70,8 @@ static void experts_should_score_the_same_through_net_as_through_sim(void **stat
   for (int id = 0; id < env_taskCount(); id++) {
     const char *name = env_name((envTaskId)id);
     char err[256] = "";
-    served s;
-    startServer(&s, name);
+    simServer s;
+    loop_startSim(&s, name, 0);
     agDriver *net = connectNet(ag_serverPort(s.srv), 5000, err, sizeof(err));
     assert_non_null(net);
     char cfg[128];
@@ -168,7 +131,7 @@ static void experts_should_score_the_same_through_net_as_through_sim(void **stat
     env_freeSpec(spec);
     ag_freeDriver(sim);
     ag_freeDriver(net); /* bye */
-    joinServer(&s);
+    loop_joinSim(&s);
   }
 }
 
@@ -176,8 +139,8 @@ static void experts_should_score_the_same_through_net_as_through_sim(void **stat
 
 static void net_should_relay_server_errors_and_stay_usable(void **state) {
   (void)state;
-  served s;
-  startServer(&s, "reach");
+  simServer s;
+  loop_startSim(&s, "reach", 0);
   char err[256] = "";
   agDriver *net = connectNet(ag_serverPort(s.srv), 5000, err, sizeof(err));
   assert_non_null(net);
@@ -202,7 +165,7 @@ static void net_should_relay_server_errors_and_stay_usable(void **state) {
   assert_true(caps.workspace_lo[2] == 0.05 && caps.workspace_hi[1] == 1.0);
   assert_true(caps.flags & AG_DRIVER_CAP_SUCCESS);
   ag_freeDriver(net);
-  joinServer(&s);
+  loop_joinSim(&s);
 }
 
 static void net_open_should_fail_fast_when_nothing_listens(void **state) {
@@ -386,8 +349,8 @@ static const struct {
 
 static void server_should_answer_bad_requests_and_end_on_bye(void **state) {
   (void)state;
-  served s;
-  startServer(&s, "push");
+  simServer s;
+  loop_startSim(&s, "push", 0);
   int fd = loop_connect(ag_serverPort(s.srv));
   char out[AG_NET_LINE_MAX];
   for (size_t i = 0; i < sizeof kConversation / sizeof kConversation[0]; i++) {
@@ -400,13 +363,13 @@ static void server_should_answer_bad_requests_and_end_on_bye(void **state) {
     }
   }
   close(fd);
-  joinServer(&s);
+  loop_joinSim(&s);
 }
 
 static void server_should_drop_a_client_sending_an_endless_line(void **state) {
   (void)state;
-  served s;
-  startServer(&s, "reach");
+  simServer s;
+  loop_startSim(&s, "reach", 0);
   int fd = loop_connect(ag_serverPort(s.srv));
   /* Exactly one buffer of bytes and no newline: the server reads it all, then hangs up */
   static char junk[AG_NET_LINE_MAX + 1];
@@ -424,7 +387,7 @@ static void server_should_drop_a_client_sending_an_endless_line(void **state) {
   agDriver *net = connectNet(ag_serverPort(s.srv), 2000, err, sizeof(err));
   assert_non_null(net);
   ag_freeDriver(net);
-  joinServer(&s);
+  loop_joinSim(&s);
 }
 
 /* ---------------------------------------------------------------- bench */

@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <sys/socket.h>
 #include <signal.h>
@@ -143,18 +142,6 @@ static void serve_sim_should_refuse_a_bad_config(void **state) {
   assert_string_equal(err, "driver sim: open failed: sim driver config: unknown task \"juggle\"");
 }
 
-typedef struct serverThread {
-  agServer *srv;
-  volatile sig_atomic_t stop;
-  int rc;
-} serverThread;
-
-static void *runServer(void *arg) {
-  serverThread *t = arg;
-  t->rc = ag_serverRun(t->srv, &t->stop, NULL, 0);
-  return NULL;
-}
-
 /* Reads what the server sends within ms (until it closes or ms pass) into buf. */
 static size_t readFor(int fd, char *buf, size_t cap, int ms) {
   size_t n = 0;
@@ -174,16 +161,9 @@ static size_t readFor(int fd, char *buf, size_t cap, int ms) {
 
 static void server_should_refuse_a_second_client_and_drop_an_idle_one(void **state) {
   (void)state;
-  char err[256] = "";
-  agDriver *sim = ag_makeDriver("sim", "{\"task\":\"reach\"}", NULL, err, sizeof(err));
-  assert_non_null(sim);
-  serverThread t = {ag_makeServer(ag_driverApi(sim), ag_driverHandle(sim), 0, err, sizeof(err)), 0,
-                    -1};
-  assert_non_null(t.srv);
-  ag_serverSetIdleTimeout(t.srv, 600);
-  pthread_t th;
-  assert_int_equal(pthread_create(&th, NULL, runServer, &t), 0);
-  int port = ag_serverPort(t.srv);
+  simServer s;
+  loop_startSim(&s, "reach", 600);
+  int port = ag_serverPort(s.srv);
 
   /* The first client connects and says nothing; a second one is told the robot is busy */
   int idle = loop_connect(port);
@@ -207,11 +187,8 @@ static void server_should_refuse_a_second_client_and_drop_an_idle_one(void **sta
   assert_int_equal(ag_driverApi(net)->reset(ag_driverHandle(net), 0, derr, sizeof(derr)), 0);
   ag_freeDriver(net);
 
-  t.stop = 1;
-  assert_int_equal(pthread_join(th, NULL), 0);
-  assert_int_equal(t.rc, 0);
-  ag_freeServer(t.srv);
-  ag_freeDriver(sim);
+  s.stop = 1;
+  loop_joinSim(&s);
 }
 
 int main(void) {
