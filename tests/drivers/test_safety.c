@@ -77,7 +77,7 @@ static int scripted(void *ctx, const obs_t *obs, double action[4], int timeout_m
 }
 
 /* A 5-step episode of the fake robot: its log book and driver, the episode's config (tests
- * adjust it before fakeRun), its result and the commands the robot received. */
+ * adjust it before runEpisode), its result and the commands the robot received. */
 typedef struct fakeEpisode {
   logBook book;
   agDriver *drv;
@@ -88,7 +88,7 @@ typedef struct fakeEpisode {
 } fakeEpisode;
 
 /* Opens the fake robot with its JSON config; the episode does not stop on success. */
-static fakeEpisode *fakeOpen(const char *config) {
+static fakeEpisode *openEpisode(const char *config) {
   fakeEpisode *e = calloc(1, sizeof(*e));
   assert_non_null(e);
   e->drv = makeFake(&e->book, config);
@@ -99,14 +99,14 @@ static fakeEpisode *fakeOpen(const char *config) {
 }
 
 /* Runs the episode under the scripted controller s and reads back the commands. */
-static void fakeRun(fakeEpisode *e, script *s) {
+static void runEpisode(fakeEpisode *e, script *s) {
   char err[256] = "";
   assert_int_equal(
       ag_runDriverEpisode(e->drv, &e->cfg, scripted, s, NULL, NULL, &e->res, err, sizeof(err)), 0);
   e->ncmd = commands(&e->book, e->cmd, 8);
 }
 
-static void fakeClose(fakeEpisode *e) {
+static void closeEpisode(fakeEpisode *e) {
   ag_freeDriver(e->drv);
   free(e);
 }
@@ -249,10 +249,10 @@ static void merge_should_take_the_tightest_limits(void **state) {
 
 static void episode_should_clamp_a_controller_aiming_outside_the_workspace(void **state) {
   (void)state;
-  fakeEpisode *e = fakeOpen("{}");
+  fakeEpisode *e = openEpisode("{}");
   e->cfg.absolute = 1;
   script s = {{2.0, -3.0, 9.0, 0.0}, -1, 0, {0}, -1, 0};
-  fakeRun(e, &s);
+  runEpisode(e, &s);
   assert_int_equal(e->res.fault, AG_FT_NONE);
   assert_int_equal(e->res.steps, 5);
   assert_int_equal(e->res.safety.workspace_clamps, 5);
@@ -260,15 +260,15 @@ static void episode_should_clamp_a_controller_aiming_outside_the_workspace(void 
   for (int i = 0; i < e->ncmd; i++) {
     assert_true(e->cmd[i][0] <= 0.5 && e->cmd[i][1] >= 0.4 && e->cmd[i][2] <= 0.5);
   }
-  fakeClose(e);
+  closeEpisode(e);
 }
 
 static void episode_should_limit_huge_steps_to_the_tightest_limit(void **state) {
   (void)state;
-  fakeEpisode *e = fakeOpen("{}");
+  fakeEpisode *e = openEpisode("{}");
   e->cfg.safety.max_step = 0.05; /* tighter than the fake robot's 0.2 */
   script s = {{1e6, 0.0, 0.0, 0.0}, -1, 0, {0}, -1, 0};
-  fakeRun(e, &s);
+  runEpisode(e, &s);
   assert_int_equal(e->res.fault, AG_FT_NONE);
   assert_true(e->res.limits.max_step == 0.05);
   assert_int_equal(e->res.safety.step_limits, 5);
@@ -278,29 +278,29 @@ static void episode_should_limit_huge_steps_to_the_tightest_limit(void **state) 
     assert_float_equal(e->cmd[i][0] - prev, 0.05, 1e-9);
     prev = e->cmd[i][0];
   }
-  fakeClose(e);
+  closeEpisode(e);
 }
 
 static void episode_should_reject_nan_with_an_estop(void **state) {
   (void)state;
-  fakeEpisode *e = fakeOpen("{}");
+  fakeEpisode *e = openEpisode("{}");
   script s = {{0.01, 0.0, 0.0, 0.0}, 2, 0, {0.0, NAN, 0.0, 0.0}, -1, 0};
-  fakeRun(e, &s);
+  runEpisode(e, &s);
   assertFault(&e->res, AG_FT_INVALID_ACTION, "invalid_action", 2,
               "non-finite action at step 2: action[1] = nan; robot stopped");
   assert_int_equal(e->res.safety.nonfinite, 1);
   assert_int_equal(e->res.safety.estops, 1);
   assert_int_equal(e->ncmd, 2); /* nothing commanded after the NaN */
   assert_true(lastIsStop(&e->book));
-  fakeClose(e);
+  closeEpisode(e);
 }
 
 static void episode_should_hold_position_when_the_controller_hangs(void **state) {
   (void)state;
-  fakeEpisode *e = fakeOpen("{}");
+  fakeEpisode *e = openEpisode("{}");
   e->cfg.timeout_ms = 50;
   script s = {{0.02, 0.01, 0.0, 0.5}, 3, AG_POLICY_TIMEOUT, {0}, -1, 0};
-  fakeRun(e, &s);
+  runEpisode(e, &s);
   assertFault(&e->res, AG_FT_TIMEOUT, NULL, 3, NULL);
   assert_int_equal(e->res.steps, 3);
   assert_int_equal(e->res.safety.watchdog, 1);
@@ -312,43 +312,43 @@ static void episode_should_hold_position_when_the_controller_hangs(void **state)
   assert_true(e->cmd[3][3] == 0.5);
   assert_memory_equal(e->res.last_target, e->cmd[2], 3 * sizeof(double));
   assert_true(lastIsStop(&e->book));
-  fakeClose(e);
+  closeEpisode(e);
 }
 
 static void episode_should_hold_position_when_the_controller_crashes(void **state) {
   (void)state;
-  fakeEpisode *e = fakeOpen("{}");
+  fakeEpisode *e = openEpisode("{}");
   script s = {{0.02, 0.0, 0.0, 0.0}, 0, AG_POLICY_CRASH, {0}, -1, 0};
-  fakeRun(e, &s);
+  runEpisode(e, &s);
   assertFault(&e->res, AG_FT_CRASH, NULL, 0, NULL);
   assert_int_equal(e->ncmd, 1);
   assert_true(e->cmd[0][0] == 0.0 && e->cmd[0][1] == 0.6 && e->cmd[0][2] == 0.2); /* start pose */
-  fakeClose(e);
+  closeEpisode(e);
 }
 
 static void episode_should_estop_after_too_many_violations(void **state) {
   (void)state;
-  fakeEpisode *e = fakeOpen("{}");
+  fakeEpisode *e = openEpisode("{}");
   e->cfg.safety.max_violations = 2;
   script s = {{0.0, 0.0, -1.0, 0.0}, -1, 0, {0}, -1, 0}; /* into the table every step */
-  fakeRun(e, &s);
+  runEpisode(e, &s);
   assertFault(&e->res, AG_FT_SAFETY, "safety", 2,
               "3 safety violations by step 2 (limit 2); robot stopped");
   assert_int_equal(e->res.safety.violations, 3);
   assert_int_equal(e->ncmd, 2);
   assert_true(lastIsStop(&e->book));
-  fakeClose(e);
+  closeEpisode(e);
 }
 
 static void episode_should_estop_on_a_driver_error(void **state) {
   (void)state;
-  fakeEpisode *e = fakeOpen("{\"fail_command_at\": 1}");
+  fakeEpisode *e = openEpisode("{\"fail_command_at\": 1}");
   script s = {{0.01, 0.0, 0.0, 0.0}, -1, 0, {0}, -1, 0};
-  fakeRun(e, &s);
+  runEpisode(e, &s);
   assertFault(&e->res, AG_FT_DRIVER, "driver", 1,
               "driver command failed at step 1: joint 3 over torque");
   assert_true(lastIsStop(&e->book));
-  fakeClose(e);
+  closeEpisode(e);
 }
 
 static volatile sig_atomic_t gInterrupt;
@@ -368,16 +368,16 @@ static void episode_should_estop_on_sigint(void **state) {
   assert_int_equal(sigaction(SIGINT, &sa, &old), 0);
   gInterrupt = 0;
 
-  fakeEpisode *e = fakeOpen("{}");
+  fakeEpisode *e = openEpisode("{}");
   e->cfg.interrupt = &gInterrupt;
   script s = {{0.01, 0.0, 0.0, 0.0}, -1, 0, {0}, 1, 0};
-  fakeRun(e, &s);
+  runEpisode(e, &s);
   sigaction(SIGINT, &old, NULL);
   assertFault(&e->res, AG_FT_INTERRUPTED, "interrupted", 2, NULL);
   assert_int_equal(e->res.steps, 2);
   assert_int_equal(s.calls, 2);
   assert_true(lastIsStop(&e->book));
-  fakeClose(e);
+  closeEpisode(e);
 }
 
 /* The sim driver: the hand never leaves the workspace whatever the controller asks. */

@@ -1,5 +1,4 @@
 /* cases.c: failure messages that name the case of a table-driven test. */
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,14 +31,6 @@ void case_hasAt(const char *file, int line, const char *name, const char *what, 
   if (text == NULL || strstr(text, part) == NULL) {
     print_error("case \"%s\": %s \"%.300s\" lacks \"%s\"\n", name, what, text ? text : "(null)",
                 part);
-    _fail(file, line);
-  }
-}
-
-void case_nearAt(const char *file, int line, const char *name, const char *what, double got,
-                 double want, double tol) {
-  if (!(fabs(got - want) <= tol)) {
-    print_error("case \"%s\": %s is %.17g, want %.17g (within %g)\n", name, what, got, want, tol);
     _fail(file, line);
   }
 }

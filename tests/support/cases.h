@@ -1,11 +1,9 @@
 /* cases.h: checks for table-driven tests (one test function walking a table of cases, the way
  * cJSON's and curl's data-driven tests do). A failing check prints the case's name, what was
  * compared, what it got and what it wanted, then fails the running cmocka test at the
- * caller's file and line. Include after <cmocka.h>. */
+ * caller's file and line. */
 #ifndef TRACEBOT_TESTS_CASES_H
 #define TRACEBOT_TESTS_CASES_H
-
-#include <stddef.h>
 
 /* got == want. */
 #define case_int(name, what, got, want) \
@@ -20,10 +18,6 @@
 #define case_has(name, what, text, part) \
   case_hasAt(__FILE__, __LINE__, (name), (what), (text), (part))
 
-/* |got - want| <= tol. */
-#define case_near(name, what, got, want, tol) \
-  case_nearAt(__FILE__, __LINE__, (name), (what), (got), (want), (tol))
-
 /* ok is true. */
 #define case_true(name, what, ok) case_trueAt(__FILE__, __LINE__, (name), (what), (ok))
 
@@ -33,8 +27,6 @@ void case_strAt(const char *file, int line, const char *name, const char *what, 
                 const char *want);
 void case_hasAt(const char *file, int line, const char *name, const char *what, const char *text,
                 const char *part);
-void case_nearAt(const char *file, int line, const char *name, const char *what, double got,
-                 double want, double tol);
 void case_trueAt(const char *file, int line, const char *name, const char *what, int ok);
 
 #endif /* TRACEBOT_TESTS_CASES_H */
