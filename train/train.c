@@ -1,6 +1,5 @@
 /* The training loop: rollout -> trace graph -> feedback -> backward -> optimizer step ->
- * test evaluation -> one fsynced line in iterations.jsonl. See tracebot/train.h and
- * train/README.md. */
+ * test evaluation -> one fsynced line in iterations.jsonl. See tracebot/train.h and train/README.md. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
