@@ -16,38 +16,29 @@
 #include <cmocka.h>
 
 #include "base.h"
+#include "tmpdir.h"
 
-static char gDir[64];
-
-static int setup(void **state) {
-  (void)state;
-  snprintf(gDir, sizeof gDir, "/tmp/tracebot_test_file.XXXXXX");
-  return mkdtemp(gDir) != NULL ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", gDir);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
-static void pathIn(char *out, size_t n, const char *name) {
-  snprintf(out, n, "%s/%s", gDir, name);
-}
-
-static void writeText(const char *path, const char *text) {
+/* Writes text to the file name in the scratch directory; its path goes to path. */
+static void scratchText(char *path, size_t n, const char *name, const char *text) {
+  tmpdir_join(path, n, name);
   FILE *f = fopen(path, "w");
   assert_non_null(f);
   fputs(text, f);
   fclose(f);
 }
 
+/* The file at path reads back as text. */
+static void assertHolds(const char *path, const char *text) {
+  char err[256] = "";
+  char *s = tb_readFile(path, 100, NULL, err, sizeof err);
+  assert_string_equal(s, text);
+  free(s);
+}
+
 static void read_file_should_read_a_regular_file_whole(void **state) {
   (void)state;
   char p[128];
-  pathIn(p, sizeof p, "a.txt");
-  writeText(p, "hello\n");
+  scratchText(p, sizeof p, "a.txt", "hello\n");
   size_t n = 0;
   char err[256] = "";
   char *s = tb_readFile(p, 100, &n, err, sizeof err);
@@ -60,7 +51,7 @@ static void read_file_should_read_a_regular_file_whole(void **state) {
 static void read_file_should_refuse_a_fifo_at_once(void **state) {
   (void)state;
   char p[128];
-  pathIn(p, sizeof p, "fifo");
+  tmpdir_join(p, sizeof p, "fifo");
   assert_int_equal(mkfifo(p, 0600), 0);
   char err[256] = "";
   /* no writer: a blocking open would hang here forever */
@@ -72,7 +63,7 @@ static void read_file_should_refuse_a_fifo_at_once(void **state) {
 static void read_file_should_refuse_directories_and_devices(void **state) {
   (void)state;
   char err[256] = "";
-  assert_null(tb_readFile(gDir, 100, NULL, err, sizeof err));
+  assert_null(tb_readFile(tmpdir_path(), 100, NULL, err, sizeof err));
   assert_non_null(strstr(err, "a directory"));
   assert_null(tb_readFile("/dev/zero", 100, NULL, err, sizeof err));
   assert_non_null(strstr(err, "a character device"));
@@ -82,8 +73,7 @@ static void read_file_should_refuse_directories_and_devices(void **state) {
 static void read_file_should_refuse_a_file_over_the_cap_before_reading(void **state) {
   (void)state;
   char p[128];
-  pathIn(p, sizeof p, "big.txt");
-  writeText(p, "0123456789");
+  scratchText(p, sizeof p, "big.txt", "0123456789");
   char err[256] = "";
   assert_null(tb_readFile(p, 9, NULL, err, sizeof err));
   assert_non_null(strstr(err, "larger than 9 bytes"));
@@ -102,13 +92,10 @@ static void read_file_should_name_a_missing_file(void **state) {
 static void atomic_write_should_replace_a_file_whole(void **state) {
   (void)state;
   char p[128];
-  pathIn(p, sizeof p, "out.json");
-  writeText(p, "old");
+  scratchText(p, sizeof p, "out.json", "old");
   char err[256] = "";
   assert_int_equal(tb_writeFileAtomic(p, "new", 3, err, sizeof err), TB_OK);
-  char *s = tb_readFile(p, 100, NULL, err, sizeof err);
-  assert_string_equal(s, "new");
-  free(s);
+  assertHolds(p, "new");
   char tmp[160];
   snprintf(tmp, sizeof tmp, "%s.tmp", p);
   assert_int_equal(access(tmp, F_OK), -1);
@@ -126,32 +113,26 @@ static void atomic_write_should_never_replace_a_special_file_or_a_link(void **st
   /* a symbolic link: its target stays as it was */
   char target[128];
   char link[128];
-  pathIn(target, sizeof target, "target.txt");
-  pathIn(link, sizeof link, "link.txt");
-  writeText(target, "keep");
+  scratchText(target, sizeof target, "target.txt", "keep");
+  tmpdir_join(link, sizeof link, "link.txt");
   assert_int_equal(symlink(target, link), 0);
   assert_int_equal(tb_writeFileAtomic(link, "x", 1, err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "a symbolic link"));
-  char *s = tb_readFile(target, 100, NULL, err, sizeof err);
-  assert_string_equal(s, "keep");
-  free(s);
+  assertHolds(target, "keep");
   /* a directory */
-  assert_int_equal(tb_writeFileAtomic(gDir, "x", 1, err, sizeof err), TB_EINVAL);
+  assert_int_equal(tb_writeFileAtomic(tmpdir_path(), "x", 1, err, sizeof err), TB_EINVAL);
 }
 
 static void atomic_abort_should_leave_the_old_file(void **state) {
   (void)state;
   char p[128];
-  pathIn(p, sizeof p, "kept.txt");
-  writeText(p, "old");
+  scratchText(p, sizeof p, "kept.txt", "old");
   tbAtomicFile a;
   char err[256] = "";
   assert_int_equal(tb_atomicOpen(&a, p, err, sizeof err), TB_OK);
   fputs("half", a.f);
   tb_atomicAbort(&a);
-  char *s = tb_readFile(p, 100, NULL, err, sizeof err);
-  assert_string_equal(s, "old");
-  free(s);
+  assertHolds(p, "old");
   tb_atomicAbort(&a); /* twice is harmless */
 }
 
@@ -190,5 +171,5 @@ int main(void) {
       cmocka_unit_test(atomic_open_should_fail_in_a_missing_directory),
       cmocka_unit_test(read_all_and_write_all_should_move_every_byte),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -1,4 +1,5 @@
-# Helpers of the bash CLI contract tests (tests/cli/test_*.sh), sourced by them.
+# Helpers of the CLI contract tests (tests/cli/test_*.sh, tests/train/test_train_cli.sh),
+# sourced by them.
 # Sourcing makes the scratch directory $tmp (removed at exit; a script with more to
 # clean up sets its own EXIT trap after sourcing) and sets the failure count $fails.
 tmp=$(mktemp -d)
@@ -9,6 +10,11 @@ fails=0
 finish() {
   if [ "$fails" -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
   echo "$1: all checks passed"
+}
+
+# check NAME STATUS: "ok   NAME" when STATUS is 0, else "FAIL NAME" and one more failure
+check() {
+  if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
 }
 
 # expect STATUS DESCRIPTION -- command...: checks the exit status; stdout/stderr saved

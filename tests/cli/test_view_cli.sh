@@ -5,12 +5,8 @@
 set -u
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() {
-  if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
+# $tmp, $fails, check, finish
+. "$(dirname "$0")/cli_expect.sh"
 xrun() { env -u DISPLAY xvfb-run -a -s "-screen 0 1280x1024x24" "$@"; }
 
 "$bin" run --task push --controller "$src/envs/experts/push.c" --seed 2 \
@@ -82,5 +78,4 @@ done
 [ $rc -eq 0 ] && [ $ok -eq 0 ]
 check "bench --json reports every figure, render_fps included" $?
 
-echo "$fails failed"
-[ $fails -eq 0 ]
+finish test_view_cli

@@ -17,46 +17,11 @@
 #include <cmocka.h>
 
 #include "tracebot/bench.h"
+#include "cases.h"
+#include "loopback.h"
 #include "tracebot/drivers.h"
 #include "driver_proto.h"
 #include "tracebot/envs.h"
-
-/* ---------------------------------------------------------------- serve-sim thread */
-
-typedef struct served {
-  agDriver *sim;
-  agServer *srv;
-  pthread_t thread;
-  int rc;
-  char err[256];
-} served;
-
-static void *serveMain(void *arg) {
-  served *s = arg;
-  s->rc = ag_serverRun(s->srv, NULL, s->err, sizeof(s->err));
-  return NULL;
-}
-
-/* Starts serve-sim for task on a free port in a thread. */
-static void startServer(served *s, const char *task) {
-  char cfg[128];
-  char err[256] = "";
-  snprintf(cfg, sizeof(cfg), "{\"task\":\"%s\"}", task);
-  s->sim = ag_makeDriver("sim", cfg, NULL, err, sizeof(err));
-  assert_non_null(s->sim);
-  s->srv = ag_makeServer(ag_driverApi(s->sim), ag_driverHandle(s->sim), 0, err, sizeof(err));
-  assert_non_null(s->srv);
-  assert_true(ag_serverPort(s->srv) > 0);
-  assert_int_equal(pthread_create(&s->thread, NULL, serveMain, s), 0);
-}
-
-/* Joins the server thread (a client must have said bye) and frees everything. */
-static void joinServer(served *s) {
-  pthread_join(s->thread, NULL);
-  assert_int_equal(s->rc, 0);
-  ag_freeServer(s->srv);
-  ag_freeDriver(s->sim);
-}
 
 static agDriver *connectNet(int port, int timeout_ms, char *err, size_t errsz) {
   char cfg[128];
@@ -105,8 +70,8 @@ static void experts_should_score_the_same_through_net_as_through_sim(void **stat
   for (int id = 0; id < env_taskCount(); id++) {
     const char *name = env_name((envTaskId)id);
     char err[256] = "";
-    served s;
-    startServer(&s, name);
+    simServer s;
+    loop_startSim(&s, name, 0);
     agDriver *net = connectNet(ag_serverPort(s.srv), 5000, err, sizeof(err));
     assert_non_null(net);
     char cfg[128];
@@ -166,7 +131,7 @@ static void experts_should_score_the_same_through_net_as_through_sim(void **stat
     env_freeSpec(spec);
     ag_freeDriver(sim);
     ag_freeDriver(net); /* bye */
-    joinServer(&s);
+    loop_joinSim(&s);
   }
 }
 
@@ -174,8 +139,8 @@ static void experts_should_score_the_same_through_net_as_through_sim(void **stat
 
 static void net_should_relay_server_errors_and_stay_usable(void **state) {
   (void)state;
-  served s;
-  startServer(&s, "reach");
+  simServer s;
+  loop_startSim(&s, "reach", 0);
   char err[256] = "";
   agDriver *net = connectNet(ag_serverPort(s.srv), 5000, err, sizeof(err));
   assert_non_null(net);
@@ -200,23 +165,13 @@ static void net_should_relay_server_errors_and_stay_usable(void **state) {
   assert_true(caps.workspace_lo[2] == 0.05 && caps.workspace_hi[1] == 1.0);
   assert_true(caps.flags & AG_DRIVER_CAP_SUCCESS);
   ag_freeDriver(net);
-  joinServer(&s);
+  loop_joinSim(&s);
 }
 
 static void net_open_should_fail_fast_when_nothing_listens(void **state) {
   (void)state;
-  /* A port that was free a moment ago */
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-  socklen_t sl = sizeof(sa);
-  getsockname(fd, (struct sockaddr *)&sa, &sl);
-  close(fd);
   char err[256] = "";
-  assert_null(connectNet(ntohs(sa.sin_port), 1000, err, sizeof(err)));
+  assert_null(connectNet(loop_freePort(), 1000, err, sizeof(err)));
   assert_non_null(strstr(err, "driver net: open failed: net 127.0.0.1:"));
   assert_non_null(strstr(err, "connect: Connection refused"));
 }
@@ -281,16 +236,7 @@ static void *scriptedMain(void *arg) {
   "\"reward\":false,\"success\":false,\"hint\":false}}\n"
 
 static void startScripted(scripted *s, const char *r0, const char *r1, const char *r2) {
-  s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-  assert_int_equal(listen(s->lfd, 1), 0);
-  socklen_t sl = sizeof(sa);
-  getsockname(s->lfd, (struct sockaddr *)&sa, &sl);
-  s->port = ntohs(sa.sin_port);
+  s->lfd = loop_listen(&s->port);
   s->replies[0] = r0;
   s->replies[1] = r1;
   s->replies[2] = r2;
@@ -381,52 +327,50 @@ static void exchange(int fd, const char *line, char *out, size_t outsz) {
   out[n] = '\0';
 }
 
+/* A conversation with the server, in order: each request and the reply it gets (exactly, or
+ * holding it when part is set). */
+static const struct {
+  const char *request;
+  const char *reply;
+  int part;
+} kConversation[] = {
+    {"{\"op\":\"reset\",\"seed\":1}\n", "{\"ok\":false,\"error\":\"say hello first\"}", 0},
+    {"{\"op\":\"hello\",\"version\":9}\n",
+     "{\"ok\":false,\"error\":\"client speaks protocol 9, server speaks 1\"}", 0},
+    {"{\"op\":\"hello\",\"version\":1}\n",
+     "{\"ok\":true,\"version\":1,\"name\":\"sim\",\"caps\":", 1},
+    {"not json\n", "{\"ok\":false,\"error\":\"request: not valid JSON\"}", 0},
+    {"{\"op\":\"reset\",\"seed\":1}\r\n", "{\"ok\":true}", 0},
+    {"{\"op\":\"observe\"}\n", "\"obs\":{\"hand_pos\":[", 1},
+    {"{\"op\":\"command\",\"target\":[0,0.6,0.2],\"gripper\":1}\n", "{\"ok\":true}", 0},
+    {"{\"op\":\"stop\"}\n", "{\"ok\":true}", 0},
+    {"{\"op\":\"bye\"}\n", "{\"ok\":true}", 0},
+};
+
 static void server_should_answer_bad_requests_and_end_on_bye(void **state) {
   (void)state;
-  served s;
-  startServer(&s, "push");
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)ag_serverPort(s.srv));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  simServer s;
+  loop_startSim(&s, "push", 0);
+  int fd = loop_connect(ag_serverPort(s.srv));
   char out[AG_NET_LINE_MAX];
-  exchange(fd, "{\"op\":\"reset\",\"seed\":1}\n", out, sizeof(out));
-  assert_string_equal(out, "{\"ok\":false,\"error\":\"say hello first\"}");
-  exchange(fd, "{\"op\":\"hello\",\"version\":9}\n", out, sizeof(out));
-  assert_string_equal(out,
-                      "{\"ok\":false,\"error\":\"client speaks protocol 9, server speaks 1\"}");
-  exchange(fd, "{\"op\":\"hello\",\"version\":1}\n", out, sizeof(out));
-  assert_non_null(strstr(out, "{\"ok\":true,\"version\":1,\"name\":\"sim\",\"caps\":"));
-  exchange(fd, "not json\n", out, sizeof(out));
-  assert_string_equal(out, "{\"ok\":false,\"error\":\"request: not valid JSON\"}");
-  exchange(fd, "{\"op\":\"reset\",\"seed\":1}\r\n", out, sizeof(out));
-  assert_string_equal(out, "{\"ok\":true}");
-  exchange(fd, "{\"op\":\"observe\"}\n", out, sizeof(out));
-  assert_non_null(strstr(out, "\"obs\":{\"hand_pos\":["));
-  exchange(fd, "{\"op\":\"command\",\"target\":[0,0.6,0.2],\"gripper\":1}\n", out, sizeof(out));
-  assert_string_equal(out, "{\"ok\":true}");
-  exchange(fd, "{\"op\":\"stop\"}\n", out, sizeof(out));
-  assert_string_equal(out, "{\"ok\":true}");
-  exchange(fd, "{\"op\":\"bye\"}\n", out, sizeof(out));
-  assert_string_equal(out, "{\"ok\":true}");
+  for (size_t i = 0; i < sizeof kConversation / sizeof kConversation[0]; i++) {
+    const char *request = kConversation[i].request;
+    exchange(fd, request, out, sizeof(out));
+    if (kConversation[i].part) {
+      case_has(request, "the reply", out, kConversation[i].reply);
+    } else {
+      case_str(request, "the reply", out, kConversation[i].reply);
+    }
+  }
   close(fd);
-  joinServer(&s);
+  loop_joinSim(&s);
 }
 
 static void server_should_drop_a_client_sending_an_endless_line(void **state) {
   (void)state;
-  served s;
-  startServer(&s, "reach");
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)ag_serverPort(s.srv));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  simServer s;
+  loop_startSim(&s, "reach", 0);
+  int fd = loop_connect(ag_serverPort(s.srv));
   /* Exactly one buffer of bytes and no newline: the server reads it all, then hangs up */
   static char junk[AG_NET_LINE_MAX + 1];
   memset(junk, '{', AG_NET_LINE_MAX);
@@ -443,7 +387,7 @@ static void server_should_drop_a_client_sending_an_endless_line(void **state) {
   agDriver *net = connectNet(ag_serverPort(s.srv), 2000, err, sizeof(err));
   assert_non_null(net);
   ag_freeDriver(net);
-  joinServer(&s);
+  loop_joinSim(&s);
 }
 
 /* ---------------------------------------------------------------- bench */

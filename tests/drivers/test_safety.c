@@ -9,28 +9,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "host_log.h"
 #include "tracebot/drivers.h"
 
 const agDriverApi *tracebot_driver_init(const agDriverHost *host); /* fake_driver.c */
 
 /* ---------------------------------------------------------------- the fake robot */
-
-typedef struct logBook {
-  char lines[64][160];
-  int n;
-} logBook;
-
-static void collect(void *host, int level, const char *msg) {
-  (void)level;
-  logBook *b = host;
-  if (b->n < 64) {
-    snprintf(b->lines[b->n++], sizeof(b->lines[0]), "%s", msg);
-  }
-}
 
 /* Commands the fake robot received, parsed from the log. */
 static int commands(const logBook *b, double xyz[][4], int max) {
@@ -49,7 +38,7 @@ static int lastIsStop(const logBook *b) {
 }
 
 static agDriver *makeFake(logBook *book, const char *config) {
-  agDriverHost host = {AG_DRIVER_ABI_VERSION, sizeof(agDriverHost), book, collect};
+  agDriverHost host = {AG_DRIVER_ABI_VERSION, sizeof(agDriverHost), book, logbook_collect};
   char err[256] = "";
   agDriver *drv =
       ag_makeDriverFromApi(tracebot_driver_init(&host), "fake", config, &host, err, sizeof(err));
@@ -87,28 +76,69 @@ static int scripted(void *ctx, const obs_t *obs, double action[4], int timeout_m
   return 0;
 }
 
-static void run(agDriver *drv, const agEpisodeConfig *cfg, script *s, agEpisodeResult *res) {
-  char err[256] = "";
-  assert_int_equal(ag_runDriverEpisode(drv, cfg, scripted, s, NULL, NULL, res, err, sizeof(err)),
-                   0);
+/* A 5-step episode of the fake robot: its log book and driver, the episode's config (tests
+ * adjust it before runEpisode), its result and the commands the robot received. */
+typedef struct fakeEpisode {
+  logBook book;
+  agDriver *drv;
+  agEpisodeConfig cfg;
+  agEpisodeResult res;
+  double cmd[8][4];
+  int ncmd;
+} fakeEpisode;
+
+/* Opens the fake robot with its JSON config; the episode does not stop on success. */
+static fakeEpisode *openEpisode(const char *config) {
+  fakeEpisode *e = calloc(1, sizeof(*e));
+  assert_non_null(e);
+  e->drv = makeFake(&e->book, config);
+  ag_defaultEpisode(&e->cfg);
+  e->cfg.horizon = 5;
+  e->cfg.stop_on_success = 0;
+  return e;
 }
 
-static void episodeConfig(agEpisodeConfig *cfg) {
-  ag_defaultEpisode(cfg);
-  cfg->horizon = 5;
-  cfg->stop_on_success = 0;
+/* Runs the episode under the scripted controller s and reads back the commands. */
+static void runEpisode(fakeEpisode *e, script *s) {
+  char err[256] = "";
+  assert_int_equal(
+      ag_runDriverEpisode(e->drv, &e->cfg, scripted, s, NULL, NULL, &e->res, err, sizeof(err)), 0);
+  e->ncmd = commands(&e->book, e->cmd, 8);
+}
+
+static void closeEpisode(fakeEpisode *e) {
+  ag_freeDriver(e->drv);
+  free(e);
+}
+
+/* The episode ended with the fault kind, named name, at step; a NULL name or message is not
+ * checked. */
+static void assertFault(const agEpisodeResult *res, agFaultType kind, const char *name, int step,
+                        const char *message) {
+  assert_int_equal(res->fault, kind);
+  if (name) {
+    assert_string_equal(ag_faultName(res->fault), name);
+  }
+  assert_int_equal(res->fault_step, step);
+  if (message) {
+    assert_string_equal(res->fault_message, message);
+  }
 }
 
 /* ---------------------------------------------------------------- the filter */
 
-static void filter_should_pass_a_target_inside_all_limits(void **state) {
-  (void)state;
+/* The default safety config with the workspace box [lo, hi]. */
+static agSafetyConfig boxed(const double lo[3], const double hi[3]) {
   agSafetyConfig s;
   ag_defaultSafety(&s);
-  double lo[3] = {-1, -1, 0};
-  double hi[3] = {1, 1, 1};
-  memcpy(s.workspace_lo, lo, sizeof(lo));
-  memcpy(s.workspace_hi, hi, sizeof(hi));
+  memcpy(s.workspace_lo, lo, sizeof(s.workspace_lo));
+  memcpy(s.workspace_hi, hi, sizeof(s.workspace_hi));
+  return s;
+}
+
+static void filter_should_pass_a_target_inside_all_limits(void **state) {
+  (void)state;
+  agSafetyConfig s = boxed((double[3]){-1, -1, 0}, (double[3]){1, 1, 1});
   s.max_step = 0.5;
   double hand[3] = {0, 0, 0.5};
   double t[3] = {0.1, -0.2, 0.3};
@@ -121,10 +151,7 @@ static void filter_should_pass_a_target_inside_all_limits(void **state) {
 
 static void filter_should_clamp_targets_outside_the_workspace(void **state) {
   (void)state;
-  agSafetyConfig s;
-  ag_defaultSafety(&s);
-  s.workspace_lo[0] = -0.5, s.workspace_lo[1] = 0.4, s.workspace_lo[2] = 0.05;
-  s.workspace_hi[0] = 0.5, s.workspace_hi[1] = 1.0, s.workspace_hi[2] = 0.5;
+  agSafetyConfig s = boxed((double[3]){-0.5, 0.4, 0.05}, (double[3]){0.5, 1.0, 0.5});
   double hand[3] = {0, 0.6, 0.2};
   double t[3] = {3.0, 0.0, -1.0};
   double out[3];
@@ -201,10 +228,7 @@ static void filter_should_clip_the_gripper_without_a_violation(void **state) {
 
 static void merge_should_take_the_tightest_limits(void **state) {
   (void)state;
-  agSafetyConfig s;
-  ag_defaultSafety(&s);
-  s.workspace_lo[0] = -0.2, s.workspace_lo[1] = 0.0, s.workspace_lo[2] = 0.1;
-  s.workspace_hi[0] = 0.2, s.workspace_hi[1] = 2.0, s.workspace_hi[2] = 0.3;
+  agSafetyConfig s = boxed((double[3]){-0.2, 0.0, 0.1}, (double[3]){0.2, 2.0, 0.3});
   s.max_step = 0.3;
   agDriverCaps caps = {{-0.5, 0.4, 0.05}, {0.5, 1.0, 0.5}, 0.1, 0.0, 0.25, 0};
   agSafetyConfig m;
@@ -225,150 +249,106 @@ static void merge_should_take_the_tightest_limits(void **state) {
 
 static void episode_should_clamp_a_controller_aiming_outside_the_workspace(void **state) {
   (void)state;
-  logBook book = {.n = 0};
-  agDriver *drv = makeFake(&book, "{}");
-  agEpisodeConfig cfg;
-  episodeConfig(&cfg);
-  cfg.absolute = 1;
+  fakeEpisode *e = openEpisode("{}");
+  e->cfg.absolute = 1;
   script s = {{2.0, -3.0, 9.0, 0.0}, -1, 0, {0}, -1, 0};
-  agEpisodeResult res;
-  run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_FT_NONE);
-  assert_int_equal(res.steps, 5);
-  assert_int_equal(res.safety.workspace_clamps, 5);
-  double cmd[8][4];
-  int n = commands(&book, cmd, 8);
-  assert_int_equal(n, 5);
-  for (int i = 0; i < n; i++) {
-    assert_true(cmd[i][0] <= 0.5 && cmd[i][1] >= 0.4 && cmd[i][2] <= 0.5);
+  runEpisode(e, &s);
+  assert_int_equal(e->res.fault, AG_FT_NONE);
+  assert_int_equal(e->res.steps, 5);
+  assert_int_equal(e->res.safety.workspace_clamps, 5);
+  assert_int_equal(e->ncmd, 5);
+  for (int i = 0; i < e->ncmd; i++) {
+    assert_true(e->cmd[i][0] <= 0.5 && e->cmd[i][1] >= 0.4 && e->cmd[i][2] <= 0.5);
   }
-  ag_freeDriver(drv);
+  closeEpisode(e);
 }
 
 static void episode_should_limit_huge_steps_to_the_tightest_limit(void **state) {
   (void)state;
-  logBook book = {.n = 0};
-  agDriver *drv = makeFake(&book, "{}");
-  agEpisodeConfig cfg;
-  episodeConfig(&cfg);
-  cfg.safety.max_step = 0.05; /* tighter than the fake robot's 0.2 */
+  fakeEpisode *e = openEpisode("{}");
+  e->cfg.safety.max_step = 0.05; /* tighter than the fake robot's 0.2 */
   script s = {{1e6, 0.0, 0.0, 0.0}, -1, 0, {0}, -1, 0};
-  agEpisodeResult res;
-  run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_FT_NONE);
-  assert_true(res.limits.max_step == 0.05);
-  assert_int_equal(res.safety.step_limits, 5);
-  double cmd[8][4];
-  assert_int_equal(commands(&book, cmd, 8), 5);
+  runEpisode(e, &s);
+  assert_int_equal(e->res.fault, AG_FT_NONE);
+  assert_true(e->res.limits.max_step == 0.05);
+  assert_int_equal(e->res.safety.step_limits, 5);
+  assert_int_equal(e->ncmd, 5);
   double prev = 0.0; /* the fake hand starts at x = 0 */
   for (int i = 0; i < 5; i++) {
-    assert_float_equal(cmd[i][0] - prev, 0.05, 1e-9);
-    prev = cmd[i][0];
+    assert_float_equal(e->cmd[i][0] - prev, 0.05, 1e-9);
+    prev = e->cmd[i][0];
   }
-  ag_freeDriver(drv);
+  closeEpisode(e);
 }
 
 static void episode_should_reject_nan_with_an_estop(void **state) {
   (void)state;
-  logBook book = {.n = 0};
-  agDriver *drv = makeFake(&book, "{}");
-  agEpisodeConfig cfg;
-  episodeConfig(&cfg);
+  fakeEpisode *e = openEpisode("{}");
   script s = {{0.01, 0.0, 0.0, 0.0}, 2, 0, {0.0, NAN, 0.0, 0.0}, -1, 0};
-  agEpisodeResult res;
-  run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_FT_INVALID_ACTION);
-  assert_string_equal(ag_faultName(res.fault), "invalid_action");
-  assert_int_equal(res.fault_step, 2);
-  assert_string_equal(res.fault_message,
-                      "non-finite action at step 2: action[1] = nan; robot stopped");
-  assert_int_equal(res.safety.nonfinite, 1);
-  assert_int_equal(res.safety.estops, 1);
-  double cmd[8][4];
-  assert_int_equal(commands(&book, cmd, 8), 2); /* nothing commanded after the NaN */
-  assert_true(lastIsStop(&book));
-  ag_freeDriver(drv);
+  runEpisode(e, &s);
+  assertFault(&e->res, AG_FT_INVALID_ACTION, "invalid_action", 2,
+              "non-finite action at step 2: action[1] = nan; robot stopped");
+  assert_int_equal(e->res.safety.nonfinite, 1);
+  assert_int_equal(e->res.safety.estops, 1);
+  assert_int_equal(e->ncmd, 2); /* nothing commanded after the NaN */
+  assert_true(lastIsStop(&e->book));
+  closeEpisode(e);
 }
 
 static void episode_should_hold_position_when_the_controller_hangs(void **state) {
   (void)state;
-  logBook book = {.n = 0};
-  agDriver *drv = makeFake(&book, "{}");
-  agEpisodeConfig cfg;
-  episodeConfig(&cfg);
-  cfg.timeout_ms = 50;
+  fakeEpisode *e = openEpisode("{}");
+  e->cfg.timeout_ms = 50;
   script s = {{0.02, 0.01, 0.0, 0.5}, 3, AG_POLICY_TIMEOUT, {0}, -1, 0};
-  agEpisodeResult res;
-  run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_FT_TIMEOUT);
-  assert_int_equal(res.fault_step, 3);
-  assert_int_equal(res.steps, 3);
-  assert_int_equal(res.safety.watchdog, 1);
-  assert_non_null(strstr(res.fault_message, "exceeded 50 ms at step 3; robot held position"));
+  runEpisode(e, &s);
+  assertFault(&e->res, AG_FT_TIMEOUT, NULL, 3, NULL);
+  assert_int_equal(e->res.steps, 3);
+  assert_int_equal(e->res.safety.watchdog, 1);
+  assert_non_null(strstr(e->res.fault_message, "exceeded 50 ms at step 3; robot held position"));
 
   /* The last command is the hold: the hand's position after step 2, same gripper */
-  double cmd[8][4];
-  assert_int_equal(commands(&book, cmd, 8), 4);
-  assert_memory_equal(cmd[3], cmd[2], 3 * sizeof(double));
-  assert_true(cmd[3][3] == 0.5);
-  assert_memory_equal(res.last_target, cmd[2], 3 * sizeof(double));
-  assert_true(lastIsStop(&book));
-  ag_freeDriver(drv);
+  assert_int_equal(e->ncmd, 4);
+  assert_memory_equal(e->cmd[3], e->cmd[2], 3 * sizeof(double));
+  assert_true(e->cmd[3][3] == 0.5);
+  assert_memory_equal(e->res.last_target, e->cmd[2], 3 * sizeof(double));
+  assert_true(lastIsStop(&e->book));
+  closeEpisode(e);
 }
 
 static void episode_should_hold_position_when_the_controller_crashes(void **state) {
   (void)state;
-  logBook book = {.n = 0};
-  agDriver *drv = makeFake(&book, "{}");
-  agEpisodeConfig cfg;
-  episodeConfig(&cfg);
+  fakeEpisode *e = openEpisode("{}");
   script s = {{0.02, 0.0, 0.0, 0.0}, 0, AG_POLICY_CRASH, {0}, -1, 0};
-  agEpisodeResult res;
-  run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_FT_CRASH);
-  assert_int_equal(res.fault_step, 0);
-  double cmd[8][4];
-  assert_int_equal(commands(&book, cmd, 8), 1);
-  assert_true(cmd[0][0] == 0.0 && cmd[0][1] == 0.6 && cmd[0][2] == 0.2); /* start pose */
-  ag_freeDriver(drv);
+  runEpisode(e, &s);
+  assertFault(&e->res, AG_FT_CRASH, NULL, 0, NULL);
+  assert_int_equal(e->ncmd, 1);
+  assert_true(e->cmd[0][0] == 0.0 && e->cmd[0][1] == 0.6 && e->cmd[0][2] == 0.2); /* start pose */
+  closeEpisode(e);
 }
 
 static void episode_should_estop_after_too_many_violations(void **state) {
   (void)state;
-  logBook book = {.n = 0};
-  agDriver *drv = makeFake(&book, "{}");
-  agEpisodeConfig cfg;
-  episodeConfig(&cfg);
-  cfg.safety.max_violations = 2;
+  fakeEpisode *e = openEpisode("{}");
+  e->cfg.safety.max_violations = 2;
   script s = {{0.0, 0.0, -1.0, 0.0}, -1, 0, {0}, -1, 0}; /* into the table every step */
-  agEpisodeResult res;
-  run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_FT_SAFETY);
-  assert_string_equal(ag_faultName(res.fault), "safety");
-  assert_int_equal(res.fault_step, 2);
-  assert_int_equal(res.safety.violations, 3);
-  assert_string_equal(res.fault_message, "3 safety violations by step 2 (limit 2); robot stopped");
-  double cmd[8][4];
-  assert_int_equal(commands(&book, cmd, 8), 2);
-  assert_true(lastIsStop(&book));
-  ag_freeDriver(drv);
+  runEpisode(e, &s);
+  assertFault(&e->res, AG_FT_SAFETY, "safety", 2,
+              "3 safety violations by step 2 (limit 2); robot stopped");
+  assert_int_equal(e->res.safety.violations, 3);
+  assert_int_equal(e->ncmd, 2);
+  assert_true(lastIsStop(&e->book));
+  closeEpisode(e);
 }
 
 static void episode_should_estop_on_a_driver_error(void **state) {
   (void)state;
-  logBook book = {.n = 0};
-  agDriver *drv = makeFake(&book, "{\"fail_command_at\": 1}");
-  agEpisodeConfig cfg;
-  episodeConfig(&cfg);
+  fakeEpisode *e = openEpisode("{\"fail_command_at\": 1}");
   script s = {{0.01, 0.0, 0.0, 0.0}, -1, 0, {0}, -1, 0};
-  agEpisodeResult res;
-  run(drv, &cfg, &s, &res);
-  assert_int_equal(res.fault, AG_FT_DRIVER);
-  assert_string_equal(ag_faultName(res.fault), "driver");
-  assert_int_equal(res.fault_step, 1);
-  assert_string_equal(res.fault_message, "driver command failed at step 1: joint 3 over torque");
-  assert_true(lastIsStop(&book));
-  ag_freeDriver(drv);
+  runEpisode(e, &s);
+  assertFault(&e->res, AG_FT_DRIVER, "driver", 1,
+              "driver command failed at step 1: joint 3 over torque");
+  assert_true(lastIsStop(&e->book));
+  closeEpisode(e);
 }
 
 static volatile sig_atomic_t gInterrupt;
@@ -388,22 +368,16 @@ static void episode_should_estop_on_sigint(void **state) {
   assert_int_equal(sigaction(SIGINT, &sa, &old), 0);
   gInterrupt = 0;
 
-  logBook book = {.n = 0};
-  agDriver *drv = makeFake(&book, "{}");
-  agEpisodeConfig cfg;
-  episodeConfig(&cfg);
-  cfg.interrupt = &gInterrupt;
+  fakeEpisode *e = openEpisode("{}");
+  e->cfg.interrupt = &gInterrupt;
   script s = {{0.01, 0.0, 0.0, 0.0}, -1, 0, {0}, 1, 0};
-  agEpisodeResult res;
-  run(drv, &cfg, &s, &res);
+  runEpisode(e, &s);
   sigaction(SIGINT, &old, NULL);
-  assert_int_equal(res.fault, AG_FT_INTERRUPTED);
-  assert_string_equal(ag_faultName(res.fault), "interrupted");
-  assert_int_equal(res.fault_step, 2);
-  assert_int_equal(res.steps, 2);
+  assertFault(&e->res, AG_FT_INTERRUPTED, "interrupted", 2, NULL);
+  assert_int_equal(e->res.steps, 2);
   assert_int_equal(s.calls, 2);
-  assert_true(lastIsStop(&book));
-  ag_freeDriver(drv);
+  assert_true(lastIsStop(&e->book));
+  closeEpisode(e);
 }
 
 /* The sim driver: the hand never leaves the workspace whatever the controller asks. */

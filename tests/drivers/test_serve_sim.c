@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <sys/socket.h>
 #include <signal.h>
@@ -19,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "loopback.h"
 #include "tracebot/drivers.h"
 #include "tracebot/envs.h"
 
@@ -76,6 +76,19 @@ static int reap(pid_t pid) {
   return -1;
 }
 
+/* The net driver as a client of 127.0.0.1:port, with more config keys in extra ("" for
+ * none, else starting with a comma). */
+static agDriver *netClient(int port, const char *extra) {
+  char cfg[128];
+  snprintf(cfg, sizeof(cfg), "{\"port\":%d%s}", port, extra);
+  char err[256] = "";
+  agDriver *net = ag_makeDriver("net", cfg, NULL, err, sizeof(err));
+  if (net == NULL) {
+    fail_msg("%s", err);
+  }
+  return net;
+}
+
 static int expertPolicy(void *ctx, const obs_t *obs, double action[4], int timeout_ms, char *err,
                         size_t errsz) {
   (void)ctx;
@@ -90,15 +103,12 @@ static void serve_sim_should_serve_an_episode_and_exit_cleanly_on_sigterm(void *
   (void)state;
   int port = 0;
   pid_t pid = spawnServeSim("{\"task\":\"push\",\"hints\":\"none\"}", &port);
-  char cfg[64];
-  snprintf(cfg, sizeof(cfg), "{\"port\":%d}", port);
-  char err[256] = "";
-  agDriver *net = ag_makeDriver("net", cfg, NULL, err, sizeof(err));
-  assert_non_null(net);
+  agDriver *net = netClient(port, "");
   agEpisodeConfig ec;
   ag_defaultEpisode(&ec);
   ec.seed = 4;
   agEpisodeResult res;
+  char err[256] = "";
   assert_int_equal(
       ag_runDriverEpisode(net, &ec, expertPolicy, NULL, NULL, NULL, &res, err, sizeof(err)), 0);
   assert_int_equal(res.fault, AG_FT_NONE);
@@ -113,11 +123,7 @@ static void serve_sim_should_exit_on_sigint_while_a_client_is_connected(void **s
   (void)state;
   int port = 0;
   pid_t pid = spawnServeSim("{\"task\":\"reach\"}", &port);
-  char cfg[64];
-  snprintf(cfg, sizeof(cfg), "{\"port\":%d,\"timeout_ms\":500}", port);
-  char err[256] = "";
-  agDriver *net = ag_makeDriver("net", cfg, NULL, err, sizeof(err));
-  assert_non_null(net);
+  agDriver *net = netClient(port, ",\"timeout_ms\":500");
   assert_int_equal(kill(pid, SIGINT), 0);
   assert_int_equal(reap(pid), 0);
 
@@ -134,31 +140,6 @@ static void serve_sim_should_refuse_a_bad_config(void **state) {
   assert_int_equal(ag_serveSim("{\"task\":\"juggle\"}", 0, NULL, NULL, NULL, err, sizeof(err)),
                    TB_EOPEN);
   assert_string_equal(err, "driver sim: open failed: sim driver config: unknown task \"juggle\"");
-}
-
-typedef struct serverThread {
-  agServer *srv;
-  volatile sig_atomic_t stop;
-  int rc;
-} serverThread;
-
-static void *runServer(void *arg) {
-  serverThread *t = arg;
-  t->rc = ag_serverRun(t->srv, &t->stop, NULL, 0);
-  return NULL;
-}
-
-/* A raw TCP client of 127.0.0.1:port. */
-static int connectTo(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(fd >= 0);
-  struct sockaddr_in sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-  return fd;
 }
 
 /* Reads what the server sends within ms (until it closes or ms pass) into buf. */
@@ -180,22 +161,15 @@ static size_t readFor(int fd, char *buf, size_t cap, int ms) {
 
 static void server_should_refuse_a_second_client_and_drop_an_idle_one(void **state) {
   (void)state;
-  char err[256] = "";
-  agDriver *sim = ag_makeDriver("sim", "{\"task\":\"reach\"}", NULL, err, sizeof(err));
-  assert_non_null(sim);
-  serverThread t = {ag_makeServer(ag_driverApi(sim), ag_driverHandle(sim), 0, err, sizeof(err)), 0,
-                    -1};
-  assert_non_null(t.srv);
-  ag_serverSetIdleTimeout(t.srv, 600);
-  pthread_t th;
-  assert_int_equal(pthread_create(&th, NULL, runServer, &t), 0);
-  int port = ag_serverPort(t.srv);
+  simServer s;
+  loop_startSim(&s, "reach", 600);
+  int port = ag_serverPort(s.srv);
 
   /* The first client connects and says nothing; a second one is told the robot is busy */
-  int idle = connectTo(port);
+  int idle = loop_connect(port);
   struct timespec settle = {0, 100 * 1000 * 1000};
   nanosleep(&settle, NULL);
-  int second = connectTo(port);
+  int second = loop_connect(port);
   char line[512];
   assert_true(readFor(second, line, sizeof(line), 400) > 0);
   assert_non_null(strstr(line, "\"ok\":false"));
@@ -208,19 +182,13 @@ static void server_should_refuse_a_second_client_and_drop_an_idle_one(void **sta
   close(idle);
 
   /* Then the robot is free for the next client */
-  char cfg[64];
-  snprintf(cfg, sizeof(cfg), "{\"port\":%d}", port);
-  agDriver *net = ag_makeDriver("net", cfg, NULL, err, sizeof(err));
-  assert_non_null(net);
+  agDriver *net = netClient(port, "");
   char derr[256] = "";
   assert_int_equal(ag_driverApi(net)->reset(ag_driverHandle(net), 0, derr, sizeof(derr)), 0);
   ag_freeDriver(net);
 
-  t.stop = 1;
-  assert_int_equal(pthread_join(th, NULL), 0);
-  assert_int_equal(t.rc, 0);
-  ag_freeServer(t.srv);
-  ag_freeDriver(sim);
+  s.stop = 1;
+  loop_joinSim(&s);
 }
 
 int main(void) {

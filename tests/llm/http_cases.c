@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
+#include "cases.h"
 #include "http_cases.h"
 
 /* A request without json_mode: the same body on every API. */
@@ -36,6 +38,7 @@ int http_setup(void **state) {
 
 int http_teardown(void **state) {
   httpFixture *f = *state;
+  tr_freeLlm(f->llm);
   unsetenv(f->api->url_var);
   unsetenv(f->api->key_var);
   mock_stop(f->mock);
@@ -53,6 +56,24 @@ trLlm *http_makeClient(httpFixture *f) {
 
 int http_complete(httpFixture *f, trLlm *llm, const trLlmRequest *req, trLlmReply *reply) {
   return tr_llmComplete(llm, req, reply, f->err, sizeof(f->err));
+}
+
+int http_ask(httpFixture *f, int status, const char *body, const trLlmRequest *req,
+             trLlmReply *reply) {
+  mock_pushSimple(f->mock, status, body);
+  if (f->llm == NULL) {
+    f->llm = http_makeClient(f);
+  }
+  return http_complete(f, f->llm, req, reply);
+}
+
+void http_expectReply(const trLlmReply *reply, const char *text, long prompt_tokens,
+                      long completion_tokens) {
+  assert_string_equal(reply->text, text);
+  assert_int_equal(reply->prompt_tokens, prompt_tokens);
+  assert_int_equal(reply->completion_tokens, completion_tokens);
+  assert_int_equal(reply->tokens_estimated, 0);
+  assert_int_equal(reply->attempts, 1);
 }
 
 /* One request on a fresh client: returns its code. On success the text must be ok_text, on
@@ -75,30 +96,79 @@ static int completeOnce(httpFixture *f, trLlmReply *reply) {
 
 /* ---- retries ------------------------------------------------------------------------------ */
 
-static void complete_should_honour_retry_after_on_429_then_succeed(void **state) {
-  httpFixture *f = *state;
-  f->opts.backoff_max_s = 5;
-  /* Header names are case-insensitive. */
-  mockResponse limited = {429, "{\"error\":{\"message\":\"slow down\"}}", "rEtRy-AfTeR: 1\n", 0, 0};
-  mock_push(f->mock, &limited);
-  mock_pushSimple(f->mock, 200, f->api->ok_body);
-  trLlmReply reply;
-  assert_int_equal(completeOnce(f, &reply), TB_OK);
-  assert_int_equal(reply.attempts, 2);
-  assert_true(reply.latency_s >= 0.95);
-  assert_true(reply.latency_s < 3.0);
-  assert_int_equal(mock_requestCount(f->mock), 2);
+/* One answer of the server as a row of a table: body NULL stands for the backend's ok body. */
+static mockResponse answerOf(const httpFixture *f, const mockResponse *row) {
+  mockResponse a = *row;
+  if (a.body == NULL) {
+    a.body = f->api->ok_body;
+  }
+  return a;
 }
 
-static void retry_after_should_be_capped_at_backoff_max(void **state) {
-  httpFixture *f = *state;
-  f->opts.backoff_max_s = 0.1;
-  mockResponse limited = {429, "{}", "Retry-After: 120\n", 0, 0};
-  mock_push(f->mock, &limited);
+/* Runs run on each of the n rows (size bytes apart), each on a fresh fixture (mock server and
+ * options) of f's backend. */
+static void forEachRow(const httpFixture *f, void (*run)(httpFixture *f, const void *row),
+                       const void *rows, size_t size, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    void *state = (void *)f->api;
+    assert_int_equal(http_setup(&state), 0);
+    run(state, (const char *)rows + i * size);
+    http_teardown(&state);
+  }
+}
+
+/* Answers retried once before the ok answer comes: the reply after two attempts, within a
+ * latency window (the Retry-After wait, the timeout). */
+typedef struct retriedCase {
+  const char *name; /* the behaviour */
+  mockResponse answer;
+  double timeout_s;     /* 0: the fixture's */
+  double backoff_max_s; /* 0: the fixture's */
+  double min_latency_s;
+  double max_latency_s;
+} retriedCase;
+
+static const retriedCase kRetried[] = {
+    /* Header names are case-insensitive. */
+    {"complete should honour retry-after on 429 then succeed",
+     {429, "{\"error\":{\"message\":\"slow down\"}}", "rEtRy-AfTeR: 1\n", 0, 0},
+     0,
+     5,
+     0.95,
+     3.0},
+    {"retry-after should be capped at backoff max",
+     {429, "{}", "Retry-After: 120\n", 0, 0},
+     0,
+     0.1,
+     0,
+     2.0},
+    {"complete should retry a response slower than the timeout",
+     {200, NULL, NULL, 1500, 0},
+     0.3,
+     0,
+     0.3,
+     1.4},
+    {"complete should retry a truncated body", {200, NULL, NULL, 0, 20}, 0, 0, 0, 1e9},
+};
+
+static void runRetried(httpFixture *f, const void *row) {
+  const retriedCase *c = row;
+  f->opts.timeout_s = c->timeout_s ? c->timeout_s : f->opts.timeout_s;
+  f->opts.backoff_max_s = c->backoff_max_s ? c->backoff_max_s : f->opts.backoff_max_s;
+  mockResponse first = answerOf(f, &c->answer);
+  mock_push(f->mock, &first);
   mock_pushSimple(f->mock, 200, f->api->ok_body);
   trLlmReply reply;
-  assert_int_equal(completeOnce(f, &reply), TB_OK);
-  assert_true(reply.latency_s < 2.0);
+  case_int(c->name, "the code", completeOnce(f, &reply), TB_OK);
+  case_int(c->name, "attempts", reply.attempts, 2);
+  case_int(c->name, "requests", mock_requestCount(f->mock), 2);
+  case_true(c->name, "the latency is in its window",
+            reply.latency_s >= c->min_latency_s && reply.latency_s < c->max_latency_s);
+}
+
+static void complete_should_retry_each_answer_of_the_table_once(void **state) {
+  forEachRow(*state, runRetried, kRetried, sizeof kRetried[0],
+             sizeof kRetried / sizeof kRetried[0]);
 }
 
 static void complete_should_retry_after_500_and_529(void **state) {
@@ -111,67 +181,68 @@ static void complete_should_retry_after_500_and_529(void **state) {
   assert_int_equal(reply.attempts, 3);
 }
 
-static void complete_should_give_up_after_max_attempts_of_503(void **state) {
-  httpFixture *f = *state;
-  for (int i = 0; i < 3; i++) {
-    mock_pushSimple(f->mock, 503, "{\"error\":{\"message\":\"overloaded\"}}");
+/* Answers given at every attempt, and the error after the last: its code and parts of its
+ * message (with from set, also "STATUS from URL", the URL the requests went to). */
+typedef struct failingCase {
+  const char *name; /* the behaviour */
+  mockResponse answer;
+  int max_attempts;
+  double timeout_s; /* 0: the fixture's */
+  int rc;
+  int from;
+  const char *parts[2];
+} failingCase;
+
+static const failingCase kFailing[] = {
+    {"complete should give up after max attempts of 503",
+     {503, "{\"error\":{\"message\":\"overloaded\"}}", NULL, 0, 0},
+     3,
+     0,
+     TB_ETRANSIENT,
+     1,
+     {"after 3 attempts", "overloaded"}},
+    {"timeouts should be reported after all attempts",
+     {200, NULL, NULL, 800, 0},
+     2,
+     0.2,
+     TB_ETRANSIENT,
+     0,
+     {"timeout", "after 2 attempts"}},
+    {"truncated bodies should end in a protocol error",
+     {200, NULL, NULL, 0, 20},
+     2,
+     0,
+     TB_EPROTOCOL,
+     0,
+     {"truncated", "after 2 attempts"}},
+};
+
+static void runFailing(httpFixture *f, const void *row) {
+  const failingCase *c = row;
+  f->opts.max_attempts = c->max_attempts;
+  f->opts.timeout_s = c->timeout_s ? c->timeout_s : f->opts.timeout_s;
+  mockResponse answer = answerOf(f, &c->answer);
+  for (int i = 0; i < c->max_attempts; i++) {
+    mock_push(f->mock, &answer);
   }
   trLlmReply reply;
-  assert_int_equal(completeOnce(f, &reply), TB_ETRANSIENT);
-  assert_int_equal(reply.attempts, 3);
-  assert_int_equal(mock_requestCount(f->mock), 3);
-  char want[256];
-  snprintf(want, sizeof(want), "503 from %s%s", mock_baseUrl(f->mock), f->api->endpoint);
-  assert_non_null(strstr(f->err, want));
-  assert_non_null(strstr(f->err, "after 3 attempts"));
-  assert_non_null(strstr(f->err, "overloaded"));
+  case_int(c->name, "the code", completeOnce(f, &reply), c->rc);
+  case_int(c->name, "attempts", reply.attempts, c->max_attempts);
+  case_int(c->name, "requests", mock_requestCount(f->mock), c->max_attempts);
+  if (c->from) {
+    char want[256];
+    snprintf(want, sizeof(want), "%d from %s%s", answer.status, mock_baseUrl(f->mock),
+             f->api->endpoint);
+    case_has(c->name, "the error", f->err, want);
+  }
+  for (int i = 0; i < 2; i++) {
+    case_has(c->name, "the error", f->err, c->parts[i]);
+  }
 }
 
-static void complete_should_retry_a_response_slower_than_the_timeout(void **state) {
-  httpFixture *f = *state;
-  f->opts.timeout_s = 0.3;
-  mockResponse slow = {200, f->api->ok_body, NULL, 1500, 0};
-  mock_push(f->mock, &slow);
-  mock_pushSimple(f->mock, 200, f->api->ok_body);
-  trLlmReply reply;
-  assert_int_equal(completeOnce(f, &reply), TB_OK);
-  assert_int_equal(reply.attempts, 2);
-  assert_true(reply.latency_s >= 0.3 && reply.latency_s < 1.4);
-}
-
-static void timeouts_should_be_reported_after_all_attempts(void **state) {
-  httpFixture *f = *state;
-  f->opts.timeout_s = 0.2;
-  f->opts.max_attempts = 2;
-  mockResponse slow = {200, f->api->ok_body, NULL, 800, 0};
-  mock_push(f->mock, &slow);
-  mock_push(f->mock, &slow);
-  trLlmReply reply;
-  assert_int_equal(completeOnce(f, &reply), TB_ETRANSIENT);
-  assert_non_null(strstr(f->err, "timeout"));
-  assert_non_null(strstr(f->err, "after 2 attempts"));
-}
-
-static void complete_should_retry_a_truncated_body(void **state) {
-  httpFixture *f = *state;
-  mockResponse cut = {200, f->api->ok_body, NULL, 0, 20};
-  mock_push(f->mock, &cut);
-  mock_pushSimple(f->mock, 200, f->api->ok_body);
-  trLlmReply reply;
-  assert_int_equal(completeOnce(f, &reply), TB_OK);
-  assert_int_equal(reply.attempts, 2);
-}
-
-static void truncated_bodies_should_end_in_a_protocol_error(void **state) {
-  httpFixture *f = *state;
-  f->opts.max_attempts = 2;
-  mockResponse cut = {200, f->api->ok_body, NULL, 0, 20};
-  mock_push(f->mock, &cut);
-  mock_push(f->mock, &cut);
-  trLlmReply reply;
-  assert_int_equal(completeOnce(f, &reply), TB_EPROTOCOL);
-  assert_non_null(strstr(f->err, "truncated"));
-  assert_non_null(strstr(f->err, "after 2 attempts"));
+static void complete_should_fail_after_the_last_attempt_of_each_answer_of_the_table(void **state) {
+  forEachRow(*state, runFailing, kFailing, sizeof kFailing[0],
+             sizeof kFailing / sizeof kFailing[0]);
 }
 
 static void connection_refused_should_be_retried_then_reported(void **state) {
@@ -309,14 +380,9 @@ static void make_should_reject_a_base_url_that_is_not_http(void **state) {
 int http_runCommonTests(const httpBackendCase *api) {
   void *state = (void *)api; /* cmocka's prestate is not const */
   const struct CMUnitTest tests[] = {
-      COMMON(complete_should_honour_retry_after_on_429_then_succeed),
-      COMMON(retry_after_should_be_capped_at_backoff_max),
+      COMMON(complete_should_retry_each_answer_of_the_table_once),
       COMMON(complete_should_retry_after_500_and_529),
-      COMMON(complete_should_give_up_after_max_attempts_of_503),
-      COMMON(complete_should_retry_a_response_slower_than_the_timeout),
-      COMMON(timeouts_should_be_reported_after_all_attempts),
-      COMMON(complete_should_retry_a_truncated_body),
-      COMMON(truncated_bodies_should_end_in_a_protocol_error),
+      COMMON(complete_should_fail_after_the_last_attempt_of_each_answer_of_the_table),
       COMMON(connection_refused_should_be_retried_then_reported),
       COMMON(complete_should_reject_a_non_json_body_without_retrying),
       COMMON(complete_should_report_401_clearly_without_retrying),
@@ -327,4 +393,21 @@ int http_runCommonTests(const httpBackendCase *api) {
       COMMON(make_should_reject_a_base_url_that_is_not_http),
   };
   return _cmocka_run_group_tests(api->spec, tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
+}
+
+int http_runTests(const httpBackendCase *api, const struct CMUnitTest *tests, size_t n) {
+  struct CMUnitTest *own = calloc(n, sizeof(*own));
+  assert_non_null(own);
+  for (size_t i = 0; i < n; i++) {
+    own[i] = tests[i];
+    own[i].setup_func = http_setup;
+    own[i].teardown_func = http_teardown;
+    own[i].initial_state = (void *)api; /* cmocka's state is not const */
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int failed = _cmocka_run_group_tests(api->spec, own, n, NULL, NULL);
+  failed += http_runCommonTests(api);
+  curl_global_cleanup();
+  free(own);
+  return failed;
 }

@@ -29,6 +29,7 @@ typedef struct httpFixture {
   const httpBackendCase *api;
   mockServer *mock;
   trLlmOptions opts; /* 3 attempts, 5 s timeout, 10 ms .. 50 ms backoff */
+  trLlm *llm;        /* the client of http_ask (freed by teardown) */
   char err[512];
 } httpFixture;
 
@@ -44,7 +45,22 @@ trLlm *http_makeClient(httpFixture *f);
 /* tr_llmComplete with the fixture's error buffer. */
 int http_complete(httpFixture *f, trLlm *llm, const trLlmRequest *req, trLlmReply *reply);
 
+/* Queues the answer status + body, then sends req on the fixture's client (f->llm, made on
+ * first use); returns tr_llmComplete's code. */
+int http_ask(httpFixture *f, int status, const char *body, const trLlmRequest *req,
+             trLlmReply *reply);
+
+/* reply is a whole answer read in one attempt: its text, and the usage counts the API
+ * reported (not estimated). */
+void http_expectReply(const trLlmReply *reply, const char *text, long prompt_tokens,
+                      long completion_tokens);
+
 /* Runs the cases every HTTP backend must pass against api; returns the number that failed. */
 int http_runCommonTests(const httpBackendCase *api);
+
+/* The main of a backend's test file: between curl_global_init and curl_global_cleanup, runs
+ * its n tests (plain cmocka_unit_test entries: each gets api and the fixture above), then the
+ * common cases. Returns the number that failed. */
+int http_runTests(const httpBackendCase *api, const struct CMUnitTest *tests, size_t n);
 
 #endif /* TRACEBOT_TESTS_LLM_HTTP_CASES_H */

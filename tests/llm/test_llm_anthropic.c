@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 
 #include "tracebot/llm.h"
+#include "chat_body.h"
 #include "http_cases.h"
 
 #define KEY "sk-ant-test-4567"
@@ -39,15 +39,9 @@ static const trLlmRequest kRequest = {"You are terse.", "Say hi.", 0, 1};
 
 static void complete_should_send_key_version_and_messages_request(void **state) {
   httpFixture *f = *state;
-  mock_pushSimple(f->mock, 200, OK_BODY);
-  trLlm *llm = http_makeClient(f);
   trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_OK);
-  assert_string_equal(reply.text, "Hello, world");
-  assert_int_equal(reply.prompt_tokens, 21);
-  assert_int_equal(reply.completion_tokens, 7);
-  assert_int_equal(reply.tokens_estimated, 0);
-  assert_int_equal(reply.attempts, 1);
+  assert_int_equal(http_ask(f, 200, OK_BODY, &kRequest, &reply), TB_OK);
+  http_expectReply(&reply, "Hello, world", 21, 7);
 
   const mockRequest *r = mock_request(f->mock, 0);
   assert_non_null(r);
@@ -55,58 +49,40 @@ static void complete_should_send_key_version_and_messages_request(void **state) 
   assert_string_equal(r->api_key, KEY);
   assert_string_equal(r->authorization, "");
   assert_string_equal(r->anthropic_version, "2023-06-01");
-  cJSON *body = cJSON_Parse(r->body);
-  assert_non_null(body);
-  assert_string_equal(cJSON_GetObjectItem(body, "model")->valuestring, "claude-test");
-  assert_string_equal(cJSON_GetObjectItem(body, "system")->valuestring, "You are terse.");
+  cJSON *body = chat_parse(r->body);
+  chat_expectString(body, "model", "claude-test");
+  chat_expectString(body, "system", "You are terse.");
   assert_int_equal(cJSON_GetObjectItem(body, "max_tokens")->valueint, 4096);
   assert_null(cJSON_GetObjectItem(body, "response_format"));
-  cJSON *msgs = cJSON_GetObjectItem(body, "messages");
-  assert_int_equal(cJSON_GetArraySize(msgs), 1);
-  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "role")->valuestring,
-                      "user");
-  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "content")->valuestring,
-                      "Say hi.");
+  chat_expectMessage(body, 1, 0, "user", "Say hi.");
   cJSON_Delete(body);
   tr_llmReplyClose(&reply);
-  tr_freeLlm(llm);
 }
 
 static void version_header_should_be_sent_without_a_key(void **state) {
   httpFixture *f = *state;
   unsetenv("ANTHROPIC_API_KEY");
-  mock_pushSimple(f->mock, 200, OK_BODY);
-  trLlm *llm = http_makeClient(f);
   trLlmReply reply;
-  assert_int_equal(http_complete(f, llm, &kRequest, &reply), TB_OK);
+  assert_int_equal(http_ask(f, 200, OK_BODY, &kRequest, &reply), TB_OK);
   assert_string_equal(mock_request(f->mock, 0)->api_key, "");
   assert_string_equal(mock_request(f->mock, 0)->anthropic_version, "2023-06-01");
   tr_llmReplyClose(&reply);
-  tr_freeLlm(llm);
 }
 
 static void complete_should_reject_a_reply_without_text(void **state) {
   httpFixture *f = *state;
-  mock_pushSimple(f->mock, 200, "{\"content\":[{\"type\":\"tool_use\",\"id\":\"t\"}]}");
-  trLlm *llm = http_makeClient(f);
   trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_EPROTOCOL);
+  assert_int_equal(
+      http_ask(f, 200, "{\"content\":[{\"type\":\"tool_use\",\"id\":\"t\"}]}", &kRequest, &reply),
+      TB_EPROTOCOL);
   assert_non_null(strstr(f->err, "no text block"));
-  tr_freeLlm(llm);
 }
 
-#define TEST(test) cmocka_unit_test_prestate_setup_teardown(test, http_setup, http_teardown, api)
-
 int main(void) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  void *api = (void *)&kAnthropic;
   const struct CMUnitTest tests[] = {
-      TEST(complete_should_send_key_version_and_messages_request),
-      TEST(version_header_should_be_sent_without_a_key),
-      TEST(complete_should_reject_a_reply_without_text),
+      cmocka_unit_test(complete_should_send_key_version_and_messages_request),
+      cmocka_unit_test(version_header_should_be_sent_without_a_key),
+      cmocka_unit_test(complete_should_reject_a_reply_without_text),
   };
-  int failed = cmocka_run_group_tests(tests, NULL, NULL);
-  failed += http_runCommonTests(&kAnthropic);
-  curl_global_cleanup();
-  return failed;
+  return http_runTests(&kAnthropic, tests, sizeof tests / sizeof tests[0]);
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "cases.h"
 #include "llm_internal.h"
 
 static int decodeOpenai(const char *body, trLlmReply *reply, char *err, size_t errsz) {
@@ -23,19 +24,39 @@ static int decodeAnthropic(const char *body, trLlmReply *reply, char *err, size_
   return tr_llmDecodeAnthropic(body, strlen(body), 40, reply, err, errsz);
 }
 
-static void decode_openai_should_read_content_and_usage(void **state) {
+/* Bodies a decoder reads whole: the reply text and the usage counts it reports. */
+static const struct {
+  const char *name; /* the behaviour */
+  int (*decode)(const char *body, trLlmReply *reply, char *err, size_t errsz);
+  const char *body;
+  const char *text;
+  long prompt_tokens;
+  long completion_tokens;
+} kDecoded[] = {
+    {"decode openai should read content and usage", decodeOpenai,
+     "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"ok\\n\"}}],"
+     "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}",
+     "ok\n", 3, 4},
+    {"decode anthropic should concatenate text blocks", decodeAnthropic,
+     "{\"content\":[{\"type\":\"text\",\"text\":\"a\"},{\"type\":\"thinking\","
+     "\"thinking\":\"hmm\"},{\"type\":\"text\",\"text\":\"bc\"}],"
+     "\"usage\":{\"input_tokens\":9,\"output_tokens\":2}}",
+     "abc", 9, 2},
+};
+
+static void decode_should_read_the_text_and_usage_of_each_body_of_the_table(void **state) {
   (void)state;
-  trLlmReply r;
-  char err[256];
-  const char *body =
-      "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"ok\\n\"}}],"
-      "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}";
-  assert_int_equal(decodeOpenai(body, &r, err, sizeof(err)), TB_OK);
-  assert_string_equal(r.text, "ok\n");
-  assert_int_equal(r.prompt_tokens, 3);
-  assert_int_equal(r.completion_tokens, 4);
-  assert_int_equal(r.tokens_estimated, 0);
-  tr_llmReplyClose(&r);
+  for (size_t i = 0; i < sizeof kDecoded / sizeof kDecoded[0]; i++) {
+    const char *name = kDecoded[i].name;
+    trLlmReply r;
+    char err[256] = "";
+    case_int(name, "the code", kDecoded[i].decode(kDecoded[i].body, &r, err, sizeof(err)), TB_OK);
+    case_str(name, "the text", r.text, kDecoded[i].text);
+    case_int(name, "prompt_tokens", r.prompt_tokens, kDecoded[i].prompt_tokens);
+    case_int(name, "completion_tokens", r.completion_tokens, kDecoded[i].completion_tokens);
+    case_int(name, "tokens_estimated", r.tokens_estimated, 0);
+    tr_llmReplyClose(&r);
+  }
 }
 
 static void decode_openai_should_estimate_missing_or_bad_usage(void **state) {
@@ -101,29 +122,6 @@ static void decode_should_respect_the_length_not_the_terminator(void **state) {
   tr_llmReplyClose(&r);
   /* Cut one byte short: invalid. */
   assert_int_equal(tr_llmDecodeOpenai(body, len - 1, 0, &r, err, sizeof(err)), TB_EPROTOCOL);
-}
-
-static void decode_anthropic_should_concatenate_text_blocks(void **state) {
-  (void)state;
-  trLlmReply r;
-  char err[256];
-  const char *body =
-      "{\"content\":[{\"type\":\"text\",\"text\":\"a\"},{\"type\":\"thinking\","
-      "\"thinking\":\"hmm\"},{\"type\":\"text\",\"text\":\"bc\"}],"
-      "\"usage\":{\"input_tokens\":9,\"output_tokens\":2}}";
-  assert_int_equal(decodeAnthropic(body, &r, err, sizeof(err)), TB_OK);
-  assert_string_equal(r.text, "abc");
-  assert_int_equal(r.prompt_tokens, 9);
-  assert_int_equal(r.completion_tokens, 2);
-  assert_int_equal(r.tokens_estimated, 0);
-  tr_llmReplyClose(&r);
-
-  assert_int_equal(
-      decodeAnthropic("{\"content\":[{\"type\":\"text\",\"text\":\"\"}]}", &r, err, sizeof(err)),
-      TB_OK);
-  assert_string_equal(r.text, "");
-  assert_int_equal(r.tokens_estimated, 1);
-  tr_llmReplyClose(&r);
 }
 
 static void decode_anthropic_should_reject_bad_bodies(void **state) {
@@ -247,11 +245,10 @@ static void rng_should_be_reproducible_from_its_seed(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(decode_openai_should_read_content_and_usage),
+      cmocka_unit_test(decode_should_read_the_text_and_usage_of_each_body_of_the_table),
       cmocka_unit_test(decode_openai_should_estimate_missing_or_bad_usage),
       cmocka_unit_test(decode_openai_should_reject_bodies_without_content),
       cmocka_unit_test(decode_should_respect_the_length_not_the_terminator),
-      cmocka_unit_test(decode_anthropic_should_concatenate_text_blocks),
       cmocka_unit_test(decode_anthropic_should_reject_bad_bodies),
       cmocka_unit_test(build_openai_request_should_include_format_only_when_asked),
       cmocka_unit_test(build_anthropic_request_should_put_system_at_top_level),

@@ -16,6 +16,8 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "cases.h"
+#include "chat_body.h"
 #include "tracebot/llm.h"
 
 #ifndef TRACEBOT_TEST_SCRIPTS
@@ -62,19 +64,12 @@ static void exec_should_write_the_openai_style_request_on_stdin(void **state) {
   trLlm *llm = makeScript("echo_request.sh", NULL, 5, 0);
   trLlmReply reply;
   assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)), TB_OK);
-  cJSON *req = cJSON_Parse(reply.text);
-  assert_non_null(req);
-  assert_string_equal(cJSON_GetObjectItem(req, "model")->valuestring, "exec");
+  cJSON *req = chat_parse(reply.text);
+  chat_expectString(req, "model", "exec");
   assert_int_equal(cJSON_GetObjectItem(req, "max_tokens")->valueint, 123);
-  cJSON *msgs = cJSON_GetObjectItem(req, "messages");
-  assert_int_equal(cJSON_GetArraySize(msgs), 2);
-  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "content")->valuestring,
-                      "system text");
-  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "content")->valuestring,
-                      "user text");
-  assert_string_equal(
-      cJSON_GetObjectItem(cJSON_GetObjectItem(req, "response_format"), "type")->valuestring,
-      "json_object");
+  chat_expectMessage(req, 2, 0, NULL, "system text");
+  chat_expectMessage(req, 2, 1, NULL, "user text");
+  chat_expectString(cJSON_GetObjectItem(req, "response_format"), "type", "json_object");
   cJSON_Delete(req);
   tr_llmReplyClose(&reply);
 
@@ -124,18 +119,6 @@ static void exec_should_not_deadlock_when_the_command_ignores_stdin(void **state
   tr_llmReplyClose(&reply);
   tr_freeLlm(llm);
   free(big);
-}
-
-static void exec_should_report_exit_status_and_first_stderr_line(void **state) {
-  (void)state;
-  trLlm *llm = makeScript("fail.sh", NULL, 5, 0);
-  trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)), TB_EEXEC);
-  assert_null(reply.text);
-  assert_non_null(strstr(g_err, "status 3"));
-  assert_non_null(strstr(g_err, "boom: model unavailable"));
-  assert_null(strstr(g_err, "second line"));
-  tr_freeLlm(llm);
 }
 
 /* True when the process is gone (or a zombie waiting for init), within a second. */
@@ -190,42 +173,77 @@ static void exec_should_kill_the_process_group_on_timeout(void **state) {
   tr_freeLlm(llm);
 }
 
-static void exec_should_cap_the_reply_size(void **state) {
+/* Commands that fail as an LLM, and the error: its code and what its one line says (two
+ * parts it holds, one it lacks). */
+typedef struct execFailure {
+  const char *name; /* the behaviour */
+  const char *spec;
+  size_t max_bytes; /* the reply cap; 0: the default */
+  int rc;
+  const char *has[2];
+  const char *lacks;
+} execFailure;
+
+#define SCRIPT(name) "exec:sh '" TRACEBOT_TEST_SCRIPTS "/" name "'"
+
+static const execFailure kFailures[] = {
+    {"exec should report the exit status and first stderr line",
+     SCRIPT("fail.sh"),
+     0,
+     TB_EEXEC,
+     {"status 3", "boom: model unavailable"},
+     "second line"},
+    {"exec should cap the reply size",
+     SCRIPT("flood.sh"),
+     1000,
+     TB_EPROTOCOL,
+     {"more than 1000 bytes", NULL},
+     NULL},
+    {"exec should fail on empty output",
+     "exec:cat >/dev/null",
+     0,
+     TB_EEXEC,
+     {"wrote nothing", NULL},
+     NULL},
+    {"exec should fail on a signal", "exec:kill -9 $$", 0, TB_EEXEC, {"signal 9", NULL}, NULL},
+    {"exec should fail on a missing command",
+     "exec:/nonexistent/tracebot-llm",
+     0,
+     TB_EEXEC,
+     {"status 127", "/nonexistent/tracebot-llm"},
+     NULL},
+    {"exec should refuse a NUL in the reply",
+     "exec:printf 'a\\000b'",
+     0,
+     TB_EPROTOCOL,
+     {"NUL", NULL},
+     NULL},
+};
+
+static void exec_should_fail_with_a_clear_error_for_each_command_of_the_table(void **state) {
   (void)state;
-  trLlm *llm = makeScript("flood.sh", NULL, 5, 1000);
-  trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)), TB_EPROTOCOL);
-  assert_non_null(strstr(g_err, "more than 1000 bytes"));
-  tr_freeLlm(llm);
-}
-
-static void exec_should_fail_on_empty_output_signals_and_missing_commands(void **state) {
-  (void)state;
-  trLlmReply reply;
-  trLlm *llm = tr_makeLlm("exec:cat >/dev/null", NULL, g_err, sizeof(g_err));
-  assert_non_null(llm);
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)), TB_EEXEC);
-  assert_non_null(strstr(g_err, "wrote nothing"));
-  tr_freeLlm(llm);
-
-  llm = tr_makeLlm("exec:kill -9 $$", NULL, g_err, sizeof(g_err));
-  assert_non_null(llm);
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)), TB_EEXEC);
-  assert_non_null(strstr(g_err, "signal 9"));
-  tr_freeLlm(llm);
-
-  llm = tr_makeLlm("exec:/nonexistent/tracebot-llm", NULL, g_err, sizeof(g_err));
-  assert_non_null(llm);
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)), TB_EEXEC);
-  assert_non_null(strstr(g_err, "status 127"));
-  assert_non_null(strstr(g_err, "/nonexistent/tracebot-llm"));
-  tr_freeLlm(llm);
-
-  llm = tr_makeLlm("exec:printf 'a\\000b'", NULL, g_err, sizeof(g_err));
-  assert_non_null(llm);
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)), TB_EPROTOCOL);
-  assert_non_null(strstr(g_err, "NUL"));
-  tr_freeLlm(llm);
+  for (size_t i = 0; i < sizeof kFailures / sizeof kFailures[0]; i++) {
+    const execFailure *c = &kFailures[i];
+    trLlmOptions o;
+    tr_defaultLlmOptions(&o);
+    o.timeout_s = 5;
+    if (c->max_bytes) {
+      o.max_response_bytes = c->max_bytes;
+    }
+    trLlm *llm = tr_makeLlm(c->spec, &o, g_err, sizeof(g_err));
+    case_true(c->name, "the client is made", llm != NULL);
+    trLlmReply reply;
+    case_int(c->name, "the code", tr_llmComplete(llm, &kRequest, &reply, g_err, sizeof(g_err)),
+             c->rc);
+    case_true(c->name, "no reply text", reply.text == NULL);
+    for (int k = 0; k < 2 && c->has[k]; k++) {
+      case_has(c->name, "the error", g_err, c->has[k]);
+    }
+    if (c->lacks) {
+      case_true(c->name, "the error lacks what it should", strstr(g_err, c->lacks) == NULL);
+    }
+    tr_freeLlm(llm);
+  }
 }
 
 static void exec_client_should_be_reusable(void **state) {
@@ -248,10 +266,8 @@ int main(void) {
       cmocka_unit_test(exec_should_write_the_openai_style_request_on_stdin),
       cmocka_unit_test(exec_should_pass_a_large_request_through),
       cmocka_unit_test(exec_should_not_deadlock_when_the_command_ignores_stdin),
-      cmocka_unit_test(exec_should_report_exit_status_and_first_stderr_line),
       cmocka_unit_test(exec_should_kill_the_process_group_on_timeout),
-      cmocka_unit_test(exec_should_cap_the_reply_size),
-      cmocka_unit_test(exec_should_fail_on_empty_output_signals_and_missing_commands),
+      cmocka_unit_test(exec_should_fail_with_a_clear_error_for_each_command_of_the_table),
       cmocka_unit_test(exec_client_should_be_reusable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 
 #include "tracebot/llm.h"
+#include "chat_body.h"
 #include "http_cases.h"
 
 #define KEY "sk-test-openai-0123"
@@ -35,20 +35,13 @@ static const httpBackendCase kOpenai = {
 };
 
 static const trLlmRequest kRequest = {"You are terse.", "Say hi.", 100, 0};
+static const trLlmRequest kJsonRequest = {"You are terse.", "Say hi.", 100, 1};
 
 static void complete_should_send_key_and_chat_request_and_read_usage(void **state) {
   httpFixture *f = *state;
-  mock_pushSimple(f->mock, 200, OK_BODY);
-  trLlm *llm = http_makeClient(f);
-  trLlmRequest req = kRequest;
-  req.json_mode = 1;
   trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &req, &reply, f->err, sizeof(f->err)), TB_OK);
-  assert_string_equal(reply.text, "{\"a\": 1}");
-  assert_int_equal(reply.prompt_tokens, 12);
-  assert_int_equal(reply.completion_tokens, 5);
-  assert_int_equal(reply.tokens_estimated, 0);
-  assert_int_equal(reply.attempts, 1);
+  assert_int_equal(http_ask(f, 200, OK_BODY, &kJsonRequest, &reply), TB_OK);
+  http_expectReply(&reply, "{\"a\": 1}", 12, 5);
   assert_true(reply.latency_s >= 0 && reply.latency_s < 5);
 
   /* What the server received. */
@@ -59,40 +52,29 @@ static void complete_should_send_key_and_chat_request_and_read_usage(void **stat
   assert_string_equal(r->authorization, "Bearer " KEY);
   assert_string_equal(r->api_key, "");
   assert_string_equal(r->content_type, "application/json");
-  cJSON *body = cJSON_Parse(r->body);
-  assert_non_null(body);
-  assert_string_equal(cJSON_GetObjectItem(body, "model")->valuestring, "test-model");
+  cJSON *body = chat_parse(r->body);
+  chat_expectString(body, "model", "test-model");
   assert_int_equal(cJSON_GetObjectItem(body, "max_tokens")->valueint, 100);
-  cJSON *msgs = cJSON_GetObjectItem(body, "messages");
-  assert_int_equal(cJSON_GetArraySize(msgs), 2);
-  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "role")->valuestring,
-                      "system");
-  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "content")->valuestring,
-                      "You are terse.");
-  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "role")->valuestring,
-                      "user");
-  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "content")->valuestring,
-                      "Say hi.");
+  chat_expectMessage(body, 2, 0, "system", "You are terse.");
+  chat_expectMessage(body, 2, 1, "user", "Say hi.");
   cJSON *fmt = cJSON_GetObjectItem(body, "response_format");
   assert_non_null(fmt);
-  assert_string_equal(cJSON_GetObjectItem(fmt, "type")->valuestring, "json_object");
+  chat_expectString(fmt, "type", "json_object");
   cJSON_Delete(body);
   tr_llmReplyClose(&reply);
   assert_null(reply.text);
-  tr_freeLlm(llm);
 }
 
 static void complete_should_estimate_tokens_when_usage_is_absent(void **state) {
   httpFixture *f = *state;
-  mock_pushSimple(f->mock, 200, "{\"choices\":[{\"message\":{\"content\":\"12345678\"}}]}");
-  trLlm *llm = http_makeClient(f);
   trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &reply, f->err, sizeof(f->err)), TB_OK);
+  assert_int_equal(http_ask(f, 200, "{\"choices\":[{\"message\":{\"content\":\"12345678\"}}]}",
+                            &kRequest, &reply),
+                   TB_OK);
   assert_int_equal(reply.tokens_estimated, 1);
   assert_int_equal(reply.completion_tokens, 2);
   assert_int_equal(reply.prompt_tokens, (long)((strlen("You are terse.Say hi.") + 3) / 4));
   tr_llmReplyClose(&reply);
-  tr_freeLlm(llm);
 }
 
 static void json_mode_should_fall_back_when_response_format_is_rejected(void **state) {
@@ -102,14 +84,12 @@ static void json_mode_should_fall_back_when_response_format_is_rejected(void **s
   mock_pushSimple(f->mock, 200, OK_BODY);
   mock_pushSimple(f->mock, 200, OK_BODY);
   trLlm *llm = http_makeClient(f);
-  trLlmRequest req = kRequest;
-  req.json_mode = 1;
   trLlmReply reply;
-  assert_int_equal(tr_llmComplete(llm, &req, &reply, f->err, sizeof(f->err)), TB_OK);
+  assert_int_equal(tr_llmComplete(llm, &kJsonRequest, &reply, f->err, sizeof(f->err)), TB_OK);
   assert_int_equal(reply.attempts, 2);
   tr_llmReplyClose(&reply);
   /* Later calls remember: no response_format at all. */
-  assert_int_equal(tr_llmComplete(llm, &req, &reply, f->err, sizeof(f->err)), TB_OK);
+  assert_int_equal(tr_llmComplete(llm, &kJsonRequest, &reply, f->err, sizeof(f->err)), TB_OK);
   assert_int_equal(reply.attempts, 1);
   tr_llmReplyClose(&reply);
   assert_int_equal(mock_requestCount(f->mock), 3);
@@ -157,20 +137,13 @@ static void complete_should_reject_null_arguments(void **state) {
   tr_freeLlm(llm);
 }
 
-#define TEST(test) cmocka_unit_test_prestate_setup_teardown(test, http_setup, http_teardown, api)
-
 int main(void) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  void *api = (void *)&kOpenai;
   const struct CMUnitTest tests[] = {
-      TEST(complete_should_send_key_and_chat_request_and_read_usage),
-      TEST(complete_should_estimate_tokens_when_usage_is_absent),
-      TEST(json_mode_should_fall_back_when_response_format_is_rejected),
-      TEST(make_should_reject_bad_specs_and_options),
-      TEST(complete_should_reject_null_arguments),
+      cmocka_unit_test(complete_should_send_key_and_chat_request_and_read_usage),
+      cmocka_unit_test(complete_should_estimate_tokens_when_usage_is_absent),
+      cmocka_unit_test(json_mode_should_fall_back_when_response_format_is_rejected),
+      cmocka_unit_test(make_should_reject_bad_specs_and_options),
+      cmocka_unit_test(complete_should_reject_null_arguments),
   };
-  int failed = cmocka_run_group_tests(tests, NULL, NULL);
-  failed += http_runCommonTests(&kOpenai);
-  curl_global_cleanup();
-  return failed;
+  return http_runTests(&kOpenai, tests, sizeof tests / sizeof tests[0]);
 }

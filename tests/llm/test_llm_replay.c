@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "cases.h"
 #include "llm_internal.h"
 
 static char g_err[512];
@@ -51,36 +52,29 @@ static void replay_should_answer_in_order_then_report_exhaustion(void **state) {
       "\"tokens_estimated\":true}\n"
       "{\"iteration\":5,\"response\":\"fourth\"}\n");
   assert_non_null(llm);
+  /* The answers in order; counts not recorded are estimated from the request and the text. */
+  const struct {
+    const char *text;
+    long prompt_tokens;
+    long completion_tokens;
+    int tokens_estimated;
+  } want[] = {
+      {"first", 10, 2, 0},
+      {"second", 30, 4, 0},
+      {"third", 5, 6, 1},
+      {"fourth", (long)((strlen("sysuser prompt") + 3) / 4), 2, 1},
+  };
   trLlmReply r;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
-  assert_string_equal(r.text, "first");
-  assert_int_equal(r.prompt_tokens, 10);
-  assert_int_equal(r.completion_tokens, 2);
-  assert_int_equal(r.tokens_estimated, 0);
-  assert_int_equal(r.attempts, 1);
-  tr_llmReplyClose(&r);
-
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
-  assert_string_equal(r.text, "second");
-  assert_int_equal(r.prompt_tokens, 30);
-  assert_int_equal(r.completion_tokens, 4);
-  assert_int_equal(r.tokens_estimated, 0);
-  tr_llmReplyClose(&r);
-
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
-  assert_string_equal(r.text, "third");
-  assert_int_equal(r.prompt_tokens, 5);
-  assert_int_equal(r.completion_tokens, 6);
-  assert_int_equal(r.tokens_estimated, 1);
-  tr_llmReplyClose(&r);
-
-  /* No counts recorded: estimated from the request and the text. */
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
-  assert_string_equal(r.text, "fourth");
-  assert_int_equal(r.tokens_estimated, 1);
-  assert_int_equal(r.prompt_tokens, (long)((strlen("sysuser prompt") + 3) / 4));
-  assert_int_equal(r.completion_tokens, 2);
-  tr_llmReplyClose(&r);
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    const char *name = want[i].text;
+    case_int(name, "the code", tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
+    case_str(name, "the text", r.text, want[i].text);
+    case_int(name, "prompt_tokens", r.prompt_tokens, want[i].prompt_tokens);
+    case_int(name, "completion_tokens", r.completion_tokens, want[i].completion_tokens);
+    case_int(name, "tokens_estimated", r.tokens_estimated, want[i].tokens_estimated);
+    case_int(name, "attempts", r.attempts, 1);
+    tr_llmReplyClose(&r);
+  }
 
   assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_EEXHAUSTED);
   assert_null(r.text);
@@ -89,46 +83,40 @@ static void replay_should_answer_in_order_then_report_exhaustion(void **state) {
   tr_freeLlm(llm);
 }
 
-static void replay_should_ignore_a_partial_last_line(void **state) {
-  (void)state;
-  trLlm *llm = makeReplay("{\"response\":\"only\"}\n{\"response\":\"cut in the mid");
-  assert_non_null(llm);
-  trLlmReply r;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
-  assert_string_equal(r.text, "only");
-  tr_llmReplyClose(&r);
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_EEXHAUSTED);
-  tr_freeLlm(llm);
+/* Recordings and what a replay of each answers, in order, before it is exhausted. */
+static const struct {
+  const char *name; /* the behaviour */
+  const char *text;
+  const char *answers[3]; /* NULL-terminated */
+} kRecordings[] = {
+    {"replay should ignore a partial last line",
+     "{\"response\":\"only\"}\n{\"response\":\"cut in the mid",
+     {"only", NULL}},
+    {"replay should take a complete last line without a newline",
+     "{\"response\":\"a\"}\n{\"response\":\"b\"}",
+     {"a", "b", NULL}},
+    {"replay should keep response text exactly",
+     "{\"response\":\"line1\\nline2 \\\"q\\\" \\u00e9\"}\n",
+     {"line1\nline2 \"q\" \xc3\xa9", NULL}},
+    {"replay of an empty file should be exhausted at once", "", {NULL}},
+};
 
-  /* A complete last line without a newline counts. */
-  llm = makeReplay("{\"response\":\"a\"}\n{\"response\":\"b\"}");
-  assert_non_null(llm);
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
-  tr_llmReplyClose(&r);
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
-  assert_string_equal(r.text, "b");
-  tr_llmReplyClose(&r);
-  tr_freeLlm(llm);
-}
-
-static void replay_should_keep_response_text_exactly(void **state) {
+static void replay_should_answer_what_each_recording_of_the_table_holds(void **state) {
   (void)state;
-  trLlm *llm = makeReplay("{\"response\":\"line1\\nline2 \\\"q\\\" \\u00e9\"}\n");
-  assert_non_null(llm);
-  trLlmReply r;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
-  assert_string_equal(r.text, "line1\nline2 \"q\" \xc3\xa9");
-  tr_llmReplyClose(&r);
-  tr_freeLlm(llm);
-}
-
-static void replay_of_an_empty_file_should_be_exhausted_at_once(void **state) {
-  (void)state;
-  trLlm *llm = makeReplay("");
-  assert_non_null(llm);
-  trLlmReply r;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_EEXHAUSTED);
-  tr_freeLlm(llm);
+  for (size_t i = 0; i < sizeof kRecordings / sizeof kRecordings[0]; i++) {
+    const char *name = kRecordings[i].name;
+    trLlm *llm = makeReplay(kRecordings[i].text);
+    case_true(name, "the replay is made", llm != NULL);
+    trLlmReply r;
+    for (const char *const *a = kRecordings[i].answers; *a; a++) {
+      case_int(name, "the code", tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
+      case_str(name, "the answer", r.text, *a);
+      tr_llmReplyClose(&r);
+    }
+    case_int(name, "the code at the end", tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)),
+             TB_EEXHAUSTED);
+    tr_freeLlm(llm);
+  }
 }
 
 static void replay_should_reject_missing_files_and_bad_lines(void **state) {
@@ -243,9 +231,7 @@ static void read_line_should_take_a_last_line_without_newline_up_to_the_cap(void
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(replay_should_answer_in_order_then_report_exhaustion),
-      cmocka_unit_test(replay_should_ignore_a_partial_last_line),
-      cmocka_unit_test(replay_should_keep_response_text_exactly),
-      cmocka_unit_test(replay_of_an_empty_file_should_be_exhausted_at_once),
+      cmocka_unit_test(replay_should_answer_what_each_recording_of_the_table_holds),
       cmocka_unit_test(replay_should_reject_missing_files_and_bad_lines),
       cmocka_unit_test(replay_should_apply_the_size_cap),
       cmocka_unit_test(replay_of_a_fifo_or_directory_should_fail_at_once),

@@ -17,10 +17,11 @@
 #include "record.h"
 #include "tracebot/report.h"
 #include "tracebot/viewer.h"
-#include "xvfb.h"
+#include "base.h"
+#include "tmpdir.h"
+#include "trees.h"
 
 static recorded rec;
-static char runDir[256];
 
 /* fontconfig (through cairo's text) keeps caches that LeakSanitizer reports at exit */
 const char *__lsan_default_suppressions(void);
@@ -68,7 +69,7 @@ static int failingStrip(void *user, const char *path, int maxframes, agReportIma
 
 static void writeText(const char *name, const char *text) {
   char path[512];
-  snprintf(path, sizeof(path), "%s/%s", runDir, name);
+  tmpdir_join(path, sizeof(path), name);
   FILE *f = fopen(path, "w");
   assert_non_null(f);
   fputs(text, f);
@@ -105,31 +106,23 @@ static void iterationLine(char *buf, size_t n, int it, int success, double ret, 
            success ? "true" : "false", ret, 1200 + it, outcome, it, to, rate, it);
 }
 
+/* The run directory (the scratch directory, tmpdir_path()) with iteration 1's episode, recorded
+ * from the pick-place expert; a private Xvfb to draw its strip. */
 static int setup(void **state) {
-  (void)state;
-  snprintf(runDir, sizeof(runDir), "/tmp/tracebot-test-run-%d", (int)getpid());
-  mkdir(runDir, 0755);
-  char episodes[300];
-  snprintf(episodes, sizeof(episodes), "%s/episodes", runDir);
-  mkdir(episodes, 0755);
-  if (record_expert(ENV_PICK_PLACE, 0, 10, &rec) != 0) {
+  if (tmpdir_setup(state) != 0 ||
+      record_openScene(&rec, record_expert, ENV_PICK_PLACE, 0, 10) != 0) {
     return -1;
   }
   char path[400];
-  snprintf(path, sizeof(path), "%s/iter_001.json", episodes);
-  if (sim_episodeSave(rec.ep, path, NULL, 0) != 0) {
-    return -1;
-  }
-  return xvfb_start();
+  tmpdir_join(path, sizeof(path), "episodes");
+  mkdir(path, 0755);
+  tmpdir_join(path, sizeof(path), "episodes/iter_001.json");
+  return sim_episodeSave(rec.ep, path, NULL, 0);
 }
 
 static int teardown(void **state) {
-  (void)state;
-  record_free(&rec);
-  xvfb_stop();
-  char cmd[400];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", runDir);
-  return system(cmd) == 0 ? 0 : -1;
+  record_closeScene(state);
+  return tmpdir_teardown(state);
 }
 
 static void writeRun(void) {
@@ -154,26 +147,42 @@ static void writeRun(void) {
   writeText("iterations.jsonl", all);
 }
 
-static char *slurp(const char *name) {
-  char path[512];
-  snprintf(path, sizeof(path), "%s/%s", runDir, name);
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    return NULL;
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  size_t got = fread(buf, 1, (size_t)n, f);
-  buf[got] = '\0';
-  fclose(f);
-  return buf;
+/* The synthetic run written again, and report options drawing its strips with strip. */
+static agReportOptions runWithStrips(agReportStripFn strip) {
+  writeRun();
+  agReportOptions opts;
+  ag_defaultReportOptions(&opts);
+  opts.strip = strip;
+  opts.strip_user = &rec;
+  return opts;
 }
 
-/* Pixels of the test-success-rate blue (31, 120, 181) in an RGB image. */
-static int bluePixels(const unsigned char *rgb, int w, int h) {
-  return img_countNear(rgb, w, h, 0, 0, w, h, 31, 120, 181, 18);
+/* The text of a file below the run directory (NULL when it cannot be read). */
+static char *slurp(const char *name) {
+  char path[512];
+  tmpdir_join(path, sizeof(path), name);
+  return tb_readFile(path, 64u << 20, NULL, NULL, 0);
+}
+
+/* Fails unless text holds every string of has and none of lacks. */
+static void assertHasAndLacks(const char *what, const char *text, const char *const *has,
+                              size_t nhas, const char *const *lacks, size_t nlacks) {
+  assert_non_null(text);
+  for (size_t i = 0; i < nhas; i++) {
+    if (!strstr(text, has[i])) {
+      fail_msg("%s lacks \"%s\"", what, has[i]);
+    }
+  }
+  for (size_t i = 0; i < nlacks; i++) {
+    if (strstr(text, lacks[i])) {
+      fail_msg("%s holds \"%s\"", what, lacks[i]);
+    }
+  }
+}
+
+/* Pixels of the test-success-rate blue (31, 120, 181) in an image. */
+static int bluePixels(imgRgb img) {
+  return img_countNear(img.rgb, img.w, img.h, 0, 0, img.w, img.h, 31, 120, 181, 18);
 }
 
 /* ---- diff ---- */
@@ -210,15 +219,11 @@ static void diff_should_write_unified_hunks_with_context(void **state) {
 
 static void report_should_write_curve_png_svg_and_html_with_every_iteration(void **state) {
   (void)state;
-  writeRun();
-  agReportOptions opts;
-  ag_defaultReportOptions(&opts);
-  opts.strip = stripFrames;
-  opts.strip_user = &rec;
+  agReportOptions opts = runWithStrips(stripFrames);
   opts.strip_frames = 4;
   agReportResult res;
   char err[256] = "";
-  if (ag_report(runDir, &opts, &res, err, sizeof(err)) != 0) {
+  if (ag_report(tmpdir_path(), &opts, &res, err, sizeof(err)) != 0) {
     fail_msg("%s", err);
   }
   assert_int_equal(res.iterations, 4);
@@ -226,70 +231,65 @@ static void report_should_write_curve_png_svg_and_html_with_every_iteration(void
   assert_int_equal(res.strips, 1); /* only iteration 1's episode file exists */
   /* the PNG figure: right size, not blank, the test-success curve drawn in blue */
   char png[400];
-  snprintf(png, sizeof(png), "%s/learning_curve.png", runDir);
-  int w = 0;
-  int h = 0;
-  unsigned char *rgb = img_readPng(png, &w, &h);
-  assert_non_null(rgb);
-  assert_int_equal(w, 900);
-  assert_int_equal(h, 500);
-  assert_true(img_stddev(rgb, w, h) > 10);
-  assert_true(bluePixels(rgb, w, h) > 200);
-  assert_true(img_countNear(rgb, w, h, 0, 0, w, h, 217, 94, 0, 18) > 100); /* return: orange */
-  free(rgb);
+  tmpdir_join(png, sizeof(png), "learning_curve.png");
+  imgRgb fig = img_load(png);
+  assert_non_null(fig.rgb);
+  assert_int_equal(fig.w, 900);
+  assert_int_equal(fig.h, 500);
+  assert_true(img_stddev(fig.rgb, fig.w, fig.h) > 10);
+  assert_true(bluePixels(fig) > 200);
+  /* the return curve: orange */
+  assert_true(img_countNear(fig.rgb, fig.w, fig.h, 0, 0, fig.w, fig.h, 217, 94, 0, 18) > 100);
+  free(fig.rgb);
   /* the SVG */
   char *svg = slurp("learning_curve.svg");
   assert_non_null(svg);
   assert_non_null(strstr(svg, "<svg"));
   free(svg);
-  /* the HTML */
+  /* the HTML: every complete iteration, the figure inline, feedback escaped, the diffs */
+  static const char *const has[] = {
+      "<!DOCTYPE html>",
+      "<h2>Learning curve</h2><figure><svg",
+      "Learning curve",
+      "<h3>Iteration 1</h3>",
+      "<h3>Iteration 2</h3>",
+      "<h3>Iteration 3</h3>",
+      "<h3>Iteration 4</h3>",
+      "partial last line was skipped",
+      "Return: 12.40 &lt;b&gt;not bold&lt;/b&gt;",
+      "updated: reason 1",
+      "no_change: reason 2",
+      "unusable: reason 4",
+      "1201 prompt + 321 completion",
+      "1.90 s",
+      "crash: signal 11 (step 3)",
+      "success rate 0.750",
+      "<span class=\"add\">+  action[0] = obs-&gt;obj_pos[0] - obs-&gt;hand_pos[0];",
+      "<span class=\"del\">-  action[0] = 0;</span>",
+      "unchanged",
+      "<img alt=\"frame 0\" src=\"data:image/png;base64,iVBORw0KGgo",
+      "episodes/iter_002.json not found",
+      "final_test_success_rate",
+      "tracebot train --task pick-place",
+  };
+  static const char *const lacks[] = {"<?xml", "Iteration 5", "<b>not bold</b>"};
   char *html = slurp("report.html");
-  assert_non_null(html);
-  assert_non_null(strstr(html, "<!DOCTYPE html>"));
-  assert_non_null(strstr(html, "<h2>Learning curve</h2><figure><svg"));
-  assert_null(strstr(html, "<?xml"));
-  assert_non_null(strstr(html, "Learning curve"));
-  for (int it = 1; it <= 4; it++) {
-    char want[64];
-    snprintf(want, sizeof(want), "<h3>Iteration %d</h3>", it);
-    assert_non_null(strstr(html, want));
-  }
-  assert_null(strstr(html, "Iteration 5"));
-  assert_non_null(strstr(html, "partial last line was skipped"));
-  assert_non_null(strstr(html, "Return: 12.40 &lt;b&gt;not bold&lt;/b&gt;")); /* escaped */
-  assert_null(strstr(html, "<b>not bold</b>"));
-  assert_non_null(strstr(html, "updated: reason 1"));
-  assert_non_null(strstr(html, "no_change: reason 2"));
-  assert_non_null(strstr(html, "unusable: reason 4"));
-  assert_non_null(strstr(html, "1201 prompt + 321 completion"));
-  assert_non_null(strstr(html, "1.90 s"));
-  assert_non_null(strstr(html, "crash: signal 11 (step 3)"));
-  assert_non_null(strstr(html, "success rate 0.750"));
-  assert_non_null(
-      strstr(html, "<span class=\"add\">+  action[0] = obs-&gt;obj_pos[0] - obs-&gt;hand_pos[0];"));
-  assert_non_null(strstr(html, "<span class=\"del\">-  action[0] = 0;</span>"));
-  assert_non_null(strstr(html, "unchanged"));
-  assert_non_null(strstr(html, "<img alt=\"frame 0\" src=\"data:image/png;base64,iVBORw0KGgo"));
-  assert_non_null(strstr(html, "episodes/iter_002.json not found"));
-  assert_non_null(strstr(html, "final_test_success_rate"));
-  assert_non_null(strstr(html, "tracebot train --task pick-place"));
+  assertHasAndLacks("report.html", html, has, sizeof has / sizeof has[0], lacks,
+                    sizeof lacks / sizeof lacks[0]);
   free(html);
 }
 
 static void report_should_show_why_frames_are_missing(void **state) {
   (void)state;
-  writeRun();
-  agReportOptions opts;
-  ag_defaultReportOptions(&opts);
-  opts.strip = failingStrip;
+  agReportOptions opts = runWithStrips(failingStrip);
   agReportResult res;
-  assert_int_equal(ag_report(runDir, &opts, &res, NULL, 0), 0);
+  assert_int_equal(ag_report(tmpdir_path(), &opts, &res, NULL, 0), 0);
   assert_int_equal(res.strips, 0);
   char *html = slurp("report.html");
   assert_non_null(strstr(html, "episode frames not rendered: no display: set DISPLAY"));
   free(html);
   /* and without any renderer */
-  assert_int_equal(ag_report(runDir, NULL, &res, NULL, 0), 0);
+  assert_int_equal(ag_report(tmpdir_path(), NULL, &res, NULL, 0), 0);
   html = slurp("report.html");
   assert_non_null(strstr(html, "no renderer in this build"));
   free(html);
@@ -297,8 +297,8 @@ static void report_should_show_why_frames_are_missing(void **state) {
 
 /* The error message's text after the run directory. */
 static const char *afterDir(const char *err) {
-  size_t n = strlen(runDir);
-  return strncmp(err, runDir, n) == 0 ? err + n : err;
+  size_t n = strlen(tmpdir_path());
+  return strncmp(err, tmpdir_path(), n) == 0 ? err + n : err;
 }
 
 static void report_should_name_the_line_of_a_malformed_iteration(void **state) {
@@ -314,19 +314,19 @@ static void report_should_name_the_line_of_a_malformed_iteration(void **state) {
   memcpy(success, "\"success\": \"no\" ", 16); /* as long as what it replaces */
   strcat(all, line);
   writeText("iterations.jsonl", all);
-  assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
+  assert_int_equal(ag_report(tmpdir_path(), NULL, NULL, err, sizeof(err)), TB_EFORMAT);
   assert_string_equal(afterDir(err),
                       "/iterations.jsonl line 2: train.success: expected true or false");
   /* a missing key */
   writeText("iterations.jsonl",
             "{\"iteration\": 1, \"train\": {\"success\": true, \"return\": 3}}\n");
-  assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
+  assert_int_equal(ag_report(tmpdir_path(), NULL, NULL, err, sizeof(err)), TB_EFORMAT);
   assert_string_equal(afterDir(err), "/iterations.jsonl line 1: controller: missing");
   /* not JSON, even as the last complete line */
   iterationLine(all, sizeof(all), 1, 0, 12.4, 0.0, "updated", kController1, kController2);
   strcat(all, "not json\n");
   writeText("iterations.jsonl", all);
-  assert_int_equal(ag_report(runDir, NULL, NULL, err, sizeof(err)), TB_EFORMAT);
+  assert_int_equal(ag_report(tmpdir_path(), NULL, NULL, err, sizeof(err)), TB_EFORMAT);
   assert_string_equal(afterDir(err), "/iterations.jsonl line 2: not a JSON object");
   assert_int_equal(ag_report("/nonexistent-run-dir", NULL, NULL, err, sizeof(err)), TB_EIO);
   assert_non_null(strstr(err, "/nonexistent-run-dir/iterations.jsonl"));
@@ -353,17 +353,15 @@ static void assertScreenshotShowsCurve(const char *dir, const char *copy_to) {
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", profile);
   assert_int_equal(system(cmd), 0);
   assert_int_equal(rc, 0);
-  int w = 0;
-  int h = 0;
-  unsigned char *rgb = img_readPng(shot, &w, &h);
-  assert_non_null(rgb);
-  assert_int_equal(w, 1200);
-  assert_true(img_stddev(rgb, w, h) > 10);
-  int blue = bluePixels(rgb, w, h);
+  imgRgb screen = img_load(shot);
+  assert_non_null(screen.rgb);
+  assert_int_equal(screen.w, 1200);
+  assert_true(img_stddev(screen.rgb, screen.w, screen.h) > 10);
+  int blue = bluePixels(screen);
   if (blue < 150) {
     fail_msg("only %d pixels of the curve's blue in the screenshot", blue);
   }
-  free(rgb);
+  free(screen.rgb);
   /* keep a copy for people to look at */
   snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", shot, copy_to);
   (void)system(cmd);
@@ -371,13 +369,9 @@ static void assertScreenshotShowsCurve(const char *dir, const char *copy_to) {
 
 static void report_html_should_show_the_curve_in_headless_chromium(void **state) {
   (void)state;
-  writeRun();
-  agReportOptions opts;
-  ag_defaultReportOptions(&opts);
-  opts.strip = stripFrames;
-  opts.strip_user = &rec;
-  assert_int_equal(ag_report(runDir, &opts, NULL, NULL, 0), 0);
-  assertScreenshotShowsCurve(runDir, "/tmp/report_screenshot.png");
+  agReportOptions opts = runWithStrips(stripFrames);
+  assert_int_equal(ag_report(tmpdir_path(), &opts, NULL, NULL, 0), 0);
+  assertScreenshotShowsCurve(tmpdir_path(), "/tmp/report_screenshot.png");
 }
 
 /* The whole path a person takes: `tracebot train` with the scripted LLM of the training
@@ -385,12 +379,10 @@ static void report_html_should_show_the_curve_in_headless_chromium(void **state)
  * Xvfb is the display), then the page in headless Chromium. */
 static void report_of_a_scripted_training_run_should_show_the_curve(void **state) {
   (void)state;
-  const char *src = getenv("TRACEBOT_SOURCE_DIR");
-  const char *bin = getenv("TRACEBOT_BINARY_DIR");
-  assert_non_null(src);
-  assert_non_null(bin);
+  const char *src = tree_source();
+  const char *bin = tree_binary();
   char dir[400];
-  snprintf(dir, sizeof(dir), "%s/trained", runDir);
+  tmpdir_join(dir, sizeof(dir), "trained");
   char cmd[4096];
   snprintf(cmd, sizeof(cmd),
            "'%s/bin/tracebot' train --task reach --iters 4 --out '%s' --llm 'exec:sh "
@@ -402,18 +394,12 @@ static void report_of_a_scripted_training_run_should_show_the_curve(void **state
   snprintf(path, sizeof(path), "%s/learning_curve.svg", dir);
   struct stat st;
   assert_int_equal(stat(path, &st), 0);
-  snprintf(path, sizeof(path), "%s/report.html", dir);
-  size_t n = 0;
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  static char html[8 << 20];
-  n = fread(html, 1, sizeof(html) - 1, f);
-  fclose(f);
-  html[n] = '\0';
-  assert_non_null(strstr(html, "<svg"));
-  assert_non_null(strstr(html, "MARKER_SOLVE"));           /* the diff of iteration 3 */
-  assert_non_null(strstr(html, "(compile) line 4"));       /* iteration 2's feedback */
-  assert_non_null(strstr(html, "data:image/png;base64,")); /* episode strips */
+  /* the figure, the diff of iteration 3, iteration 2's feedback, the episode strips */
+  static const char *const has[] = {"<svg", "MARKER_SOLVE", "(compile) line 4",
+                                    "data:image/png;base64,"};
+  char *html = slurp("trained/report.html");
+  assertHasAndLacks("trained/report.html", html, has, sizeof has / sizeof has[0], NULL, 0);
+  free(html);
   assertScreenshotShowsCurve(dir, "/tmp/report_training_screenshot.png");
 }
 

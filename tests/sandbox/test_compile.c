@@ -11,13 +11,13 @@
 
 #include <cmocka.h>
 
+#include "cases.h"
 #include "compile.h"
+#include "trees.h"
 
 static char *readSource(const char *rel, size_t *len) {
   char path[4096];
-  const char *root = getenv("TRACEBOT_SOURCE_DIR");
-  assert_non_null(root);
-  snprintf(path, sizeof path, "%s/%s", root, rel);
+  snprintf(path, sizeof path, "%s/%s", tree_source(), rel);
   FILE *f = fopen(path, "rb");
   assert_non_null(f);
   char *buf = calloc(1, 1 << 20);
@@ -27,9 +27,15 @@ static char *readSource(const char *rel, size_t *len) {
   return buf;
 }
 
-/* Compiles src; returns the rc, with line and message. */
-static int compileText(const char *src, agCompiled **out, int *line, char *msg, size_t msgsz) {
-  return ag_compile(src, strlen(src), 0, out, line, msg, msgsz);
+/* Compiles len bytes of src, which must compile. */
+static agCompiled *compileOk(const char *src, size_t len) {
+  agCompiled *c = NULL;
+  int line = 0;
+  char msg[256] = "";
+  if (ag_compile(src, len, 0, &c, &line, msg, sizeof msg) != TB_OK) {
+    fail_msg("line %d: %s", line, msg);
+  }
+  return c;
 }
 
 static void compile_should_build_every_expert(void **state) {
@@ -39,10 +45,7 @@ static void compile_should_build_every_expert(void **state) {
   for (size_t i = 0; i < 3; i++) {
     size_t len = 0;
     char *src = readSource(files[i], &len);
-    agCompiled *c = NULL;
-    int line = -1;
-    char msg[256];
-    assert_int_equal(ag_compile(src, len, 0, &c, &line, msg, sizeof msg), TB_OK);
+    agCompiled *c = compileOk(src, len);
     obs_t obs;
     memset(&obs, 0, sizeof obs);
     obs.hand_pos[1] = 0.6;
@@ -63,28 +66,75 @@ static void compile_should_build_every_expert(void **state) {
   }
 }
 
-static void compile_should_report_the_users_line_number(void **state) {
+/* A source that does not compile and what ag_compile says: its code, the user's line (-1:
+ * not checked) and a part of the one-line message (NULL: not checked). */
+typedef struct badSource {
+  const char *name; /* the behaviour */
+  const char *src;
+  size_t len;   /* 0: strlen(src) */
+  size_t limit; /* the image limit; 0: the default */
+  int rc;
+  int line;
+  const char *part;
+} badSource;
+
+#define NUL_SOURCE "void controller(const obs_t *o, double a[4]) {\n a[0] = 0;\0 }\n"
+
+static const badSource kBad[] = {
+    {"compile should report the user's line number",
+     "void controller(const obs_t *obs, double action[4]) {\n"
+     "  action[0] = obs->hand_pos[0];\n"
+     "  action[1] = undeclared_thing;\n"
+     "}\n",
+     0, 0, TB_ECOMPILE, 3, "undeclared_thing"},
+    {"compile should count the blanked standard include lines",
+     "#include <math.h>\n#include <string.h>\n\n"
+     "void controller(const obs_t *o, double a[4]) { a[0] = nothing_here; }\n"
+     "\n",
+     0, 0, TB_ECOMPILE, 4, NULL},
+    {"compile should reject other includes",
+     "\n#include \"no_such_header_here.h\"\nvoid controller(const obs_t *o, "
+     "double a[4]) { (void)o; a[0] = 0; }\n",
+     0, 0, TB_ECOMPILE, 2, NULL},
+    {"compile should reject a source without controller", "void helper(void) {}\n", 0, 0,
+     TB_ECOMPILE, 0, "does not define controller"},
+    {"compile should reject a wrong controller signature",
+     "int controller(double x) { return (int)x; }\n", 0, 0, TB_ECOMPILE, 1, NULL},
+    {"compile should report symbols the dialect lacks",
+     "int printf(const char *f, ...);\n"
+     "void controller(const obs_t *o, double a[4]) { printf(\"hi\"); "
+     "a[0] = o->step; }\n",
+     0, 0, TB_ECOMPILE, -1, "printf"},
+    {"compile should refuse an image over the limit",
+     "static double big[1 << 22];\n"
+     "void controller(const obs_t *o, double a[4]) { a[0] = big[o->step]; }\n",
+     0, 1 << 20, TB_ENOMEM, -1, "MiB"},
+    {"compile should reject nul bytes", NUL_SOURCE, sizeof NUL_SOURCE - 1, 0, TB_ECOMPILE, 2, NULL},
+};
+
+static void compile_should_refuse_each_bad_source_of_the_table_with_one_line(void **state) {
   (void)state;
-  agCompiled *c = NULL;
-  int line = 0;
-  char msg[256];
-  const char *src =
-      "void controller(const obs_t *obs, double action[4]) {\n"
-      "  action[0] = obs->hand_pos[0];\n"
-      "  action[1] = undeclared_thing;\n"
-      "}\n";
-  assert_int_equal(compileText(src, &c, &line, msg, sizeof msg), TB_ECOMPILE);
-  assert_null(c);
-  assert_int_equal(line, 3);
-  assert_non_null(strstr(msg, "undeclared_thing"));
-  assert_null(strchr(msg, '\n'));
+  for (size_t i = 0; i < sizeof kBad / sizeof kBad[0]; i++) {
+    const badSource *b = &kBad[i];
+    agCompiled *c = NULL;
+    int line = -1;
+    char msg[256] = "";
+    size_t len = b->len ? b->len : strlen(b->src);
+    case_int(b->name, "ag_compile", ag_compile(b->src, len, b->limit, &c, &line, msg, sizeof msg),
+             b->rc);
+    case_true(b->name, "no image", c == NULL);
+    if (b->line >= 0) {
+      case_int(b->name, "line", line, b->line);
+    }
+    if (b->part) {
+      case_has(b->name, "the message", msg, b->part);
+    }
+    case_true(b->name, "the message is one line", strchr(msg, '\n') == NULL);
+  }
 }
 
 static void compile_should_treat_standard_includes_as_harmless(void **state) {
   (void)state;
-  agCompiled *c = NULL;
-  int line = 0;
-  char msg[256];
   const char *ok =
       "#include <math.h>\n"
       "  #  include <string.h>\n"
@@ -94,7 +144,7 @@ static void compile_should_treat_standard_includes_as_harmless(void **state) {
       "  memcpy(v, obs->goal_pos, sizeof v);\n"
       "  action[0] = sqrt(fabs(v[0])) + M_PI * 0.0;\n"
       "}\n";
-  assert_int_equal(compileText(ok, &c, &line, msg, sizeof msg), TB_OK);
+  agCompiled *c = compileOk(ok, strlen(ok));
   obs_t obs;
   memset(&obs, 0, sizeof obs);
   obs.goal_pos[0] = -4.0;
@@ -102,101 +152,21 @@ static void compile_should_treat_standard_includes_as_harmless(void **state) {
   ag_compiledEntry(c)(&obs, a);
   assert_true(fabs(a[0] - 2.0) < 1e-12);
   ag_freeCompiled(c);
-
-  /* line numbers still count the blanked include lines */
-  const char *bad =
-      "#include <math.h>\n#include <string.h>\n\n"
-      "void controller(const obs_t *o, double a[4]) { a[0] = nothing_here; }\n"
-      "\n";
-  assert_int_equal(compileText(bad, &c, &line, msg, sizeof msg), TB_ECOMPILE);
-  assert_int_equal(line, 4);
 }
 
-static void compile_should_reject_other_includes(void **state) {
-  (void)state;
-  agCompiled *c = NULL;
-  int line = 0;
-  char msg[256];
-  const char *src =
-      "\n#include \"no_such_header_here.h\"\nvoid controller(const obs_t *o, "
-      "double a[4]) { (void)o; a[0] = 0; }\n";
-  assert_int_equal(compileText(src, &c, &line, msg, sizeof msg), TB_ECOMPILE);
-  assert_int_equal(line, 2);
-}
-
-static void compile_should_reject_a_source_without_controller(void **state) {
-  (void)state;
-  agCompiled *c = NULL;
-  int line = -1;
-  char msg[256];
-  const char *src = "void helper(void) {}\n";
-  assert_int_equal(compileText(src, &c, &line, msg, sizeof msg), TB_ECOMPILE);
-  assert_null(c);
-  assert_int_equal(line, 0);
-  assert_non_null(strstr(msg, "does not define controller"));
-}
-
-static void compile_should_reject_a_wrong_controller_signature(void **state) {
-  (void)state;
-  agCompiled *c = NULL;
-  int line = 0;
-  char msg[256];
-  const char *src = "int controller(double x) { return (int)x; }\n";
-  assert_int_equal(compileText(src, &c, &line, msg, sizeof msg), TB_ECOMPILE);
-  assert_int_equal(line, 1);
-}
-
-static void compile_should_report_symbols_the_dialect_lacks(void **state) {
-  (void)state;
-  agCompiled *c = NULL;
-  int line = -1;
-  char msg[256];
-  const char *src =
-      "int printf(const char *f, ...);\n"
-      "void controller(const obs_t *o, double a[4]) { printf(\"hi\"); "
-      "a[0] = o->step; }\n";
-  assert_int_equal(compileText(src, &c, &line, msg, sizeof msg), TB_ECOMPILE);
-  assert_non_null(strstr(msg, "printf"));
-}
-
-static void compile_should_refuse_an_image_over_the_limit(void **state) {
-  (void)state;
-  agCompiled *c = NULL;
-  int line = 0;
-  char msg[256];
-  const char *src =
-      "static double big[1 << 22];\n"
-      "void controller(const obs_t *o, double a[4]) { a[0] = big[o->step]; }\n";
-  assert_int_equal(ag_compile(src, strlen(src), 1 << 20, &c, &line, msg, sizeof msg), TB_ENOMEM);
-  assert_null(c);
-  assert_non_null(strstr(msg, "MiB"));
-}
-
-static void compile_should_reject_nul_bytes(void **state) {
-  (void)state;
-  agCompiled *c = NULL;
-  int line = 0;
-  char msg[256];
-  const char src[] = "void controller(const obs_t *o, double a[4]) {\n a[0] = 0;\0 }\n";
-  assert_int_equal(ag_compile(src, sizeof src - 1, 0, &c, &line, msg, sizeof msg), TB_ECOMPILE);
-  assert_int_equal(line, 2);
-}
+/* A controller that counts its calls in a static variable. */
+static const char kCounter[] =
+    "void controller(const obs_t *o, double a[4]) {\n"
+    "  static int calls = 0;\n"
+    "  struct { double v[8]; } s = {{0}};\n"
+    "  s.v[1] = ++calls;\n"
+    "  a[0] = s.v[1] + o->step;\n"
+    "}\n";
 
 static void compile_should_keep_static_state_per_image(void **state) {
   (void)state;
-  const char *src =
-      "void controller(const obs_t *o, double a[4]) {\n"
-      "  static int calls = 0;\n"
-      "  struct { double v[8]; } s = {{0}};\n"
-      "  s.v[1] = ++calls;\n"
-      "  a[0] = s.v[1] + o->step;\n"
-      "}\n";
-  agCompiled *c1 = NULL;
-  agCompiled *c2 = NULL;
-  int line = 0;
-  char msg[256];
-  assert_int_equal(compileText(src, &c1, &line, msg, sizeof msg), TB_OK);
-  assert_int_equal(compileText(src, &c2, &line, msg, sizeof msg), TB_OK);
+  agCompiled *c1 = compileOk(kCounter, strlen(kCounter));
+  agCompiled *c2 = compileOk(kCounter, strlen(kCounter));
   obs_t obs;
   memset(&obs, 0, sizeof obs);
   double a[4] = {0, 0, 0, 0};
@@ -221,14 +191,8 @@ static void prelude_should_be_controller_h(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(compile_should_build_every_expert),
-      cmocka_unit_test(compile_should_report_the_users_line_number),
+      cmocka_unit_test(compile_should_refuse_each_bad_source_of_the_table_with_one_line),
       cmocka_unit_test(compile_should_treat_standard_includes_as_harmless),
-      cmocka_unit_test(compile_should_reject_other_includes),
-      cmocka_unit_test(compile_should_reject_a_source_without_controller),
-      cmocka_unit_test(compile_should_reject_a_wrong_controller_signature),
-      cmocka_unit_test(compile_should_report_symbols_the_dialect_lacks),
-      cmocka_unit_test(compile_should_refuse_an_image_over_the_limit),
-      cmocka_unit_test(compile_should_reject_nul_bytes),
       cmocka_unit_test(compile_should_keep_static_state_per_image),
       cmocka_unit_test(prelude_should_be_controller_h),
   };

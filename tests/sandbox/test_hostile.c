@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "tracebot/agent.h"
+#include "trees.h"
 
 #define FAKE_KEY "sk-tracebot-fake-key-0123456789abcdef"
 #define CREATED "/tmp/tracebot_hostile_created"
@@ -79,6 +80,15 @@ static void parseDirectives(const char *src, directives *d) {
   }
 }
 
+/* The hostile program at path (its length in *len) and the directives in its comments. */
+static char *readProgram(const char *path, size_t *len, directives *d) {
+  char *body = readFile(path, len);
+  assert_non_null(body);
+  parseDirectives(body, d);
+  assert_true(d->expect[0] != '\0');
+  return body;
+}
+
 static int dirEntries(const char *path) {
   DIR *dir = opendir(path);
   int n = 0;
@@ -103,9 +113,7 @@ static void assertNoKey(const agEpisode *ep) {
 /* The parent is still healthy: an expert episode runs and succeeds. */
 static void assertParentHealthy(void) {
   char path[4096];
-  const char *root = getenv("TRACEBOT_SOURCE_DIR");
-  assert_non_null(root);
-  snprintf(path, sizeof path, "%s/envs/experts/reach.c", root);
+  snprintf(path, sizeof path, "%s/envs/experts/reach.c", tree_source());
   size_t len = 0;
   char *src = readFile(path, &len);
   assert_non_null(src);
@@ -122,12 +130,9 @@ static void assertParentHealthy(void) {
 
 static void hostile_program_should_be_contained(void **state) {
   (void)state;
-  size_t len = 0;
-  char *body = readFile(gPath, &len);
-  assert_non_null(body);
   directives d;
-  parseDirectives(body, &d);
-  assert_true(d.expect[0] != '\0');
+  size_t len = 0;
+  char *body = readProgram(gPath, &len, &d);
 
   /* A secret in our environment, orphans re-parented to us, a watched cwd */
   setenv("OPENAI_API_KEY", FAKE_KEY, 1);

@@ -42,6 +42,32 @@ static mjModel *loadOk(void) {
   return m;
 }
 
+/* The model the world tests share (a model is immutable), loaded by the group setup. */
+static mjModel *gModel;
+
+static int loadModel(void **state) {
+  (void)state;
+  gModel = sim_loadModelXML(xmlOk, strlen(xmlOk), NULL, 0);
+  return gModel ? 0 : -1;
+}
+
+static int freeModel(void **state) {
+  (void)state;
+  sim_freeModel(gModel);
+  return 0;
+}
+
+/* Per-test setup and teardown: a fresh world of gModel as *state. */
+static int makeWorld(void **state) {
+  *state = sim_make(gModel, NULL, 0);
+  return *state ? 0 : -1;
+}
+
+static int freeWorld(void **state) {
+  sim_free(*state);
+  return 0;
+}
+
 static void load_should_compile_a_model_from_memory(void **state) {
   (void)state;
   mjModel *m = loadOk();
@@ -110,11 +136,8 @@ static void mujoco_error_should_become_an_error_code(void **state) {
 }
 
 static void step_should_advance_time(void **state) {
-  (void)state;
-  mjModel *m = loadOk();
-  simWorld *w = sim_make(m, NULL, 0);
-  assert_non_null(w);
-  assert_ptr_equal(sim_model(w), m);
+  simWorld *w = *state;
+  assert_ptr_equal(sim_model(w), gModel);
   assert_int_equal(sim_step(w, 10, NULL, 0), TB_OK);
   assert_true(fabs(sim_data(w)->time - 10 * 0.002) < 1e-12);
   assert_int_equal(sim_step(w, -1, NULL, 0), TB_EINVAL);
@@ -122,15 +145,11 @@ static void step_should_advance_time(void **state) {
   assert_true(fabs(sim_data(w)->time - 15 * 0.002) < 1e-12);
   assert_int_equal(sim_reset(w, NULL, 0), TB_OK);
   assert_true(sim_data(w)->time == 0.0);
-  sim_free(w);
   sim_free(NULL);
-  sim_freeModel(m);
 }
 
 static void step_should_report_divergence_not_a_normal_step(void **state) {
-  (void)state;
-  mjModel *m = loadOk();
-  simWorld *w = sim_make(m, NULL, 0);
+  simWorld *w = *state;
   assert_int_equal(sim_step(w, 3, NULL, 0), TB_OK);
 
   /* a huge velocity: MuJoCo flags BADQVEL and silently resets the data */
@@ -144,14 +163,11 @@ static void step_should_report_divergence_not_a_normal_step(void **state) {
   sim_data(w)->qpos[0] = NAN;
   assert_int_equal(sim_step(w, 1, err, sizeof(err)), TB_EPHYSICS);
   assert_int_equal(sim_faultCount(w), 2);
-  sim_free(w);
-  sim_freeModel(m);
 }
 
 static void state_should_round_trip_bit_exact(void **state) {
-  (void)state;
-  mjModel *m = loadOk();
-  simWorld *w = sim_make(m, NULL, 0);
+  simWorld *w = *state;
+  const mjModel *m = gModel;
   size_t n = sim_stateSize(m);
   assert_int_equal(n, 1 + m->nq + 2 * m->nv + m->na + 7 * m->nmocap + m->nu);
   double saved[64];
@@ -174,15 +190,11 @@ static void state_should_round_trip_bit_exact(void **state) {
   assert_memory_equal(after, again, n * sizeof(double));
   assert_memory_equal(sim_data(w)->xpos, sim_data(w2)->xpos, sizeof(double) * 3 * m->nbody);
   sim_free(w2);
-  sim_free(w);
-  sim_freeModel(m);
 }
 
 static void setState_should_reject_bad_input_and_keep_the_world(void **state) {
-  (void)state;
-  mjModel *m = loadOk();
-  simWorld *w = sim_make(m, NULL, 0);
-  size_t n = sim_stateSize(m);
+  simWorld *w = *state;
+  size_t n = sim_stateSize(gModel);
   double s[64];
   sim_getState(w, s);
   char err[256] = "";
@@ -193,22 +205,16 @@ static void setState_should_reject_bad_input_and_keep_the_world(void **state) {
   assert_int_equal(sim_setState(w, s, n, err, sizeof(err)), TB_EINVAL);
   assert_non_null(strstr(err, "not finite"));
   assert_true(sim_data(w)->qpos[2] == before);
-  sim_free(w);
-  sim_freeModel(m);
 }
 
 static void worlds_should_share_one_model(void **state) {
-  (void)state;
-  mjModel *m = loadOk();
-  simWorld *a = sim_make(m, NULL, 0);
-  simWorld *b = sim_make(m, NULL, 0);
+  simWorld *a = *state;
+  simWorld *b = sim_make(gModel, NULL, 0);
   sim_data(a)->qvel[0] = 1.0;
   assert_int_equal(sim_step(a, 20, NULL, 0), TB_OK);
   assert_int_equal(sim_step(b, 20, NULL, 0), TB_OK);
   assert_true(sim_data(a)->qpos[0] != sim_data(b)->qpos[0]);
-  sim_free(a);
   sim_free(b);
-  sim_freeModel(m);
 }
 
 int main(void) {
@@ -218,11 +224,13 @@ int main(void) {
       cmocka_unit_test(load_should_reject_empty_text),
       cmocka_unit_test(handlers_should_replace_mujoco_defaults),
       cmocka_unit_test(mujoco_error_should_become_an_error_code),
-      cmocka_unit_test(step_should_advance_time),
-      cmocka_unit_test(step_should_report_divergence_not_a_normal_step),
-      cmocka_unit_test(state_should_round_trip_bit_exact),
-      cmocka_unit_test(setState_should_reject_bad_input_and_keep_the_world),
-      cmocka_unit_test(worlds_should_share_one_model),
+      cmocka_unit_test_setup_teardown(step_should_advance_time, makeWorld, freeWorld),
+      cmocka_unit_test_setup_teardown(step_should_report_divergence_not_a_normal_step, makeWorld,
+                                      freeWorld),
+      cmocka_unit_test_setup_teardown(state_should_round_trip_bit_exact, makeWorld, freeWorld),
+      cmocka_unit_test_setup_teardown(setState_should_reject_bad_input_and_keep_the_world,
+                                      makeWorld, freeWorld),
+      cmocka_unit_test_setup_teardown(worlds_should_share_one_model, makeWorld, freeWorld),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, loadModel, freeModel);
 }

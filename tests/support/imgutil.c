@@ -23,74 +23,71 @@ static int clampi(int v, int lo, int hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
-int img_countNear(const unsigned char *rgb, int w, int h, int x0, int y0, int x1, int y1, int r,
-                  int g, int b, int tol) {
+/* Pixels in the box [x0, x1) x [y0, y1), clipped to the image, that match says are in. */
+static int countIn(const unsigned char *rgb, int w, int h, int x0, int y0, int x1, int y1,
+                   int (*match)(const unsigned char *p, const int *arg), const int *arg) {
   int count = 0;
-  x0 = clampi(x0, 0, w);
-  x1 = clampi(x1, 0, w);
-  y0 = clampi(y0, 0, h);
-  y1 = clampi(y1, 0, h);
-  for (int y = y0; y < y1; y++) {
-    for (int x = x0; x < x1; x++) {
-      const unsigned char *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
-      if (abs(p[0] - r) <= tol && abs(p[1] - g) <= tol && abs(p[2] - b) <= tol) {
-        count++;
-      }
+  for (int y = clampi(y0, 0, h); y < clampi(y1, 0, h); y++) {
+    for (int x = clampi(x0, 0, w); x < clampi(x1, 0, w); x++) {
+      count += match(rgb + ((size_t)y * (size_t)w + (size_t)x) * 3, arg);
     }
   }
   return count;
+}
+
+/* arg: r, g, b, tol. */
+static int isNear(const unsigned char *p, const int *arg) {
+  return abs(p[0] - arg[0]) <= arg[3] && abs(p[1] - arg[1]) <= arg[3] &&
+         abs(p[2] - arg[2]) <= arg[3];
+}
+
+/* Orange under any lighting: red dominant, green about half of red, little blue. */
+static int isOrange(const unsigned char *p, const int *arg) {
+  (void)arg;
+  int r = p[0];
+  int g = p[1];
+  int b = p[2];
+  return r >= 90 && b * 3 < r && g * 10 >= r * 35 / 10 && g * 10 <= r * 8;
+}
+
+int img_countNear(const unsigned char *rgb, int w, int h, int x0, int y0, int x1, int y1, int r,
+                  int g, int b, int tol) {
+  const int arg[4] = {r, g, b, tol};
+  return countIn(rgb, w, h, x0, y0, x1, y1, isNear, arg);
 }
 
 int img_countOrange(const unsigned char *rgb, int w, int h, int x0, int y0, int x1, int y1) {
-  int count = 0;
-  x0 = clampi(x0, 0, w);
-  x1 = clampi(x1, 0, w);
-  y0 = clampi(y0, 0, h);
-  y1 = clampi(y1, 0, h);
-  for (int y = y0; y < y1; y++) {
-    for (int x = x0; x < x1; x++) {
-      const unsigned char *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
-      int R = p[0];
-      int G = p[1];
-      int B = p[2];
-      /* orange under any lighting: red dominant, green about half of red, little blue */
-      if (R >= 90 && B * 3 < R && G * 10 >= R * 35 / 10 && G * 10 <= R * 8) {
-        count++;
-      }
-    }
-  }
-  return count;
+  return countIn(rgb, w, h, x0, y0, x1, y1, isOrange, NULL);
 }
 
-static unsigned char *finish(png_image *img, const void *src, size_t len, const char *path, int *w,
-                             int *h) {
-  int ok = path ? png_image_begin_read_from_file(img, path)
-                : png_image_begin_read_from_memory(img, src, len);
+/* The PNG file at path, or else the len bytes at src. */
+static imgRgb decode(const char *path, const void *src, size_t len) {
+  imgRgb out = {NULL, 0, 0};
+  png_image img;
+  memset(&img, 0, sizeof(img));
+  img.version = PNG_IMAGE_VERSION;
+  int ok = path ? png_image_begin_read_from_file(&img, path)
+                : png_image_begin_read_from_memory(&img, src, len);
   if (!ok) {
-    return NULL;
+    return out;
   }
-  img->format = PNG_FORMAT_RGB;
-  unsigned char *buf = malloc(PNG_IMAGE_SIZE(*img));
-  if (!buf || !png_image_finish_read(img, NULL, buf, 0, NULL)) {
-    free(buf);
-    png_image_free(img);
-    return NULL;
+  img.format = PNG_FORMAT_RGB;
+  out.rgb = malloc(PNG_IMAGE_SIZE(img));
+  if (!out.rgb || !png_image_finish_read(&img, NULL, out.rgb, 0, NULL)) {
+    free(out.rgb);
+    png_image_free(&img);
+    out.rgb = NULL;
+    return out;
   }
-  *w = (int)img->width;
-  *h = (int)img->height;
-  return buf;
+  out.w = (int)img.width;
+  out.h = (int)img.height;
+  return out;
 }
 
-unsigned char *img_readPng(const char *path, int *w, int *h) {
-  png_image img;
-  memset(&img, 0, sizeof(img));
-  img.version = PNG_IMAGE_VERSION;
-  return finish(&img, NULL, 0, path, w, h);
+imgRgb img_load(const char *path) {
+  return decode(path, NULL, 0);
 }
 
-unsigned char *img_decodePng(const unsigned char *data, size_t len, int *w, int *h) {
-  png_image img;
-  memset(&img, 0, sizeof(img));
-  img.version = PNG_IMAGE_VERSION;
-  return finish(&img, data, len, NULL, w, h);
+imgRgb img_decode(const unsigned char *data, size_t len) {
+  return decode(NULL, data, len);
 }

@@ -15,8 +15,16 @@ int img_countNear(const unsigned char *rgb, int w, int h, int x0, int y0, int x1
 /* Pixels of the gripper's orange (material "gripper", rgba 0.95 0.55 0.1, shaded) in the box. */
 int img_countOrange(const unsigned char *rgb, int w, int h, int x0, int y0, int x1, int y1);
 
-/* Decodes a PNG file or buffer into RGB (8-bit). Returns a malloc'd buffer or NULL. */
-unsigned char *img_readPng(const char *path, int *w, int *h);
-unsigned char *img_decodePng(const unsigned char *data, size_t len, int *w, int *h);
+/* An RGB image (8-bit) decoded from a PNG: rgb is malloc'd, NULL when the PNG could not be
+ * read. */
+typedef struct imgRgb {
+  unsigned char *rgb;
+  int w;
+  int h;
+} imgRgb;
+
+/* Decodes a PNG file or buffer. */
+imgRgb img_load(const char *path);
+imgRgb img_decode(const unsigned char *data, size_t len);
 
 #endif /* TRACEBOT_TESTS_VIEW_IMGUTIL_H */

@@ -1,5 +1,6 @@
 /* record.c: a scripted-expert episode recorded into a simEpisode. */
 #include "record.h"
+#include "xvfb.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,30 @@ void record_free(recorded *r) {
   env_free(r->task);
   env_freeSpec(r->spec);
   memset(r, 0, sizeof(*r));
+}
+
+static recorded *gScene; /* the recording of record_openScene */
+
+int record_openScene(recorded *rec, recordFn record, envTaskId id, uint64_t seed, int horizon) {
+  if (record(id, seed, horizon, rec) != 0) {
+    return -1;
+  }
+  if (xvfb_start() != 0) {
+    record_free(rec);
+    return -1;
+  }
+  gScene = rec;
+  return 0;
+}
+
+int record_closeScene(void **state) {
+  (void)state;
+  if (gScene != NULL) {
+    record_free(gScene);
+    gScene = NULL;
+  }
+  xvfb_stop();
+  return 0;
 }
 
 static void wander(const obs_t *obs, double action[4]) {

@@ -1,5 +1,6 @@
 /* record.h: test helper that records a scripted-expert episode of a real task
- * (what tracebot run --record does, in a few lines). */
+ * (what tracebot run --record does, in a few lines), alone or with a private Xvfb to draw
+ * it on. */
 #ifndef TRACEBOT_TESTS_VIEW_RECORD_H
 #define TRACEBOT_TESTS_VIEW_RECORD_H
 
@@ -25,5 +26,17 @@ int record_wander(envTaskId id, uint64_t seed, int horizon, recorded *out);
 
 /* Frees what record_expert made. */
 void record_free(recorded *r);
+
+/* record_expert or record_wander. */
+typedef int (*recordFn)(envTaskId id, uint64_t seed, int horizon, recorded *out);
+
+/* Group setup of a test executable that draws a recording: records an episode with record
+ * into rec and starts a private Xvfb (DISPLAY names it). Returns 0, or -1 with nothing left
+ * running. */
+int record_openScene(recorded *rec, recordFn record, envTaskId id, uint64_t seed, int horizon);
+
+/* Group teardown (cmocka_run_group_tests): frees the recording of record_openScene and stops
+ * its Xvfb. Returns 0. */
+int record_closeScene(void **state);
 
 #endif /* TRACEBOT_TESTS_VIEW_RECORD_H */

@@ -1,11 +1,8 @@
-/* Shared test fixtures for the trace core: the small hand-built graph of the golden tests.
- * Header-only (static functions), included by several test files. */
+/* Shared test fixtures for the trace core (fixture_graph.c, compiled into every trace test):
+ * the small hand-built graph of the golden tests, and an empty graph for tests that build
+ * their own. */
 #ifndef TRACEBOT_TESTS_TRACE_FIXTURE_GRAPH_H
 #define TRACEBOT_TESTS_TRACE_FIXTURE_GRAPH_H
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "tracebot/trace.h"
 
@@ -29,64 +26,39 @@ typedef struct fixture {
   trNode *out;
 } fixture;
 
-/* Adds the two parameters with their initial values. */
-static void fixture_params(fixture *f) {
-  char err[256];
-  f->controller =
-      tr_addParam(f->opt, "controller", TR_CODE,
-                  "void controller(const obs_t *obs, double action[4]);", err, sizeof err);
-  f->gain =
-      tr_addParam(f->opt, "gain", TR_NUMBER, "a positive number, at most 50", err, sizeof err);
-  if (!f->controller || !f->gain ||
-      tr_setText(f->controller, FIXTURE_CONTROLLER, err, sizeof err) != 0 ||
-      tr_setNumber(f->gain, 2.5, err, sizeof err) != 0) {
-    fprintf(stderr, "fixture: %s\n", err);
-    abort();
-  }
-}
+/* Makes the fixture with optimizer options o (NULL: the defaults), backward run with
+ * FIXTURE_FEEDBACK. Aborts on failure. */
+void fixture_init(fixture *f, const trOptimizerOptions *o);
 
-/* Builds the episode graph into f->g (reset first) and runs backward with feedback. */
-static void fixture_episode(fixture *f, const char *feedback) {
-  tr_resetGraph(f->g);
-  trGraph *g = f->g;
-  trNode *c = tr_paramNode(g, f->controller);
-  trNode *k = tr_paramNode(g, f->gain);
-  trNode *obs =
-      tr_value(g, "obs", "obs", "{hand_pos: [0, 0.6, 0.2], goal_pos: [0.1, 0.8, 0.2], step: 0}");
-  const char *cdoc = "Runs the controller on an observation; returns [dx, dy, dz, grip].";
-  const char *sdoc = "Moves the hand by the action and returns the next observation.";
-  trNode *a0 = tr_op(g, "controller", cdoc, (trArg[]){{"obs", obs}, {"controller", c}, {"gain", k}},
-                     3, "action", "vector", "[0.1, 0, 0, -1]");
-  trNode *o1 = tr_op(g, "step", sdoc, (trArg[]){{"action", a0}}, 1, "obs", "obs",
-                     "{hand_pos: [0.1, 0.6, 0.2], goal_pos: [0.1, 0.8, 0.2], step: 1}");
-  trNode *a1 = tr_op(g, "controller", cdoc, (trArg[]){{"obs", o1}, {"controller", c}, {"gain", k}},
-                     3, "action", "vector", "[0, 0, 0, -1]");
-  f->out = tr_exception(g, "step", sdoc, (trArg[]){{"action", a1}}, 1,
-                        "(crash) SIGSEGV in controller at step 1");
-  char err[256];
-  if (!f->out || tr_backward(g, f->out, feedback, err, sizeof err) != 2) {
-    fprintf(stderr, "fixture: %s %s\n", tr_graphError(g) ? tr_graphError(g) : "", err);
-    abort();
-  }
-}
+/* The same with the default options but a memory of `memory` pairs. */
+void fixture_initMemory(fixture *f, int memory);
 
-static void fixture_init(fixture *f, const trOptimizerOptions *o) {
-  char err[256];
-  memset(f, 0, sizeof *f);
-  f->opt = tr_makeOptimizer(o, err, sizeof err);
-  f->g = tr_makeGraph();
-  if (!f->opt || !f->g) {
-    fprintf(stderr, "fixture: %s\n", err);
-    abort();
-  }
-  fixture_params(f);
-  fixture_episode(f, FIXTURE_FEEDBACK);
-}
+/* Builds the episode graph into f->g again (reset first) and runs backward with feedback. */
+void fixture_episode(fixture *f, const char *feedback);
 
-static void fixture_close(fixture *f) {
-  tr_freeGraph(f->g);
-  tr_freeOptimizer(f->opt);
-  memset(f, 0, sizeof *f);
-}
+/* Renders the fixture's prompt into p (the test fails unless that succeeds); the caller
+ * closes p with tr_promptClose. */
+void fixture_render(const fixture *f, trPrompt *p);
+
+void fixture_close(fixture *f);
+
+/* Per-test setup and teardown (cmocka_unit_test_setup_teardown): *state is a fixture with
+ * the default options. */
+int fixture_setup(void **state);
+int fixture_teardown(void **state);
+
+/* An empty graph beside an optimizer with a code parameter "controller" (ctrl) and a number
+ * parameter "unused" (other). */
+typedef struct blankGraph {
+  trOptimizer *opt;
+  trParam *ctrl;
+  trParam *other;
+  trGraph *g;
+} blankGraph;
+
+/* Group setup and teardown (cmocka_run_group_tests) of tests that build their own graphs:
+ * *state is a blankGraph. */
+int blank_setup(void **state);
+int blank_teardown(void **state);
 
 #endif /* TRACEBOT_TESTS_TRACE_FIXTURE_GRAPH_H */

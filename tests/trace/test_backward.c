@@ -7,38 +7,15 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "fixture_graph.h"
 #include "trace_internal.h"
-
-typedef struct env {
-  trOptimizer *opt;
-  trParam *ctrl;
-  trParam *other;
-  trGraph *g;
-} env;
-
-static int setup(void **state) {
-  static env e;
-  e.opt = tr_makeOptimizer(NULL, NULL, 0);
-  e.ctrl = tr_addParam(e.opt, "controller", TR_CODE, NULL, NULL, 0);
-  e.other = tr_addParam(e.opt, "unused", TR_NUMBER, NULL, NULL, 0);
-  e.g = tr_makeGraph();
-  *state = &e;
-  return (e.opt && e.ctrl && e.other && e.g) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  env *e = *state;
-  tr_freeGraph(e->g);
-  tr_freeOptimizer(e->opt);
-  return 0;
-}
 
 static int in_sub(const trNode *p, const trNode *n) {
   return p->sub && n->id < p->subwords * 64 && bit_get(p->sub, n->id);
 }
 
 static void subgraph_should_hold_paths_and_their_direct_inputs(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   trGraph *g = e->g;
   tr_resetGraph(g);
   trNode *c = tr_paramNode(g, e->ctrl);
@@ -72,7 +49,7 @@ static void subgraph_should_hold_paths_and_their_direct_inputs(void **state) {
 }
 
 static void parameter_off_every_path_should_get_nothing(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   trGraph *g = e->g;
   tr_resetGraph(g);
   trNode *c = tr_paramNode(g, e->ctrl);
@@ -87,7 +64,7 @@ static void parameter_off_every_path_should_get_nothing(void **state) {
 }
 
 static void several_calls_should_merge_subgraphs_and_feedback(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   trGraph *g = e->g;
   tr_resetGraph(g);
   trNode *c = tr_paramNode(g, e->ctrl);
@@ -116,7 +93,7 @@ static void several_calls_should_merge_subgraphs_and_feedback(void **state) {
 }
 
 static void merge_should_survive_nodes_added_after_a_call(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   trGraph *g = e->g;
   tr_resetGraph(g);
   trNode *c = tr_paramNode(g, e->ctrl);
@@ -133,7 +110,7 @@ static void merge_should_survive_nodes_added_after_a_call(void **state) {
 }
 
 static void backward_should_reject_bad_arguments(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   char err[128] = "";
   trGraph *other = tr_makeGraph();
   trNode *foreign = tr_value(other, "x", NULL, "y");
@@ -146,7 +123,7 @@ static void backward_should_reject_bad_arguments(void **state) {
 }
 
 static void output_without_parameters_should_reach_none(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   tr_resetGraph(e->g);
   trNode *v = tr_value(e->g, "obs", NULL, "x");
   assert_int_equal(tr_backward(e->g, v, "fb", NULL, 0), 0);
@@ -161,5 +138,5 @@ int main(void) {
       cmocka_unit_test(backward_should_reject_bad_arguments),
       cmocka_unit_test(output_without_parameters_should_reach_none),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, blank_setup, blank_teardown);
 }

@@ -4,31 +4,36 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fixture_graph.h"
 
-static void dot_should_draw_parameters_as_boxes(void **state) {
-  (void)state;
+/* Per-test setup and teardown: *state is the dot text of the fixture graph. */
+static int fixtureDot(void **state) {
   fixture f;
   fixture_init(&f, NULL);
-  char *dot = tr_graphDot(f.g, NULL, 0);
-  assert_non_null(dot);
+  *state = tr_graphDot(f.g, NULL, 0);
+  fixture_close(&f);
+  return *state ? 0 : -1;
+}
+
+static int freeDot(void **state) {
+  free(*state);
+  return 0;
+}
+
+static void dot_should_draw_parameters_as_boxes(void **state) {
+  const char *dot = *state;
   assert_true(strncmp(dot, "digraph trace {", 15) == 0);
   assert_non_null(strstr(dot, "\"controller0\" [shape=box"));
   assert_non_null(strstr(dot, "\"gain0\" [shape=box"));
   assert_non_null(strstr(dot, "\"obs0\" [shape=ellipse"));
-  free(dot);
-  fixture_close(&f);
 }
 
 static void dot_should_highlight_exceptions_and_outputs(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
-  char *dot = tr_graphDot(f.g, NULL, 0);
-  assert_non_null(dot);
+  const char *dot = *state;
   const char *x = strstr(dot, "\"exception_step0\" [");
   assert_non_null(x);
   const char *eol = strchr(x, '\n');
@@ -39,21 +44,13 @@ static void dot_should_highlight_exceptions_and_outputs(void **state) {
   assert_non_null(strstr(line, "fillcolor=\"tomato\""));
   assert_non_null(strstr(line, "penwidth=2"));
   assert_non_null(strstr(line, "(crash) SIGSEGV"));
-  free(dot);
-  fixture_close(&f);
 }
 
 static void dot_should_label_edges_with_argument_names(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
-  char *dot = tr_graphDot(f.g, NULL, 0);
-  assert_non_null(dot);
+  const char *dot = *state;
   assert_non_null(strstr(dot, "\"controller0\" -> \"action0\" [label=\"controller\"];"));
   assert_non_null(strstr(dot, "\"obs0\" -> \"action0\" [label=\"obs\"];"));
   assert_non_null(strstr(dot, "\"action1\" -> \"exception_step0\" [label=\"action\"];"));
-  free(dot);
-  fixture_close(&f);
 }
 
 static void dot_should_escape_quotes_and_cut_long_values(void **state) {
@@ -82,9 +79,11 @@ static void dot_should_reject_null(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(dot_should_draw_parameters_as_boxes),
-      cmocka_unit_test(dot_should_highlight_exceptions_and_outputs),
-      cmocka_unit_test(dot_should_label_edges_with_argument_names),
+      cmocka_unit_test_setup_teardown(dot_should_draw_parameters_as_boxes, fixtureDot, freeDot),
+      cmocka_unit_test_setup_teardown(dot_should_highlight_exceptions_and_outputs, fixtureDot,
+                                      freeDot),
+      cmocka_unit_test_setup_teardown(dot_should_label_edges_with_argument_names, fixtureDot,
+                                      freeDot),
       cmocka_unit_test(dot_should_escape_quotes_and_cut_long_values),
       cmocka_unit_test(dot_should_reject_null),
   };

@@ -6,32 +6,10 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "tracebot/trace.h"
-
-typedef struct env {
-  trOptimizer *opt;
-  trParam *ctrl;
-  trGraph *g;
-} env;
-
-static int setup(void **state) {
-  static env e;
-  e.opt = tr_makeOptimizer(NULL, NULL, 0);
-  e.ctrl = tr_addParam(e.opt, "controller", TR_CODE, NULL, NULL, 0);
-  e.g = tr_makeGraph();
-  *state = &e;
-  return (e.opt && e.ctrl && e.g) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  env *e = *state;
-  tr_freeGraph(e->g);
-  tr_freeOptimizer(e->opt);
-  return 0;
-}
+#include "fixture_graph.h"
 
 static void names_should_count_per_base(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   tr_resetGraph(e->g);
   trNode *o0 = tr_value(e->g, "obs", NULL, "a");
   trNode *a0 = tr_op(e->g, "controller", "doc", (trArg[]){{"obs", o0}}, 1, "action", NULL, "x");
@@ -48,7 +26,7 @@ static void names_should_count_per_base(void **state) {
 }
 
 static void reset_should_restart_counters_and_keep_working(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   for (int round = 0; round < 3; round++) {
     tr_resetGraph(e->g);
     assert_int_equal(tr_graphNodeCount(e->g), 0);
@@ -66,7 +44,7 @@ static void reset_should_restart_counters_and_keep_working(void **state) {
 }
 
 static void param_node_should_be_unique_per_graph(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   tr_resetGraph(e->g);
   trNode *a = tr_paramNode(e->g, e->ctrl);
   trNode *b = tr_paramNode(e->g, e->ctrl);
@@ -77,7 +55,7 @@ static void param_node_should_be_unique_per_graph(void **state) {
 }
 
 static void param_node_should_reserve_its_name(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   tr_resetGraph(e->g);
   tr_paramNode(e->g, e->ctrl);
   trNode *v = tr_value(e->g, "controller", NULL, "not the parameter");
@@ -85,7 +63,7 @@ static void param_node_should_reserve_its_name(void **state) {
 }
 
 static void param_node_should_fail_when_its_name_is_taken(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   tr_resetGraph(e->g);
   tr_value(e->g, "controller", NULL, "takes controller0");
   assert_null(tr_paramNode(e->g, e->ctrl));
@@ -93,7 +71,7 @@ static void param_node_should_fail_when_its_name_is_taken(void **state) {
 }
 
 static void null_input_should_propagate_the_first_error(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   tr_resetGraph(e->g);
   trNode *bad = tr_value(e->g, "bad name!", NULL, "x");
   assert_null(bad);
@@ -105,7 +83,7 @@ static void null_input_should_propagate_the_first_error(void **state) {
 }
 
 static void foreign_node_should_be_rejected(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   tr_resetGraph(e->g);
   trGraph *other = tr_makeGraph();
   trNode *o = tr_value(other, "obs", NULL, "x");
@@ -116,7 +94,7 @@ static void foreign_node_should_be_rejected(void **state) {
 }
 
 static void valuef_should_format_the_value(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   tr_resetGraph(e->g);
   trNode *v = tr_valuef(e->g, "obs", "obs", "{step: %d, x: %.2f}", 3, 0.5);
   assert_string_equal(tr_nodeValue(v), "{step: 3, x: 0.50}");
@@ -124,7 +102,7 @@ static void valuef_should_format_the_value(void **state) {
 }
 
 static void exception_should_be_named_after_its_op(void **state) {
-  env *e = *state;
+  blankGraph *e = *state;
   tr_resetGraph(e->g);
   trNode *a = tr_value(e->g, "action", "vector", "[0,0,0,1]");
   trNode *x = tr_exception(e->g, "step", "doc", (trArg[]){{"action", a}}, 1, "(timeout) slow");
@@ -163,5 +141,5 @@ int main(void) {
       cmocka_unit_test(builders_should_accept_null_graph),
       cmocka_unit_test(strerror_should_describe_codes),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, blank_setup, blank_teardown);
 }

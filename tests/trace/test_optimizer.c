@@ -49,6 +49,11 @@ static void table_free(table_env *t) {
   tr_freeOptimizer(t->opt);
 }
 
+/* A response suggesting the members kv (JSON text without the braces), or the code text
+ * (escaped for JSON) for key. */
+#define SUGGEST(kv) "{\"suggestion\": {" kv "}}"
+#define SUGGEST_CODE(key, text) SUGGEST("\"" key "\": \"" text "\"")
+
 typedef struct row {
   const char *name;
   const char *response;
@@ -71,41 +76,38 @@ static const row ROWS[] = {
      "Looking at the feedback, the gain is low.\n{\"suggestion\": {\"gain0\": 6}}"
      "\nLet me know!",
      0, TR_OUTCOME_UPDATED, "gain0", NULL},
-    {"key without counter", "{\"suggestion\": {\"controller\": \"" CODE_NEW_ESC "\"}}", 0,
-     TR_OUTCOME_UPDATED, "controller0", NULL},
-    {"key with colon", "{\"suggestion\": {\"controller:0\": \"" CODE_NEW_ESC "\"}}", 0,
-     TR_OUTCOME_UPDATED, "controller0", NULL},
-    {"reference code key", "{\"suggestion\": {\"__code0\": \"" CODE_NEW_ESC "\"}}", 0,
-     TR_OUTCOME_UPDATED, "controller0", NULL},
-    {"reference code key colon", "{\"suggestion\": {\"__code:0\": \"" CODE_NEW_ESC "\"}}", 0,
-     TR_OUTCOME_UPDATED, "controller0", NULL},
-    {"key case", "{\"suggestion\": {\"Gain0\": 7}}", 0, TR_OUTCOME_UPDATED, "gain0", NULL},
-    {"number as string", "{\"suggestion\": {\"gain0\": \" 12.5 \"}}", 0, TR_OUTCOME_UPDATED,
-     "gain0", NULL},
-    {"number not numeric", "{\"suggestion\": {\"gain0\": \"fast\"}}", 0, TR_OUTCOME_UNUSABLE, "",
+    {"key without counter", SUGGEST_CODE("controller", CODE_NEW_ESC), 0, TR_OUTCOME_UPDATED,
+     "controller0", NULL},
+    {"key with colon", SUGGEST_CODE("controller:0", CODE_NEW_ESC), 0, TR_OUTCOME_UPDATED,
+     "controller0", NULL},
+    {"reference code key", SUGGEST_CODE("__code0", CODE_NEW_ESC), 0, TR_OUTCOME_UPDATED,
+     "controller0", NULL},
+    {"reference code key colon", SUGGEST_CODE("__code:0", CODE_NEW_ESC), 0, TR_OUTCOME_UPDATED,
+     "controller0", NULL},
+    {"key case", SUGGEST("\"Gain0\": 7"), 0, TR_OUTCOME_UPDATED, "gain0", NULL},
+    {"number as string", SUGGEST("\"gain0\": \" 12.5 \""), 0, TR_OUTCOME_UPDATED, "gain0", NULL},
+    {"number not numeric", SUGGEST("\"gain0\": \"fast\""), 0, TR_OUTCOME_UNUSABLE, "",
      "gain0: expected a number, got string fast"},
-    {"number nan", "{\"suggestion\": {\"gain0\": \"nan\"}}", 0, TR_OUTCOME_UNUSABLE, "",
+    {"number nan", SUGGEST("\"gain0\": \"nan\""), 0, TR_OUTCOME_UNUSABLE, "", "expected a number"},
+    {"number infinite", SUGGEST("\"gain0\": \"1e999\""), 0, TR_OUTCOME_UNUSABLE, "",
      "expected a number"},
-    {"number infinite", "{\"suggestion\": {\"gain0\": \"1e999\"}}", 0, TR_OUTCOME_UNUSABLE, "",
-     "expected a number"},
-    {"number null", "{\"suggestion\": {\"gain0\": null}}", 0, TR_OUTCOME_UNUSABLE, "", "got null"},
-    {"number bool", "{\"suggestion\": {\"gain0\": true}}", 0, TR_OUTCOME_UNUSABLE, "",
-     "got boolean"},
+    {"number null", SUGGEST("\"gain0\": null"), 0, TR_OUTCOME_UNUSABLE, "", "got null"},
+    {"number bool", SUGGEST("\"gain0\": true"), 0, TR_OUTCOME_UNUSABLE, "", "got boolean"},
     {"code with escaped newlines twice",
-     "{\"suggestion\": {\"controller0\": \"void controller("
-     "const obs_t *obs, double action[4]) {\\\\n  action[3] = 1;\\\\n}\"}}",
+     SUGGEST_CODE("controller0",
+                  "void controller(const obs_t *obs, double action[4]) {"
+                  "\\\\n  action[3] = 1;\\\\n}"),
      0, TR_OUTCOME_UPDATED, "controller0", NULL},
-    {"code with literal newlines", "{\"suggestion\": {\"controller0\": \"" CODE_NEW "\"}}", 0,
+    {"code with literal newlines", SUGGEST_CODE("controller0", CODE_NEW), 0, TR_OUTCOME_UPDATED,
+     "controller0", NULL},
+    {"code in a markdown fence", SUGGEST_CODE("controller0", "```c\\n" CODE_NEW_ESC "\\n```"), 0,
      TR_OUTCOME_UPDATED, "controller0", NULL},
-    {"code in a markdown fence",
-     "{\"suggestion\": {\"controller0\": \"```c\\n" CODE_NEW_ESC "\\n```\"}}", 0,
-     TR_OUTCOME_UPDATED, "controller0", NULL},
-    {"code as object", "{\"suggestion\": {\"controller0\": {\"source\": \"x\"}}}", 0,
-     TR_OUTCOME_UNUSABLE, "", "expected code as a string, got object"},
-    {"blank code", "{\"suggestion\": {\"controller0\": \"  \\n \"}}", 0, TR_OUTCOME_NO_CHANGE, "",
+    {"code as object", SUGGEST("\"controller0\": {\"source\": \"x\"}"), 0, TR_OUTCOME_UNUSABLE, "",
+     "expected code as a string, got object"},
+    {"blank code", SUGGEST("\"controller0\": \"  \\n \""), 0, TR_OUTCOME_NO_CHANGE, "",
      "blank code ignored"},
-    {"same code", "{\"suggestion\": {\"controller0\": \"" CODE_OLD "\"}}", 0, TR_OUTCOME_NO_CHANGE,
-     "", "same value as before"},
+    {"same code", SUGGEST_CODE("controller0", CODE_OLD), 0, TR_OUTCOME_NO_CHANGE, "",
+     "same value as before"},
     {"terminate alone", "TERMINATE", 0, TR_OUTCOME_NO_CHANGE, "", "TERMINATE"},
     {"terminate in answer",
      "{\"reasoning\": \"all good\", \"answer\": \"TERMINATE\", "
@@ -127,26 +129,24 @@ static const row ROWS[] = {
      "suggestion is a string"},
     {"suggestion array", "{\"suggestion\": [{\"gain0\": 3}]}", 0, TR_OUTCOME_UNUSABLE, "",
      "suggestion is an array"},
-    {"unknown name", "{\"suggestion\": {\"speed0\": 3}}", 0, TR_OUTCOME_UNUSABLE, "",
+    {"unknown name", SUGGEST("\"speed0\": 3"), 0, TR_OUTCOME_UNUSABLE, "",
      "speed0 is not a variable name"},
-    {"input name", "{\"suggestion\": {\"obs0\": \"{step: 1}\"}}", 0, TR_OUTCOME_UNUSABLE, "",
+    {"input name", SUGGEST("\"obs0\": \"{step: 1}\""), 0, TR_OUTCOME_UNUSABLE, "",
      "obs0 is not in #Variables"},
-    {"unknown and known", "{\"suggestion\": {\"speed0\": 3, \"gain0\": 8}}", 0, TR_OUTCOME_UPDATED,
-     "gain0", "speed0 is not a variable name"},
-    {"duplicate spellings", "{\"suggestion\": {\"gain0\": 8, \"gain\": 9}}", 0, TR_OUTCOME_UPDATED,
-     "gain0", "gain repeats gain0"},
-    {"vector array", "{\"suggestion\": {\"target0\": [1, 2, 3]}}", 0, TR_OUTCOME_UPDATED, "target0",
+    {"unknown and known", SUGGEST("\"speed0\": 3, \"gain0\": 8"), 0, TR_OUTCOME_UPDATED, "gain0",
+     "speed0 is not a variable name"},
+    {"duplicate spellings", SUGGEST("\"gain0\": 8, \"gain\": 9"), 0, TR_OUTCOME_UPDATED, "gain0",
+     "gain repeats gain0"},
+    {"vector array", SUGGEST("\"target0\": [1, 2, 3]"), 0, TR_OUTCOME_UPDATED, "target0", NULL},
+    {"vector as string", SUGGEST("\"target0\": \"[1, 2, 3]\""), 0, TR_OUTCOME_UPDATED, "target0",
      NULL},
-    {"vector as string", "{\"suggestion\": {\"target0\": \"[1, 2, 3]\"}}", 0, TR_OUTCOME_UPDATED,
+    {"vector loose string", SUGGEST("\"target0\": \"1, 2, 3\""), 0, TR_OUTCOME_UPDATED, "target0",
+     NULL},
+    {"vector strings inside", SUGGEST("\"target0\": [\"1\", 2, \"3\"]"), 0, TR_OUTCOME_UPDATED,
      "target0", NULL},
-    {"vector loose string", "{\"suggestion\": {\"target0\": \"1, 2, 3\"}}", 0, TR_OUTCOME_UPDATED,
-     "target0", NULL},
-    {"vector strings inside", "{\"suggestion\": {\"target0\": [\"1\", 2, \"3\"]}}", 0,
-     TR_OUTCOME_UPDATED, "target0", NULL},
-    {"vector wrong length", "{\"suggestion\": {\"target0\": [1, 2]}}", 0, TR_OUTCOME_UNUSABLE, "",
+    {"vector wrong length", SUGGEST("\"target0\": [1, 2]"), 0, TR_OUTCOME_UNUSABLE, "",
      "expected 3 numbers"},
-    {"text given a number", "{\"suggestion\": {\"style0\": 42}}", 0, TR_OUTCOME_UPDATED, "style0",
-     NULL},
+    {"text given a number", SUGGEST("\"style0\": 42"), 0, TR_OUTCOME_UPDATED, "style0", NULL},
     {"several kinds at once",
      "{\"suggestion\": {\"gain0\": 1, \"target0\": [0, 0, 0], "
      "\"style0\": \"bold\", \"controller0\": \"" CODE_NEW_ESC "\"}}",
@@ -213,23 +213,33 @@ static void table_of_responses_should_give_the_expected_outcomes(void **state) {
   }
 }
 
+/* Applies resp to the table graph, a step whose outcome must be outcome. */
+static void applyExpecting(table_env *t, const char *resp, trOutcome outcome) {
+  trStepLog log;
+  assert_int_equal(tr_optimizerApply(t->opt, t->g, resp, strlen(resp), &log, NULL, 0), 0);
+  assert_int_equal(log.outcome, outcome);
+  tr_stepLogClose(&log);
+}
+
+/* The value of the table's target0, which holds three numbers. */
+static const double *target3(const table_env *t) {
+  int n = 0;
+  const double *v = tr_paramVector(tr_findParam(t->opt, "target0"), &n);
+  assert_int_equal(n, 3);
+  return v;
+}
+
 static void converted_values_should_be_stored(void **state) {
   (void)state;
   table_env t;
   table_make(&t);
-  const char *resp =
-      "{\"suggestion\": {\"gain0\": \"12.5\", \"target0\": \"(1 2 3)\", "
-      "\"style0\": [1, \"a\"]}}";
-  trStepLog log;
-  assert_int_equal(tr_optimizerApply(t.opt, t.g, resp, strlen(resp), &log, NULL, 0), 0);
-  assert_int_equal(log.outcome, TR_OUTCOME_UPDATED);
+  applyExpecting(&t,
+                 SUGGEST("\"gain0\": \"12.5\", \"target0\": \"(1 2 3)\", \"style0\": [1, \"a\"]"),
+                 TR_OUTCOME_UPDATED);
   assert_true(tr_paramNumber(tr_findParam(t.opt, "gain0")) == 12.5);
-  int n = 0;
-  const double *v = tr_paramVector(tr_findParam(t.opt, "target0"), &n);
-  assert_int_equal(n, 3);
+  const double *v = target3(&t);
   assert_true(v[0] == 1.0 && v[1] == 2.0 && v[2] == 3.0);
   assert_string_equal(tr_paramText(tr_findParam(t.opt, "style0")), "[1,\"a\"]");
-  tr_stepLogClose(&log);
   table_free(&t);
 }
 
@@ -237,17 +247,10 @@ static void unusable_response_should_leave_values_alone(void **state) {
   (void)state;
   table_env t;
   table_make(&t);
-  const char *resp = "{\"suggestion\": {\"gain0\": \"fast\", \"target0\": [1]}}";
-  trStepLog log;
-  assert_int_equal(tr_optimizerApply(t.opt, t.g, resp, strlen(resp), &log, NULL, 0), 0);
-  assert_int_equal(log.outcome, TR_OUTCOME_UNUSABLE);
+  applyExpecting(&t, SUGGEST("\"gain0\": \"fast\", \"target0\": [1]"), TR_OUTCOME_UNUSABLE);
   assert_true(tr_paramNumber(tr_findParam(t.opt, "gain0")) == 2.5);
-  int n = 0;
-  const double *v = tr_paramVector(tr_findParam(t.opt, "target0"), &n);
-  assert_int_equal(n, 3);
-  assert_true(v[0] == 0.1);
+  assert_true(target3(&t)[0] == 0.1);
   assert_string_equal(tr_paramText(tr_findParam(t.opt, "controller0")), CODE_OLD);
-  tr_stepLogClose(&log);
   table_free(&t);
 }
 
@@ -291,11 +294,8 @@ static void apply_without_feedback_should_take_no_step(void **state) {
 
 static void memory_should_be_a_fifo_of_k_pairs(void **state) {
   (void)state;
-  trOptimizerOptions o;
-  tr_defaultOptimizerOptions(&o);
-  o.memory = 3;
   fixture f;
-  fixture_init(&f, &o);
+  fixture_initMemory(&f, 3);
   for (int i = 0; i < 5; i++) {
     char fb[32];
     snprintf(fb, sizeof fb, "Return: %d", i);
@@ -364,11 +364,8 @@ static void mask_should_parse_section_names(void **state) {
 
 static void state_should_survive_save_and_load(void **state) {
   (void)state;
-  trOptimizerOptions o;
-  tr_defaultOptimizerOptions(&o);
-  o.memory = 2;
   fixture a;
-  fixture_init(&a, &o);
+  fixture_initMemory(&a, 2);
   const char *resp = "{\"suggestion\": {\"gain0\": 7.25, \"controller0\": \"" CODE_NEW_ESC "\"}}";
   for (int i = 0; i < 3; i++) {
     assert_int_equal(tr_optimizerApply(a.opt, a.g, resp, strlen(resp), NULL, NULL, 0), 0);
@@ -379,7 +376,7 @@ static void state_should_survive_save_and_load(void **state) {
 
   /* a fresh optimizer with the same parameters takes the saved state */
   fixture b;
-  fixture_init(&b, &o);
+  fixture_initMemory(&b, 2);
   assert_int_equal(tr_optimizerLoadJson(b.opt, saved, strlen(saved), err, sizeof err), 0);
   assert_true(tr_paramNumber(b.gain) == 7.25);
   assert_string_equal(tr_paramText(b.controller), CODE_NEW);
@@ -405,9 +402,7 @@ static void state_should_survive_save_and_load(void **state) {
 }
 
 static void load_should_reject_mismatches_and_change_nothing(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
+  fixture *f = *state;
   char err[256] = "";
   const char *bad[][2] = {
       {"not json", "format"},
@@ -431,15 +426,14 @@ static void load_should_reject_mismatches_and_change_nothing(void **state) {
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     err[0] = '\0';
-    int rc = tr_optimizerLoadJson(f.opt, bad[i][0], strlen(bad[i][0]), err, sizeof err);
+    int rc = tr_optimizerLoadJson(f->opt, bad[i][0], strlen(bad[i][0]), err, sizeof err);
     if (rc != TB_EFORMAT || !strstr(err, bad[i][1])) {
       print_error("case %zu: rc %d, err \"%s\", want \"%s\"\n", i, rc, err, bad[i][1]);
       fail();
     }
-    assert_string_equal(tr_paramText(f.controller), FIXTURE_CONTROLLER);
-    assert_true(tr_paramNumber(f.gain) == 2.5);
+    assert_string_equal(tr_paramText(f->controller), FIXTURE_CONTROLLER);
+    assert_true(tr_paramNumber(f->gain) == 2.5);
   }
-  fixture_close(&f);
 }
 
 int main(void) {
@@ -454,7 +448,8 @@ int main(void) {
       cmocka_unit_test(make_optimizer_should_reject_bad_options),
       cmocka_unit_test(mask_should_parse_section_names),
       cmocka_unit_test(state_should_survive_save_and_load),
-      cmocka_unit_test(load_should_reject_mismatches_and_change_nothing),
+      cmocka_unit_test_setup_teardown(load_should_reject_mismatches_and_change_nothing,
+                                      fixture_setup, fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,123 +4,110 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "tracebot/trace.h"
 
-static trResponse parse(const char *s) {
+/* One reply and what parsing it gives: its status (SUGGESTION unless given) and, where given,
+ * where the JSON was found (how; "" for nowhere: how is NULL), a substring of the reason, the
+ * reasoning and answer, the number of items and the key, type and text of one item. */
+typedef struct parseCase {
+  const char *name; /* the behaviour */
+  const char *reply;
+  trResponseStatus status;
+  const char *how;
+  const char *reason;
+  const char *reasoning;
+  const char *answer;
+  int nitems;
+  int item; /* the item that key, type and text describe */
+  const char *key;
+  const char *type; /* "null", "bool", "number", "string", "array" or "object" */
+  const char *text;
+} parseCase;
+
+static const parseCase kCases[] = {
+    {"parse should accept plain json",
+     "{\"reasoning\": \"r\", \"answer\": \"a\", \"suggestion\": {\"x0\": 1}}", .how = "whole text",
+     .reasoning = "r", .answer = "a", .nitems = 1, .key = "x0", .type = "number", .text = "1"},
+    {"parse should accept fenced json",
+     "Sure.\n```json\n{\"suggestion\": {\"x0\": \"a\\nb\"}}\n```\nDone.", .how = "fenced block",
+     .type = "string", .text = "a\nb"},
+    {"parse should find json inside prose",
+     "Here you go: {\"suggestion\": {\"x0\": [1, 2]}} Hope it helps.", .how = "outermost braces",
+     .type = "array", .text = "[1,2]"},
+    {"parse should prefer the object with a suggestion",
+     "The format is {\"a\": 1}. My answer: {\"suggestion\": {\"x0\": 2}}", .how = "embedded object",
+     .key = "x0"},
+    {"parse should repair trailing commas and bad escapes",
+     "{\"suggestion\": {\"x0\": \"a\\qb\",},}", .how = "repaired", .text = "a\\qb"},
+    {"parse should accept a suggestion given as a string", "{\"suggestion\": \"{\\\"x0\\\": 5}\"}",
+     .key = "x0", .text = "5"},
+    {"parse should read a bare terminate", "TERMINATE", .status = TR_RESPONSE_TERMINATE},
+    {"parse should read terminate as the answer",
+     "{\"reasoning\": \"fine\", \"answer\": \"TERMINATE\", \"suggestion\": {}}",
+     .status = TR_RESPONSE_TERMINATE},
+    {"values should win over terminate",
+     "{\"reasoning\": \"no need to TERMINATE\", \"suggestion\": {\"x0\": 1}}",
+     .status = TR_RESPONSE_SUGGESTION},
+    {"parse should treat a bare object as values", "{\"x0\": 1, \"y0\": \"t\"}", .nitems = 2,
+     .item = 1, .key = "y0"},
+    {"parse should report an empty suggestion", "{\"reasoning\": \"hm\", \"suggestion\": {}}",
+     .status = TR_RESPONSE_EMPTY, .reason = "empty"},
+    {"parse should report a missing suggestion", "{\"reasoning\": \"hm\"}",
+     .status = TR_RESPONSE_EMPTY, .reason = "no \"suggestion\""},
+    {"parse should reject text without json", "I think the controller should move faster.",
+     .status = TR_RESPONSE_INVALID, .how = "", .reason = "no JSON object"},
+};
+
+static const char *typeName(trJsonType t) {
+  static const char *const names[] = {"null", "bool", "number", "string", "array", "object"};
+  return t >= TR_JSON_NULL && t <= TR_JSON_OBJECT ? names[t] : "?";
+}
+
+static void checkCase(const parseCase *c) {
   trResponse r;
-  assert_int_equal(tr_parseResponse(s, strlen(s), &r), 0);
-  return r;
-}
-
-static void parse_should_accept_plain_json(void **state) {
-  (void)state;
-  trResponse r = parse("{\"reasoning\": \"r\", \"answer\": \"a\", \"suggestion\": {\"x0\": 1}}");
-  assert_int_equal(r.status, TR_RESPONSE_SUGGESTION);
-  assert_string_equal(r.how, "whole text");
-  assert_string_equal(r.reasoning, "r");
-  assert_string_equal(r.answer, "a");
-  assert_int_equal(r.nitems, 1);
-  assert_string_equal(r.items[0].key, "x0");
-  assert_int_equal(r.items[0].type, TR_JSON_NUMBER);
-  assert_string_equal(r.items[0].text, "1");
+  case_int(c->name, "tr_parseResponse", tr_parseResponse(c->reply, strlen(c->reply), &r), 0);
+  case_int(c->name, "status", r.status, c->status);
+  if (c->how) {
+    case_str(c->name, "how", r.how, c->how[0] ? c->how : NULL);
+  }
+  if (c->reason) {
+    case_has(c->name, "reason", r.reason, c->reason);
+  }
+  if (c->reasoning) {
+    case_str(c->name, "reasoning", r.reasoning, c->reasoning);
+  }
+  if (c->answer) {
+    case_str(c->name, "answer", r.answer, c->answer);
+  }
+  if (c->nitems) {
+    case_int(c->name, "nitems", r.nitems, c->nitems);
+  }
+  if (c->key || c->type || c->text) {
+    case_true(c->name, "the item is there", c->item < r.nitems);
+    const trSuggestion *it = &r.items[c->item];
+    if (c->key) {
+      case_str(c->name, "key", it->key, c->key);
+    }
+    if (c->type) {
+      case_str(c->name, "type", typeName(it->type), c->type);
+    }
+    if (c->text) {
+      case_str(c->name, "text", it->text, c->text);
+    }
+  }
   tr_responseClose(&r);
 }
 
-static void parse_should_accept_fenced_json(void **state) {
+static void parse_should_give_each_reply_of_the_table_its_status_and_values(void **state) {
   (void)state;
-  trResponse r = parse("Sure.\n```json\n{\"suggestion\": {\"x0\": \"a\\nb\"}}\n```\nDone.");
-  assert_int_equal(r.status, TR_RESPONSE_SUGGESTION);
-  assert_string_equal(r.how, "fenced block");
-  assert_int_equal(r.items[0].type, TR_JSON_STRING);
-  assert_string_equal(r.items[0].text, "a\nb");
-  tr_responseClose(&r);
-}
-
-static void parse_should_find_json_inside_prose(void **state) {
-  (void)state;
-  trResponse r = parse("Here you go: {\"suggestion\": {\"x0\": [1, 2]}} Hope it helps.");
-  assert_int_equal(r.status, TR_RESPONSE_SUGGESTION);
-  assert_string_equal(r.how, "outermost braces");
-  assert_int_equal(r.items[0].type, TR_JSON_ARRAY);
-  assert_string_equal(r.items[0].text, "[1,2]");
-  tr_responseClose(&r);
-}
-
-static void parse_should_prefer_the_object_with_a_suggestion(void **state) {
-  (void)state;
-  trResponse r = parse("The format is {\"a\": 1}. My answer: {\"suggestion\": {\"x0\": 2}}");
-  assert_int_equal(r.status, TR_RESPONSE_SUGGESTION);
-  assert_string_equal(r.how, "embedded object");
-  assert_string_equal(r.items[0].key, "x0");
-  tr_responseClose(&r);
-}
-
-static void parse_should_repair_trailing_commas_and_bad_escapes(void **state) {
-  (void)state;
-  trResponse r = parse("{\"suggestion\": {\"x0\": \"a\\qb\",},}");
-  assert_int_equal(r.status, TR_RESPONSE_SUGGESTION);
-  assert_string_equal(r.how, "repaired");
-  assert_string_equal(r.items[0].text, "a\\qb");
-  tr_responseClose(&r);
-}
-
-static void parse_should_accept_a_suggestion_given_as_a_string(void **state) {
-  (void)state;
-  trResponse r = parse("{\"suggestion\": \"{\\\"x0\\\": 5}\"}");
-  assert_int_equal(r.status, TR_RESPONSE_SUGGESTION);
-  assert_string_equal(r.items[0].key, "x0");
-  assert_string_equal(r.items[0].text, "5");
-  tr_responseClose(&r);
-}
-
-static void parse_should_read_terminate(void **state) {
-  (void)state;
-  trResponse r = parse("TERMINATE");
-  assert_int_equal(r.status, TR_RESPONSE_TERMINATE);
-  tr_responseClose(&r);
-  r = parse("{\"reasoning\": \"fine\", \"answer\": \"TERMINATE\", \"suggestion\": {}}");
-  assert_int_equal(r.status, TR_RESPONSE_TERMINATE);
-  tr_responseClose(&r);
-}
-
-static void values_should_win_over_terminate(void **state) {
-  (void)state;
-  trResponse r = parse("{\"reasoning\": \"no need to TERMINATE\", \"suggestion\": {\"x0\": 1}}");
-  assert_int_equal(r.status, TR_RESPONSE_SUGGESTION);
-  tr_responseClose(&r);
-}
-
-static void parse_should_treat_a_bare_object_as_values(void **state) {
-  (void)state;
-  trResponse r = parse("{\"x0\": 1, \"y0\": \"t\"}");
-  assert_int_equal(r.status, TR_RESPONSE_SUGGESTION);
-  assert_int_equal(r.nitems, 2);
-  assert_string_equal(r.items[1].key, "y0");
-  tr_responseClose(&r);
-}
-
-static void parse_should_report_empty_and_missing_suggestions(void **state) {
-  (void)state;
-  trResponse r = parse("{\"reasoning\": \"hm\", \"suggestion\": {}}");
-  assert_int_equal(r.status, TR_RESPONSE_EMPTY);
-  assert_non_null(strstr(r.reason, "empty"));
-  tr_responseClose(&r);
-  r = parse("{\"reasoning\": \"hm\"}");
-  assert_int_equal(r.status, TR_RESPONSE_EMPTY);
-  assert_non_null(strstr(r.reason, "no \"suggestion\""));
-  tr_responseClose(&r);
-}
-
-static void parse_should_reject_text_without_json(void **state) {
-  (void)state;
-  trResponse r = parse("I think the controller should move faster.");
-  assert_int_equal(r.status, TR_RESPONSE_INVALID);
-  assert_non_null(strstr(r.reason, "no JSON object"));
-  assert_null(r.how);
-  tr_responseClose(&r);
+  for (size_t i = 0; i < sizeof kCases / sizeof kCases[0]; i++) {
+    checkCase(&kCases[i]);
+  }
 }
 
 static void parse_should_reject_oversized_input(void **state) {
@@ -190,17 +177,7 @@ static void parse_should_accept_null_with_zero_length(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(parse_should_accept_plain_json),
-      cmocka_unit_test(parse_should_accept_fenced_json),
-      cmocka_unit_test(parse_should_find_json_inside_prose),
-      cmocka_unit_test(parse_should_prefer_the_object_with_a_suggestion),
-      cmocka_unit_test(parse_should_repair_trailing_commas_and_bad_escapes),
-      cmocka_unit_test(parse_should_accept_a_suggestion_given_as_a_string),
-      cmocka_unit_test(parse_should_read_terminate),
-      cmocka_unit_test(values_should_win_over_terminate),
-      cmocka_unit_test(parse_should_treat_a_bare_object_as_values),
-      cmocka_unit_test(parse_should_report_empty_and_missing_suggestions),
-      cmocka_unit_test(parse_should_reject_text_without_json),
+      cmocka_unit_test(parse_should_give_each_reply_of_the_table_its_status_and_values),
       cmocka_unit_test(parse_should_reject_oversized_input),
       cmocka_unit_test(parse_should_not_read_past_len),
       cmocka_unit_test(parse_should_survive_hostile_shapes),

@@ -10,49 +10,28 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base.h"
 #include "fixture_graph.h"
-
-static char *read_all(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    return NULL;
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)n + 1);
-  if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-    free(s);
-    s = NULL;
-  }
-  if (s) {
-    s[n] = '\0';
-  }
-  fclose(f);
-  return s;
-}
+#include "trees.h"
 
 static void write_all(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  assert_non_null(f);
-  assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-  fclose(f);
+  char err[256] = "";
+  if (tb_writeFileAtomic(path, text, strlen(text), err, sizeof err) != 0) {
+    fail_msg("%s", err);
+  }
 }
 
 /* Compares actual with tests/trace/golden/<name>; on a mismatch prints the first differing
  * line and writes the actual text beside the build for `diff -u`. */
 static void check_golden(const char *name, const char *actual) {
-  const char *src = getenv("TRACEBOT_SOURCE_DIR");
-  const char *bin = getenv("TRACEBOT_BINARY_DIR");
-  assert_non_null(src);
   char path[1024];
-  snprintf(path, sizeof path, "%s/tests/trace/golden/%s", src, name);
+  snprintf(path, sizeof path, "%s/tests/trace/golden/%s", tree_source(), name);
   const char *update = getenv("TRACEBOT_UPDATE_GOLDEN");
   if (update && strcmp(update, "1") == 0) {
     write_all(path, actual);
     return;
   }
-  char *expected = read_all(path);
+  char *expected = tb_readFile(path, 1u << 20, NULL, NULL, 0);
   if (!expected) {
     print_error("golden file %s is missing (run with TRACEBOT_UPDATE_GOLDEN=1)\n", path);
     fail();
@@ -73,7 +52,7 @@ static void check_golden(const char *name, const char *actual) {
       a++;
     }
     char out[1024];
-    snprintf(out, sizeof out, "%s/golden-actual-%s", bin ? bin : ".", name);
+    snprintf(out, sizeof out, "%s/golden-actual-%s", tree_binary(), name);
     write_all(out, actual);
     print_error(
         "%s differs from the golden text at line %d\n  expected: %.*s\n  actual:   %.*s\n"
@@ -86,16 +65,13 @@ static void check_golden(const char *name, const char *actual) {
 }
 
 static void prompt_should_match_golden_system_and_user(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
+  fixture *f = *state;
   trPrompt p;
   char err[256] = "";
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, err, sizeof err), 0);
+  assert_int_equal(tr_optimizerRender(f->opt, f->g, &p, err, sizeof err), 0);
   check_golden("system.txt", p.system);
   check_golden("user.txt", p.user);
   tr_promptClose(&p);
-  fixture_close(&f);
 }
 
 /* Three steps; each response sets gain0 to 3, 4, then 5. */
@@ -123,11 +99,8 @@ static void run_three_steps(fixture *f) {
 
 static void memory_two_should_show_the_last_two_pairs_oldest_first(void **state) {
   (void)state;
-  trOptimizerOptions o;
-  tr_defaultOptimizerOptions(&o);
-  o.memory = 2;
   fixture f;
-  fixture_init(&f, &o);
+  fixture_initMemory(&f, 2);
   run_three_steps(&f);
   assert_int_equal(tr_optimizerMemoryCount(f.opt), 2);
   /* the pair of step 2 (gain 3, return 2.0) then step 3 (gain 4, return 3.0) */
@@ -137,7 +110,7 @@ static void memory_two_should_show_the_last_two_pairs_oldest_first(void **state)
   assert_non_null(strstr(tr_optimizerMemoryAt(f.opt, 1), "Return: 3.0"));
   assert_null(tr_optimizerMemoryAt(f.opt, 2));
   trPrompt p;
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, NULL, 0), 0);
+  fixture_render(&f, &p);
   assert_null(strstr(p.user, "Return: 1.0"));
   const char *first = strstr(p.user, "Return: 2.0");
   const char *second = strstr(p.user, "Return: 3.0");
@@ -150,29 +123,23 @@ static void memory_two_should_show_the_last_two_pairs_oldest_first(void **state)
 }
 
 static void memory_zero_should_render_no_history(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
-  run_three_steps(&f);
-  assert_int_equal(tr_optimizerMemoryCount(f.opt), 0);
+  fixture *f = *state;
+  run_three_steps(f);
+  assert_int_equal(tr_optimizerMemoryCount(f->opt), 0);
   trPrompt p;
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, NULL, 0), 0);
+  fixture_render(f, &p);
   assert_null(strstr(p.user, "earlier iterations"));
   assert_non_null(strstr(p.user, "(number) gain0=5\n"));
   tr_promptClose(&p);
-  fixture_close(&f);
 }
 
 static void render_should_not_push_memory(void **state) {
   (void)state;
-  trOptimizerOptions o;
-  tr_defaultOptimizerOptions(&o);
-  o.memory = 3;
   fixture f;
-  fixture_init(&f, &o);
+  fixture_initMemory(&f, 3);
   for (int i = 0; i < 3; i++) {
     trPrompt p;
-    assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, NULL, 0), 0);
+    fixture_render(&f, &p);
     tr_promptClose(&p);
   }
   assert_int_equal(tr_optimizerMemoryCount(f.opt), 0);
@@ -232,7 +199,7 @@ static void paper_mask_should_blank_four_section_bodies(void **state) {
   fixture f;
   fixture_init(&f, &o);
   trPrompt p;
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, NULL, 0), 0);
+  fixture_render(&f, &p);
   assert_non_null(strstr(p.user, "#Code\n\n#Documentation\n\n#Variables\n(code) controller0:"));
   assert_non_null(strstr(p.user, "#Inputs\n\n#Others\n\n#Outputs\n(error) exception_step0="));
   assert_null(strstr(p.user, "action0 = controller("));
@@ -253,7 +220,7 @@ static void objective_should_replace_the_instruction(void **state) {
   fixture_init(&f, &o);
   objective[0] = 'X'; /* the optimizer keeps its own copy */
   trPrompt p;
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, NULL, 0), 0);
+  fixture_render(&f, &p);
   assert_non_null(strstr(p.user, "#Instruction\nMake the robot reach the goal.\n\n#Code\n"));
   tr_promptClose(&p);
   fixture_close(&f);
@@ -276,23 +243,18 @@ static void render_without_backward_should_say_no_feedback(void **state) {
 }
 
 static void render_should_refuse_a_graph_with_an_error(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
-  tr_value(f.g, "bad name", NULL, "x");
+  fixture *f = *state;
+  tr_value(f->g, "bad name", NULL, "x");
   trPrompt p;
   char err[256] = "";
-  assert_int_equal(tr_optimizerRender(f.opt, f.g, &p, err, sizeof err), TB_EINVAL);
+  assert_int_equal(tr_optimizerRender(f->opt, f->g, &p, err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "bad name"));
-  fixture_close(&f);
 }
 
 static void parameters_of_another_optimizer_should_be_inputs(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
+  fixture *f = *state;
   trOptimizer *other = tr_makeOptimizer(NULL, NULL, 0);
-  trParam *c = tr_paramAt(f.opt, 0);
+  trParam *c = tr_paramAt(f->opt, 0);
   trParam *k = tr_addParam(other, "gain", TR_NUMBER, NULL, NULL, 0);
   trGraph *g = tr_makeGraph();
   trNode *cn = tr_paramNode(g, c);
@@ -301,27 +263,30 @@ static void parameters_of_another_optimizer_should_be_inputs(void **state) {
                       "action", NULL, "a");
   assert_int_equal(tr_backward(g, out, "fb", NULL, 0), 2);
   trPrompt p;
-  assert_int_equal(tr_optimizerRender(f.opt, g, &p, NULL, 0), 0);
+  assert_int_equal(tr_optimizerRender(f->opt, g, &p, NULL, 0), 0);
   assert_non_null(strstr(p.user, "#Inputs\n(number) gain0=0\n"));
   assert_non_null(strstr(p.user, "#Variables\n(code) controller0:"));
   tr_promptClose(&p);
   tr_freeGraph(g);
   tr_freeOptimizer(other);
-  fixture_close(&f);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(prompt_should_match_golden_system_and_user),
+      cmocka_unit_test_setup_teardown(prompt_should_match_golden_system_and_user, fixture_setup,
+                                      fixture_teardown),
       cmocka_unit_test(memory_two_should_show_the_last_two_pairs_oldest_first),
-      cmocka_unit_test(memory_zero_should_render_no_history),
+      cmocka_unit_test_setup_teardown(memory_zero_should_render_no_history, fixture_setup,
+                                      fixture_teardown),
       cmocka_unit_test(render_should_not_push_memory),
       cmocka_unit_test(long_values_should_be_cut_but_never_code),
       cmocka_unit_test(paper_mask_should_blank_four_section_bodies),
       cmocka_unit_test(objective_should_replace_the_instruction),
       cmocka_unit_test(render_without_backward_should_say_no_feedback),
-      cmocka_unit_test(render_should_refuse_a_graph_with_an_error),
-      cmocka_unit_test(parameters_of_another_optimizer_should_be_inputs),
+      cmocka_unit_test_setup_teardown(render_should_refuse_a_graph_with_an_error, fixture_setup,
+                                      fixture_teardown),
+      cmocka_unit_test_setup_teardown(parameters_of_another_optimizer_should_be_inputs,
+                                      fixture_setup, fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

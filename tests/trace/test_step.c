@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "fixture_graph.h"
+#include "trees.h"
 
 static trLlm *make_llm(const char *command) {
   char spec[2048 + 8];
@@ -27,14 +29,11 @@ static trLlm *make_llm(const char *command) {
 
 static void step_should_send_the_prompt_and_apply_the_reply(void **state) {
   (void)state;
-  const char *src = getenv("TRACEBOT_SOURCE_DIR");
-  const char *bin = getenv("TRACEBOT_BINARY_DIR");
-  assert_non_null(src);
-  assert_non_null(bin);
   char req[1024];
-  snprintf(req, sizeof req, "%s/test_step_request.json", bin);
+  snprintf(req, sizeof req, "%s/test_step_request.json", tree_binary());
   char cmd[2048];
-  snprintf(cmd, sizeof cmd, "cat > '%s' && cat '%s/tests/trace/data/step_reply.txt'", req, src);
+  snprintf(cmd, sizeof cmd, "cat > '%s' && cat '%s/tests/trace/data/step_reply.txt'", req,
+           tree_source());
   trLlm *llm = make_llm(cmd);
   assert_non_null(llm);
   trOptimizerOptions o;
@@ -56,57 +55,50 @@ static void step_should_send_the_prompt_and_apply_the_reply(void **state) {
   assert_int_equal(log.iteration, 1);
   assert_int_equal(tr_optimizerMemoryCount(f.opt), 1);
   /* the request the command received carries both messages */
-  FILE *fp = fopen(req, "rb");
-  assert_non_null(fp);
-  static char body[65536];
-  size_t n = fread(body, 1, sizeof body - 1, fp);
-  fclose(fp);
-  body[n] = '\0';
+  char *body = tb_readFile(req, 1u << 20, NULL, NULL, 0);
+  assert_non_null(body);
   assert_non_null(strstr(body, "#Instruction"));
   assert_non_null(strstr(body, "You are an optimizer."));
+  free(body);
   tr_stepLogClose(&log);
   fixture_close(&f);
   tr_freeLlm(llm);
 }
 
 static void failed_llm_call_should_be_an_unusable_step(void **state) {
-  (void)state;
+  fixture *f = *state;
   trLlm *llm = make_llm("cat > /dev/null; echo broken >&2; exit 3");
   assert_non_null(llm);
-  fixture f;
-  fixture_init(&f, NULL);
   trStepLog log;
   char err[256] = "";
-  assert_int_equal(tr_optimizerStep(f.opt, f.g, llm, &log, err, sizeof err), TB_ELLM);
+  assert_int_equal(tr_optimizerStep(f->opt, f->g, llm, &log, err, sizeof err), TB_ELLM);
   assert_int_equal(log.outcome, TR_OUTCOME_UNUSABLE);
   assert_non_null(strstr(log.reason, "LLM call failed"));
   assert_non_null(strstr(err, "LLM call failed"));
   assert_null(log.response);
   assert_non_null(log.user);
-  assert_true(tr_paramNumber(f.gain) == 2.5);
-  assert_int_equal(tr_optimizerIteration(f.opt), 1);
+  assert_true(tr_paramNumber(f->gain) == 2.5);
+  assert_int_equal(tr_optimizerIteration(f->opt), 1);
   tr_stepLogClose(&log);
-  fixture_close(&f);
   tr_freeLlm(llm);
 }
 
 static void step_should_reject_a_null_client(void **state) {
-  (void)state;
-  fixture f;
-  fixture_init(&f, NULL);
+  fixture *f = *state;
   trStepLog log;
-  assert_int_equal(tr_optimizerStep(f.opt, f.g, NULL, &log, NULL, 0), TB_EINVAL);
+  assert_int_equal(tr_optimizerStep(f->opt, f->g, NULL, &log, NULL, 0), TB_EINVAL);
   assert_int_equal(log.outcome, TR_OUTCOME_NONE);
-  assert_int_equal(tr_optimizerIteration(f.opt), 0);
+  assert_int_equal(tr_optimizerIteration(f->opt), 0);
   tr_stepLogClose(&log);
-  fixture_close(&f);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(step_should_send_the_prompt_and_apply_the_reply),
-      cmocka_unit_test(failed_llm_call_should_be_an_unusable_step),
-      cmocka_unit_test(step_should_reject_a_null_client),
+      cmocka_unit_test_setup_teardown(failed_llm_call_should_be_an_unusable_step, fixture_setup,
+                                      fixture_teardown),
+      cmocka_unit_test_setup_teardown(step_should_reject_a_null_client, fixture_setup,
+                                      fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

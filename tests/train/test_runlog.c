@@ -16,8 +16,7 @@
 #include "base.h"
 #include "config.h"
 #include "runlog.h"
-
-static char gTmp[256];
+#include "tmpdir.h"
 
 /* A line with every field set to something other than its zero. */
 static const char *const kChanged[] = {"controller", "other"};
@@ -215,10 +214,10 @@ static void appendText(const char *dir, const char *text) {
   fclose(f);
 }
 
-/* A run directory gTmp/name (its path in dir) holding n complete lines followed by tail
- * (may be ""). */
+/* A run directory name in the scratch directory (its path in dir) holding n complete lines followed
+ * by tail (may be ""). */
 static void makeRun(char *dir, size_t dirsz, const char *name, int n, const char *tail) {
-  snprintf(dir, dirsz, "%s/%s", gTmp, name);
+  tmpdir_join(dir, dirsz, name);
   agRunDir d;
   char err[256] = "";
   if (ag_runDirCreate(&d, dir, err, sizeof err) != TB_OK) {
@@ -382,19 +381,6 @@ static void config_written_and_read_back_should_give_the_same_settings(void **st
   cJSON_Delete(o);
 }
 
-static int setup(void **state) {
-  (void)state;
-  snprintf(gTmp, sizeof gTmp, "/tmp/tracebot_test_runlog.XXXXXX");
-  return mkdtemp(gTmp) != NULL ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", gTmp);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_line_written_and_read_back_should_be_equal_field_by_field),
@@ -404,5 +390,5 @@ int main(void) {
       cmocka_unit_test(a_run_should_have_one_trainer_and_never_be_overwritten),
       cmocka_unit_test(config_written_and_read_back_should_give_the_same_settings),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

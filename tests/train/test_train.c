@@ -20,8 +20,7 @@
 #include "tracebot/agent.h"
 #include "tracebot/train.h"
 #include "base.h"
-
-static char gTmp[256];
+#include "tmpdir.h"
 
 static const char *srcDir(void) {
   const char *s = getenv("TRACEBOT_SOURCE_DIR");
@@ -35,7 +34,7 @@ static void scriptedSpec(char *out, size_t outsz, const char *sleepS) {
 }
 
 static void runDir(char *out, size_t outsz, const char *name) {
-  snprintf(out, outsz, "%s/%s", gTmp, name);
+  tmpdir_join(out, outsz, name);
 }
 
 static void baseConfig(agTrainConfig *cfg, const char *llm, const char *out, int iters) {
@@ -582,19 +581,6 @@ static void resume_should_refuse_a_bad_complete_last_line(void **state) {
   assert_int_equal(countLines(out), 4);
 }
 
-static int setup(void **state) {
-  (void)state;
-  snprintf(gTmp, sizeof gTmp, "/tmp/tracebot_test_train.XXXXXX");
-  return mkdtemp(gTmp) != NULL ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", gTmp);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(train_should_turn_faults_into_feedback_and_solve_reach),
@@ -611,5 +597,5 @@ int main(void) {
       cmocka_unit_test(train_should_refuse_bad_setups_with_one_line),
       cmocka_unit_test(resume_should_refuse_a_bad_complete_last_line),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

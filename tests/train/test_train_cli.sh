@@ -5,12 +5,8 @@
 set -u
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # name, condition result
-  if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
+# $tmp, $fails, check, finish
+. "$(dirname "$0")/../cli/cli_expect.sh"
 
 # No LLM anywhere: exit 2 and one line naming the four ways to configure one.
 env -u TRACEBOT_LLM "$bin" train --task reach --out "$tmp/none" >"$tmp/out" 2>"$tmp/err"
@@ -67,5 +63,4 @@ TRACEBOT_LLM=exec:false "$bin" train --resume "$tmp/run" --iters 4 >/dev/null 2>
 [ $? -eq 0 ] && [ "$(wc -l <"$tmp/run/iterations.jsonl")" -eq 4 ]
 check "resume uses the run's LLM, not TRACEBOT_LLM" $?
 
-echo "$fails failed"
-[ $fails -eq 0 ]
+finish test_train_cli

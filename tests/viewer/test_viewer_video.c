@@ -15,24 +15,13 @@
 #include "imgutil.h"
 #include "record.h"
 #include "tracebot/viewer.h"
-#include "xvfb.h"
 
 static recorded rec;
 
+/* A 10-macro-step pick-place episode (a controller that never succeeds) and a private Xvfb. */
 static int setup(void **state) {
   (void)state;
-  /* a 10-macro-step pick-place episode (a controller that never succeeds) */
-  if (record_wander(ENV_PICK_PLACE, 0, 10, &rec) != 0) {
-    return -1;
-  }
-  return xvfb_start();
-}
-
-static int teardown(void **state) {
-  (void)state;
-  record_free(&rec);
-  xvfb_stop();
-  return 0;
+  return record_openScene(&rec, record_wander, ENV_PICK_PLACE, 0, 10);
 }
 
 /* Runs ffprobe and returns the counted video frames (-1 on error); *rate gets r_frame_rate. */
@@ -64,14 +53,20 @@ static long probeFrames(const char *path, char *rate, size_t n) {
   return frames;
 }
 
+/* The default replay options with frames of w x h pixels. */
+static simReplayOptions sized(int w, int h) {
+  simReplayOptions opts;
+  sim_defaultReplayOptions(&opts);
+  opts.width = w;
+  opts.height = h;
+  return opts;
+}
+
 static void video_should_have_the_frame_count_of_the_recording_at_the_chosen_rate(void **state) {
   (void)state;
   assert_int_equal(rec.ep->nsteps, 10);
   const char *path = "/tmp/tracebot-test-video.mp4";
-  simReplayOptions opts;
-  sim_defaultReplayOptions(&opts);
-  opts.width = 320;
-  opts.height = 240;
+  simReplayOptions opts = sized(320, 240);
   opts.fps = 25;
   int written = 0;
   char err[256] = "";
@@ -137,16 +132,14 @@ static void replay_png_should_write_the_chosen_frame(void **state) {
   if (sim_replayPng(rec.m, rec.ep, k, path, &opts, err, sizeof(err)) != 0) {
     fail_msg("%s", err);
   }
-  int w = 0;
-  int h = 0;
-  unsigned char *rgb = img_readPng(path, &w, &h);
-  assert_non_null(rgb);
-  assert_int_equal(w, 640);
-  assert_int_equal(h, 480);
-  assert_true(img_stddev(rgb, w, h) > 20);
+  imgRgb frame = img_load(path);
+  assert_non_null(frame.rgb);
+  assert_int_equal(frame.w, 640);
+  assert_int_equal(frame.h, 480);
+  assert_true(img_stddev(frame.rgb, frame.w, frame.h) > 20);
   /* the overlay's white text is in the top-left corner */
-  assert_true(img_countNear(rgb, w, h, 0, 0, 320, 60, 255, 255, 255, 30) > 50);
-  free(rgb);
+  assert_true(img_countNear(frame.rgb, frame.w, frame.h, 0, 0, 320, 60, 255, 255, 255, 30) > 50);
+  free(frame.rgb);
   assert_int_equal(sim_replayPng(rec.m, rec.ep, rec.ep->nstates, path, &opts, err, sizeof(err)),
                    TB_EINVAL);
   assert_non_null(strstr(err, "not in"));
@@ -154,22 +147,17 @@ static void replay_png_should_write_the_chosen_frame(void **state) {
 
 static void replay_strip_should_render_evenly_spaced_png_frames(void **state) {
   (void)state;
-  simReplayOptions opts;
-  sim_defaultReplayOptions(&opts);
-  opts.width = 160;
-  opts.height = 120;
+  simReplayOptions opts = sized(160, 120);
   simPng frames[5];
   int n = 0;
   char err[256] = "";
   assert_int_equal(sim_replayStrip(rec.m, rec.ep, 5, &opts, frames, &n, err, sizeof(err)), 0);
   assert_int_equal(n, 5);
   for (int i = 0; i < n; i++) {
-    int w = 0;
-    int h = 0;
-    unsigned char *rgb = img_decodePng(frames[i].data, frames[i].len, &w, &h);
-    assert_non_null(rgb);
-    assert_int_equal(w, 160);
-    free(rgb);
+    imgRgb frame = img_decode(frames[i].data, frames[i].len);
+    assert_non_null(frame.rgb);
+    assert_int_equal(frame.w, 160);
+    free(frame.rgb);
     free(frames[i].data);
   }
 }
@@ -201,5 +189,5 @@ int main(void) {
       cmocka_unit_test(replay_strip_should_render_evenly_spaced_png_frames),
       cmocka_unit_test(overlay_text_should_name_step_reward_success_action_and_hint),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, record_closeScene);
 }

@@ -12,23 +12,13 @@
 
 #include "record.h"
 #include "tracebot/viewer.h"
-#include "xvfb.h"
 
 static recorded rec;
 
+/* Three macro-steps of the push expert and a private Xvfb. */
 static int setup(void **state) {
   (void)state;
-  if (record_expert(ENV_PUSH, 2, 3, &rec) != 0) {
-    return -1;
-  }
-  return xvfb_start();
-}
-
-static int teardown(void **state) {
-  (void)state;
-  record_free(&rec);
-  xvfb_stop();
-  return 0;
+  return record_openScene(&rec, record_expert, ENV_PUSH, 2, 3);
 }
 
 static void viewer_should_explain_a_missing_display(void **state) {
@@ -105,5 +95,5 @@ int main(void) {
       cmocka_unit_test(viewer_push_should_take_states_until_the_window_is_closed),
       cmocka_unit_test(renderer_and_viewer_should_live_side_by_side),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, record_closeScene);
 }
