@@ -88,8 +88,8 @@ int ag_checkRollout(const agRolloutConfig *cfg, const char *src, size_t len, cha
   return TB_OK;
 }
 
-int ag_beginEpisode(agEpisode *ep, const agRolloutConfig *cfg, const char **path, char *err,
-                    size_t errsz) {
+int ag_startEpisode(agEpisode *ep, const agRolloutConfig *cfg, const char *src, size_t len,
+                    agSandbox *sb, char *err, size_t errsz) {
   ep->task = cfg->task;
   ep->seed = cfg->seed;
   ep->env = cfg->env;
@@ -99,6 +99,9 @@ int ag_beginEpisode(agEpisode *ep, const agRolloutConfig *cfg, const char **path
     tb_setErr(err, errsz, "%s", "out of memory for the trajectory");
     return TB_ENOMEM;
   }
-  *path = ag_sandboxPath(cfg->sandbox_path, err, errsz);
-  return *path != NULL ? TB_OK : TB_ESANDBOX;
+  const char *path = ag_sandboxPath(cfg->sandbox_path, err, errsz);
+  if (path == NULL) {
+    return TB_ESANDBOX;
+  }
+  return ag_sandboxStart(sb, path, &cfg->limits, src, len, err, errsz);
 }

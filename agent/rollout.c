@@ -184,15 +184,9 @@ static int checkConfig(const agRunner *r, const agRolloutConfig *cfg, const char
 
 static int rolloutEpisode(agRunner *runner, const agRolloutConfig *cfg, const char *src, size_t len,
                           agEpisode *ep, char *err, size_t errsz) {
-  const char *path;
-  int rc = ag_beginEpisode(ep, cfg, &path, err, errsz);
-  if (rc != TB_OK) {
-    return rc;
-  }
-
   /* Start the child and hand it the source */
   agSandbox sb;
-  rc = ag_sandboxStart(&sb, path, &cfg->limits, src, len, err, errsz);
+  int rc = ag_startEpisode(ep, cfg, src, len, &sb, err, errsz);
   if (rc != TB_OK) {
     return rc;
   }

@@ -93,15 +93,9 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
               "(no --driver)");
     return TB_EINVAL;
   }
-  const char *path;
-  rc = ag_beginEpisode(ep, cfg, &path, err, errsz);
-  if (rc != TB_OK) {
-    return rc;
-  }
-
   /* Compile first: a controller that does not compile never moves the robot */
   agSandbox sb;
-  rc = ag_sandboxStart(&sb, path, &cfg->limits, src, len, err, errsz);
+  rc = ag_startEpisode(ep, cfg, src, len, &sb, err, errsz);
   if (rc != TB_OK) {
     return rc;
   }
