@@ -52,6 +52,8 @@ const char *cli_knownValue(cliArgs *a, const char *flag, const char *inlineValue
  * task is "unknown task 'x' (tasks: ...)" with the task table's names. */
 int cli_parseInt(const char *flag, const char *text, int lo, int hi, int *out);
 int cli_parseU64(const char *flag, const char *text, uint64_t *out);
+/* A seed: an integer from 0 to SIM_SEED_MAX (2^53), the seeds the whole pipeline keeps. */
+int cli_parseSeed(const char *flag, const char *text, uint64_t *out);
 int cli_parseDouble(const char *flag, const char *text, double lo, double hi, double *out);
 int cli_parseTask(const char *text, envTaskId *out);
 int cli_parseHints(const char *text, envHints *out);
