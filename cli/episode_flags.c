@@ -22,7 +22,7 @@ static int setFlag(cliEpisodeOpts *o, const char *flag, const char *v, int *have
   if (strcmp(flag, "--controller") == 0) {
     o->controller = v;
   } else if (strcmp(flag, "--seed") == 0) {
-    return cli_parseU64(flag, v, &o->cfg.seed);
+    return cli_parseSeed(flag, v, &o->cfg.seed);
   } else if (strcmp(flag, "--seeds") == 0) {
     o->seeds = v;
   } else if (strcmp(flag, "--driver") == 0) {
