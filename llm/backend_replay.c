@@ -4,9 +4,9 @@
  * from "prompt_tokens"/"completion_tokens" at the same level or in a "usage" object.
  * Lines without a response are skipped; an invalid last line (a run cut mid-write) is
  * ignored; an invalid line elsewhere is an error naming file and line.
- * FILE must be a regular file (a FIFO, a directory or a device is refused when the client is
- * made, without reading), and a line longer than MAX_LINE fails as soon as that many bytes
- * are read. */
+ * FILE must be a regular file of at most MAX_FILE bytes (a FIFO, a directory, a device or a
+ * larger file is refused when the client is made, without reading), and a line longer than
+ * MAX_LINE fails as soon as that many bytes are read. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 #include "llm_internal.h"
 
 #define MAX_LINE ((size_t)64 << 20)
+#define MAX_FILE ((size_t)256 << 20) /* as large as a run's iterations.jsonl may be */
 
 typedef struct replayEntry {
   char *text;
@@ -156,7 +157,7 @@ int tr_llmReadLine(FILE *f, tbBuf *line, size_t max) {
 
 static int loadFile(replayState *st, char *err, size_t errsz) {
   char ferr[256];
-  FILE *f = tb_fopenInput(st->path, 0, ferr, sizeof(ferr));
+  FILE *f = tb_fopenInput(st->path, MAX_FILE, ferr, sizeof(ferr));
   if (!f) {
     tr_llmSetErr(err, errsz, NULL, "replay: %s", ferr);
     return TB_EINVAL;

@@ -95,11 +95,16 @@ int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *re
     tb_setErr(err, errsz, "report: figure size %dx%d out of range", opts.width, opts.height);
     return TB_EINVAL;
   }
+  /* a run directory holding a link is refused: the report writes there too */
+  int rc = tb_checkNoLinks(dir, err, errsz);
+  if (rc != TB_OK) {
+    return rc == TB_EINVAL ? TB_EFORMAT : rc;
+  }
   /* the iterations; config.json and summary.json when they are there */
   char path[PATH_MAX];
   rowList l = {NULL, 0, 0};
   agIterationsInfo info;
-  int rc = ag_runPath(dir, AG_RUN_ITERATIONS, path, sizeof path, err, errsz);
+  rc = ag_runPath(dir, AG_RUN_ITERATIONS, path, sizeof path, err, errsz);
   if (rc != TB_OK) {
     return TB_EIO;
   }
