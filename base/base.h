@@ -97,6 +97,13 @@ typedef struct tbAtomicFile {
   char tmp[PATH_MAX + 8];
 } tbAtomicFile;
 
+/* Checks that path may be written as an output file, before any work is done: it does not
+ * exist or is a regular file (never a device, a FIFO, a directory or a symbolic link), and
+ * its directory exists. tb_atomicOpen makes the first check again.
+ * Errors: TB_EINVAL ("x exists and is a FIFO; refusing to replace it", "cannot write x: d
+ * is not a directory"); message in err. */
+int tb_checkOutput(const char *path, char *err, size_t errsz);
+
 /* Starts writing path atomically. Errors: TB_EINVAL (path exists and is not a regular
  * file), TB_EIO; message in err. On error nothing is left behind. */
 int tb_atomicOpen(tbAtomicFile *a, const char *path, char *err, size_t errsz);

@@ -272,14 +272,13 @@ int tb_readAll(int fd, void *buf, size_t n) {
   return 0;
 }
 
-int tb_atomicOpen(tbAtomicFile *a, const char *path, char *err, size_t errsz) {
-  a->f = NULL;
-  a->path[0] = a->tmp[0] = '\0';
+/* The part of tb_checkOutput that tb_atomicOpen makes: a name, and never a special file. */
+static int checkReplaceable(const char *path, char *err, size_t errsz) {
   if (path == NULL || path[0] == '\0') {
     tb_setErr(err, errsz, "no output file name given");
     return TB_EINVAL;
   }
-  if (snprintf(a->path, sizeof a->path, "%s", path) >= (int)sizeof a->path) {
+  if (strlen(path) >= PATH_MAX) {
     tb_setErr(err, errsz, "output path too long: %.64s...", path);
     return TB_EINVAL;
   }
@@ -290,6 +289,34 @@ int tb_atomicOpen(tbAtomicFile *a, const char *path, char *err, size_t errsz) {
               fileKind(st.st_mode));
     return TB_EINVAL;
   }
+  return TB_OK;
+}
+
+int tb_checkOutput(const char *path, char *err, size_t errsz) {
+  int rc = checkReplaceable(path, err, errsz);
+  if (rc != TB_OK) {
+    return rc;
+  }
+  /* the file goes beside it: its directory must be there */
+  struct stat st;
+  char copy[PATH_MAX];
+  snprintf(copy, sizeof copy, "%s", path);
+  const char *dir = dirname(copy);
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    tb_setErr(err, errsz, "cannot write %s: %s is not a directory", path, dir);
+    return TB_EINVAL;
+  }
+  return TB_OK;
+}
+
+int tb_atomicOpen(tbAtomicFile *a, const char *path, char *err, size_t errsz) {
+  a->f = NULL;
+  a->path[0] = a->tmp[0] = '\0';
+  int rc = checkReplaceable(path, err, errsz);
+  if (rc != TB_OK) {
+    return rc;
+  }
+  snprintf(a->path, sizeof a->path, "%s", path);
   snprintf(a->tmp, sizeof a->tmp, "%s.tmp", path);
   /* O_EXCL after unlink: the temporary name is ours, not a link planted there */
   unlink(a->tmp);

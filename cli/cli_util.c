@@ -193,6 +193,14 @@ char *cli_readInput(const char *what, const char *path, size_t max, size_t *len)
   return text;
 }
 
+int cli_checkOutput(const char *flag, const char *path) {
+  char err[PATH_MAX + 128] = "";
+  if (tb_checkOutput(path, err, sizeof err) != TB_OK) {
+    return cli_usage("%s: %s", flag, err);
+  }
+  return 0;
+}
+
 char *cli_readController(const char *path, size_t *len) {
   size_t n = 0;
   char *src = cli_readInput("controller", path, AG_SOURCE_MAX, &n);

@@ -65,7 +65,12 @@ int cli_parseMode(const char *text, envMode *out);
  * usage message printed. */
 char *cli_readInput(const char *what, const char *path, size_t max, size_t *len);
 
-/* cli_readInput of a controller source (at most AG_SOURCE_MAX bytes). */
+/* Checks an output path before any work (tb_checkOutput): 0, or CLI_USAGE with "FLAG: x
+ * exists and is a FIFO; refusing to replace it" printed. */
+int cli_checkOutput(const char *flag, const char *path);
+
+/* cli_readInput of a controller source (at most AG_SOURCE_MAX bytes); the text as it
+ * enters tracebot, valid UTF-8 (tb_utf8Sanitize). */
 char *cli_readController(const char *path, size_t *len);
 
 /* Prints root as one line of JSON on stdout and deletes it. Returns CLI_OK, or

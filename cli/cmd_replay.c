@@ -83,6 +83,10 @@ int cli_cmdReplay(cliArgs *a) {
   if (frameGiven && png == NULL) {
     return cli_usage("replay: --frame K goes with --png OUT.png");
   }
+  if ((png != NULL && cli_checkOutput("--png", png) != 0) ||
+      (video != NULL && cli_checkOutput("--video", video) != 0)) {
+    return CLI_USAGE;
+  }
   char err[1024] = "";
   simEpisode *ep = sim_episodeLoad(path, err, sizeof err);
   if (ep == NULL) {

@@ -99,6 +99,9 @@ int cli_parseEpisodeFlags(cliArgs *a, int isEval, cliEpisodeOpts *o) {
   if (isEval && ag_parseSeedRange(o->seeds, &o->seedBegin, &o->seedEnd, err, sizeof err) != TB_OK) {
     return cli_usage("eval: %s", err);
   }
+  if (o->cfg.record_path != NULL && cli_checkOutput("--record", o->cfg.record_path) != 0) {
+    return CLI_USAGE;
+  }
   o->cfg.sandbox_path = getenv("TRACEBOT_SANDBOX");
   o->src = cli_readController(o->controller, &o->len);
   return o->src != NULL ? CLI_OK : CLI_USAGE;
