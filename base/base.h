@@ -74,7 +74,8 @@ char *tb_readFileNoFollow(const char *path, size_t max, size_t *len, char *err, 
 /* Opens path for appending, creating it (mode 0666 less the umask) when missing: never
  * through a symbolic link, never blocking, only a regular file with no other hard link (a
  * write there would change another file too). Returns the descriptor (close-on-exec).
- * Errors: -1, message in err naming the file. */
+ * Errors: a negative code, message in err naming the file: TB_EINVAL (a link, not a regular
+ * file, another hard link), TB_EIO (cannot open). */
 int tb_openAppend(const char *path, char *err, size_t errsz);
 
 /* Checks that nothing inside the directory dir, at any depth, is a symbolic link, so that

@@ -154,20 +154,22 @@ int tb_openAppend(const char *path, char *err, size_t errsz) {
       path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
   if (fd < 0 && errno == ELOOP) {
     tb_setErr(err, errsz, "%s: a symbolic link; refusing to write through it", path);
-    return -1;
+    return TB_EINVAL;
   }
   if (fd < 0 && errno == ENXIO) {
     tb_setErr(err, errsz, "%s: not a regular file (a FIFO); refusing to write to it", path);
-    return -1;
+    return TB_EINVAL;
   }
   if (fd < 0) {
     tb_setErr(err, errsz, "cannot open %s: %s", path, strerror(errno));
-    return -1;
+    return TB_EIO;
   }
   struct stat st;
   const char *why = NULL;
+  int rc = TB_EINVAL;
   if (fstat(fd, &st) != 0) {
     why = strerror(errno);
+    rc = TB_EIO;
   } else if (!S_ISREG(st.st_mode)) {
     why = fileKind(st.st_mode);
   } else if (st.st_nlink > 1) {
@@ -176,11 +178,12 @@ int tb_openAppend(const char *path, char *err, size_t errsz) {
   int flags = why == NULL ? fcntl(fd, F_GETFL) : -1;
   if (why == NULL && (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)) {
     why = strerror(errno);
+    rc = TB_EIO;
   }
   if (why != NULL) {
     tb_setErr(err, errsz, "%s: %s; refusing to write to it", path, why);
     close(fd);
-    return -1;
+    return rc;
   }
   return fd;
 }

@@ -558,7 +558,8 @@ int ag_runDirReadLines(agRunDir *d, agIterationFn fn, void *user, agIterationsIn
     d->torn = info->torn;
     d->complete = info->complete;
   }
-  return rc;
+  /* lines that cannot be read (a FIFO, a directory) make no run to resume: bad input */
+  return rc == TB_EIO ? TB_EFORMAT : rc;
 }
 
 int ag_runDirOpenLines(agRunDir *d, char *err, size_t errsz) {
@@ -577,7 +578,9 @@ int ag_runDirOpenLines(agRunDir *d, char *err, size_t errsz) {
   ag_runDirPath(d, AG_RUN_ITERATIONS, p, sizeof p);
   d->fd = tb_openAppend(p, err, errsz);
   if (d->fd < 0) {
-    return TB_EIO;
+    rc = d->fd; /* TB_EINVAL: a link, a FIFO, another hard link */
+    d->fd = -1;
+    return rc;
   }
   /* the iteration in flight when the trainer stopped */
   if (d->torn && ftruncate(d->fd, (off_t)d->complete) != 0) {

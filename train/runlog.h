@@ -152,13 +152,15 @@ int ag_runDirResume(agRunDir *d, const char *path, struct cJSON **config, char *
 
 /* Reads the iterations of an open run (ag_iterationsRead; fn nullable; no file yet: no
  * lines) and notes a torn last line for ag_runDirOpenLines. Writes nothing. Nullable: info.
- * Errors: as ag_iterationsRead. */
+ * Errors: as ag_iterationsRead, but TB_EFORMAT for a file that cannot be read (not a
+ * regular file, a link, over the cap): not a run to resume. */
 int ag_runDirReadLines(agRunDir *d, agIterationFn fn, void *user, agIterationsInfo *info, char *err,
                        size_t errsz);
 
 /* Opens iterations.jsonl for appending (tb_openAppend: created when missing, never through a
  * link) once config.json is there, and cuts the torn last line the last ag_runDirReadLines
- * found. Errors: TB_EINVAL (no config.json yet), TB_EIO. */
+ * found. Errors: TB_EINVAL (no config.json yet; iterations.jsonl is a link, not a regular
+ * file or has another hard link), TB_EIO. */
 int ag_runDirOpenLines(agRunDir *d, char *err, size_t errsz);
 
 /* Appends it as one line to iterations.jsonl with one write, then fsyncs it.

@@ -157,16 +157,16 @@ static void open_append_should_refuse_links_fifos_devices_and_hard_links(void **
   assert_int_equal(mkfifo(fifo, 0600), 0);
   assert_int_equal(link(target, hard), 0);
   char err[256] = "";
-  assert_int_equal(tb_openAppend(slink, err, sizeof err), -1);
+  assert_int_equal(tb_openAppend(slink, err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "a symbolic link; refusing to write through it"));
   /* no reader: a blocking open would hang here forever */
-  assert_int_equal(tb_openAppend(fifo, err, sizeof err), -1);
+  assert_int_equal(tb_openAppend(fifo, err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "a FIFO"));
-  assert_int_equal(tb_openAppend("/dev/null", err, sizeof err), -1);
+  assert_int_equal(tb_openAppend("/dev/null", err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "a character device"));
-  assert_int_equal(tb_openAppend(hard, err, sizeof err), -1);
+  assert_int_equal(tb_openAppend(hard, err, sizeof err), TB_EINVAL);
   assert_non_null(strstr(err, "another hard link"));
-  assert_int_equal(tb_openAppend(gDir, err, sizeof err), -1);
+  assert_true(tb_openAppend(gDir, err, sizeof err) < 0);
   char *s = tb_readFile(target, 100, NULL, err, sizeof err);
   assert_string_equal(s, "keep");
   free(s);
