@@ -124,7 +124,8 @@ static void printRunText(const agEpisode *ep, const char *driver) {
          (unsigned long long)ep->seed, ep->success ? "success" : "no success", ep->ret, ep->nsteps,
          ep->nsteps == 1 ? "" : "s");
   if (driver != NULL) {
-    printf("driver: %s\n", driver);
+    char shown[512]; /* a net server names itself */
+    printf("driver: %s\n", tb_printable(driver, shown, sizeof shown));
     printSafety(&ep->safety);
   }
   printFaultText(&ep->fault);

@@ -498,7 +498,12 @@ static int holdsRun(const agRunDir *d) {
 
 int ag_runDirCreate(agRunDir *d, const char *path, char *err, size_t errsz) {
   char p[PATH_MAX + 32];
+  struct stat st;
   int rc = setPath(d, path, err, errsz);
+  if (rc == TB_OK && stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    tb_setErr(err, errsz, "%s exists and is not a directory", path);
+    return TB_EINVAL;
+  }
   if (rc == TB_OK) {
     ag_runDirPath(d, AG_RUN_EPISODES, p, sizeof p);
     rc = makeDirs(p, err, errsz);

@@ -74,5 +74,10 @@ expect 2 "a new run where one was" -- timeout 10 "$tb" train --task reach --llm 
 oneLineError "$tmp/run already holds a run: use --resume"
 cmp -s "$tmp/config.saved" "$tmp/run/config.json" ||
   { echo "FAIL: config.json of the old run replaced"; fails=$((fails + 1)); }
+for p in "$tmp/fifo.json" /dev/full; do
+  expect 2 "train --out $p" -- timeout 10 "$tb" train --task reach --llm "$llm" --out "$p"
+  oneLineError "$p exists and is not a directory"
+done
+unchanged "train --out"
 
 finish "cli outputs"
