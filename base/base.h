@@ -174,6 +174,10 @@ int tb_utf8Valid(const char *s, size_t n);
  * Errors: TB_ENOMEM (*text unchanged). */
 int tb_utf8Sanitize(char **text, size_t *len);
 
+/* A heap copy of s[0..n) under that rule, NUL-terminated; *outLen (nullable) gets its
+ * length. For text borrowed from elsewhere. Ownership: caller frees. Errors: NULL. */
+char *tb_utf8Dup(const char *s, size_t n, size_t *outLen);
+
 /* s made safe for a terminal, into out (outsz bytes, cut between characters): control
  * characters become escapes (\n, \r, \t, \xNN for the other C0 ones and DEL, \u00NN
  * for C1 ones such as CSI) and so does each byte that is not UTF-8 (\xNN); other text is

@@ -77,16 +77,23 @@ void tb_bufPutUtf8(tbBuf *b, const char *s, size_t n) {
   tb_bufPutn(b, s + run, n - run);
 }
 
+char *tb_utf8Dup(const char *s, size_t n, size_t *outLen) {
+  tbBuf b;
+  tb_bufInit(&b, (size_t)-1 / 4);
+  tb_bufPutUtf8(&b, s, n);
+  if (outLen != NULL) {
+    *outLen = b.len;
+  }
+  return tb_bufTake(&b);
+}
+
 int tb_utf8Sanitize(char **text, size_t *len) {
   size_t n = len != NULL ? *len : strlen(*text);
   if (tb_utf8Valid(*text, n)) {
     return TB_OK;
   }
-  tbBuf b;
-  tb_bufInit(&b, (size_t)-1 / 4);
-  tb_bufPutUtf8(&b, *text, n);
-  size_t fixed = b.len;
-  char *copy = tb_bufTake(&b);
+  size_t fixed = 0;
+  char *copy = tb_utf8Dup(*text, n, &fixed);
   if (copy == NULL) {
     return TB_ENOMEM;
   }

@@ -310,11 +310,9 @@ int sim_episodeFrameState(const simEpisode *ep, double fps, int i) {
 /* Writes s as a JSON string, valid UTF-8 under the one rule (tb_utf8Sanitize: a byte that
  * is not part of a UTF-8 character is U+FFFD). */
 static void putString(FILE *f, const char *s) {
-  tbBuf fixed;
-  tb_bufInit(&fixed, SIM_EP_FILE_MAX);
-  if (!tb_utf8Valid(s, strlen(s))) {
-    tb_bufPutUtf8(&fixed, s, strlen(s));
-    s = fixed.failed ? "" : fixed.data;
+  char *fixed = tb_utf8Valid(s, strlen(s)) ? NULL : tb_utf8Dup(s, strlen(s), NULL);
+  if (fixed != NULL) {
+    s = fixed;
   }
   fputc('"', f);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -343,7 +341,7 @@ static void putString(FILE *f, const char *s) {
     }
   }
   fputc('"', f);
-  tb_bufClose(&fixed);
+  free(fixed);
 }
 
 static void putNumbers(FILE *f, const double *v, int n) {

@@ -293,11 +293,7 @@ int ag_iterationParse(const char *text, size_t len, const char *file, int lineNo
   /* read back under the rule it was written with: text that is not UTF-8 is U+FFFD */
   char *fixed = NULL;
   if (!tb_utf8Valid(text, len)) {
-    tbBuf b;
-    tb_bufInit(&b, (size_t)-1 / 4);
-    tb_bufPutUtf8(&b, text, len);
-    len = b.len;
-    fixed = tb_bufTake(&b);
+    fixed = tb_utf8Dup(text, len, &len);
     if (fixed == NULL) {
       ag_jsonOutOfMemory(&r);
       return r.rc;

@@ -91,6 +91,12 @@ static void buf_put_utf8_should_append_the_sanitized_text(void **state) {
   assert_false(b.failed);
   assert_string_equal(b.data, "[\xc3\xa9" FFFD "]");
   tb_bufClose(&b);
+  /* the same as a copy of borrowed text */
+  size_t n = 0;
+  char *copy = tb_utf8Dup("\xc3\xa9\xc3]", 3, &n);
+  assert_string_equal(copy, "\xc3\xa9" FFFD);
+  assert_int_equal(n, 5);
+  free(copy);
 }
 
 static void printable_should_escape_control_characters_only(void **state) {
