@@ -27,6 +27,7 @@ typedef struct replayEntry {
 
 typedef struct replayState {
   char *path;
+  size_t maxResponse; /* the client's max_response_bytes */
   replayEntry *entries;
   size_t count;
   size_t next;
@@ -202,6 +203,14 @@ static int loadFile(replayState *st, char *err, size_t errsz) {
     if (!e.text) {
       continue; /* an iteration without an LLM call */
     }
+    /* an answer the client would refuse is refused now, before a run is made */
+    if (strlen(e.text) > st->maxResponse) {
+      free(e.text);
+      tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu: the response is larger than %zu bytes",
+                   st->path, lineno, st->maxResponse);
+      rc = TB_EINVAL;
+      break;
+    }
     if (st->count == cap) {
       size_t ncap = cap ? cap * 2 : 16;
       replayEntry *grown = realloc(st->entries, ncap * sizeof(*grown));
@@ -239,11 +248,6 @@ static int completeReplay(trLlm *llm, const trLlmRequest *req, trLlmReply *reply
     return TB_EEXHAUSTED;
   }
   const replayEntry *e = &st->entries[st->next];
-  if (strlen(e->text) > llm->opts.max_response_bytes) {
-    tr_llmSetErr(err, errsz, NULL, "replay: response %zu of %s is larger than %zu bytes",
-                 st->next + 1, st->path, llm->opts.max_response_bytes);
-    return TB_EPROTOCOL;
-  }
   reply->text = strdup(e->text);
   if (!reply->text) {
     tr_llmSetErr(err, errsz, NULL, "replay: out of memory");
@@ -286,5 +290,6 @@ int tr_llmMakeReplay(trLlm *llm, const char *path, char *err, size_t errsz) {
   }
   llm->ops = &replayOps;
   llm->state = st;
+  st->maxResponse = llm->opts.max_response_bytes;
   return loadFile(st, err, errsz);
 }
