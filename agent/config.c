@@ -55,6 +55,11 @@ int ag_parseSeedRange(const char *text, uint64_t *begin, uint64_t *end, char *er
     tb_setErr(err, errsz, "seed range '%s' must be non-empty and at most 1000000 seeds", text);
     return TB_EINVAL;
   }
+  if (b > SIM_SEED_MAX) {
+    tb_setErr(err, errsz, "seed range '%s' goes past 2^53 (%llu), the largest seed", text,
+              SIM_SEED_MAX);
+    return TB_EINVAL;
+  }
   *begin = a;
   *end = b;
   return TB_OK;
@@ -70,6 +75,11 @@ int ag_checkRollout(const agRolloutConfig *cfg, const char *src, size_t len, cha
   if (len > AG_SOURCE_MAX) {
     snprintf(buf, sizeof buf, "%zu bytes, max %d", len, AG_SOURCE_MAX);
     tb_setErr(err, errsz, "controller source too large (%s)", buf);
+    return TB_EINVAL;
+  }
+  if (cfg->seed > SIM_SEED_MAX) {
+    tb_setErr(err, errsz, "seed %llu is larger than 2^53, the largest seed",
+              (unsigned long long)cfg->seed);
     return TB_EINVAL;
   }
   const agLimits *l = &cfg->limits;

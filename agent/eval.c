@@ -85,8 +85,9 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
             uint64_t seed_begin, uint64_t seed_end, int jobs, agProgressFn progress, void *user,
             agEvalEpisode *episodes, agEvalSummary *summary, char *err, size_t errsz) {
   if (cfg == NULL || src == NULL || summary == NULL || seed_end <= seed_begin ||
-      seed_end - seed_begin > 1000000u || jobs < 1 || jobs > 256) {
-    tb_setErr(err, errsz, "ag_eval: bad arguments (empty seed range or jobs not in 1..256)");
+      seed_end - seed_begin > 1000000u || seed_end > SIM_SEED_MAX || jobs < 1 || jobs > 256) {
+    tb_setErr(err, errsz,
+              "ag_eval: bad arguments (empty seed range, a seed past 2^53 or jobs not in 1..256)");
     return TB_EINVAL;
   }
   double t0 = tb_nowMs();

@@ -10,15 +10,18 @@
 
 #include "base.h"
 
+/* Prints "tracebot: MESSAGE" as one line: a newline in the message becomes a space, other
+ * control characters (the message may quote a file, an LLM or a controller) escapes. */
 static void vreport(const char *fmt, va_list ap) {
   char line[1024];
+  char shown[2048];
   vsnprintf(line, sizeof line, fmt, ap);
   for (char *p = line; *p != '\0'; p++) {
     if (*p == '\n') {
       *p = ' ';
     }
   }
-  fprintf(stderr, "tracebot: %s\n", line);
+  fprintf(stderr, "tracebot: %s\n", tb_printable(line, shown, sizeof shown));
 }
 
 int cli_usage(const char *fmt, ...) {
@@ -102,6 +105,19 @@ int cli_parseU64(const char *flag, const char *text, uint64_t *out) {
   return 0;
 }
 
+int cli_parseSeed(const char *flag, const char *text, uint64_t *out) {
+  uint64_t v = 0;
+  if (cli_parseU64(flag, text, &v) != 0) {
+    return CLI_USAGE;
+  }
+  if (v > SIM_SEED_MAX) {
+    return cli_usage("%s must be at most 2^53 = %llu (seeds are kept exactly in JSON), got '%s'",
+                     flag, SIM_SEED_MAX, text);
+  }
+  *out = v;
+  return 0;
+}
+
 int cli_parseDouble(const char *flag, const char *text, double lo, double hi, double *out) {
   char *end = NULL;
   errno = 0;
@@ -177,14 +193,34 @@ char *cli_readInput(const char *what, const char *path, size_t max, size_t *len)
   return text;
 }
 
+int cli_checkOutput(const char *flag, const char *path) {
+  char err[PATH_MAX + 128] = "";
+  if (tb_checkOutput(path, err, sizeof err) != TB_OK) {
+    return cli_usage("%s: %s", flag, err);
+  }
+  return 0;
+}
+
 char *cli_readController(const char *path, size_t *len) {
-  return cli_readInput("controller", path, AG_SOURCE_MAX, len);
+  size_t n = 0;
+  char *src = cli_readInput("controller", path, AG_SOURCE_MAX, &n);
+  /* where a controller enters tracebot, it becomes valid UTF-8 (as it will be logged) */
+  if (src != NULL && tb_utf8Sanitize(&src, &n) != TB_OK) {
+    free(src);
+    cli_fail("out of memory reading controller '%s'", path);
+    return NULL;
+  }
+  if (len != NULL) {
+    *len = n;
+  }
+  return src;
 }
 
 int cli_printJson(cJSON *root) {
   char *text = cJSON_PrintUnformatted(root);
   cJSON_Delete(root);
-  if (text == NULL) {
+  if (text == NULL || tb_utf8Sanitize(&text, NULL) != TB_OK) {
+    free(text);
     return cli_fail("out of memory printing the JSON output");
   }
   puts(text);

@@ -52,6 +52,8 @@ const char *cli_knownValue(cliArgs *a, const char *flag, const char *inlineValue
  * task is "unknown task 'x' (tasks: ...)" with the task table's names. */
 int cli_parseInt(const char *flag, const char *text, int lo, int hi, int *out);
 int cli_parseU64(const char *flag, const char *text, uint64_t *out);
+/* A seed: an integer from 0 to SIM_SEED_MAX (2^53), the seeds the whole pipeline keeps. */
+int cli_parseSeed(const char *flag, const char *text, uint64_t *out);
 int cli_parseDouble(const char *flag, const char *text, double lo, double hi, double *out);
 int cli_parseTask(const char *text, envTaskId *out);
 int cli_parseHints(const char *text, envHints *out);
@@ -63,7 +65,12 @@ int cli_parseMode(const char *text, envMode *out);
  * usage message printed. */
 char *cli_readInput(const char *what, const char *path, size_t max, size_t *len);
 
-/* cli_readInput of a controller source (at most AG_SOURCE_MAX bytes). */
+/* Checks an output path before any work (tb_checkOutput): 0, or CLI_USAGE with "FLAG: x
+ * exists and is a FIFO; refusing to replace it" printed. */
+int cli_checkOutput(const char *flag, const char *path);
+
+/* cli_readInput of a controller source (at most AG_SOURCE_MAX bytes); the text as it
+ * enters tracebot, valid UTF-8 (tb_utf8Sanitize). */
 char *cli_readController(const char *path, size_t *len);
 
 /* Prints root as one line of JSON on stdout and deletes it. Returns CLI_OK, or

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "commands.h"
 
 const char cli_evalHelp[] =
@@ -73,7 +74,8 @@ static void printEvalText(const cliEpisodeOpts *o, const agEvalSummary *sum,
     if (first->fault.line > 0) {
       printf("line %d: ", first->fault.line);
     }
-    printf("%s\n", first->fault.message);
+    char shown[4 * AG_FAULT_MSG]; /* the message may quote the controller */
+    printf("%s\n", tb_printable(first->fault.message, shown, sizeof shown));
   }
 }
 

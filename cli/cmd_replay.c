@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "commands.h"
 #ifdef TRACEBOT_HAVE_VIEWER
 #include "tracebot/viewer.h"
@@ -82,6 +83,10 @@ int cli_cmdReplay(cliArgs *a) {
   if (frameGiven && png == NULL) {
     return cli_usage("replay: --frame K goes with --png OUT.png");
   }
+  if ((png != NULL && cli_checkOutput("--png", png) != 0) ||
+      (video != NULL && cli_checkOutput("--video", video) != 0)) {
+    return CLI_USAGE;
+  }
   char err[1024] = "";
   simEpisode *ep = sim_episodeLoad(path, err, sizeof err);
   if (ep == NULL) {
@@ -93,14 +98,20 @@ int cli_cmdReplay(cliArgs *a) {
     return cli_usage("--frame %d: the episode has states 0 to %d", frame, n - 1);
   }
   if (!view && video == NULL && png == NULL) {
+    /* the texts of a recording are shown escaped: a crafted file must not drive the terminal */
     const simEpisodeResult *res = &ep->result;
+    char task[4 * sizeof ep->info.task];
+    char kind[4 * sizeof res->fault_kind];
+    char message[4 * sizeof res->fault_message];
     printf("%s seed %llu: %s, return %.3f in %d steps, %d states (%.2f s simulated)%s%s%s%s\n",
-           ep->info.task, (unsigned long long)ep->info.seed,
+           tb_printable(ep->info.task, task, sizeof task), (unsigned long long)ep->info.seed,
            res->success ? "success" : "no success", res->ret, res->steps, ep->nstates,
            ep->nstates > 0 ? sim_episodeState(ep, ep->nstates - 1)[0] - sim_episodeState(ep, 0)[0]
                            : 0.0,
-           res->has_fault ? "; fault: " : "", res->has_fault ? res->fault_kind : "",
-           res->has_fault ? " " : "", res->has_fault ? res->fault_message : "");
+           res->has_fault ? "; fault: " : "",
+           res->has_fault ? tb_printable(res->fault_kind, kind, sizeof kind) : "",
+           res->has_fault ? " " : "",
+           res->has_fault ? tb_printable(res->fault_message, message, sizeof message) : "");
     sim_freeEpisode(ep);
     return CLI_OK;
   }

@@ -86,8 +86,8 @@ int cli_cmdReport(cliArgs *a) {
   char err[1024] = "";
   int rc = ag_report(dir, &opts, &res, err, sizeof err);
   if (rc != TB_OK) {
-    return rc == TB_EIO || rc == TB_EFORMAT ? cli_usage("report: %s", err)
-                                            : cli_fail("report: %s", err);
+    int input = rc == TB_EIO || rc == TB_EFORMAT || rc == TB_EINVAL;
+    return input ? cli_usage("report: %s", err) : cli_fail("report: %s", err);
   }
   printf(
       "%s/report.html: %d iterations, %d episode strips; figure in "

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "commands.h"
 
 const char cli_runHelp[] =
@@ -61,10 +62,12 @@ static cJSON *vec(const double *v, int n) {
 }
 
 static void printFaultText(const agFault *f) {
+  char shown[4 * AG_FAULT_MSG]; /* the message may quote the controller */
+  tb_printable(f->message, shown, sizeof shown);
   if (f->kind == AG_FT_COMPILE && f->line > 0) {
-    printf("fault: compile (line %d: %s)\n", f->line, f->message);
+    printf("fault: compile (line %d: %s)\n", f->line, shown);
   } else if (f->kind != AG_FT_NONE) {
-    printf("fault: %s (%s)\n", ag_faultName(f->kind), f->message);
+    printf("fault: %s (%s)\n", ag_faultName(f->kind), shown);
   }
 }
 
@@ -121,7 +124,8 @@ static void printRunText(const agEpisode *ep, const char *driver) {
          (unsigned long long)ep->seed, ep->success ? "success" : "no success", ep->ret, ep->nsteps,
          ep->nsteps == 1 ? "" : "s");
   if (driver != NULL) {
-    printf("driver: %s\n", driver);
+    char shown[512]; /* a net server names itself */
+    printf("driver: %s\n", tb_printable(driver, shown, sizeof shown));
     printSafety(&ep->safety);
   }
   printFaultText(&ep->fault);

@@ -116,7 +116,7 @@ static int trainFlag(cliArgs *a, const char *flag, const char *value, agTrainCon
   } else if (strcmp(flag, "--hints") == 0) {
     rc = cli_parseHints(v, &cfg->rollout.env.hints);
   } else if (strcmp(flag, "--train-seed") == 0) {
-    rc = cli_parseU64(flag, v, &cfg->train_seed);
+    rc = cli_parseSeed(flag, v, &cfg->train_seed);
   } else if (strcmp(flag, "--test-seeds") == 0) {
     char why[256];
     if (ag_parseSeedRange(v, &cfg->test_begin, &cfg->test_end, why, sizeof why) != TB_OK) {
@@ -129,6 +129,9 @@ static int trainFlag(cliArgs *a, const char *flag, const char *value, agTrainCon
   } else if (strcmp(flag, "--max-tokens-total") == 0) {
     uint64_t n = 0;
     rc = cli_parseU64(flag, v, &n);
+    if (rc == 0 && n > 1000000000000000000ull) { /* what config.json keeps */
+      return cli_usage("--max-tokens-total must be at most 10^18, got '%s'", v);
+    }
     cfg->max_tokens_total = (long long)n;
   } else if (strcmp(flag, "--llm-timeout") == 0) {
     rc = cli_parseDouble(flag, v, 0.1, 3600, &cfg->llm_options.timeout_s);

@@ -22,7 +22,7 @@ static int setFlag(cliEpisodeOpts *o, const char *flag, const char *v, int *have
   if (strcmp(flag, "--controller") == 0) {
     o->controller = v;
   } else if (strcmp(flag, "--seed") == 0) {
-    return cli_parseU64(flag, v, &o->cfg.seed);
+    return cli_parseSeed(flag, v, &o->cfg.seed);
   } else if (strcmp(flag, "--seeds") == 0) {
     o->seeds = v;
   } else if (strcmp(flag, "--driver") == 0) {
@@ -98,6 +98,9 @@ int cli_parseEpisodeFlags(cliArgs *a, int isEval, cliEpisodeOpts *o) {
   char err[512];
   if (isEval && ag_parseSeedRange(o->seeds, &o->seedBegin, &o->seedEnd, err, sizeof err) != TB_OK) {
     return cli_usage("eval: %s", err);
+  }
+  if (o->cfg.record_path != NULL && cli_checkOutput("--record", o->cfg.record_path) != 0) {
+    return CLI_USAGE;
   }
   o->cfg.sandbox_path = getenv("TRACEBOT_SANDBOX");
   o->src = cli_readController(o->controller, &o->len);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base.h"
 #include "tracebot/drivers.h"
@@ -150,6 +151,14 @@ agDriver *ag_makeDriver(const char *spec, const char *config, const agDriverHost
    * dlopen would search for in the system's paths. */
   char file[4096];
   snprintf(file, sizeof file, "%s%s", strchr(spec, '/') != NULL ? "" : "./", spec);
+  /* a regular file only: dlopen would block on a FIFO with no writer */
+  char notRegular[4200];
+  int fd = tb_openInput(file, 0, NULL, notRegular, sizeof notRegular);
+  if (fd < 0) {
+    tb_setErr(err, errsz, "driver %s: cannot load: %s", spec, notRegular);
+    return NULL;
+  }
+  close(fd);
   void *dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
   if (dl == NULL) {
     const char *why = dlerror();

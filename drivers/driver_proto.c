@@ -8,6 +8,7 @@
 
 #include "base.h"
 #include "tracebot/drivers.h"
+#include "tracebot/episode.h"
 #include "driver_proto.h"
 
 static const char *const kOpNames[AG_NET_NOPS] = {"hello",   "reset", "observe",
@@ -104,7 +105,7 @@ int ag_netEncodeRequest(const agNetRequest *req, char *buf, size_t bufsz) {
       put(&w, ",\"version\":%d", req->version);
       break;
     case AG_NET_RESET:
-      if ((double)req->seed > AG_NET_SEED_MAX) {
+      if (req->seed > SIM_SEED_MAX) {
         return TB_EINVAL;
       }
       put(&w, ",\"seed\":%llu", (unsigned long long)req->seed);
@@ -340,7 +341,7 @@ int ag_netDecodeRequest(const char *line, size_t len, agNetRequest *req, char *e
       req->version = (int)x;
       break;
     case AG_NET_RESET:
-      if (getInt(root, "seed", 0, AG_NET_SEED_MAX, &x, "reset", err, errsz) != 0) {
+      if (getInt(root, "seed", 0, (double)SIM_SEED_MAX, &x, "reset", err, errsz) != 0) {
         goto done;
       }
       req->seed = (uint64_t)x;

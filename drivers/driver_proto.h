@@ -15,11 +15,10 @@
 
 #include "tracebot/driver.h"
 
-#define AG_NET_PROTOCOL 1                  /* protocol version spoken in hello */
-#define AG_NET_LINE_MAX 8192               /* bytes per line, '\n' included */
-#define AG_NET_ERROR_MAX 256               /* bytes of an error message kept, NUL included */
-#define AG_NET_NAME_MAX 64                 /* bytes of a server name kept, NUL included */
-#define AG_NET_SEED_MAX 9007199254740992.0 /* 2^53: seeds must be exact in a double */
+#define AG_NET_PROTOCOL 1    /* protocol version spoken in hello */
+#define AG_NET_LINE_MAX 8192 /* bytes per line, '\n' included */
+#define AG_NET_ERROR_MAX 256 /* bytes of an error message kept, NUL included */
+#define AG_NET_NAME_MAX 64   /* bytes of a server name kept, NUL included */
 
 typedef enum agNetOp {
   AG_NET_HELLO = 0,

@@ -1,8 +1,8 @@
 /* The server side of the net protocol: exposes an opened driver (the simulator for
  * `tracebot serve-sim`) on a loopback TCP port. One client holds the robot at a time: a
  * second client is told at once that the robot is busy and disconnected, and a client that
- * sends nothing for the idle timeout is disconnected (the robot is stopped), so no client
- * can keep the others out for long. */
+ * completes no request for the idle timeout is disconnected (the robot is stopped), so no
+ * client can keep the others out for long, not even by sending a byte now and then. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -36,7 +36,7 @@ struct agServer {
   char name[AG_NET_NAME_MAX]; /* what hello answers (the driver's name by default) */
   int bye;                    /* a client said bye */
   int idle_ms;                /* disconnect a client silent this long (0: never) */
-  double last_ms;             /* when the client last sent something (tb_nowMs) */
+  double last_ms;             /* when the client's last complete request came (tb_nowMs) */
   agNetRequest req;
   agNetReply rep;
   char rbuf[AG_NET_LINE_MAX];
@@ -257,6 +257,7 @@ static void serveClient(agServer *srv, volatile sig_atomic_t *stop) {
       size_t n = (size_t)(nl - srv->rbuf);
       size_t ln = n > 0 && srv->rbuf[n - 1] == '\r' ? n - 1 : n;
       int rc = ln == 0 ? 0 : handle(srv, srv->rbuf, ln);
+      srv->last_ms = tb_nowMs();
       srv->rlen -= n + 1;
       memmove(srv->rbuf, nl + 1, srv->rlen);
       if (rc != 0) {
@@ -293,7 +294,6 @@ static void serveClient(agServer *srv, volatile sig_atomic_t *stop) {
       return;
     }
     srv->rlen += (size_t)n;
-    srv->last_ms = tb_nowMs();
   }
   dropClient(srv);
 }

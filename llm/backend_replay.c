@@ -4,9 +4,9 @@
  * from "prompt_tokens"/"completion_tokens" at the same level or in a "usage" object.
  * Lines without a response are skipped; an invalid last line (a run cut mid-write) is
  * ignored; an invalid line elsewhere is an error naming file and line.
- * FILE must be a regular file (a FIFO, a directory or a device is refused when the client is
- * made, without reading), and a line longer than MAX_LINE fails as soon as that many bytes
- * are read. */
+ * FILE must be a regular file of at most MAX_FILE bytes (a FIFO, a directory, a device or a
+ * larger file is refused when the client is made, without reading), and a line longer than
+ * MAX_LINE fails as soon as that many bytes are read. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 #include "llm_internal.h"
 
 #define MAX_LINE ((size_t)64 << 20)
+#define MAX_FILE ((size_t)256 << 20) /* as large as a run's iterations.jsonl may be */
 
 typedef struct replayEntry {
   char *text;
@@ -26,6 +27,7 @@ typedef struct replayEntry {
 
 typedef struct replayState {
   char *path;
+  size_t maxResponse; /* the client's max_response_bytes */
   replayEntry *entries;
   size_t count;
   size_t next;
@@ -156,7 +158,7 @@ int tr_llmReadLine(FILE *f, tbBuf *line, size_t max) {
 
 static int loadFile(replayState *st, char *err, size_t errsz) {
   char ferr[256];
-  FILE *f = tb_fopenInput(st->path, 0, ferr, sizeof(ferr));
+  FILE *f = tb_fopenInput(st->path, MAX_FILE, ferr, sizeof(ferr));
   if (!f) {
     tr_llmSetErr(err, errsz, NULL, "replay: %s", ferr);
     return TB_EINVAL;
@@ -201,6 +203,14 @@ static int loadFile(replayState *st, char *err, size_t errsz) {
     if (!e.text) {
       continue; /* an iteration without an LLM call */
     }
+    /* an answer the client would refuse is refused now, before a run is made */
+    if (strlen(e.text) > st->maxResponse) {
+      free(e.text);
+      tr_llmSetErr(err, errsz, NULL, "replay: %s line %zu: the response is larger than %zu bytes",
+                   st->path, lineno, st->maxResponse);
+      rc = TB_EINVAL;
+      break;
+    }
     if (st->count == cap) {
       size_t ncap = cap ? cap * 2 : 16;
       replayEntry *grown = realloc(st->entries, ncap * sizeof(*grown));
@@ -238,11 +248,6 @@ static int completeReplay(trLlm *llm, const trLlmRequest *req, trLlmReply *reply
     return TB_EEXHAUSTED;
   }
   const replayEntry *e = &st->entries[st->next];
-  if (strlen(e->text) > llm->opts.max_response_bytes) {
-    tr_llmSetErr(err, errsz, NULL, "replay: response %zu of %s is larger than %zu bytes",
-                 st->next + 1, st->path, llm->opts.max_response_bytes);
-    return TB_EPROTOCOL;
-  }
   reply->text = strdup(e->text);
   if (!reply->text) {
     tr_llmSetErr(err, errsz, NULL, "replay: out of memory");
@@ -285,5 +290,6 @@ int tr_llmMakeReplay(trLlm *llm, const char *path, char *err, size_t errsz) {
   }
   llm->ops = &replayOps;
   llm->state = st;
+  st->maxResponse = llm->opts.max_response_bytes;
   return loadFile(st, err, errsz);
 }

@@ -188,6 +188,12 @@ int tr_llmComplete(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, char 
   double t0 = tb_nowMs();
   int rc = llm->ops->complete(llm, req, reply, err, errsz);
   reply->latency_s = (tb_nowMs() - t0) / 1000.0;
+  /* where a reply enters tracebot, it becomes valid UTF-8: what the optimizer parses is
+   * what the run logs */
+  if (rc == TB_OK && reply->text != NULL && tb_utf8Sanitize(&reply->text, NULL) != TB_OK) {
+    tr_llmSetErr(err, errsz, NULL, "out of memory reading the reply");
+    rc = TB_ENOMEM;
+  }
   if (rc != TB_OK) {
     /* The contract: an empty reply on error (attempts and latency stay for the logs). */
     free(reply->text);

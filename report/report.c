@@ -95,15 +95,28 @@ int ag_report(const char *dir, const agReportOptions *optsIn, agReportResult *re
     tb_setErr(err, errsz, "report: figure size %dx%d out of range", opts.width, opts.height);
     return TB_EINVAL;
   }
+  /* a run directory holding a link is refused: the report writes there too */
+  int rc = tb_checkNoLinks(dir, err, errsz);
+  if (rc != TB_OK) {
+    return rc;
+  }
   /* the iterations; config.json and summary.json when they are there */
   char path[PATH_MAX];
   rowList l = {NULL, 0, 0};
   agIterationsInfo info;
-  int rc = ag_runPath(dir, AG_RUN_ITERATIONS, path, sizeof path, err, errsz);
+  rc = ag_runPath(dir, AG_RUN_ITERATIONS, path, sizeof path, err, errsz);
   if (rc != TB_OK) {
     return TB_EIO;
   }
   rc = ag_iterationsRead(path, takeRow, &l, &info, err, errsz);
+  /* the outputs can be written, before anything is drawn: none is a special file */
+  static const char *const outputs[] = {"report.html", "learning_curve.png", "learning_curve.svg"};
+  for (int i = 0; i < 3 && rc == TB_OK; i++) {
+    rc = ag_runPath(dir, outputs[i], path, sizeof path, err, errsz);
+    if (rc == TB_OK) {
+      rc = tb_checkOutput(path, err, errsz);
+    }
+  }
   if (rc != TB_OK) {
     ag_reportFreeRows(l.rows, l.n);
     return rc;

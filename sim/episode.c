@@ -15,8 +15,6 @@
 #include "base.h"
 #include "tracebot/sim.h"
 
-#define MAX_SEED 9007199254740992.0 /* 2^53: the largest integer a JSON double keeps */
-
 /* ---- small helpers ---- */
 
 static void copyText(char *dst, size_t cap, const char *src) {
@@ -66,7 +64,7 @@ simEpisode *sim_makeEpisode(const simEpisodeInfo *info, char *err, size_t errsz)
     return NULL;
   }
   if (!isfinite(info->timestep) || info->timestep <= 0 || info->frame_skip < 1 ||
-      info->horizon < 0 || (double)info->seed > MAX_SEED) {
+      info->horizon < 0 || info->seed > SIM_SEED_MAX) {
     tb_setErr(err, errsz, "episode: bad timestep, frame_skip, horizon or seed");
     return NULL;
   }
@@ -309,7 +307,13 @@ int sim_episodeFrameState(const simEpisode *ep, double fps, int i) {
 
 /* ---- writing ---- */
 
+/* Writes s as a JSON string, valid UTF-8 under the one rule (tb_utf8Sanitize: a byte that
+ * is not part of a UTF-8 character is U+FFFD). */
 static void putString(FILE *f, const char *s) {
+  char *fixed = tb_utf8Valid(s, strlen(s)) ? NULL : tb_utf8Dup(s, strlen(s), NULL);
+  if (fixed != NULL) {
+    s = fixed;
+  }
   fputc('"', f);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     switch (*p) {
@@ -337,6 +341,7 @@ static void putString(FILE *f, const char *s) {
     }
   }
   fputc('"', f);
+  free(fixed);
 }
 
 static void putNumbers(FILE *f, const double *v, int n) {
@@ -629,7 +634,7 @@ static void readInfo(parser *p, const cJSON *root, simEpisodeInfo *in) {
   text(p, root, "task", "", in->task, sizeof(in->task));
   const cJSON *seed = member(p, root, "seed", "");
   double s = number(p, seed, "", "seed");
-  if (!p->failed && (s != floor(s) || s < 0 || s > MAX_SEED)) {
+  if (!p->failed && (s != floor(s) || s < 0 || s > (double)SIM_SEED_MAX)) {
     fail(p, "seed: expected an integer in [0, 2^53]");
   }
   in->seed = p->failed ? 0 : (uint64_t)s;
@@ -751,6 +756,12 @@ simEpisode *sim_episodeLoad(const char *path, char *err, size_t errsz) {
   char *buf = tb_readFile(path, SIM_EP_FILE_MAX, &got, why, sizeof why);
   if (buf == NULL) {
     tb_setErr(err, errsz, "episode load: %s", why);
+    return NULL;
+  }
+  /* read back under the rule it was written with: text that is not UTF-8 is U+FFFD */
+  if (tb_utf8Sanitize(&buf, &got) != TB_OK) {
+    free(buf);
+    tb_setErr(err, errsz, "episode load: %s: out of memory", path);
     return NULL;
   }
   char msg[400] = "";

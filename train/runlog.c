@@ -36,9 +36,15 @@ int ag_runReadJson(const char *dir, const char *name, cJSON **out, char *err, si
     return TB_EIO;
   }
   size_t n = 0;
-  char *text = tb_readFile(path, AG_RUN_JSON_MAX, &n, err, errsz);
+  char *text = tb_readFileNoFollow(path, AG_RUN_JSON_MAX, &n, err, errsz);
   if (text == NULL) {
     return TB_EIO;
+  }
+  /* read back under the rule it was written with: text that is not UTF-8 is U+FFFD */
+  if (tb_utf8Sanitize(&text, &n) != TB_OK) {
+    free(text);
+    tb_setErr(err, errsz, "%s: out of memory", path);
+    return TB_ENOMEM;
   }
   cJSON *o = cJSON_ParseWithLengthOpts(text, n, NULL, 0);
   free(text);
@@ -148,8 +154,10 @@ char *ag_iterationText(const agIteration *it, char *err, size_t errsz) {
   cJSON_AddItemToObject(o, "optimizer_state", state);
   char *text = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
-  if (text == NULL) {
+  if (text == NULL || tb_utf8Sanitize(&text, NULL) != TB_OK) {
+    free(text);
     tb_setErr(err, errsz, "out of memory writing iteration %d", it->iteration);
+    return NULL;
   }
   return text;
 }
@@ -282,10 +290,22 @@ int ag_iterationParse(const char *text, size_t len, const char *file, int lineNo
   if (it->store == NULL) {
     return r.rc;
   }
+  /* read back under the rule it was written with: text that is not UTF-8 is U+FFFD */
+  char *fixed = NULL;
+  if (!tb_utf8Valid(text, len)) {
+    fixed = tb_utf8Dup(text, len, &len);
+    if (fixed == NULL) {
+      ag_jsonOutOfMemory(&r);
+      return r.rc;
+    }
+    text = fixed;
+  }
   const char *end = NULL;
   cJSON *o = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  int trailing = o != NULL && !onlySpace(end, len - (size_t)(end - text));
+  free(fixed);
   it->store->json = o;
-  if (!cJSON_IsObject(o) || !onlySpace(end, len - (size_t)(end - text))) {
+  if (!cJSON_IsObject(o) || trailing) {
     tb_setErr(err, errsz, "%s line %d: not a JSON object", file, lineNo);
     return TB_EFORMAT;
   }
@@ -356,7 +376,7 @@ int ag_iterationsRead(const char *path, agIterationFn fn, void *user, agIteratio
   }
   memset(info, 0, sizeof *info);
   size_t n = 0;
-  char *text = tb_readFile(path, AG_RUN_LINES_MAX, &n, err, errsz);
+  char *text = tb_readFileNoFollow(path, AG_RUN_LINES_MAX, &n, err, errsz);
   if (text == NULL) {
     return TB_EIO;
   }
@@ -430,28 +450,28 @@ static int makeDirs(const char *path, char *err, size_t errsz) {
   return TB_OK;
 }
 
-/* Sets d->path and makes path/episodes. */
-static int makeRun(agRunDir *d, const char *path, char *err, size_t errsz) {
+/* Sets d->path (closed, nothing read yet). */
+static int setPath(agRunDir *d, const char *path, char *err, size_t errsz) {
   d->fd = -1;
+  d->lockfd = -1;
+  d->torn = 0;
+  d->complete = 0;
   if (snprintf(d->path, sizeof d->path, "%s", path) >= (int)sizeof d->path) {
-    tb_setErr(err, errsz, "run directory path too long: %s", path);
-    return TB_EIO;
+    tb_setErr(err, errsz, "run directory path too long: %.64s...", path);
+    return TB_EINVAL;
   }
-  char p[PATH_MAX + 32];
-  ag_runDirPath(d, AG_RUN_EPISODES, p, sizeof p);
-  return makeDirs(p, err, errsz);
+  return TB_OK;
 }
 
-/* Opens iterations.jsonl for appending and takes the run: one trainer per run directory. */
-static int openLines(agRunDir *d, char *err, size_t errsz) {
-  char p[PATH_MAX + 32];
-  ag_runDirPath(d, AG_RUN_ITERATIONS, p, sizeof p);
-  d->fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-  if (d->fd < 0) {
-    tb_setErr(err, errsz, "cannot open %s: %s", p, strerror(errno));
+/* Takes the run: one trainer per run directory (a lock on the directory itself, so that
+ * nothing in it is opened for writing before the run is validated). */
+static int lockRun(agRunDir *d, char *err, size_t errsz) {
+  d->lockfd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d->lockfd < 0) {
+    tb_setErr(err, errsz, "cannot open the run directory %s: %s", d->path, strerror(errno));
     return TB_EIO;
   }
-  if (flock(d->fd, LOCK_EX | LOCK_NB) != 0) {
+  if (flock(d->lockfd, LOCK_EX | LOCK_NB) != 0) {
     tb_setErr(err, errsz, "%s is in use by another trainer", d->path);
     ag_runDirClose(d);
     return TB_EINVAL;
@@ -459,33 +479,64 @@ static int openLines(agRunDir *d, char *err, size_t errsz) {
   return TB_OK;
 }
 
+/* Whether the run directory already holds a run: a config.json (of any kind), or
+ * iterations.jsonl that is not an empty regular file. */
+static int holdsRun(const agRunDir *d) {
+  char p[PATH_MAX + 32];
+  struct stat st;
+  ag_runDirPath(d, AG_RUN_CONFIG, p, sizeof p);
+  if (lstat(p, &st) == 0) {
+    return 1;
+  }
+  ag_runDirPath(d, AG_RUN_ITERATIONS, p, sizeof p);
+  return lstat(p, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > 0);
+}
+
 int ag_runDirCreate(agRunDir *d, const char *path, char *err, size_t errsz) {
   char p[PATH_MAX + 32];
   struct stat st;
-  snprintf(p, sizeof p, "%s/%s", path, AG_RUN_ITERATIONS);
-  if (stat(p, &st) == 0 && st.st_size > 0) {
-    d->fd = -1;
-    tb_setErr(err, errsz, "%s already holds a run: use --resume %s or another --out", path, path);
+  int rc = setPath(d, path, err, errsz);
+  if (rc == TB_OK && stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    tb_setErr(err, errsz, "%s exists and is not a directory", path);
     return TB_EINVAL;
   }
-  int rc = makeRun(d, path, err, errsz);
-  return rc == TB_OK ? openLines(d, err, errsz) : rc;
+  if (rc == TB_OK) {
+    ag_runDirPath(d, AG_RUN_EPISODES, p, sizeof p);
+    rc = makeDirs(p, err, errsz);
+  }
+  if (rc == TB_OK) {
+    rc = lockRun(d, err, errsz);
+  }
+  if (rc == TB_OK) {
+    rc = tb_checkNoLinks(d->path, err, errsz);
+  }
+  if (rc == TB_OK && holdsRun(d)) {
+    tb_setErr(err, errsz, "%s already holds a run: use --resume %s or another --out", path, path);
+    rc = TB_EINVAL;
+  }
+  if (rc != TB_OK) {
+    ag_runDirClose(d);
+  }
+  return rc;
 }
 
 int ag_runDirResume(agRunDir *d, const char *path, cJSON **config, char *err, size_t errsz) {
   *config = NULL;
-  d->fd = -1;
-  /* no readable config.json object: not a run directory (bad input) */
-  if (ag_runReadJson(path, AG_RUN_CONFIG, config, err, errsz) != TB_OK) {
-    return TB_EINVAL;
-  }
-  int rc = makeRun(d, path, err, errsz);
+  int rc = setPath(d, path, err, errsz);
   if (rc == TB_OK) {
-    rc = openLines(d, err, errsz);
+    rc = tb_checkNoLinks(d->path, err, errsz);
+  }
+  /* no readable config.json object: not a run directory (bad input) */
+  if (rc == TB_OK && ag_runReadJson(path, AG_RUN_CONFIG, config, err, errsz) != TB_OK) {
+    rc = TB_EINVAL;
+  }
+  if (rc == TB_OK) {
+    rc = lockRun(d, err, errsz);
   }
   if (rc != TB_OK) {
     cJSON_Delete(*config);
     *config = NULL;
+    ag_runDirClose(d);
   }
   return rc;
 }
@@ -497,16 +548,55 @@ int ag_runDirReadLines(agRunDir *d, agIterationFn fn, void *user, agIterationsIn
     info = &local;
   }
   char p[PATH_MAX + 32];
+  struct stat st;
   ag_runDirPath(d, AG_RUN_ITERATIONS, p, sizeof p);
+  if (lstat(p, &st) != 0 && errno == ENOENT) {
+    memset(info, 0, sizeof *info); /* killed before its first line: none yet */
+    return TB_OK;
+  }
   int rc = ag_iterationsRead(p, fn, user, info, err, errsz);
-  if (rc == TB_OK && info->torn && ftruncate(d->fd, (off_t)info->complete) != 0) {
+  if (rc == TB_OK) {
+    d->torn = info->torn;
+    d->complete = info->complete;
+  }
+  /* lines that cannot be read (a FIFO, a directory) make no run to resume: bad input */
+  return rc == TB_EIO ? TB_EFORMAT : rc;
+}
+
+int ag_runDirOpenLines(agRunDir *d, char *err, size_t errsz) {
+  char p[PATH_MAX + 32];
+  struct stat st;
+  ag_runDirPath(d, AG_RUN_CONFIG, p, sizeof p);
+  if (lstat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
+    tb_setErr(err, errsz, "%s has no %s: write it before the first line", d->path, AG_RUN_CONFIG);
+    return TB_EINVAL;
+  }
+  ag_runDirPath(d, AG_RUN_EPISODES, p, sizeof p);
+  int rc = makeDirs(p, err, errsz);
+  if (rc != TB_OK) {
+    return rc;
+  }
+  ag_runDirPath(d, AG_RUN_ITERATIONS, p, sizeof p);
+  d->fd = tb_openAppend(p, err, errsz);
+  if (d->fd < 0) {
+    rc = d->fd; /* TB_EINVAL: a link, a FIFO, another hard link */
+    d->fd = -1;
+    return rc;
+  }
+  /* the iteration in flight when the trainer stopped */
+  if (d->torn && ftruncate(d->fd, (off_t)d->complete) != 0) {
     tb_setErr(err, errsz, "cannot cut the partial last line of %s: %s", p, strerror(errno));
     return TB_EIO;
   }
-  return rc;
+  d->torn = 0;
+  return TB_OK;
 }
 
 int ag_runDirAppend(agRunDir *d, const agIteration *it, char *err, size_t errsz) {
+  if (d->fd < 0) {
+    tb_setErr(err, errsz, "%s/%s is not open for appending", d->path, AG_RUN_ITERATIONS);
+    return TB_EIO;
+  }
   char *text = ag_iterationText(it, err, errsz);
   if (text == NULL) {
     return TB_ENOMEM;
@@ -536,5 +626,9 @@ void ag_runDirClose(agRunDir *d) {
   if (d->fd >= 0) {
     close(d->fd);
     d->fd = -1;
+  }
+  if (d->lockfd >= 0) {
+    close(d->lockfd);
+    d->lockfd = -1;
   }
 }

@@ -10,7 +10,9 @@
  *   controller_final.c      the current controller; controller_best.c: the best one on
  *                           the test seeds
  *   episodes/iter_NNN.json  the training episode of iteration NNN
- * The small files are replaced atomically (tb_writeFileAtomic).
+ * The small files are replaced atomically (tb_writeFileAtomic). Every file is read and
+ * written without following a symbolic link, and a run directory holding one is refused.
+ * JSON is written and read back valid UTF-8 (tb_utf8Sanitize).
  *
  * iterations.jsonl: line k (1-based) is iteration k and ends with '\n'. Only the last line
  * may lack its '\n': that is a write in flight when the trainer stopped (torn); readers skip
@@ -122,28 +124,47 @@ int ag_iterationsRead(const char *path, agIterationFn fn, void *user, agIteratio
 
 typedef struct agRunDir {
   char path[PATH_MAX];
-  int fd; /* iterations.jsonl, opened for appending and locked; -1 when closed */
+  int fd;          /* iterations.jsonl, opened for appending; -1 when closed */
+  int lockfd;      /* the directory, locked (flock) while a trainer has it; -1 when not */
+  int torn;        /* the last ag_runDirReadLines found an unterminated last line */
+  size_t complete; /* and the bytes up to the end of its last complete line */
 } agRunDir;
 
-/* Creates path (and its parents, and path/episodes) for a new run and takes it (flock).
- * Errors: TB_EINVAL (path already holds a run with iterations, or another trainer has it),
- * TB_EIO; message in err. */
+/* Nothing is written into a run directory until the run has been validated, and nothing
+ * there is followed through a link. A new run: ag_runDirCreate, write config.json
+ * (ag_runDirWriteFile), ag_runDirOpenLines, then append. A resumed run: ag_runDirResume,
+ * ag_runDirReadLines (validates, writes nothing), check everything else, then
+ * ag_runDirOpenLines (which cuts a torn last line) and append. */
+
+/* Creates path (and its parents, and path/episodes) for a new run and takes it (flock on
+ * the directory). Writes no file.
+ * Errors: TB_EINVAL (path already holds a run: a config.json, or iterations.jsonl with
+ * lines; another trainer has it; something inside it is a symbolic link), TB_EIO; message
+ * in err. */
 int ag_runDirCreate(agRunDir *d, const char *path, char *err, size_t errsz);
 
-/* Opens an existing run for resuming: reads its config.json into *config and takes the
- * run (flock). Read its lines next with ag_runDirReadLines.
+/* Opens an existing run for resuming: refuses one that holds a symbolic link, reads its
+ * config.json into *config and takes the run (flock). Writes nothing.
  * Ownership: caller frees *config with cJSON_Delete and closes d.
- * Errors: TB_EINVAL (no readable config.json object: not a run; another trainer has it),
- * TB_EIO. */
+ * Errors: TB_EINVAL (no readable config.json object: not a run; a link inside; another
+ * trainer has it), TB_EIO. */
 int ag_runDirResume(agRunDir *d, const char *path, struct cJSON **config, char *err, size_t errsz);
 
-/* Reads the iterations of an open run (ag_iterationsRead; fn nullable) and cuts a torn last
- * line off the file. Nullable: info. Errors: as ag_iterationsRead; TB_EIO (cutting). */
+/* Reads the iterations of an open run (ag_iterationsRead; fn nullable; no file yet: no
+ * lines) and notes a torn last line for ag_runDirOpenLines. Writes nothing. Nullable: info.
+ * Errors: as ag_iterationsRead, but TB_EFORMAT for a file that cannot be read (not a
+ * regular file, a link, over the cap): not a run to resume. */
 int ag_runDirReadLines(agRunDir *d, agIterationFn fn, void *user, agIterationsInfo *info, char *err,
                        size_t errsz);
 
+/* Opens iterations.jsonl for appending (tb_openAppend: created when missing, never through a
+ * link) once config.json is there, and cuts the torn last line the last ag_runDirReadLines
+ * found. Errors: TB_EINVAL (no config.json yet; iterations.jsonl is a link, not a regular
+ * file or has another hard link), TB_EIO. */
+int ag_runDirOpenLines(agRunDir *d, char *err, size_t errsz);
+
 /* Appends it as one line to iterations.jsonl with one write, then fsyncs it.
- * Errors: TB_EIO, TB_ENOMEM. */
+ * Errors: TB_EIO (also: not opened with ag_runDirOpenLines), TB_ENOMEM. */
 int ag_runDirAppend(agRunDir *d, const agIteration *it, char *err, size_t errsz);
 
 /* Writes path/name atomically (tb_writeFileAtomic). Errors: TB_EIO, TB_EINVAL. */
@@ -153,8 +174,8 @@ int ag_runDirWriteFile(const agRunDir *d, const char *name, const char *data, si
 /* The path of name inside the run directory (truncated to outsz). */
 void ag_runDirPath(const agRunDir *d, const char *name, char *out, size_t outsz);
 
-/* Closes the iterations file (and the lock). Safe to call twice, and on a zeroed struct
- * with fd -1. */
+/* Closes the iterations file and the lock. Safe to call twice, and on a struct with fd and
+ * lockfd -1. */
 void ag_runDirClose(agRunDir *d);
 
 #endif /* TRACEBOT_TRAIN_RUNLOG_H */

@@ -237,7 +237,8 @@ static int trackBest(trainRun *r, const char *src, double rate, double meanRet, 
 static int writeJson(trainRun *r, const char *name, cJSON *o, char *err, size_t errsz) {
   char *text = o != NULL ? cJSON_Print(o) : NULL;
   cJSON_Delete(o);
-  if (text == NULL) {
+  if (text == NULL || tb_utf8Sanitize(&text, NULL) != TB_OK) {
+    free(text);
     tb_setErr(err, errsz, "out of memory writing %s", name);
     return TB_ENOMEM;
   }
@@ -310,27 +311,37 @@ static int openResumed(trainRun *r, resumeState *s, char *err, size_t errsz) {
   return rc;
 }
 
-/* Restores the optimizer, totals and best controller from the finished iterations (after
- * the initial controller's test, which the LLM's controllers must beat). */
+/* Restores the optimizer, the totals and the recorded LLM's place from the finished
+ * iterations: the last of the checks a resume makes, and none of them writes. */
 static int restore(trainRun *r, const resumeState *s, char *err, size_t errsz) {
   r->sum.iterations = s->iterations;
   r->sum.prompt_tokens = s->promptTokens;
   r->sum.completion_tokens = s->completionTokens;
   r->sum.best_train_success = s->bestTrainSuccess;
+  r->sum.final_test_success_rate = s->finalRate;
+  if (s->iterations > 0) {
+    char why[256];
+    int rc =
+        tr_optimizerLoadJson(r->opt, s->optimizerState, strlen(s->optimizerState), why, sizeof why);
+    if (rc != TB_OK) {
+      tb_setErr(err, errsz, "%s/%s line %d: optimizer_state: %s", r->dir.path, AG_RUN_ITERATIONS,
+                s->iterations, why);
+      return TB_EINVAL;
+    }
+  }
+  /* A recorded LLM (replay:) answers iteration k with its k-th response. */
+  return tr_llmSkip(r->llm, (size_t)s->iterations, err, errsz);
+}
+
+/* Refreshes the best and final controllers from the finished iterations (after the initial
+ * controller's test, which the LLM's controllers must beat). */
+static int restoreFiles(trainRun *r, const resumeState *s, char *err, size_t errsz) {
   if (s->iterations == 0) {
     return TB_OK;
   }
-  r->sum.final_test_success_rate = s->finalRate;
   int rc = trackBest(r, s->bestSource, s->bestRate, s->bestMean, err, errsz);
   if (rc != TB_OK) {
     return rc;
-  }
-  char why[256];
-  rc = tr_optimizerLoadJson(r->opt, s->optimizerState, strlen(s->optimizerState), why, sizeof why);
-  if (rc != TB_OK) {
-    tb_setErr(err, errsz, "%s/%s line %d: optimizer_state: %s", r->dir.path, AG_RUN_ITERATIONS,
-              s->iterations, why);
-    return TB_EINVAL;
   }
   /* The run may have been killed between its last line and this file. */
   const char *last = tr_paramText(r->code);
@@ -564,16 +575,21 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
   memset(&r, 0, sizeof r);
   memset(&resumed, 0, sizeof resumed);
   r.dir.fd = -1;
+  r.dir.lockfd = -1;
   r.cfg = *cfg;
   if (cfg->out_dir == NULL) {
     tb_setErr(err, errsz, "ag_train: no run directory");
     return TB_EINVAL;
   }
-  /* Everything is checked (and the LLM client made) before a new run directory is. */
+  /* Everything is checked (and the LLM client made) before a file is written: a resumed
+   * run's lines and optimizer state, a new run's settings before its directory is made. */
   if (cfg->resume) {
     rc = openResumed(&r, &resumed, err, errsz);
     if (rc == TB_OK) {
       rc = openRun(&r, err, errsz);
+    }
+    if (rc == TB_OK) {
+      rc = restore(&r, &resumed, err, errsz);
     }
   } else {
     if (r.cfg.llm == NULL) {
@@ -581,15 +597,27 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
       return TB_EINVAL;
     }
     r.cfg.rollout.task = r.cfg.task;
-    if (r.cfg.init_source == NULL) {
-      r.cfg.init_source = kZeroController;
+    /* the initial controller as it will be logged: valid UTF-8 (tb_utf8Sanitize) */
+    r.initSource = strdup(r.cfg.init_source != NULL ? r.cfg.init_source : kZeroController);
+    if (r.initSource == NULL || tb_utf8Sanitize(&r.initSource, NULL) != TB_OK) {
+      tb_setErr(err, errsz, "out of memory");
+      closeRun(&r);
+      return TB_ENOMEM;
     }
+    r.cfg.init_source = r.initSource;
     rc = openRun(&r, err, errsz);
     if (rc == TB_OK) {
       rc = ag_runDirCreate(&r.dir, cfg->out_dir, err, errsz);
     }
+    /* config.json first: a kill from here on leaves a run that --resume continues */
+    if (rc == TB_OK) {
+      rc = writeJson(&r, AG_RUN_CONFIG, ag_runConfigJson(&r.cfg), err, errsz);
+    }
   }
   snprintf(r.sum.out, sizeof r.sum.out, "%s", cfg->out_dir);
+  if (rc == TB_OK) {
+    rc = ag_runDirOpenLines(&r.dir, err, errsz);
+  }
   /* The initial controller is tested too: an LLM's controller must beat it to be best. */
   if (rc == TB_OK) {
     rc = evalTest(&r, r.cfg.init_source, err, errsz);
@@ -599,13 +627,7 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
                    errsz);
   }
   if (rc == TB_OK && cfg->resume) {
-    rc = restore(&r, &resumed, err, errsz);
-    /* A recorded LLM (replay:) answers iteration k with its k-th response. */
-    if (rc == TB_OK) {
-      rc = tr_llmSkip(r.llm, (size_t)r.sum.iterations, err, errsz);
-    }
-  } else if (rc == TB_OK) {
-    rc = writeJson(&r, AG_RUN_CONFIG, ag_runConfigJson(&r.cfg), err, errsz);
+    rc = restoreFiles(&r, &resumed, err, errsz);
   }
   closeResume(&resumed);
 

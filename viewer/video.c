@@ -1,4 +1,6 @@
-/* video.c: raw rgb24 frames piped into ffmpeg (posix_spawnp, no shell). */
+/* video.c: raw rgb24 frames piped into ffmpeg (posix_spawnp, no shell). ffmpeg writes the
+ * temporary file of an atomic output (tb_atomicOpen), renamed over the path once it
+ * succeeded: an existing path that is not a regular file is refused, never written. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,7 +24,9 @@ struct simVideo {
   int logfd; /* ffmpeg's stderr (an unlinked temporary file) */
   int width, height;
   long frames;
+  int failed; /* ffmpeg stopped before the end */
   char path[512];
+  tbAtomicFile out; /* ffmpeg writes out.tmp */
 };
 
 /* The last non-empty line ffmpeg wrote to its stderr, into buf. */
@@ -73,6 +77,15 @@ simVideo *sim_openVideo(const char *path, int width, int height, double fps, cha
   v->width = width;
   v->height = height;
   snprintf(v->path, sizeof(v->path), "%s", path);
+  char why[PATH_MAX + 128];
+  if (tb_atomicOpen(&v->out, path, why, sizeof why) != TB_OK) {
+    tb_setErr(err, errsz, "video: %s", why);
+    free(v);
+    return NULL;
+  }
+  /* "file:" so that ffmpeg takes the name as a file whatever it looks like */
+  char target[sizeof v->out.tmp + 8];
+  snprintf(target, sizeof target, "file:%s", v->out.tmp);
   /* ffmpeg's messages go to an unlinked temporary file we read on failure */
   char logpath[] = "/tmp/tracebot-ffmpeg-XXXXXX";
   v->logfd = mkstemp(logpath);
@@ -86,6 +99,7 @@ simVideo *sim_openVideo(const char *path, int width, int height, double fps, cha
     if (v->logfd >= 0) {
       close(v->logfd);
     }
+    tb_atomicAbort(&v->out);
     free(v);
     return NULL;
   }
@@ -98,7 +112,7 @@ simVideo *sim_openVideo(const char *path, int width, int height, double fps, cha
   char *argv[] = {"ffmpeg",   "-nostdin", "-hide_banner", "-loglevel", "error",   "-y",   "-f",
                   "rawvideo", "-pix_fmt", "rgb24",        "-s",        size,      "-r",   rate,
                   "-i",       "-",        "-an",          "-pix_fmt",  "yuv420p", "-c:v", "libx264",
-                  "-f",       "mp4",      (char *)path,   NULL};
+                  "-f",       "mp4",      target,         NULL};
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
@@ -121,6 +135,7 @@ simVideo *sim_openVideo(const char *path, int width, int height, double fps, cha
     if (v->logfd >= 0) {
       close(v->logfd);
     }
+    tb_atomicAbort(&v->out);
     free(v);
     return NULL;
   }
@@ -198,6 +213,7 @@ int sim_videoFrame(simVideo *v, const unsigned char *rgb, char *err, size_t errs
   }
   int rc = writeAll(v->fd, rgb, (size_t)v->width * (size_t)v->height * 3);
   if (rc != 0) {
+    v->failed = 1;
     close(v->fd);
     v->fd = -1;
     if (v->pid > 0 && reap(v, err, errsz) == 0) {
@@ -221,6 +237,15 @@ int sim_closeVideo(simVideo *v, char *err, size_t errsz) {
   if (v->pid > 0) {
     rc = reap(v, err, errsz);
   }
+  if (rc == 0 && v->failed) {
+    tb_setErr(err, errsz, "video: ffmpeg stopped before the end; %s not written", v->path);
+    rc = TB_ETOOL;
+  }
+  /* the finished file replaces the path; a failed one is removed */
+  if (rc == 0) {
+    rc = tb_atomicCommit(&v->out, err, errsz);
+  }
+  tb_atomicAbort(&v->out);
   if (v->logfd >= 0) {
     close(v->logfd);
   }

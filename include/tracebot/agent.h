@@ -39,7 +39,7 @@
 /* Everything one rollout needs besides the source. */
 typedef struct agRolloutConfig {
   envTaskId task;
-  uint64_t seed;
+  uint64_t seed; /* at most SIM_SEED_MAX (tracebot/episode.h) */
   envConfig env; /* horizon, mode, hints */
   agLimits limits;
   const char *sandbox_path; /* Nullable: the tracebot-sandbox executable; NULL = found
@@ -159,7 +159,8 @@ int ag_eval(const envSpec *spec, const agRolloutConfig *cfg, const char *src, si
             uint64_t seed_begin, uint64_t seed_end, int jobs, agProgressFn progress, void *user,
             agEvalEpisode *episodes, agEvalSummary *summary, char *err, size_t errsz);
 
-/* Parses "A:B" (half-open, A < B, at most 1000000 seeds). Errors: TB_EINVAL. */
+/* Parses "A:B" (half-open, A < B <= SIM_SEED_MAX, at most 1000000 seeds).
+ * Errors: TB_EINVAL. */
 int ag_parseSeedRange(const char *text, uint64_t *begin, uint64_t *end, char *err, size_t errsz);
 
 #endif /* TRACEBOT_AGENT_H */

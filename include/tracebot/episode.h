@@ -44,6 +44,11 @@
 #define SIM_EP_MAX_STEPS 100000     /* cap on recorded macro-steps */
 #define SIM_EP_MAX_DIM 100000       /* cap on each model size (nq, nv, ...) */
 
+/* The largest seed anywhere in tracebot: 2^53, the largest integer a JSON number (a double)
+ * keeps exactly, so that every seed written to a recording, a run directory or the net
+ * protocol reads back as itself. The CLI refuses larger ones at the flag. */
+#define SIM_SEED_MAX 9007199254740992ull
+
 /* Model sizes a state row is made of. */
 typedef struct simEpisodeSizes {
   int nq, nv, na, nmocap, nu;

@@ -92,7 +92,8 @@ void tr_llmRedactKeys(char *s, size_t cap);
 const char *tr_llmSpec(const trLlm *llm);
 
 /* Sends one request, retrying as configured. On success fills reply (text owned by
- * the reply). Errors: a negative TB_E* code and a one-line message in err
+ * the reply, valid UTF-8: each byte of the answer that is not part of a UTF-8 character
+ * is U+FFFD). Errors: a negative TB_E* code and a one-line message in err
  * (e.g. "401 from URL: check OPENAI_API_KEY"); reply->text is NULL and the token counts
  * are 0, but attempts and latency_s are still set (for logs). */
 int tr_llmComplete(trLlm *llm, const trLlmRequest *req, trLlmReply *reply, char *err, size_t errsz);

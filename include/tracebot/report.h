@@ -64,9 +64,11 @@ typedef struct agReportResult {
 void ag_defaultReportOptions(agReportOptions *opts);
 
 /* Writes learning_curve.png, learning_curve.svg and report.html into dir (each
- * atomically: a temporary file, fsynced, renamed). opts and result are nullable.
- * Errors: TB_EIO (dir or iterations.jsonl unreadable, outputs unwritable),
- * TB_EFORMAT (a malformed line), TB_EDRAW, TB_ENOMEM. */
+ * atomically: a temporary file, fsynced, renamed; an existing one that is not a regular
+ * file is refused). opts and result are nullable.
+ * Errors: TB_EINVAL (a symbolic link inside dir, an output that is not a regular file:
+ * refused before anything is drawn), TB_EIO (dir or iterations.jsonl unreadable, outputs
+ * unwritable), TB_EFORMAT (a malformed line), TB_EDRAW, TB_ENOMEM. */
 int ag_report(const char *dir, const agReportOptions *opts, agReportResult *result, char *err,
               size_t errsz);
 

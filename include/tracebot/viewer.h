@@ -102,9 +102,12 @@ int sim_writePng(const char *path, const unsigned char *rgb, int width, int heig
 typedef struct simVideo simVideo;
 
 /* Starts `ffmpeg -f rawvideo -pix_fmt rgb24 -s WxH -r FPS -i - -pix_fmt yuv420p
- * -c:v libx264 path` (posix_spawnp, no shell). width and height must be even.
+ * -c:v libx264 path` (posix_spawnp, no shell). width and height must be even. The file is
+ * written atomically: ffmpeg writes path.tmp, which sim_closeVideo renames over path once
+ * ffmpeg succeeded; an existing path that is not a regular file is refused.
  * Ownership: finish with sim_closeVideo (which also frees).
- * Errors: NULL, message in err ("ffmpeg not found in PATH: install ffmpeg", ...). */
+ * Errors: NULL, message in err ("ffmpeg not found in PATH: install ffmpeg", "video: x
+ * exists and is a FIFO; refusing to replace it", ...). */
 simVideo *sim_openVideo(const char *path, int width, int height, double fps, char *err,
                         size_t errsz);
 
@@ -112,8 +115,9 @@ simVideo *sim_openVideo(const char *path, int width, int height, double fps, cha
  * Errors: TB_ETOOL when ffmpeg has gone away (its message in err). */
 int sim_videoFrame(simVideo *v, const unsigned char *rgb, char *err, size_t errsz);
 
-/* Ends the stream, waits for ffmpeg and frees v. Nullable.
- * Errors: TB_ETOOL when ffmpeg failed (exit status and its last message in err). */
+/* Ends the stream, waits for ffmpeg, puts the file in place and frees v. Nullable.
+ * Errors: TB_ETOOL when ffmpeg failed or stopped early (exit status and its last message in
+ * err; the path is left as it was), TB_EIO (the rename). */
 int sim_closeVideo(simVideo *v, char *err, size_t errsz);
 
 /* ---- replay of a recorded episode ---- */

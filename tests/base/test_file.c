@@ -18,13 +18,18 @@
 #include "base.h"
 #include "tmpdir.h"
 
-/* Writes text to the file name in the scratch directory; its path goes to path. */
-static void scratchText(char *path, size_t n, const char *name, const char *text) {
-  tmpdir_join(path, n, name);
+/* Writes text to the file at path. */
+static void writeText(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
   assert_non_null(f);
   fputs(text, f);
   fclose(f);
+}
+
+/* Writes text to the file name in the scratch directory; its path goes to path. */
+static void scratchText(char *path, size_t n, const char *name, const char *text) {
+  tmpdir_join(path, n, name);
+  writeText(path, text);
 }
 
 /* The file at path reads back as text. */
@@ -87,6 +92,103 @@ static void read_file_should_name_a_missing_file(void **state) {
   char err[256] = "";
   assert_null(tb_readFile("/nonexistent/x.c", 100, NULL, err, sizeof err));
   assert_non_null(strstr(err, "cannot open /nonexistent/x.c"));
+}
+
+static void read_file_should_refuse_a_link_to_a_device_and_no_follow_any_link(void **state) {
+  (void)state;
+  char target[128];
+  char good[128];
+  char dev[128];
+  tmpdir_join(target, sizeof target, "real.c");
+  tmpdir_join(good, sizeof good, "good.c");
+  tmpdir_join(dev, sizeof dev, "zero.c");
+  writeText(target, "int x;\n");
+  assert_int_equal(symlink(target, good), 0);
+  assert_int_equal(symlink("/dev/zero", dev), 0);
+  char err[256] = "";
+  /* an input path given by a person may be a link to a regular file, never to a device */
+  char *s = tb_readFile(good, 100, NULL, err, sizeof err);
+  assert_non_null(s);
+  free(s);
+  assert_null(tb_readFile(dev, 100, NULL, err, sizeof err));
+  assert_non_null(strstr(err, "not a regular file (a character device)"));
+  /* a file inside a directory tracebot owns: no link at all */
+  assert_null(tb_readFileNoFollow(good, 100, NULL, err, sizeof err));
+  assert_non_null(strstr(err, "a symbolic link; refusing to follow it"));
+  assert_true(tb_openInputNoFollow(dev, 100, NULL, err, sizeof err) < 0);
+  s = tb_readFileNoFollow(target, 100, NULL, err, sizeof err);
+  assert_string_equal(s, "int x;\n");
+  free(s);
+}
+
+static void open_append_should_create_and_append_to_a_regular_file(void **state) {
+  (void)state;
+  char p[128];
+  tmpdir_join(p, sizeof p, "lines.jsonl");
+  char err[256] = "";
+  for (int i = 0; i < 2; i++) {
+    int fd = tb_openAppend(p, err, sizeof err);
+    assert_true(fd >= 0);
+    assert_int_equal(tb_writeAll(fd, "{}\n", 3), 0);
+    close(fd);
+  }
+  char *s = tb_readFile(p, 100, NULL, err, sizeof err);
+  assert_string_equal(s, "{}\n{}\n");
+  free(s);
+}
+
+static void open_append_should_refuse_links_fifos_devices_and_hard_links(void **state) {
+  (void)state;
+  char target[128];
+  char slink[128];
+  char fifo[128];
+  char hard[128];
+  tmpdir_join(target, sizeof target, "victim.txt");
+  tmpdir_join(slink, sizeof slink, "link.jsonl");
+  tmpdir_join(fifo, sizeof fifo, "fifo.jsonl");
+  tmpdir_join(hard, sizeof hard, "hard.jsonl");
+  writeText(target, "keep");
+  assert_int_equal(symlink(target, slink), 0);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  assert_int_equal(link(target, hard), 0);
+  char err[256] = "";
+  assert_int_equal(tb_openAppend(slink, err, sizeof err), TB_EINVAL);
+  assert_non_null(strstr(err, "a symbolic link; refusing to write through it"));
+  /* no reader: a blocking open would hang here forever */
+  assert_int_equal(tb_openAppend(fifo, err, sizeof err), TB_EINVAL);
+  assert_non_null(strstr(err, "a FIFO"));
+  assert_int_equal(tb_openAppend("/dev/null", err, sizeof err), TB_EINVAL);
+  assert_non_null(strstr(err, "a character device"));
+  assert_int_equal(tb_openAppend(hard, err, sizeof err), TB_EINVAL);
+  assert_non_null(strstr(err, "another hard link"));
+  assert_true(tb_openAppend(tmpdir_path(), err, sizeof err) < 0);
+  char *s = tb_readFile(target, 100, NULL, err, sizeof err);
+  assert_string_equal(s, "keep");
+  free(s);
+}
+
+static void check_no_links_should_find_a_link_at_any_depth(void **state) {
+  (void)state;
+  char d[128];
+  char sub[160];
+  char file[200];
+  char link[200];
+  tmpdir_join(d, sizeof d, "run");
+  snprintf(sub, sizeof sub, "%s/episodes", d);
+  snprintf(file, sizeof file, "%s/iter_001.json", sub);
+  snprintf(link, sizeof link, "%s/iter_002.json", sub);
+  assert_int_equal(mkdir(d, 0700), 0);
+  assert_int_equal(mkdir(sub, 0700), 0);
+  writeText(file, "{}");
+  char err[256] = "";
+  assert_int_equal(tb_checkNoLinks(d, err, sizeof err), TB_OK);
+  assert_int_equal(symlink("/dev/zero", link), 0);
+  assert_int_equal(tb_checkNoLinks(d, err, sizeof err), TB_EINVAL);
+  assert_non_null(strstr(err, link));
+  assert_non_null(strstr(err, "is a symbolic link"));
+  /* nothing there: no link either; a file is not a directory */
+  assert_int_equal(tb_checkNoLinks("/nonexistent/run", err, sizeof err), TB_OK);
+  assert_int_equal(tb_checkNoLinks(file, err, sizeof err), TB_EINVAL);
 }
 
 static void atomic_write_should_replace_a_file_whole(void **state) {
@@ -165,6 +267,10 @@ int main(void) {
       cmocka_unit_test(read_file_should_refuse_directories_and_devices),
       cmocka_unit_test(read_file_should_refuse_a_file_over_the_cap_before_reading),
       cmocka_unit_test(read_file_should_name_a_missing_file),
+      cmocka_unit_test(read_file_should_refuse_a_link_to_a_device_and_no_follow_any_link),
+      cmocka_unit_test(open_append_should_create_and_append_to_a_regular_file),
+      cmocka_unit_test(open_append_should_refuse_links_fifos_devices_and_hard_links),
+      cmocka_unit_test(check_no_links_should_find_a_link_at_any_depth),
       cmocka_unit_test(atomic_write_should_replace_a_file_whole),
       cmocka_unit_test(atomic_write_should_never_replace_a_special_file_or_a_link),
       cmocka_unit_test(atomic_abort_should_leave_the_old_file),

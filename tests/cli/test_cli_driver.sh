@@ -80,6 +80,17 @@ else
   expect 2 "net driver: the server runs another task" -- "$tb" run --task reach \
     --controller "$reach" --driver net --driver-config "{\"port\": $port}"
   oneLineError "the server simulates push, not reach"
+  # a first client that connects and says nothing: a second one is answered at once (busy)
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  sleep 0.2
+  expect 2 "net driver while an idle client holds the robot" -- timeout 10 "$tb" run \
+    --task push --controller "$push" --driver net --driver-config "{\"port\": $port}"
+  oneLineError "busy: another client is connected to sim:push"
+  exec 3>&-
+  sleep 0.2
+  expect 0 "net driver once the idle client left" -- timeout 10 "$tb" run --task push \
+    --controller "$push" --seed 5 --driver net --driver-config "{\"port\": $port}"
+  outHas "push seed 5: success"
 fi
 kill -TERM "$server"
 wait "$server"

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "base.h"
 #include "loopback.h"
 #include "tracebot/drivers.h"
 #include "tracebot/envs.h"
@@ -180,6 +181,19 @@ static void server_should_refuse_a_second_client_and_drop_an_idle_one(void **sta
   assert_true(readFor(idle, line, sizeof(line), 2000) > 0);
   assert_non_null(strstr(line, "idle for 600 ms"));
   close(idle);
+
+  /* So is one that sends a byte now and then but never ends a request */
+  int slow = loop_connect(port);
+  double t0 = tb_nowMs();
+  size_t got = 0;
+  for (int i = 0; i < 20 && got == 0; i++) {
+    assert_int_equal(send(slow, "{", 1, MSG_NOSIGNAL), 1);
+    got = readFor(slow, line, sizeof(line), 200);
+  }
+  assert_true(got > 0);
+  assert_non_null(strstr(line, "idle for 600 ms"));
+  assert_true(tb_nowMs() - t0 < 2000);
+  close(slow);
 
   /* Then the robot is free for the next client */
   agDriver *net = netClient(port, "");

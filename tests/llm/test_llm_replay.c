@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -144,13 +145,10 @@ static void replay_should_apply_the_size_cap(void **state) {
   trLlmOptions o;
   tr_defaultLlmOptions(&o);
   o.max_response_bytes = 16;
-  trLlm *llm = tr_makeLlm(spec, &o, g_err, sizeof(g_err));
+  /* refused when the client is made, before a run would be */
+  assert_null(tr_makeLlm(spec, &o, g_err, sizeof(g_err)));
   unlink(g_path);
-  assert_non_null(llm);
-  trLlmReply r;
-  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_EPROTOCOL);
-  assert_non_null(strstr(g_err, "larger than 16 bytes"));
-  tr_freeLlm(llm);
+  assert_non_null(strstr(g_err, "line 1: the response is larger than 16 bytes"));
 }
 
 /* Seconds since start on the monotonic clock. */
@@ -184,6 +182,39 @@ static void replay_of_a_fifo_or_directory_should_fail_at_once(void **state) {
   assertRefusedAtOnce("/dev/zero", "a character device");
   unlink(fifo);
   rmdir(dir);
+}
+
+static void replay_of_a_link_to_a_device_or_a_file_over_the_cap_should_fail_at_once(void **state) {
+  (void)state;
+  char dir[] = "/tmp/tracebot-replay-cap-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char link[96];
+  char big[96];
+  snprintf(link, sizeof(link), "%s/zero.jsonl", dir);
+  snprintf(big, sizeof(big), "%s/big.jsonl", dir);
+  assert_int_equal(symlink("/dev/zero", link), 0);
+  assertRefusedAtOnce(link, "a character device");
+  /* a sparse file just over the cap: refused from its size, not read */
+  int fd = open(big, O_WRONLY | O_CREAT, 0600);
+  assert_true(fd >= 0);
+  assert_int_equal(ftruncate(fd, (off_t)(256 << 20) + 1), 0);
+  close(fd);
+  assertRefusedAtOnce(big, "larger than 268435456 bytes");
+  unlink(link);
+  unlink(big);
+  rmdir(dir);
+}
+
+static void a_reply_that_is_not_utf8_should_come_back_with_u_fffd(void **state) {
+  (void)state;
+  /* cJSON keeps raw bytes in strings; the client hands the optimizer valid UTF-8 */
+  trLlm *llm = makeReplay("{\"response\":\"caf\xc3\xa9 \xff\xfe!\"}\n");
+  assert_non_null(llm);
+  trLlmReply r;
+  assert_int_equal(tr_llmComplete(llm, &kRequest, &r, g_err, sizeof(g_err)), TB_OK);
+  assert_string_equal(r.text, "caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd!");
+  tr_llmReplyClose(&r);
+  tr_freeLlm(llm);
 }
 
 static void read_line_should_stop_at_the_cap_without_waiting_for_the_line_end(void **state) {
@@ -235,6 +266,8 @@ int main(void) {
       cmocka_unit_test(replay_should_reject_missing_files_and_bad_lines),
       cmocka_unit_test(replay_should_apply_the_size_cap),
       cmocka_unit_test(replay_of_a_fifo_or_directory_should_fail_at_once),
+      cmocka_unit_test(replay_of_a_link_to_a_device_or_a_file_over_the_cap_should_fail_at_once),
+      cmocka_unit_test(a_reply_that_is_not_utf8_should_come_back_with_u_fffd),
       cmocka_unit_test(read_line_should_stop_at_the_cap_without_waiting_for_the_line_end),
       cmocka_unit_test(read_line_should_take_a_last_line_without_newline_up_to_the_cap),
   };

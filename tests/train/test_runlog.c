@@ -223,13 +223,14 @@ static void makeRun(char *dir, size_t dirsz, const char *name, int n, const char
   if (ag_runDirCreate(&d, dir, err, sizeof err) != TB_OK) {
     fail_msg("%s", err);
   }
+  assert_int_equal(ag_runDirWriteFile(&d, AG_RUN_CONFIG, "{}", 2, err, sizeof err), TB_OK);
+  assert_int_equal(ag_runDirOpenLines(&d, err, sizeof err), TB_OK);
   for (int i = 1; i <= n; i++) {
     agIteration it;
     agEvalEpisode test[3];
     sampleLine(&it, test, i);
     assert_int_equal(ag_runDirAppend(&d, &it, err, sizeof err), TB_OK);
   }
-  assert_int_equal(ag_runDirWriteFile(&d, AG_RUN_CONFIG, "{}", 2, err, sizeof err), TB_OK);
   ag_runDirClose(&d);
   appendText(dir, tail);
 }
@@ -259,6 +260,9 @@ static int resumeRun(const char *dir, int *n, agIterationsInfo *info, char *err,
   cJSON_Delete(config);
   *n = 0;
   int rc = ag_runDirReadLines(&d, countLine, n, info, err, errsz);
+  if (rc == TB_OK) {
+    rc = ag_runDirOpenLines(&d, err, errsz);
+  }
   ag_runDirClose(&d);
   return rc;
 }

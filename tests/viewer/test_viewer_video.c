@@ -1,6 +1,7 @@
 /* Tests of viewer/video.c and replay.c under a private Xvfb: a recorded
  * 10-step episode to MP4 (frame count checked with ffprobe), one frame to PNG, a
- * strip, and clear errors when ffmpeg is missing or fails. */
+ * strip, and clear errors when ffmpeg is missing or fails; an output path that is not a
+ * regular file is refused, never written. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -100,8 +102,24 @@ static void video_should_say_when_ffmpeg_is_missing(void **state) {
 
 static void video_should_report_a_failing_ffmpeg_with_its_message(void **state) {
   (void)state;
+  /* an ffmpeg that reads a little, complains and fails */
+  char bin[] = "/tmp/tracebot-test-ffmpeg.XXXXXX";
+  assert_non_null(mkdtemp(bin));
+  char tool[128];
+  char out[128];
+  snprintf(tool, sizeof tool, "%s/ffmpeg", bin);
+  snprintf(out, sizeof out, "%s/out.mp4", bin);
+  FILE *f = fopen(tool, "w");
+  assert_non_null(f);
+  fputs("#!/bin/sh\nhead -c 100 >/dev/null\necho 'encoder exploded' >&2\nexit 1\n", f);
+  fclose(f);
+  assert_int_equal(chmod(tool, 0755), 0);
+  char *saved = strdup(getenv("PATH"));
+  setenv("PATH", bin, 1);
   char err[256] = "";
-  simVideo *v = sim_openVideo("/nonexistent-dir/out.mp4", 64, 48, 30, err, sizeof(err));
+  simVideo *v = sim_openVideo(out, 64, 48, 30, err, sizeof(err));
+  setenv("PATH", saved, 1);
+  free(saved);
   assert_non_null(v);
   unsigned char frame[64 * 48 * 3];
   memset(frame, 128, sizeof(frame));
@@ -112,7 +130,40 @@ static void video_should_report_a_failing_ffmpeg_with_its_message(void **state) 
   int crc = sim_closeVideo(v, rc == 0 ? err : NULL, rc == 0 ? sizeof(err) : 0);
   assert_true(rc == TB_ETOOL || crc == TB_ETOOL);
   assert_non_null(strstr(err, "ffmpeg"));
+  assert_non_null(strstr(err, "encoder exploded"));
   assert_null(strchr(err, '\n'));
+  /* nothing is left where the video would have gone */
+  char tmp[160];
+  snprintf(tmp, sizeof tmp, "%s.tmp", out);
+  assert_int_not_equal(access(out, F_OK), 0);
+  assert_int_not_equal(access(tmp, F_OK), 0);
+  unlink(tool);
+  rmdir(bin);
+}
+
+static void video_should_refuse_a_path_it_cannot_or_must_not_write(void **state) {
+  (void)state;
+  char err[256] = "";
+  assert_null(sim_openVideo("/nonexistent-dir/out.mp4", 64, 48, 30, err, sizeof(err)));
+  assert_non_null(strstr(err, "/nonexistent-dir/out.mp4.tmp"));
+  /* a device, a FIFO, a link: never replaced, refused before ffmpeg starts */
+  char dir[] = "/tmp/tracebot-test-video.XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char fifo[128];
+  char link[128];
+  snprintf(fifo, sizeof fifo, "%s/fifo.mp4", dir);
+  snprintf(link, sizeof link, "%s/null.mp4", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  assert_int_equal(symlink("/dev/null", link), 0);
+  assert_null(sim_openVideo(fifo, 64, 48, 30, err, sizeof(err)));
+  assert_non_null(strstr(err, "a FIFO; refusing to replace it"));
+  assert_null(sim_openVideo(link, 64, 48, 30, err, sizeof(err)));
+  assert_non_null(strstr(err, "a symbolic link; refusing to replace it"));
+  assert_null(sim_openVideo("/dev/null", 64, 48, 30, err, sizeof(err)));
+  assert_non_null(strstr(err, "a character device; refusing to replace it"));
+  unlink(fifo);
+  unlink(link);
+  rmdir(dir);
 }
 
 static void video_should_refuse_odd_sizes(void **state) {
@@ -184,6 +235,7 @@ int main(void) {
       cmocka_unit_test(video_should_have_the_frame_count_of_the_recording_at_the_chosen_rate),
       cmocka_unit_test(video_should_say_when_ffmpeg_is_missing),
       cmocka_unit_test(video_should_report_a_failing_ffmpeg_with_its_message),
+      cmocka_unit_test(video_should_refuse_a_path_it_cannot_or_must_not_write),
       cmocka_unit_test(video_should_refuse_odd_sizes),
       cmocka_unit_test(replay_png_should_write_the_chosen_frame),
       cmocka_unit_test(replay_strip_should_render_evenly_spaced_png_frames),
