@@ -93,6 +93,7 @@ int ag_beginEpisode(agEpisode *ep, const agRolloutConfig *cfg, const char **path
   ep->task = cfg->task;
   ep->seed = cfg->seed;
   ep->env = cfg->env;
+  env_perturbDraw(&cfg->env.perturb, cfg->seed, &ep->perturb); /* what env_reset draws */
   ep->fault.kind = AG_FT_NONE;
   ep->steps = calloc((size_t)cfg->env.horizon, sizeof *ep->steps);
   if (ep->steps == NULL) {
