@@ -101,6 +101,9 @@ int cli_cmdReplay(cliArgs *a) {
                            : 0.0,
            res->has_fault ? "; fault: " : "", res->has_fault ? res->fault_kind : "",
            res->has_fault ? " " : "", res->has_fault ? res->fault_message : "");
+    if (ep->info.perturb[0] != '\0') {
+      printf("perturb: %s\n", ep->info.perturb);
+    }
     sim_freeEpisode(ep);
     return CLI_OK;
   }
