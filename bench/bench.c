@@ -134,25 +134,25 @@ static int perturbCost(envTask *task, envTaskId id, agBenchResult *out, char *er
   const envConfig *expertCfg[2] = {&plain, &strong};
   const envConfig *fixedCfg[2] = {&plain, &every};
   double expert[2][OVERHEAD_EPISODES];
-  double fixedMs[2] = {0.0, 0.0};
-  long steps[2] = {0, 0};
+  double perStep[2][OVERHEAD_EPISODES]; /* us per env step of each fixed episode */
   for (int i = 0; i < OVERHEAD_EPISODES; i++) {
     for (int j = 0; j < 2; j++) {
       int kind = (i + j) % 2; /* each kind goes first on every other seed */
       expert[kind][i] = inProcessEpisode(task, id, (uint64_t)i, expertCfg[kind], err, errsz);
-      double ms = fixedEpisode(task, (uint64_t)i, fixedCfg[kind], &steps[kind], err, errsz);
+      long steps = 0;
+      double ms = fixedEpisode(task, (uint64_t)i, fixedCfg[kind], &steps, err, errsz);
       if (expert[kind][i] < 0 || ms < 0) {
         return TB_EENV;
       }
-      fixedMs[kind] += ms;
+      perStep[kind][i] = 1e3 * ms / (double)steps;
     }
   }
   out->perturb_episodes = OVERHEAD_EPISODES;
   out->plain_episode_ms = median(expert[0], OVERHEAD_EPISODES);
   out->perturbed_episode_ms = median(expert[1], OVERHEAD_EPISODES);
   out->perturb_episode_ratio = out->perturbed_episode_ms / out->plain_episode_ms;
-  out->plain_step_us = 1e3 * fixedMs[0] / (double)steps[0];
-  out->perturbed_step_us = 1e3 * fixedMs[1] / (double)steps[1];
+  out->plain_step_us = median(perStep[0], OVERHEAD_EPISODES);
+  out->perturbed_step_us = median(perStep[1], OVERHEAD_EPISODES);
   out->perturb_step_ratio = out->perturbed_step_us / out->plain_step_us;
   return TB_OK;
 }
