@@ -103,6 +103,7 @@ int ag_startEpisode(agEpisode *ep, const agRolloutConfig *cfg, const char *src, 
   ep->task = cfg->task;
   ep->seed = cfg->seed;
   ep->env = cfg->env;
+  env_perturbDraw(&cfg->env.perturb, cfg->seed, &ep->perturb); /* what env_reset draws */
   ep->fault.kind = AG_FT_NONE;
   ep->steps = calloc((size_t)cfg->env.horizon, sizeof *ep->steps);
   if (ep->steps == NULL) {

@@ -53,6 +53,24 @@ static uint64_t fnv1a64(const char *s, size_t n) {
   return h;
 }
 
+/* The episode's perturbation in the recording's metadata: its spec and the values it
+ * draws (the knobs that are on), so that the file says what the episode ran under. */
+static void recordPerturb(const envPerturb *p, uint64_t seed, simEpisodeInfo *info) {
+  if (p->on == 0) {
+    return;
+  }
+  envPerturbValues v;
+  env_perturbDraw(p, seed, &v);
+  env_perturbText(p, info->perturb, sizeof info->perturb);
+  for (int k = 0; k < ENV_PERTURB_KNOBS && info->nperturb < SIM_EP_MAX_PARAMS; k++) {
+    if (v.on & (1u << k)) {
+      simEpisodeParam *out = &info->perturb_values[info->nperturb++];
+      snprintf(out->name, sizeof out->name, "%s", env_perturbKnobName((envPerturbKnob)k));
+      out->value = v.value[k];
+    }
+  }
+}
+
 /* Prepares the runner's recording for an episode of cfg (made on first use). */
 static int prepareRecording(agRunner *r, const agRolloutConfig *cfg, const char *src, size_t len,
                             char *err, size_t errsz) {
@@ -68,6 +86,7 @@ static int prepareRecording(agRunner *r, const agRolloutConfig *cfg, const char 
            cfg->env.hints == ENV_HINTS_NONE ? "none" : "expert");
   snprintf(info.controller_hash, sizeof info.controller_hash, "fnv1a64:%016llx",
            (unsigned long long)fnv1a64(src, len));
+  recordPerturb(&cfg->env.perturb, cfg->seed, &info);
   info.timestep = m->opt.timestep;
   info.frame_skip = 5;
   info.sizes = (simEpisodeSizes){m->nq, m->nv, m->na, m->nmocap, m->nu};

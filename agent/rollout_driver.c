@@ -87,9 +87,9 @@ int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyCo
   if (rc != TB_OK) {
     return rc;
   }
-  if (cfg->record_path != NULL) {
+  if (cfg->record_path != NULL || cfg->env.perturb.on != 0) {
     tb_setErr(err, errsz, "%s",
-              "recording an episode needs the in-process simulator "
+              "recording or perturbing an episode needs the in-process simulator "
               "(no --driver)");
     return TB_EINVAL;
   }

@@ -90,6 +90,73 @@ static double inProcessEpisode(envTask *task, envTaskId id, uint64_t seed, const
   return ((1e-3 * tb_nowMs()) - t0) * 1e3;
 }
 
+/* One in-process episode of a fixed action schedule (the hand sweeps 10 cm left and right
+ * at its start height while the gripper opens and closes), the whole horizon: the same
+ * commands whatever the perturbation does. Adds its env steps to *envSteps. Returns its
+ * wall time in ms, or -1. */
+static double fixedEpisode(envTask *task, uint64_t seed, const envConfig *ec, long *envSteps,
+                           char *err, size_t errsz) {
+  double t0 = (1e-3 * tb_nowMs());
+  if (env_reset(task, seed, ec, NULL, err, errsz) != 0) {
+    return -1.0;
+  }
+  for (int k = 0; k < ec->horizon; k++) {
+    double a[4] = {k % 2 ? 0.1 : -0.1, 0.0, 0.0, k % 4 < 2 ? 1.0 : -1.0};
+    envStepResult res;
+    if (env_macroStep(task, a, &res, err, errsz) != 0) {
+      return -1.0;
+    }
+    *envSteps += res.env_steps;
+  }
+  return ((1e-3 * tb_nowMs()) - t0) * 1e3;
+}
+
+/* Every knob on, at values that leave a fixed action schedule's trajectory all but
+ * unchanged: every part of applying a perturbation runs, the physics stays the same. */
+static const char kEveryKnob[] =
+    "friction=0.999:1.001,mass=0.999:1.001,damping=0.999:1.001,gain=0.999:1.001,"
+    "obs_noise=0.004,action_noise=1e-9,latency=0:8,push=1e-9";
+
+/* The cost of a perturbation, plain and perturbed episodes interleaved on the same seeds
+ * so that both see the same machine: the expert's episodes under the strong preset (what a
+ * perturbed episode costs, with whatever the perturbation does to the trajectory), and a
+ * fixed action schedule with every knob on (the cost of applying a perturbation per env
+ * step, the physics unchanged). */
+static int perturbCost(envTask *task, envTaskId id, agBenchResult *out, char *err, size_t errsz) {
+  envConfig plain;
+  env_defaultConfig(&plain);
+  envConfig strong = plain;
+  envConfig every = plain;
+  if (env_parsePerturb("strong", &strong.perturb, err, errsz) != TB_OK ||
+      env_parsePerturb(kEveryKnob, &every.perturb, err, errsz) != TB_OK) {
+    return TB_EINVAL;
+  }
+  const envConfig *expertCfg[2] = {&plain, &strong};
+  const envConfig *fixedCfg[2] = {&plain, &every};
+  double expert[2][OVERHEAD_EPISODES];
+  double perStep[2][OVERHEAD_EPISODES]; /* us per env step of each fixed episode */
+  for (int i = 0; i < OVERHEAD_EPISODES; i++) {
+    for (int j = 0; j < 2; j++) {
+      int kind = (i + j) % 2; /* each kind goes first on every other seed */
+      expert[kind][i] = inProcessEpisode(task, id, (uint64_t)i, expertCfg[kind], err, errsz);
+      long steps = 0;
+      double ms = fixedEpisode(task, (uint64_t)i, fixedCfg[kind], &steps, err, errsz);
+      if (expert[kind][i] < 0 || ms < 0) {
+        return TB_EENV;
+      }
+      perStep[kind][i] = 1e3 * ms / (double)steps;
+    }
+  }
+  out->perturb_episodes = OVERHEAD_EPISODES;
+  out->plain_episode_ms = median(expert[0], OVERHEAD_EPISODES);
+  out->perturbed_episode_ms = median(expert[1], OVERHEAD_EPISODES);
+  out->perturb_episode_ratio = out->perturbed_episode_ms / out->plain_episode_ms;
+  out->plain_step_us = median(perStep[0], OVERHEAD_EPISODES);
+  out->perturbed_step_us = median(perStep[1], OVERHEAD_EPISODES);
+  out->perturb_step_ratio = out->perturbed_step_us / out->plain_step_us;
+  return TB_OK;
+}
+
 /* Median of sandboxed minus in-process time, paired by seed. */
 static int overhead(agRunner *runner, envTask *task, const agRolloutConfig *cfg, const char *src,
                     size_t len, agBenchResult *out, char *err, size_t errsz) {
@@ -139,6 +206,11 @@ int ag_bench(envTaskId task, const char *src, size_t len, const char *sandbox_pa
   /* Stepping rates */
   if (rc == TB_OK) {
     rc = stepRates(own, out, err, errsz);
+  }
+
+  /* The cost of a perturbation per episode and per env step */
+  if (rc == TB_OK) {
+    rc = perturbCost(own, task, out, err, errsz);
   }
 
   /* Sandbox overhead per episode */

@@ -172,6 +172,14 @@ int cli_parseMode(const char *text, envMode *out) {
   return 0;
 }
 
+int cli_parsePerturb(const char *flag, const char *text, envPerturb *out) {
+  char err[512];
+  if (env_parsePerturb(text, out, err, sizeof err) != TB_OK) {
+    return cli_usage("%s: %s", flag, err);
+  }
+  return 0;
+}
+
 /* The reason in a tb_readFile message, without the path it repeats ("cannot open P:
  * No such file or directory", "P: not a regular file (a FIFO)"); else the message. */
 static const char *readReason(const char *msg, const char *path) {

@@ -58,6 +58,8 @@ int cli_parseDouble(const char *flag, const char *text, double lo, double hi, do
 int cli_parseTask(const char *text, envTaskId *out);
 int cli_parseHints(const char *text, envHints *out);
 int cli_parseMode(const char *text, envMode *out);
+/* A perturbation spec (env_parsePerturb): "FLAG: perturbation ..." on a bad one. */
+int cli_parsePerturb(const char *flag, const char *text, envPerturb *out);
 
 /* Reads a whole input file of at most max bytes with tb_readFile (no hang on a FIFO,
  * regular files only). what names the file in the message: "cannot read WHAT 'PATH':

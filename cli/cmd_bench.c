@@ -19,6 +19,11 @@ const char cli_benchHelp[] =
     "5 * env/raw), the sandbox overhead per episode (median over 30 expert episodes\n"
     "of sandboxed minus in-process wall time), and eval of 100 seeds at --jobs 1\n"
     "and 2, on the expert controller of the task.\n"
+    "Perturbation: in-process episodes on seeds 0..29, plain and under --perturb\n"
+    "strong, interleaved: the expert's (plain_episode_ms, perturbed_episode_ms, medians;\n"
+    "perturb_episode_ratio), and a fixed action schedule with every knob on at values\n"
+    "that leave its physics unchanged: the cost of applying a perturbation\n"
+    "(plain_step_us, perturbed_step_us per env step; perturb_step_ratio).\n"
     "  --task T   one of {tasks} (default " BENCH_DEFAULT_TASK
     ")\n"
     "  --json     one JSON object on stdout\n"
@@ -102,6 +107,13 @@ static int printBenchJson(const benchRun *r) {
   cJSON_AddNumberToObject(root, "eval_jobs1_s", b->eval_jobs1_s);
   cJSON_AddNumberToObject(root, "eval_jobs2_s", b->eval_jobs2_s);
   cJSON_AddNumberToObject(root, "eval_speedup", b->eval_speedup);
+  cJSON_AddNumberToObject(root, "perturb_episodes", b->perturb_episodes);
+  cJSON_AddNumberToObject(root, "plain_episode_ms", b->plain_episode_ms);
+  cJSON_AddNumberToObject(root, "perturbed_episode_ms", b->perturbed_episode_ms);
+  cJSON_AddNumberToObject(root, "perturb_episode_ratio", b->perturb_episode_ratio);
+  cJSON_AddNumberToObject(root, "plain_step_us", b->plain_step_us);
+  cJSON_AddNumberToObject(root, "perturbed_step_us", b->perturbed_step_us);
+  cJSON_AddNumberToObject(root, "perturb_step_ratio", b->perturb_step_ratio);
   cJSON_AddNumberToObject(root, "driver_steps", d->steps);
   cJSON_AddNumberToObject(root, "sim_driver_step_us", d->sim_us);
   cJSON_AddNumberToObject(root, "net_step_us", d->net_us);
@@ -134,6 +146,11 @@ static void printBenchText(const benchRun *r) {
       b->inprocess_episode_ms);
   printf("eval %d seeds         jobs 1 %.2f s, jobs 2 %.2f s, speedup %.2fx\n", b->eval_seeds,
          b->eval_jobs1_s, b->eval_jobs2_s, b->eval_speedup);
+  printf(
+      "perturbation          expert episode strong %.2f ms vs plain %.2f (medians of %d, "
+      "ratio %.3f); every knob on %.1f vs %.1f us per env step, ratio %.3f\n",
+      b->perturbed_episode_ms, b->plain_episode_ms, b->perturb_episodes, b->perturb_episode_ratio,
+      b->perturbed_step_us, b->plain_step_us, b->perturb_step_ratio);
   printf(
       "driver step           sim %.1f us, net %.1f us (p50 %.1f, p99 %.1f), overhead "
       "%.1f us (%d steps)\n",

@@ -36,6 +36,9 @@ static int printEvalJson(const cliEpisodeOpts *o, const agEvalSummary *sum,
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "task", env_name(sum->task));
   cJSON_AddStringToObject(root, "seeds", o->seeds);
+  char perturb[ENV_PERTURB_TEXT_MAX];
+  env_perturbText(&o->cfg.env.perturb, perturb, sizeof perturb);
+  cJSON_AddStringToObject(root, "perturb", perturb);
   cJSON_AddNumberToObject(root, "episodes", sum->episodes);
   cJSON_AddNumberToObject(root, "successes", sum->successes);
   cJSON_AddNumberToObject(root, "success_rate", sum->success_rate);
@@ -68,6 +71,11 @@ static void printEvalText(const cliEpisodeOpts *o, const agEvalSummary *sum,
     printf(" %s %d", ag_faultName((agFaultType)k), sum->faults[k]);
   }
   printf("\n");
+  if (o->cfg.env.perturb.on != 0) {
+    char perturb[ENV_PERTURB_TEXT_MAX];
+    env_perturbText(&o->cfg.env.perturb, perturb, sizeof perturb);
+    printf("perturb: %s (drawn per seed)\n", perturb);
+  }
   if (first != NULL) {
     printf("first fault (seed %llu): %s: ", (unsigned long long)first->seed,
            ag_faultName(first->fault.kind));

@@ -112,6 +112,10 @@ int cli_cmdReplay(cliArgs *a) {
            res->has_fault ? tb_printable(res->fault_kind, kind, sizeof kind) : "",
            res->has_fault ? " " : "",
            res->has_fault ? tb_printable(res->fault_message, message, sizeof message) : "");
+    if (ep->info.perturb[0] != '\0') {
+      char perturb[512];
+      printf("perturb: %s\n", tb_printable(ep->info.perturb, perturb, sizeof perturb));
+    }
     sim_freeEpisode(ep);
     return CLI_OK;
   }

@@ -83,6 +83,7 @@ static int printRunJson(const agEpisode *ep, const char *driver) {
   cJSON_AddItemToObject(root, "fault", ag_faultJson(&ep->fault));
   cJSON_AddNumberToObject(root, "wall_ms", ep->wall_ms);
   cJSON_AddNumberToObject(root, "startup_ms", ep->startup_ms);
+  cJSON_AddItemToObject(root, "perturb", env_perturbJson(&ep->env.perturb, &ep->perturb));
   if (driver != NULL) {
     cJSON_AddStringToObject(root, "driver", driver);
     cJSON_AddItemToObject(root, "safety", safetyJson(&ep->safety));
@@ -123,6 +124,13 @@ static void printRunText(const agEpisode *ep, const char *driver) {
   printf("%s seed %llu: %s, return %.3f in %d step%s\n", env_name(ep->task),
          (unsigned long long)ep->seed, ep->success ? "success" : "no success", ep->ret, ep->nsteps,
          ep->nsteps == 1 ? "" : "s");
+  if (ep->env.perturb.on != 0) {
+    char spec[ENV_PERTURB_TEXT_MAX];
+    char drawn[512];
+    env_perturbText(&ep->env.perturb, spec, sizeof spec);
+    env_perturbDescribe(&ep->perturb, drawn, sizeof drawn);
+    printf("perturb: %s\ndrawn: %s\n", spec, drawn);
+  }
   if (driver != NULL) {
     char shown[512]; /* a net server names itself */
     printf("driver: %s\n", tb_printable(driver, shown, sizeof shown));

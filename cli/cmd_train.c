@@ -30,6 +30,12 @@ const char cli_trainHelp[] =
     "  --test-seeds A:B       held-out starts (default 1:11)\n"
     "  --jobs N               parallel test episodes (default 2)\n"
     "  --init F.c             initial controller (default: one that returns zeros)\n"
+    "  --perturb SPEC         perturb the training and test episodes, each drawn from its\n"
+    "                         seed: none (default), mild, strong, or knobs such as\n"
+    "                         friction=0.5:1.5,obs_noise=0.003,latency=2; the feedback\n"
+    "                         names the training episode's draw\n"
+    "  --train-perturb SPEC   the training episodes' only (overrides --perturb)\n"
+    "  --test-perturb SPEC    the test episodes' only (overrides --perturb)\n"
     "  --max-tokens-total N   stop cleanly once N tokens are used (default: no limit)\n"
     "  --llm-timeout S        seconds per LLM request (default 120)\n"
     "  --llm-attempts N       tries per LLM request, with backoff (default 5)\n"
@@ -56,6 +62,32 @@ static void onIteration(void *user, const agTrainProgress *p) {
           p->iteration, p->iters, p->train_success ? "success" : "fail   ", p->train_return,
           p->train_fault != NULL ? " fault " : "", p->train_fault != NULL ? p->train_fault : "",
           p->test_success_rate, p->outcome, p->tokens, p->tokens_total, p->elapsed_s);
+}
+
+/* --perturb, --train-perturb, --test-perturb: the specific flags win over --perturb
+ * whatever the order. Returns -1 when flag is none of them, 0 when taken, else an exit
+ * status (message printed). */
+static int perturbFlag(cliArgs *a, const char *flag, const char *value, agTrainConfig *cfg,
+                       unsigned *given) {
+  static const char *const names[] = {"--perturb", "--train-perturb", "--test-perturb", NULL};
+  if (!cli_isOneOf(flag, names)) {
+    return -1;
+  }
+  const char *v = cli_value(a, flag, value);
+  envPerturb p;
+  if (v == NULL || cli_parsePerturb(flag, v, &p) != 0) {
+    return CLI_USAGE;
+  }
+  int both = strcmp(flag, "--perturb") == 0;
+  int train = both || strcmp(flag, "--train-perturb") == 0;
+  if (train && !(both && (*given & 2u))) {
+    cfg->rollout.env.perturb = p;
+  }
+  if (!train || (both && !(*given & 4u))) {
+    cfg->test_perturb = p;
+  }
+  *given |= both ? 1u : train ? 2u : 4u;
+  return 0;
 }
 
 /* Parses one flag of train into cfg. Returns -1 to continue, else an exit status. */
@@ -153,8 +185,9 @@ int cli_cmdTrain(cliArgs *a) {
   int view = 0;
   int itersGiven = 0;
   int budgetGiven = 0;
-  char otherGiven[64] = ""; /* the first flag that --resume cannot take (a copy: the
-                               name of a --flag=value lives in cli_nextFlag's buffer) */
+  unsigned perturbGiven = 0; /* bits: --perturb, --train-perturb, --test-perturb */
+  char otherGiven[64] = "";  /* the first flag that --resume cannot take (a copy: the
+                                name of a --flag=value lives in cli_nextFlag's buffer) */
   const char *out = NULL;
   const char *resume = NULL;
   const char *flag;
@@ -169,7 +202,11 @@ int cli_cmdTrain(cliArgs *a) {
     if (!cli_isOneOf(flag, resumable) && otherGiven[0] == '\0') {
       snprintf(otherGiven, sizeof otherGiven, "%s", flag);
     }
-    int rc = trainFlag(a, flag, value, &cfg, &haveTask, &out, &resume, &json, &view);
+    int rc = perturbFlag(a, flag, value, &cfg, &perturbGiven);
+    if (rc == 0) {
+      continue;
+    }
+    rc = rc < 0 ? trainFlag(a, flag, value, &cfg, &haveTask, &out, &resume, &json, &view) : rc;
     if (rc >= 0) {
       return rc;
     }

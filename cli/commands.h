@@ -45,13 +45,16 @@ volatile sig_atomic_t *cli_catchStop(int sig);
 void cli_releaseStop(int sig);
 
 /* The flags run and eval share (episode_flags.c) and their help lines. */
-#define CLI_EPISODE_FLAGS_HELP                                                           \
-  "  --horizon H          controller calls per episode (default 10)\n"                   \
-  "  --hints expert|none  per-step hint text (default expert)\n"                         \
-  "  --mode relative|absolute  action meaning (default relative)\n"                      \
-  "  --call-ms N          wall-clock limit per controller call (default 1000, 0: off)\n" \
-  "  --episode-s S        wall-clock limit per episode (default 10)\n"                   \
-  "  --memory-mib N       sandbox address-space limit (default 256)\n"                   \
+#define CLI_EPISODE_FLAGS_HELP                                                             \
+  "  --horizon H          controller calls per episode (default 10)\n"                     \
+  "  --hints expert|none  per-step hint text (default expert)\n"                           \
+  "  --mode relative|absolute  action meaning (default relative)\n"                        \
+  "  --call-ms N          wall-clock limit per controller call (default 1000, 0: off)\n"   \
+  "  --episode-s S        wall-clock limit per episode (default 10)\n"                     \
+  "  --memory-mib N       sandbox address-space limit (default 256)\n"                     \
+  "  --perturb SPEC       perturb each episode, drawn from its seed: none (default),\n"    \
+  "                       mild, strong, or knobs such as friction=0.5:1.5,mass=0.8:1.2,\n" \
+  "                       obs_noise=0.003,latency=1 (envs/README.md, Perturbations)\n"     \
   "  --json               one JSON object on stdout\n"
 
 typedef struct cliEpisodeOpts {

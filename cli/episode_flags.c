@@ -6,9 +6,9 @@
 #include "commands.h"
 
 /* Flags both commands take with a value. */
-static const char *const kValueFlags[] = {"--task",      "--controller", "--horizon",
-                                          "--hints",     "--mode",       "--call-ms",
-                                          "--episode-s", "--memory-mib", NULL};
+static const char *const kValueFlags[] = {
+    "--task",    "--controller", "--horizon",    "--hints",   "--mode",
+    "--call-ms", "--episode-s",  "--memory-mib", "--perturb", NULL};
 static const char *const kRunValueFlags[] = {"--seed", "--driver", "--driver-config", "--record",
                                              NULL};
 static const char *const kEvalValueFlags[] = {"--seeds", "--jobs", NULL};
@@ -41,6 +41,8 @@ static int setFlag(cliEpisodeOpts *o, const char *flag, const char *v, int *have
     return cli_parseMode(v, &o->cfg.env.mode);
   } else if (strcmp(flag, "--call-ms") == 0) {
     return cli_parseInt(flag, v, 0, 3600000, &o->cfg.limits.call_ms);
+  } else if (strcmp(flag, "--perturb") == 0) {
+    return cli_parsePerturb(flag, v, &o->cfg.env.perturb);
   } else if (strcmp(flag, "--episode-s") == 0) {
     return cli_parseDouble(flag, v, 0.01, 86400, &o->cfg.limits.episode_wall_s);
   } else {
@@ -89,8 +91,9 @@ int cli_parseEpisodeFlags(cliArgs *a, int isEval, cliEpisodeOpts *o) {
   if (o->driverConfig != NULL && o->driver == NULL) {
     return cli_usage("run: --driver-config needs --driver");
   }
-  if (o->driver != NULL && (o->view || o->cfg.record_path != NULL)) {
-    return cli_usage("run: --view and --record need the in-process simulator (no --driver)");
+  if (o->driver != NULL && (o->view || o->cfg.record_path != NULL || o->cfg.env.perturb.on)) {
+    return cli_usage(
+        "run: --view, --record and --perturb need the in-process simulator (no --driver)");
   }
   if (isEval && o->seeds == NULL) {
     return cli_usage("eval: --seeds A:B is required");

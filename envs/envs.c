@@ -33,6 +33,7 @@ void env_defaultConfig(envConfig *cfg) {
   cfg->horizon = 10;
   cfg->mode = ENV_RELATIVE;
   cfg->hints = ENV_HINTS_EXPERT;
+  memset(&cfg->perturb, 0, sizeof(cfg->perturb));
 }
 
 /* The defaults with the task's own horizon. */
@@ -136,6 +137,8 @@ envTask *env_make(const envSpec *spec, char *err, size_t errsz) {
     free(t);
     return NULL;
   }
+  env_perturbDraw(NULL, 0, &t->perturb.values); /* neutral until a perturbed reset */
+  t->perturb.gainScale = 1.0;
   return t;
 }
 
@@ -144,6 +147,7 @@ void env_free(envTask *task) {
     return;
   }
   sim_free(task->world);
+  env_perturbClose(task);
   free(task);
 }
 
@@ -219,6 +223,7 @@ int env_step(envTask *task, const double a[4], char *err, size_t errsz) {
     task->lifted = 1;
   }
   task->closest = fmin(task->closest, s->def->goalDistance(task));
+  env_perturbStep(task);
   if (task->hook) {
     task->hook(task->hookUser, task);
   }
@@ -241,6 +246,10 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
               (int)c.mode, (int)c.hints);
     return TB_EINVAL;
   }
+  int rc = env_perturbBegin(task, &c.perturb, seed, err, errsz);
+  if (rc != TB_OK) {
+    return rc;
+  }
   const envSpec *s = task->spec;
   task->cfg = c;
   task->seed = seed;
@@ -249,7 +258,7 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
   task->grip = -1.0;
 
   /* fresh physics with the hand target at hand_init */
-  int rc = sim_reset(task->world, err, errsz);
+  rc = sim_reset(task->world, err, errsz);
   if (rc != TB_OK) {
     return fromSim(rc);
   }
@@ -287,8 +296,11 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
   env_tcp(task, task->tcpInit);
   task->lifted = 0;
   task->closest = s->def->goalDistance(task);
+  obs_t first;
+  env_observe(task, &first);
+  env_perturbSense(task, &first);
   if (obs) {
-    env_observe(task, obs);
+    *obs = first;
   }
   return TB_OK;
 }
@@ -347,9 +359,10 @@ static int runMacro(envTask *task, const double rawTarget[3], double gripper, en
   obs_t before;
   env_observe(task, &before);
 
-  double target[3];
+  double target[3] = {rawTarget[0], rawTarget[1], rawTarget[2]};
+  env_perturbCommand(task, target);
   for (int i = 0; i < 3; i++) {
-    target[i] = env_clamp(rawTarget[i], env_handLow[i], env_handHigh[i]);
+    target[i] = env_clamp(target[i], env_handLow[i], env_handHigh[i]);
   }
   double grip = env_clamp(gripper, -1.0, 1.0);
   memcpy(res->target, target, sizeof(target));
@@ -361,10 +374,11 @@ static int runMacro(envTask *task, const double rawTarget[3], double gripper, en
 
   /* P control: env action clip(p * (target - hand), -1, 1), gripper held */
   const double *hand = d->xpos + 3 * s->hand;
+  double gain = s->def->gain * task->perturb.gainScale;
   for (int k = 0; k < ENV_MAX_SUBSTEPS; k++) {
     double a[4];
     for (int i = 0; i < 3; i++) {
-      a[i] = env_clamp(s->def->gain * (target[i] - hand[i]), -1.0, 1.0);
+      a[i] = env_clamp(gain * (target[i] - hand[i]), -1.0, 1.0);
     }
     a[3] = grip;
     int rc = env_step(task, a, err, errsz);
@@ -389,6 +403,7 @@ static int runMacro(envTask *task, const double rawTarget[3], double gripper, en
   if (task->cfg.hints != ENV_HINTS_NONE && s->def->hint) {
     s->def->hint(task, &before, grip, res);
   }
+  env_perturbSense(task, &res->obs);
   return TB_OK;
 }
 

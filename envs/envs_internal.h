@@ -40,6 +40,21 @@ struct envSpec {
   int actL;
 };
 
+/* Observations the latency knob keeps: the current one and ENV_PERTURB_MAX_LATENCY before. */
+#define ENV_PERTURB_RING (ENV_PERTURB_MAX_LATENCY + 1)
+
+/* One worker's perturbation state (perturb.c). */
+typedef struct envTaskPerturb {
+  mjModel *model;          /* the task's own copy of the spec's model, made at the first
+                              reset whose perturbation changes the model; NULL before */
+  envPerturbValues values; /* drawn for this episode */
+  double gainScale;        /* 1 unless the gain knob is on */
+  uint64_t stream;         /* the episode's per-step random stream (noise, pushes) */
+  int seen; /* true observations of the episode remembered for the latency (0: none yet) */
+  obs_t past[ENV_PERTURB_RING]; /* observation k (0: after reset, then one per env step) at
+                                   past[k % ENV_PERTURB_RING] */
+} envTaskPerturb;
+
 /* One worker's episode state. */
 struct envTask {
   const envSpec *spec;
@@ -55,7 +70,33 @@ struct envTask {
   double grip; /* last gripper effort commanded */
   envStepHook hook;
   void *hookUser;
+  envTaskPerturb perturb; /* the episode's perturbation (perturb.c) */
 };
+
+/* ---- perturbations (perturb.c) ---- */
+
+/* Checks p, draws the episode's values for seed and applies what changes the model:
+ * restores the task's own model to the spec's values and scales them; the first time a
+ * perturbation needs it, makes that model and moves the task to a world on it. Call
+ * before the physics is reset. Errors: TB_EINVAL (a bad p: nothing changed), TB_ENOMEM. */
+int env_perturbBegin(envTask *task, const envPerturb *p, uint64_t seed, char *err, size_t errsz);
+
+/* Turns the true observation obs (just taken, obs->step set) into what the controller
+ * sees: the sensed fields of `latency` env steps ago, plus the observation noise. The
+ * reset's call remembers obs as the episode's first observation. Does nothing without a
+ * perturbation. */
+void env_perturbSense(envTask *task, obs_t *obs);
+
+/* After each env step of an episode (not reset's settling): remembers the true
+ * observation when the latency knob is on. */
+void env_perturbStep(envTask *task);
+
+/* The start of a macro-step: maybe pushes the object, and adds the action noise to the
+ * hand target. Does nothing without a perturbation. */
+void env_perturbCommand(envTask *task, double target[3]);
+
+/* Frees the task's own model (env_free). Nullable parts. */
+void env_perturbClose(envTask *task);
 
 /* The row of a task id, or NULL if there is no such task (tasks.c). */
 const envTaskDef *env_taskDef(envTaskId id);

@@ -68,6 +68,15 @@ simEpisode *sim_makeEpisode(const simEpisodeInfo *info, char *err, size_t errsz)
     tb_setErr(err, errsz, "episode: bad timestep, frame_skip, horizon or seed");
     return NULL;
   }
+  int badParam = info->nperturb < 0 || info->nperturb > SIM_EP_MAX_PARAMS;
+  for (int i = 0; !badParam && i < info->nperturb; i++) {
+    badParam = !isfinite(info->perturb_values[i].value);
+  }
+  if (badParam) {
+    tb_setErr(err, errsz, "episode: bad perturbation values (at most %d, finite)",
+              SIM_EP_MAX_PARAMS);
+    return NULL;
+  }
   simEpisode *ep = calloc(1, sizeof(*ep));
   if (!ep) {
     tb_setErr(err, errsz, "episode: out of memory");
@@ -79,6 +88,10 @@ simEpisode *sim_makeEpisode(const simEpisodeInfo *info, char *err, size_t errsz)
   ep->info.mode[SIM_EP_TEXT_MAX - 1] = '\0';
   ep->info.hints[SIM_EP_TEXT_MAX - 1] = '\0';
   ep->info.controller_hash[SIM_EP_TEXT_MAX - 1] = '\0';
+  ep->info.perturb[SIM_EP_PERTURB_MAX - 1] = '\0';
+  for (int i = 0; i < ep->info.nperturb; i++) {
+    ep->info.perturb_values[i].name[SIM_EP_TEXT_MAX - 1] = '\0';
+  }
   ep->row = row;
   ep->scratch = calloc((size_t)row + (size_t)info->sizes.nv, sizeof(double));
   if (!ep->scratch) {
@@ -382,6 +395,17 @@ static void putEpisode(FILE *f, const simEpisode *ep) {
   putString(f, in->hints);
   fputs(",\n \"controller_hash\": ", f);
   putString(f, in->controller_hash);
+  if (in->perturb[0] != '\0') {
+    fputs(",\n \"perturb\": {\"spec\": ", f);
+    putString(f, in->perturb);
+    fputs(", \"values\": {", f);
+    for (int i = 0; i < in->nperturb; i++) {
+      fputs(i ? ", " : "", f);
+      putString(f, in->perturb_values[i].name);
+      fprintf(f, ": %.17g", in->perturb_values[i].value);
+    }
+    fputs("}}", f);
+  }
   fprintf(f, ",\n \"timestep\": %.17g, \"frame_skip\": %d,\n", in->timestep, in->frame_skip);
   fprintf(f, " \"sizes\": {\"nq\": %d, \"nv\": %d, \"na\": %d, \"nmocap\": %d, \"nu\": %d},\n",
           in->sizes.nq, in->sizes.nv, in->sizes.na, in->sizes.nmocap, in->sizes.nu);
@@ -625,6 +649,43 @@ static void readResult(parser *p, const cJSON *js, simEpisodeResult *r) {
   r->fault_step = integer(p, fault, "step", "result.fault.", -1, SIM_EP_MAX_STEPS);
 }
 
+/* The optional "perturb": absent or null (none), or {"spec": "...", "values": {...}}. */
+static void readPerturb(parser *p, const cJSON *js, simEpisodeInfo *in) {
+  if (!js || cJSON_IsNull(js) || p->failed) {
+    return;
+  }
+  if (!cJSON_IsObject(js)) {
+    fail(p, "perturb: expected null or an object");
+    return;
+  }
+  text(p, js, "spec", "perturb.", in->perturb, sizeof(in->perturb));
+  if (!p->failed && in->perturb[0] == '\0') {
+    fail(p, "perturb.spec: expected a non-empty string");
+  }
+  const cJSON *values = member(p, js, "values", "perturb.");
+  if (!values || p->failed) {
+    return;
+  }
+  if (!cJSON_IsObject(values) || cJSON_GetArraySize(values) > SIM_EP_MAX_PARAMS) {
+    fail(p, "perturb.values: expected an object of at most %d numbers", SIM_EP_MAX_PARAMS);
+    return;
+  }
+  const cJSON *it;
+  cJSON_ArrayForEach(it, values) {
+    simEpisodeParam *v = &in->perturb_values[in->nperturb];
+    if (strlen(it->string) >= sizeof(v->name)) {
+      fail(p, "perturb.values: a name is longer than %zu bytes", sizeof(v->name) - 1);
+      return;
+    }
+    copyText(v->name, sizeof(v->name), it->string);
+    v->value = number(p, it, "perturb.values.", it->string);
+    if (p->failed) {
+      return;
+    }
+    in->nperturb++;
+  }
+}
+
 static void readInfo(parser *p, const cJSON *root, simEpisodeInfo *in) {
   const cJSON *fmt = member(p, root, "format", "");
   if (fmt && (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "tracebot-episode") != 0)) {
@@ -642,6 +703,7 @@ static void readInfo(parser *p, const cJSON *root, simEpisodeInfo *in) {
   text(p, root, "mode", "", in->mode, sizeof(in->mode));
   text(p, root, "hints", "", in->hints, sizeof(in->hints));
   text(p, root, "controller_hash", "", in->controller_hash, sizeof(in->controller_hash));
+  readPerturb(p, cJSON_GetObjectItemCaseSensitive(root, "perturb"), in);
   in->timestep = number(p, member(p, root, "timestep", ""), "", "timestep");
   if (!p->failed && !(in->timestep > 0)) {
     fail(p, "timestep: expected a positive number");

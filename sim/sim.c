@@ -131,6 +131,32 @@ mjModel *sim_loadModelXML(const char *xml, size_t len, char *err, size_t errsz) 
   return m;
 }
 
+mjModel *sim_copyModel(const mjModel *m, char *err, size_t errsz) {
+  sim_installHandlers();
+  if (!m) {
+    tb_setErr(err, errsz, "sim_copyModel: model is NULL");
+    return NULL;
+  }
+  /* MuJoCo raises an error when it cannot allocate: guard it like a compilation */
+  char msg[300] = "out of memory";
+  mjModel *volatile copy = NULL;
+  jmp_buf jb;
+  jmp_buf *volatile prev = guardJmp;
+  if (setjmp(jb) == 0) {
+    guardJmp = &jb;
+    copy = mj_copyModel(NULL, m);
+    guardJmp = prev;
+  } else {
+    guardJmp = prev;
+    snprintf(msg, sizeof(msg), "mujoco error: %s", lastMsg);
+    copy = NULL;
+  }
+  if (!copy) {
+    tb_setErr(err, errsz, "sim_copyModel: %s", msg);
+  }
+  return copy;
+}
+
 void sim_freeModel(mjModel *m) {
   if (m) {
     mj_deleteModel(m);

@@ -33,6 +33,21 @@ static const char *hintsName(envHints h) {
   return h == ENV_HINTS_NONE ? "none" : "expert";
 }
 
+/* The perturbation o[key]: none when absent (a run from before perturbations). */
+static int readPerturb(agJsonReader *r, const cJSON *o, const char *key, envPerturb *out) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+  char why[512];
+  memset(out, 0, sizeof *out);
+  if (it == NULL) {
+    return TB_OK;
+  }
+  if (!cJSON_IsString(it) || env_parsePerturb(it->valuestring, out, why, sizeof why) != TB_OK) {
+    ag_jsonBad(r, "", key, cJSON_IsString(it) ? why : "not a string");
+    return r->rc;
+  }
+  return TB_OK;
+}
+
 cJSON *ag_runConfigJson(const agTrainConfig *c) {
   cJSON *o = cJSON_CreateObject();
   char seeds[64];
@@ -49,6 +64,11 @@ cJSON *ag_runConfigJson(const agTrainConfig *c) {
   cJSON_AddNumberToObject(o, "horizon", c->rollout.env.horizon);
   cJSON_AddStringToObject(o, "mode", modeName(c->rollout.env.mode));
   cJSON_AddStringToObject(o, "hints", hintsName(c->rollout.env.hints));
+  char perturb[ENV_PERTURB_TEXT_MAX];
+  env_perturbText(&c->rollout.env.perturb, perturb, sizeof perturb);
+  cJSON_AddStringToObject(o, "perturb", perturb);
+  env_perturbText(&c->test_perturb, perturb, sizeof perturb);
+  cJSON_AddStringToObject(o, "test_perturb", perturb);
   cJSON_AddNumberToObject(o, "train_seed", (double)c->train_seed);
   snprintf(seeds, sizeof seeds, "%llu:%llu", (unsigned long long)c->test_begin,
            (unsigned long long)c->test_end);
@@ -102,6 +122,10 @@ int ag_runConfigRead(const cJSON *o, agTrainConfig *c, char *err, size_t errsz) 
   c->rollout.env.mode = s != NULL && strcmp(s, "absolute") == 0 ? ENV_ABSOLUTE : ENV_RELATIVE;
   s = stringOf(o, "hints");
   c->rollout.env.hints = s != NULL && strcmp(s, "none") == 0 ? ENV_HINTS_NONE : ENV_HINTS_EXPERT;
+  if (readPerturb(&r, o, "perturb", &c->rollout.env.perturb) != TB_OK ||
+      readPerturb(&r, o, "test_perturb", &c->test_perturb) != TB_OK) {
+    return r.rc;
+  }
   c->memory = (int)ag_jsonNumber(&r, o, "", "memory", 0, 1000, 0);
   if (c->iters <= 0) {
     c->iters = (int)ag_jsonNumber(&r, o, "", "iters", 1, 100000, 0);

@@ -132,15 +132,21 @@ static trNode *buildGraph(trGraph *g, trParam *code, const agEpisode *ep, int hi
   return tr_exception(g, "controller", kControllerDoc, callArgs, 2, msg);
 }
 
-/* The feedback text: "Success: ..\nReturn: .." plus the fault, plus (masked) the hints. */
+/* The feedback text: "Success: ..\nReturn: .." plus the episode's perturbation, the fault,
+ * and (masked) the hints. */
 static char *feedbackText(const agEpisode *ep, int hintsInFeedback) {
-  size_t cap = 512 + (size_t)ep->nsteps * (ENV_HINT_MAX + 32);
+  size_t cap = 1024 + (size_t)ep->nsteps * (ENV_HINT_MAX + 32);
   char *fb = malloc(cap);
   if (fb == NULL) {
     return NULL;
   }
   size_t n = (size_t)snprintf(fb, cap, "Success: %s\nReturn: %.2f", ep->success ? "true" : "false",
                               ep->ret);
+  if (ep->env.perturb.on != 0 && n < cap) {
+    char drawn[384];
+    env_perturbDescribe(&ep->perturb, drawn, sizeof drawn);
+    n += (size_t)snprintf(fb + n, cap - n, "\nPerturbation of this episode: %s", drawn);
+  }
   if (ep->fault.kind != AG_FT_NONE && n < cap) {
     char msg[AG_FAULT_MSG + 32];
     faultText(&ep->fault, msg, sizeof msg);
@@ -204,6 +210,7 @@ static int evalTest(trainRun *r, const char *src, char *err, size_t errsz) {
     return TB_OK;
   }
   agRolloutConfig rc = r->cfg.rollout;
+  rc.env.perturb = r->cfg.test_perturb;
   int rcode = ag_eval(r->spec, &rc, src, strlen(src), r->cfg.test_begin, r->cfg.test_end,
                       r->cfg.jobs, NULL, NULL, r->test.eps, &r->test.sum, err, errsz);
   if (rcode != TB_OK) {

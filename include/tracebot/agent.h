@@ -40,7 +40,7 @@
 typedef struct agRolloutConfig {
   envTaskId task;
   uint64_t seed; /* at most SIM_SEED_MAX (tracebot/episode.h) */
-  envConfig env; /* horizon, mode, hints */
+  envConfig env; /* horizon, mode, hints, perturbation */
   agLimits limits;
   const char *sandbox_path; /* Nullable: the tracebot-sandbox executable; NULL = found
                                as ag_sandboxPath (tracebot/sandbox.h) finds it */
@@ -69,7 +69,8 @@ typedef struct agEpisode {
   envTaskId task;
   uint64_t seed;
   envConfig env;
-  obs_t obs0; /* observation after reset */
+  envPerturbValues perturb; /* the values the episode's perturbation drew (env.perturb) */
+  obs_t obs0;               /* observation after reset, as the controller saw it */
   int nsteps;
   agStep *steps;         /* capacity env.horizon */
   double ret;            /* sum of the per-step rewards */
@@ -109,14 +110,15 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
  * is compiled before the robot is reset (a controller that does not compile never
  * moves it). From cfg: seed, env.horizon, env.mode (absolute targets), limits
  * (call_ms is the watchdog timeout, episode_wall_s bounds the whole episode including
- * the robot's motion); cfg->task only labels ep; cfg->record_path must be NULL.
+ * the robot's motion); cfg->task only labels ep; cfg->record_path must be NULL and
+ * cfg->env.perturb none.
  * steps[t].result carries the driver's observation, reward, success and hint after the
  * command and the commanded target (env_steps is 0). ep->safety counts every
  * intervention. Faults of the driver path: safety, driver, interrupted (and the
  * sandbox's).
  * Nullable: safety (ag_defaultSafety), interrupt (main's SIGINT flag: e-stop and end).
  * Ownership: caller releases ep with ag_episodeClose (also after an error).
- * Errors: TB_EINVAL (bad config, recording asked for), TB_ESANDBOX. */
+ * Errors: TB_EINVAL (bad config, recording or a perturbation asked for), TB_ESANDBOX. */
 int ag_rolloutDriver(agDriver *drv, const agRolloutConfig *cfg, const agSafetyConfig *safety,
                      volatile sig_atomic_t *interrupt, const char *src, size_t len, agEpisode *ep,
                      char *err, size_t errsz);

@@ -13,21 +13,30 @@
 /* Figures measured by ag_bench. */
 typedef struct agBenchResult {
   envTaskId task;
-  double env_steps_per_s;      /* env_step calls per second */
-  double raw_mj_steps_per_s;   /* bare mj_step calls per second, same model, same run */
-  double ratio;                /* 5 * env_steps_per_s / raw_mj_steps_per_s */
-  double sandbox_overhead_ms;  /* median per episode: sandboxed minus in-process */
-  double sandboxed_episode_ms; /* median wall time of a sandboxed expert episode */
-  double inprocess_episode_ms; /* median of the same episode run in process */
-  int overhead_episodes;       /* episodes behind the two medians */
-  int eval_seeds;              /* seeds in each timed eval */
-  double eval_jobs1_s;         /* wall time of eval at --jobs 1 */
-  double eval_jobs2_s;         /* wall time of eval at --jobs 2 */
-  double eval_speedup;         /* jobs1 / jobs2 */
+  double env_steps_per_s;       /* env_step calls per second */
+  double raw_mj_steps_per_s;    /* bare mj_step calls per second, same model, same run */
+  double ratio;                 /* 5 * env_steps_per_s / raw_mj_steps_per_s */
+  double sandbox_overhead_ms;   /* median per episode: sandboxed minus in-process */
+  double sandboxed_episode_ms;  /* median wall time of a sandboxed expert episode */
+  double inprocess_episode_ms;  /* median of the same episode run in process */
+  int overhead_episodes;        /* episodes behind the two medians */
+  int eval_seeds;               /* seeds in each timed eval */
+  double eval_jobs1_s;          /* wall time of eval at --jobs 1 */
+  double eval_jobs2_s;          /* wall time of eval at --jobs 2 */
+  double eval_speedup;          /* jobs1 / jobs2 */
+  int perturb_episodes;         /* episodes of each kind below, on the same seeds */
+  double plain_episode_ms;      /* median in-process expert episode, plain */
+  double perturbed_episode_ms;  /* the same under the strong perturbation preset */
+  double perturb_episode_ratio; /* perturbed_episode_ms / plain_episode_ms */
+  double plain_step_us;         /* per env step of a fixed action schedule, plain */
+  double perturbed_step_us;     /* the same commands with every knob on at near-neutral
+                                   values (the physics unchanged) */
+  double perturb_step_ratio;    /* perturbed_step_us / plain_step_us */
 } agBenchResult;
 
 /* Runs the benchmark for a task with the task's expert controller (src): raw
- * stepping, sandbox overhead and the eval jobs speedup (about 30 s in all).
+ * stepping, sandbox overhead, the eval jobs speedup and the cost of a perturbation
+ * (plain and strong episodes interleaved; about 30 s in all).
  * Errors: TB_EENV, TB_ESANDBOX. */
 int ag_bench(envTaskId task, const char *src, size_t len, const char *sandbox_path,
              agBenchResult *out, char *err, size_t errsz);

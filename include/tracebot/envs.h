@@ -44,16 +44,67 @@ typedef enum envHints {
 #define ENV_HINT_MAX 512    /* bytes of hint text per macro-step, NUL included */
 #define ENV_MAX_SUBSTEPS 20 /* env steps the P controller may run per macro-step */
 
-/* Episode settings; env_defaultConfig gives the paper's: horizon 10, relative, expert hints. */
+/* ---- perturbations (sim-to-real robustness) ------------------------------------------
+ * A perturbation spec says which knobs are on and the range each is drawn from; every
+ * episode draws its own values from its seed (env_perturbDraw), so a perturbed episode is
+ * as reproducible as a plain one. The knobs (envs/README.md, "Perturbations"):
+ *   friction      scale of the friction of every contact of the object and the pads
+ *   mass          scale of the object's mass (and inertia)
+ *   damping       scale of the damping of the task objects' non-free joints (articulated
+ *                 objects; the puck has a free joint only, so today it changes nothing)
+ *   gain          scale of the macro-step P controller's gain
+ *   obs_noise     Gaussian noise (std, metres) on hand_pos and obj_pos of the observation
+ *                 the controller sees; reward, success and hints use the true state
+ *   action_noise  Gaussian noise (std, metres) on each axis of the commanded hand target
+ *   latency       the controller sees the observation this many env steps (12.5 ms
+ *                 each) late
+ *   push          speed (m/s) of random horizontal pushes on the object: each macro-step,
+ *                 with probability 1/4, its velocity changes by this much, in a random
+ *                 direction
+ * An all-zero envPerturb is "none": nothing is drawn and the episode is the plain one, bit
+ * for bit. */
+typedef enum envPerturbKnob {
+  ENV_PERTURB_FRICTION = 0,
+  ENV_PERTURB_MASS,
+  ENV_PERTURB_DAMPING,
+  ENV_PERTURB_GAIN,
+  ENV_PERTURB_OBS_NOISE,
+  ENV_PERTURB_ACTION_NOISE,
+  ENV_PERTURB_LATENCY,
+  ENV_PERTURB_PUSH,
+  ENV_PERTURB_KNOBS /* how many knobs there are */
+} envPerturbKnob;
+
+#define ENV_PERTURB_MAX_LATENCY 40 /* env steps (0.5 s) */
+#define ENV_PERTURB_TEXT_MAX 512   /* bytes of env_perturbText, NUL included */
+
+/* Which knobs are on and their ranges: knob k is drawn from [lo[k], hi[k]] when bit k of
+ * `on` is set (lo == hi: a fixed value). */
+typedef struct envPerturb {
+  unsigned on; /* bit (1u << k) per knob; 0: no perturbation */
+  double lo[ENV_PERTURB_KNOBS];
+  double hi[ENV_PERTURB_KNOBS];
+} envPerturb;
+
+/* The values one episode drew: value[k] for every knob, the neutral value (1 for the
+ * scales, 0 otherwise) when the knob is off. */
+typedef struct envPerturbValues {
+  unsigned on; /* the spec's knobs */
+  double value[ENV_PERTURB_KNOBS];
+} envPerturbValues;
+
+/* Episode settings; env_defaultConfig gives the paper's: horizon 10, relative, expert hints,
+ * no perturbation. */
 typedef struct envConfig {
   int horizon;
   envMode mode;
   envHints hints;
+  envPerturb perturb; /* all zero: none */
 } envConfig;
 
 /* What one macro-step (one controller call) produced. */
 typedef struct envStepResult {
-  obs_t obs;               /* observation after the macro-step */
+  obs_t obs;               /* observation after the macro-step, as the controller sees it */
   double reward;           /* reward of the last env step, in [0, 10] */
   int success;             /* task success after the macro-step */
   int env_steps;           /* env steps the P controller ran (1 .. ENV_MAX_SUBSTEPS) */
@@ -108,7 +159,8 @@ envTask *env_make(const envSpec *spec, char *err, size_t errsz);
 void env_free(envTask *task);
 
 /* Starts an episode: resets the physics, settles the arm, draws the object and
- * goal from seed (deterministic), and writes the first observation (step 0).
+ * goal from seed (deterministic), draws and applies the config's perturbation (from the
+ * same seed), and writes the first observation (step 0) as the controller sees it.
  * Nullable: cfg (the defaults with the task's horizon), obs. Errors: TB_EINVAL for a bad config,
  * TB_EPHYSICS if settling diverged. */
 int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, char *err,
@@ -118,7 +170,10 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
  * gripper effort clipped to [-1, 1]): the P controller drives the hand toward
  * the target for up to ENV_MAX_SUBSTEPS env steps, then reward, success and
  * hint text are computed. The target (hand + action[0:3] in relative mode) is
- * clipped to the hand workspace (-0.5, 0.4, 0.05) .. (0.5, 1.0, 0.5).
+ * clipped to the hand workspace (-0.5, 0.4, 0.05) .. (0.5, 1.0, 0.5). With a
+ * perturbation, the object may be pushed first, the target gets the action noise before
+ * it is clipped, and res->obs is what the controller sees (late and noisy; reward,
+ * success and the hint come from the true state, env_observe).
  * Errors: TB_EINVAL for a non-finite action (nothing is stepped), TB_EPHYSICS
  * if the simulation diverged or MuJoCo raised an error (the result holds the
  * observation from before the macro-step; env_reset the task before reusing it). */
@@ -135,7 +190,8 @@ int env_command(envTask *task, const double target[3], double gripper, envStepRe
  * Errors: TB_EPHYSICS if the simulation diverged. */
 int env_step(envTask *task, const double a[4], char *err, size_t errsz);
 
-/* The current observation (step/horizon fields as of the last macro-step). */
+/* The current true observation (step/horizon fields as of the last macro-step), whatever
+ * the perturbation. */
 void env_observe(const envTask *task, obs_t *obs);
 
 /* The current reward in [0, 10] and success flag (0/1). */
@@ -146,7 +202,46 @@ double env_reward(const envTask *task, int *success);
  * truncated to outsz; "" when the task has nothing to say. Nullable: out. */
 void env_feedback(const envTask *task, char *out, size_t outsz);
 
-/* The simulation world behind a task (for recording, replay and rendering). */
+/* ---- perturbations (envs/perturb.c) ---- */
+
+/* Parses a perturbation spec: "none", a preset ("mild", "strong"), or comma-separated
+ * knobs NAME=V or NAME=LO:HI (e.g. "friction=0.5:1.5,obs_noise=0.003,latency=1"), where a
+ * preset may come first and the knobs after it override its values. Each knob has bounds
+ * (latency an integer); a knob may appear once.
+ * Errors: TB_EINVAL with one line naming the bad item (out is then "none"). */
+int env_parsePerturb(const char *text, envPerturb *out, char *err, size_t errsz);
+
+/* Writes the spec in the canonical form env_parsePerturb reads back to the same spec:
+ * "none", or the knobs that are on in table order ("friction=0.5:1.5,latency=1"),
+ * truncated to outsz. */
+void env_perturbText(const envPerturb *p, char *out, size_t outsz);
+
+/* Draws one episode's values for seed (deterministic: same spec and seed, same values;
+ * the values of a knob do not depend on which other knobs are on). Nullable: p (none). */
+void env_perturbDraw(const envPerturb *p, uint64_t seed, envPerturbValues *out);
+
+/* The name of knob k as env_parsePerturb takes it ("obs_noise"), or NULL out of range. */
+const char *env_perturbKnobName(envPerturbKnob k);
+
+/* The knob names and presets for help texts and messages:
+ * "knobs friction, mass, ...; presets none, mild, strong". */
+const char *env_perturbHelp(void);
+
+/* Writes the drawn values in words for a person or an optimizer ("friction x0.83, object
+ * mass x1.21, observation noise 3.0 mm, latency 1 step"); "none" when no knob is on. */
+void env_perturbDescribe(const envPerturbValues *v, char *out, size_t outsz);
+
+/* The spec and drawn values as the JSON object of `run --json` and EP.json:
+ * {"spec": "...", "values": {"friction": 0.83, ...}} (only the knobs that are on).
+ * Ownership: caller frees with cJSON_Delete. NULL: out of memory. */
+struct cJSON *env_perturbJson(const envPerturb *p, const envPerturbValues *v);
+
+/* The values the task's current episode drew (all neutral, on 0, for a plain one). */
+const envPerturbValues *env_perturbValues(const envTask *task);
+
+/* The simulation world behind a task (for recording, replay and rendering). A perturbation
+ * that changes the model (friction, mass, damping) moves the task, at its first such
+ * reset, to a world on the task's own copy of the model: take the world after env_reset. */
 simWorld *env_world(envTask *task);
 
 /* Called after every env step (including the settling steps of reset) with the

@@ -1,11 +1,11 @@
 /* episode: one recorded episode, in memory and on disk (EP.json).
  *
  * A simEpisode holds what exact replay and the report need: the metadata of the
- * run (task, seed, horizon, mode, hints, controller hash, timestep, frame skip,
- * model sizes), one flat state per env step (state 0 = right after reset), one
- * annotation per macro-step (observation before the controller call, action,
- * reward, success, hint text, env steps, index of its first state) and the
- * result (success, return, steps, optional fault).
+ * run (task, seed, horizon, mode, hints, controller hash, the perturbation and its drawn
+ * values, timestep, frame skip, model sizes), one flat state per env step (state 0 = right after
+ * reset), one annotation per macro-step (observation before the controller call, action, reward,
+ * success, hint text, env steps, index of its first state) and the result (success, return, steps,
+ * optional fault).
  *
  * A state row is (docs/ARCHITECTURE.md, "Episode recording"):
  *   time, qpos[nq], qvel[nv], act[na], mocap_pos[3*nmocap], mocap_quat[4*nmocap], ctrl[nu]
@@ -43,6 +43,8 @@
 #define SIM_EP_MAX_STATES 1000000   /* cap on recorded states */
 #define SIM_EP_MAX_STEPS 100000     /* cap on recorded macro-steps */
 #define SIM_EP_MAX_DIM 100000       /* cap on each model size (nq, nv, ...) */
+#define SIM_EP_PERTURB_MAX 512      /* perturbation spec text (NUL included) */
+#define SIM_EP_MAX_PARAMS 16        /* drawn perturbation values */
 
 /* The largest seed anywhere in tracebot: 2^53, the largest integer a JSON number (a double)
  * keeps exactly, so that every seed written to a recording, a run directory or the net
@@ -86,6 +88,12 @@ typedef struct simEpisodeResult {
   int fault_step;
 } simEpisodeResult;
 
+/* One named number of the metadata (a drawn perturbation value). */
+typedef struct simEpisodeParam {
+  char name[SIM_EP_TEXT_MAX];
+  double value;
+} simEpisodeParam;
+
 /* Metadata of the episode. Strings are NUL-terminated and truncated to fit. */
 typedef struct simEpisodeInfo {
   char task[SIM_EP_TEXT_MAX];
@@ -94,6 +102,11 @@ typedef struct simEpisodeInfo {
   char mode[SIM_EP_TEXT_MAX];  /* "relative" | "absolute" */
   char hints[SIM_EP_TEXT_MAX]; /* "expert" | "none" */
   char controller_hash[SIM_EP_TEXT_MAX];
+  /* the episode's perturbation, plain data here: its spec ("" for none: the file then has
+     no "perturb" key) and the values it drew, perturb_values[0 .. nperturb) */
+  char perturb[SIM_EP_PERTURB_MAX];
+  int nperturb;
+  simEpisodeParam perturb_values[SIM_EP_MAX_PARAMS];
   double timestep; /* MuJoCo timestep (s) */
   int frame_skip;  /* mj_steps per env step */
   simEpisodeSizes sizes;

@@ -43,7 +43,13 @@ void sim_installHandlers(void);
  * Ownership: caller frees with sim_freeModel. Errors: NULL, parser message in err. */
 mjModel *sim_loadModelXML(const char *xml, size_t len, char *err, size_t errsz);
 
-/* Frees a model from sim_loadModelXML. Nullable. Free every world using it first. */
+/* Copies a model (mj_copyModel), e.g. for a worker that changes its parameters while
+ * others share the original. Ownership: caller frees with sim_freeModel.
+ * Errors: NULL, message in err (out of memory, MuJoCo error). */
+mjModel *sim_copyModel(const mjModel *m, char *err, size_t errsz);
+
+/* Frees a model from sim_loadModelXML or sim_copyModel. Nullable. Free every world using it
+ * first. */
 void sim_freeModel(mjModel *m);
 
 /* Makes a world (one mjData) for model m, reset to the model's initial state and

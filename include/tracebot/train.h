@@ -48,7 +48,9 @@ typedef struct agTrainConfig {
                                     max_tokens_total (>= 0) given here override it) */
   int argc;                      /* the command line, for config.json (Nullable argv) */
   char **argv;
-  agRolloutConfig rollout; /* env (horizon, mode, hints), limits, sandbox path */
+  agRolloutConfig rollout; /* env (horizon, mode, hints, the training episodes'
+                              perturbation), limits, sandbox path */
+  envPerturb test_perturb; /* the test episodes' perturbation (default none) */
   trLlmOptions llm_options;
 } agTrainConfig;
 

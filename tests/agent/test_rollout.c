@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -180,6 +181,114 @@ static void eval_should_give_the_same_results_with_two_jobs(void **state) {
   free(src);
 }
 
+static void perturbed_rollout_should_record_its_draw_and_replay_exactly(void **state) {
+  (void)state;
+  size_t len = 0;
+  char *src = readExpert(ENV_PICK_PLACE, &len);
+  char path[128];
+  snprintf(path, sizeof path, "/tmp/tracebot-test-rollout-%d.json", (int)getpid());
+  agRolloutConfig cfg;
+  ag_defaultRollout(&cfg);
+  cfg.task = ENV_PICK_PLACE;
+  cfg.seed = 4;
+  char err[256] = "";
+  assert_int_equal(env_parsePerturb("strong", &cfg.env.perturb, err, sizeof err), TB_OK);
+  cfg.record_path = path;
+  agEpisode ep;
+  run(&cfg, src, &ep);
+  assert_int_equal(ep.fault.kind, AG_FT_NONE);
+
+  /* the episode says what it drew: the values of the seed's draw */
+  envPerturbValues drawn;
+  env_perturbDraw(&cfg.env.perturb, 4, &drawn);
+  assert_int_equal(ep.perturb.on, drawn.on);
+  assert_memory_equal(ep.perturb.value, drawn.value, sizeof drawn.value);
+
+  /* the recording holds the spec, the drawn values and what the controller saw */
+  simEpisode *rec = sim_episodeLoad(path, err, sizeof err);
+  if (rec == NULL) {
+    fail_msg("load: %s", err);
+  }
+  char spec[ENV_PERTURB_TEXT_MAX];
+  env_perturbText(&cfg.env.perturb, spec, sizeof spec);
+  assert_string_equal(rec->info.perturb, spec);
+  assert_int_equal(rec->info.nperturb, ENV_PERTURB_KNOBS);
+  for (int k = 0; k < rec->info.nperturb; k++) {
+    assert_string_equal(rec->info.perturb_values[k].name, env_perturbKnobName((envPerturbKnob)k));
+    assert_true(rec->info.perturb_values[k].value == drawn.value[k]);
+  }
+  assert_int_equal(rec->nsteps, ep.nsteps);
+  for (int t = 0; t < ep.nsteps; t++) {
+    assert_memory_equal(rec->steps[t].obs.hand_pos, ep.steps[t].obs.hand_pos,
+                        sizeof ep.steps[t].obs.hand_pos);
+  }
+
+  /* replay restores every recorded state on the plain model, bit for bit */
+  envSpec *spec0 = env_makeSpec(ENV_PICK_PLACE, err, sizeof err);
+  envTask *viewer = env_make(spec0, err, sizeof err);
+  assert_non_null(viewer);
+  simWorld *w = env_world(viewer);
+  for (int k = 0; k < rec->nstates; k++) {
+    assert_int_equal(sim_episodeRestore(rec, k, w, err, sizeof err), 0);
+    assert_memory_equal(sim_data(w)->qpos, sim_episodeState(rec, k) + 1,
+                        sizeof(double) * (size_t)rec->info.sizes.nq);
+  }
+
+  /* and the same seed runs the same perturbed episode again */
+  agEpisode again;
+  cfg.record_path = NULL;
+  run(&cfg, src, &again);
+  assert_int_equal(again.nsteps, ep.nsteps);
+  assert_true(again.ret == ep.ret);
+  for (int t = 0; t < ep.nsteps; t++) {
+    assert_memory_equal(&again.steps[t].result.obs, &ep.steps[t].result.obs, sizeof(obs_t));
+  }
+  ag_episodeClose(&again);
+  env_free(viewer);
+  env_freeSpec(spec0);
+  sim_freeEpisode(rec);
+  unlink(path);
+  ag_episodeClose(&ep);
+  free(src);
+}
+
+static void perturbed_eval_should_not_depend_on_jobs_or_touch_the_shared_spec(void **state) {
+  (void)state;
+  size_t len = 0;
+  char *src = readExpert(ENV_PICK_PLACE, &len);
+  char err[256] = "";
+  envSpec *spec = env_makeSpec(ENV_PICK_PLACE, err, sizeof err);
+  assert_non_null(spec);
+  agRolloutConfig plain;
+  ag_defaultRollout(&plain);
+  plain.task = ENV_PICK_PLACE;
+  agRolloutConfig strong = plain;
+  assert_int_equal(env_parsePerturb("strong", &strong.env.perturb, err, sizeof err), TB_OK);
+  agEvalEpisode before[6];
+  agEvalEpisode one[6];
+  agEvalEpisode two[6];
+  agEvalEpisode after[6];
+  agEvalSummary sum;
+  assert_int_equal(
+      ag_eval(spec, &plain, src, len, 0, 6, 2, NULL, NULL, before, &sum, err, sizeof err), TB_OK);
+  assert_int_equal(
+      ag_eval(spec, &strong, src, len, 0, 6, 1, NULL, NULL, one, &sum, err, sizeof err), TB_OK);
+  assert_int_equal(
+      ag_eval(spec, &strong, src, len, 0, 6, 2, NULL, NULL, two, &sum, err, sizeof err), TB_OK);
+  assert_int_equal(
+      ag_eval(spec, &plain, src, len, 0, 6, 2, NULL, NULL, after, &sum, err, sizeof err), TB_OK);
+  int differs = 0;
+  for (int i = 0; i < 6; i++) {
+    assert_true(one[i].ret == two[i].ret);
+    assert_int_equal(one[i].nsteps, two[i].nsteps);
+    assert_true(before[i].ret == after[i].ret); /* the workers' own models left spec alone */
+    differs += one[i].ret != before[i].ret;
+  }
+  assert_true(differs >= 5);
+  env_freeSpec(spec);
+  free(src);
+}
+
 static int gProgressCalls;
 
 static void countProgress(void *user, int done, int total, const agEvalEpisode *ep) {
@@ -251,6 +360,8 @@ int main(void) {
       cmocka_unit_test(rollout_should_run_in_absolute_mode),
       cmocka_unit_test(rollout_should_reject_bad_configurations),
       cmocka_unit_test(eval_should_give_the_same_results_with_two_jobs),
+      cmocka_unit_test(perturbed_rollout_should_record_its_draw_and_replay_exactly),
+      cmocka_unit_test(perturbed_eval_should_not_depend_on_jobs_or_touch_the_shared_spec),
       cmocka_unit_test(eval_should_count_faults_without_stopping),
       cmocka_unit_test(seed_ranges_should_be_half_open_and_well_formed),
       cmocka_unit_test(fault_names_should_round_trip),

@@ -25,6 +25,15 @@ env -u DISPLAY "$bin" replay "$tmp/ep.json" --png "$tmp/f.png" >/dev/null 2>"$tm
 [ $? -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "no display" "$tmp/err"
 check "replay without a display: one line, exit 1" $?
 
+"$bin" run --task pick-place --controller "$src/envs/experts/pick_place.c" --seed 4 \
+  --perturb strong --record "$tmp/perturbed.json" >/dev/null 2>&1 &&
+  grep -q '"perturb": {"spec"' "$tmp/perturbed.json" &&
+  "$bin" replay "$tmp/perturbed.json" >"$tmp/out" 2>&1 && grep -q "pick-place seed 4" "$tmp/out" &&
+  grep -q "^perturb: friction=0.5:1.5" "$tmp/out" &&
+  xrun "$bin" replay "$tmp/perturbed.json" --png "$tmp/p.png" --frame 20 >/dev/null 2>&1 &&
+  [ -s "$tmp/p.png" ]
+check "a perturbed recording replays (summary and PNG)" $?
+
 "$bin" replay "$tmp/missing.json" >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]
 check "replay of a missing file: exit 2" $?
@@ -72,7 +81,7 @@ xrun "$bin" bench --task reach --json >"$tmp/bench" 2>/dev/null
 rc=$?
 ok=0
 for k in env_steps_per_s raw_mj_steps_per_s ratio sandbox_overhead_ms eval_speedup \
-  net_step_us train_optimizer_overhead_ms render_fps; do
+  net_step_us train_optimizer_overhead_ms render_fps perturbed_episode_ms perturb_step_ratio; do
   grep -q "\"$k\":[0-9]" "$tmp/bench" || ok=1
 done
 [ $rc -eq 0 ] && [ $ok -eq 0 ]

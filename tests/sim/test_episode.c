@@ -162,6 +162,64 @@ static void save_should_write_null_fault_and_load_it_back(void **state) {
   unlink(path);
 }
 
+static void perturbation_should_round_trip_and_be_absent_when_none(void **state) {
+  (void)state;
+  char path[256];
+  char err[256] = "";
+  tmpPath(path, sizeof(path), "perturb.json");
+  /* none: no "perturb" key at all, so plain recordings stay as they were */
+  simEpisode *plain = makeSmall();
+  assert_int_equal(sim_episodeSave(plain, path, err, sizeof(err)), 0);
+  char text[1 << 16];
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+  fclose(f);
+  assert_null(strstr(text, "perturb"));
+  simEpisode *back = sim_episodeLoad(path, err, sizeof(err));
+  assert_non_null(back);
+  assert_string_equal(back->info.perturb, "");
+  assert_int_equal(back->info.nperturb, 0);
+  sim_freeEpisode(back);
+  sim_freeEpisode(plain);
+
+  /* a perturbed episode: the spec and every drawn value, bit for bit */
+  simEpisodeInfo in = smallInfo();
+  snprintf(in.perturb, sizeof(in.perturb), "friction=0.5:1.5,latency=0:8");
+  in.nperturb = 2;
+  snprintf(in.perturb_values[0].name, sizeof(in.perturb_values[0].name), "friction");
+  in.perturb_values[0].value = 1.0 / 3.0;
+  snprintf(in.perturb_values[1].name, sizeof(in.perturb_values[1].name), "latency");
+  in.perturb_values[1].value = 7;
+  simEpisode *ep = sim_makeEpisode(&in, err, sizeof(err));
+  assert_non_null(ep);
+  double row[13] = {0};
+  assert_int_equal(sim_episodeAppendState(ep, row, 13, NULL, 0), 0);
+  assert_int_equal(sim_episodeSave(ep, path, err, sizeof(err)), 0);
+  back = sim_episodeLoad(path, err, sizeof(err));
+  if (!back) {
+    fail_msg("load: %s", err);
+  }
+  assert_string_equal(back->info.perturb, "friction=0.5:1.5,latency=0:8");
+  assert_int_equal(back->info.nperturb, 2);
+  assert_string_equal(back->info.perturb_values[0].name, "friction");
+  assert_memory_equal(&back->info.perturb_values[0].value, &in.perturb_values[0].value,
+                      sizeof(double));
+  assert_string_equal(back->info.perturb_values[1].name, "latency");
+  assert_true(back->info.perturb_values[1].value == 7.0);
+  sim_freeEpisode(back);
+  sim_freeEpisode(ep);
+  unlink(path);
+
+  /* values the format cannot hold are refused when the episode is made */
+  in.perturb_values[1].value = NAN;
+  assert_null(sim_makeEpisode(&in, err, sizeof(err)));
+  assert_non_null(strstr(err, "perturbation"));
+  in.perturb_values[1].value = 1;
+  in.nperturb = SIM_EP_MAX_PARAMS + 1;
+  assert_null(sim_makeEpisode(&in, err, sizeof(err)));
+}
+
 /* ---- strict loading: each malformed document gives a message naming the key ---- */
 
 static const char *goodHead =
@@ -197,6 +255,12 @@ static void parse_should_accept_the_minimal_valid_document(void **state) {
   assert_int_equal(ep->nsteps, 1);
   sim_freeEpisode(ep);
 }
+
+/* The head of a document up to its "perturb" member, whose value is p. */
+#define PERTURB_HEAD(p)                                                                        \
+  "{\"format\": \"tracebot-episode\", \"version\": 1, \"task\": \"reach\", \"seed\": 1, "      \
+  "\"horizon\": 10, \"mode\": \"relative\", \"hints\": \"none\", \"controller_hash\": \"h\", " \
+  "\"perturb\": " p ", "
 
 typedef struct badCase {
   const char *head, *states, *steps, *result;
@@ -260,6 +324,14 @@ static void parse_should_reject_malformed_documents_naming_the_key(void **state)
        "\"timestep\": 0.0025, \"frame_skip\": 5, "
        "\"sizes\": {\"nq\": -1, \"nv\": 1, \"na\": 0, \"nmocap\": 0, \"nu\": 1}, ",
        S, T, R, "sizes.nq: expected an integer in [0, 100000]"},
+      {PERTURB_HEAD("3"), S, T, R, "perturb: expected null or an object"},
+      {PERTURB_HEAD("{\"spec\": \"\", \"values\": {}}"), S, T, R,
+       "perturb.spec: expected a non-empty string"},
+      {PERTURB_HEAD("{\"spec\": \"mild\"}"), S, T, R, "perturb.values: missing"},
+      {PERTURB_HEAD("{\"spec\": \"mild\", \"values\": [1]}"), S, T, R,
+       "perturb.values: expected an object"},
+      {PERTURB_HEAD("{\"spec\": \"mild\", \"values\": {\"friction\": \"x\"}}"), S, T, R,
+       "perturb.values.friction: expected a finite number"},
       {"[1, 2, 3]", "", "", "", "expected a JSON object"},
       {"{\"format\": ", "", "", "", "not valid JSON"},
   };
@@ -467,6 +539,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(save_load_should_round_trip_every_double_bit_exact),
       cmocka_unit_test(save_should_write_null_fault_and_load_it_back),
+      cmocka_unit_test(perturbation_should_round_trip_and_be_absent_when_none),
       cmocka_unit_test(parse_should_accept_the_minimal_valid_document),
       cmocka_unit_test(parse_should_reject_malformed_documents_naming_the_key),
       cmocka_unit_test(parse_should_refuse_documents_over_the_size_cap),

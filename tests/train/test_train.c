@@ -1,6 +1,6 @@
 /* Tests of train/train.c: the training loop end to end with a scripted LLM (the exec:
  * backend running tests/train/llm/scripted_llm.sh), its ablations, resume after kill -9,
- * offline replay of a finished run, and the token budget. */
+ * offline replay of a finished run, the token budget, and training under perturbations. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -581,6 +581,153 @@ static void resume_should_refuse_a_bad_complete_last_line(void **state) {
   assert_int_equal(countLines(out), 4);
 }
 
+/* ------------------------------------------------------------- perturbations */
+
+/* A run of reach whose training episodes run under `train` and test episodes under `test`
+ * (NULL: none), test seeds 1:5. */
+static void perturbedConfig(agTrainConfig *cfg, const char *llm, const char *out, int iters,
+                            const char *train, const char *test) {
+  baseConfig(cfg, llm, out, iters);
+  cfg->test_end = 5;
+  char err[256] = "";
+  if ((train != NULL && env_parsePerturb(train, &cfg->rollout.env.perturb, err, sizeof err)) ||
+      (test != NULL && env_parsePerturb(test, &cfg->test_perturb, err, sizeof err))) {
+    fail_msg("perturbation: %s", err);
+  }
+}
+
+static double testReturn(const cJSON *lines, int i) {
+  const cJSON *ret = obj(obj(cJSON_GetArrayItem(lines, i), "test"), "mean_return");
+  assert_true(cJSON_IsNumber(ret));
+  return ret->valuedouble;
+}
+
+static void feedback_should_name_the_draw_and_a_resumed_run_keep_the_perturbations(void **state) {
+  (void)state;
+  char llm[1024];
+  char ref[512];
+  char out[512];
+  scriptedSpec(llm, sizeof llm, NULL);
+  runDir(ref, sizeof ref, "perturb_ref");
+  runDir(out, sizeof out, "perturb_resumed");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  perturbedConfig(&cfg, llm, ref, 4, "mild", "strong");
+  train(&cfg, &sum);
+
+  /* config.json holds both perturbations, canonical */
+  char path[600];
+  char want[700];
+  char text[ENV_PERTURB_TEXT_MAX];
+  snprintf(path, sizeof path, "%s/config.json", ref);
+  env_perturbText(&cfg.rollout.env.perturb, text, sizeof text);
+  snprintf(want, sizeof want, "\"perturb\":\t\"%s\"", text);
+  assert_true(fileContains(path, want));
+  env_perturbText(&cfg.test_perturb, text, sizeof text);
+  snprintf(want, sizeof want, "\"test_perturb\":\t\"%s\"", text);
+  assert_true(fileContains(path, want));
+  snprintf(path, sizeof path, "%s/episodes/iter_004.json", ref);
+  assert_true(fileContains(path, "\"perturb\": {\"spec\": \"friction=0.8:1.2,"));
+
+  /* every training episode's feedback names its draw */
+  envPerturbValues drawn;
+  env_perturbDraw(&cfg.rollout.env.perturb, cfg.train_seed, &drawn);
+  env_perturbDescribe(&drawn, text, sizeof text);
+  snprintf(want, sizeof want, "\nPerturbation of this episode: %s", text);
+  cJSON *lines = readLines(ref);
+  assert_int_equal(cJSON_GetArraySize(lines), 4);
+  const cJSON *line;
+  cJSON_ArrayForEach(line, lines) {
+    assert_non_null(strstr(str(line, "feedback"), want));
+  }
+
+  /* a run stopped after two iterations and resumed goes on under both perturbations */
+  perturbedConfig(&cfg, llm, out, 2, "mild", "strong");
+  train(&cfg, &sum);
+  agTrainConfig again;
+  ag_defaultTrain(&again);
+  again.resume = 1;
+  again.out_dir = out;
+  again.llm = llm;
+  again.iters = 4;
+  train(&again, &sum);
+  cJSON *resumed = readLines(out);
+  assert_int_equal(cJSON_GetArraySize(resumed), 4);
+  for (int i = 0; i < 4; i++) {
+    assert_string_equal(str(cJSON_GetArrayItem(lines, i), "feedback"),
+                        str(cJSON_GetArrayItem(resumed, i), "feedback"));
+    assert_true(testReturn(lines, i) == testReturn(resumed, i));
+  }
+  cJSON_Delete(resumed);
+  cJSON_Delete(lines);
+}
+
+static void test_episodes_should_run_under_their_own_perturbation(void **state) {
+  (void)state;
+  char llm[1024];
+  char plain[512];
+  char hard[512];
+  scriptedSpec(llm, sizeof llm, NULL);
+  runDir(plain, sizeof plain, "perturb_plain");
+  runDir(hard, sizeof hard, "perturb_hard");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  perturbedConfig(&cfg, llm, plain, 3, NULL, NULL);
+  train(&cfg, &sum);
+  perturbedConfig(&cfg, llm, hard, 3, NULL, "action_noise=0.05");
+  train(&cfg, &sum);
+  cJSON *a = readLines(plain);
+  cJSON *b = readLines(hard);
+  /* the same training episodes (no training perturbation, so no perturbation line) */
+  for (int i = 0; i < 3; i++) {
+    const char *fa = str(cJSON_GetArrayItem(a, i), "feedback");
+    assert_string_equal(fa, str(cJSON_GetArrayItem(b, i), "feedback"));
+    assert_null(strstr(fa, "Perturbation"));
+  }
+  /* but not the same test episodes: 5 cm of action noise changes the returns of the solving
+     controller (iteration 3's; the two before fault at once) */
+  assert_true(testReturn(a, 2) != testReturn(b, 2));
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+}
+
+static void resume_should_refuse_a_bad_perturbation_in_config_json(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  scriptedSpec(llm, sizeof llm, NULL);
+  runDir(out, sizeof out, "perturb_badconfig");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  perturbedConfig(&cfg, llm, out, 1, "mild", NULL);
+  train(&cfg, &sum);
+  char path[600];
+  snprintf(path, sizeof path, "%s/config.json", out);
+  size_t n = 0;
+  char *text = tb_readFile(path, 1u << 20, &n, NULL, 0);
+  assert_non_null(text);
+  cJSON *config = cJSON_Parse(text);
+  free(text);
+  cJSON_ReplaceItemInObjectCaseSensitive(config, "test_perturb", cJSON_CreateString("frictoin=1"));
+  text = cJSON_Print(config);
+  cJSON_Delete(config);
+  char err[1024] = "";
+  assert_int_equal(tb_writeFileAtomic(path, text, strlen(text), err, sizeof err), TB_OK);
+  free(text);
+
+  agTrainConfig again;
+  ag_defaultTrain(&again);
+  again.resume = 1;
+  again.out_dir = out;
+  again.llm = llm;
+  again.iters = 2;
+  assert_int_equal(ag_train(&again, NULL, NULL, NULL, err, sizeof err), TB_EFORMAT);
+  assert_non_null(strstr(err, "config.json"));
+  assert_non_null(strstr(err, "test_perturb"));
+  assert_non_null(strstr(err, "frictoin"));
+  assert_null(strchr(err, '\n'));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(train_should_turn_faults_into_feedback_and_solve_reach),
@@ -596,6 +743,9 @@ int main(void) {
       cmocka_unit_test(token_budget_should_stop_cleanly),
       cmocka_unit_test(train_should_refuse_bad_setups_with_one_line),
       cmocka_unit_test(resume_should_refuse_a_bad_complete_last_line),
+      cmocka_unit_test(feedback_should_name_the_draw_and_a_resumed_run_keep_the_perturbations),
+      cmocka_unit_test(test_episodes_should_run_under_their_own_perturbation),
+      cmocka_unit_test(resume_should_refuse_a_bad_perturbation_in_config_json),
   };
   return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
