@@ -335,8 +335,8 @@ void env_expertHint(const envTask *task, const obs_t *before, double grip, envSt
     gripHint = "; the expert would open the gripper";
   }
   snprintf(res->hint, sizeof(res->hint),
-           "reward %.3f; %s%s; you should go to [%.3f %.3f %.3f %.1f]", res->reward, motion,
-           gripHint, et[0], et[1], et[2], ea[3]);
+           "reward %.3f; %s%s; expert target [x y z gripper] = [%.3f %.3f %.3f %.1f]", res->reward,
+           motion, gripHint, et[0], et[1], et[2], ea[3]);
 }
 
 /* Drives the hand toward an absolute target with the P controller (see envs.h). */

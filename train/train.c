@@ -1,5 +1,6 @@
 /* The training loop: rollout -> trace graph -> feedback -> backward -> optimizer step ->
- * test evaluation -> one fsynced line in iterations.jsonl. See tracebot/train.h and train/README.md. */
+ * test evaluation -> one fsynced line in iterations.jsonl. See tracebot/train.h and
+ * train/README.md. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,23 +31,6 @@ static const char kConstraint[] =
     "gripper_distance_apart; double obj_pos[3]; double obj_quat[4]; double goal_pos[3]; "
     "int step; int horizon;} and the <math.h> functions. No other library calls, no I/O, "
     "no allocation. `static` variables keep state within one episode.";
-
-static const char kControllerDoc[] =
-    "Runs the controller code on the observation obs and returns action[4]: "
-    "action[0..2] is the hand displacement in metres (x, y, z; the hand moves toward "
-    "hand_pos + action[0..2]), action[3] is the gripper effort in [-1, 1] (+1 closes, "
-    "-1 opens).";
-
-static const char kStepDoc[] =
-    "Executes the action on the robot: a P controller drives the hand toward the "
-    "target for up to 20 simulation steps (at most 1 cm per step per axis) while the "
-    "gripper gets the effort; returns the next observation.";
-
-static const char kStepHintDoc[] =
-    "Executes the action on the robot: a P controller drives the hand toward the "
-    "target for up to 20 simulation steps (at most 1 cm per step per axis) while the "
-    "gripper gets the effort; returns the next observation, whose hint says how the move "
-    "compares with what a scripted expert would do.";
 
 void ag_defaultTrain(agTrainConfig *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -104,23 +88,37 @@ static void faultText(const agFault *f, char *out, size_t outsz) {
   }
 }
 
+/* The documentation of the trace's two operations (from env_describe). */
+typedef struct opDocs {
+  const char *controller;
+  char step[sizeof(((envDescription *)0)->step_doc) + sizeof(((envDescription *)0)->hint_doc)];
+} opDocs;
+
+/* The operations' documentation for the run: the step's mentions the hint when the trace
+ * shows it. */
+static void makeDocs(const envDescription *d, int hintsInObs, opDocs *docs) {
+  docs->controller = d->action_doc;
+  snprintf(docs->step, sizeof docs->step, "%s%s%s", d->step_doc, hintsInObs ? " " : "",
+           hintsInObs ? d->hint_doc : "");
+}
+
 /* Builds the trace of one episode in g and returns its output node (the last
  * observation, or the exception node of a fault), or NULL (error in the graph). */
-static trNode *buildGraph(trGraph *g, trParam *code, const agEpisode *ep, int hintsInObs) {
+static trNode *buildGraph(trGraph *g, trParam *code, const agEpisode *ep, const opDocs *docs,
+                          int hintsInObs) {
   char text[TEXT_MAX];
   trNode *param = tr_paramNode(g, code);
   obsText(&ep->obs0, NULL, text, sizeof text);
   trNode *obs = tr_value(g, "obs", "dict", text);
-  const char *stepDoc = hintsInObs ? kStepHintDoc : kStepDoc;
   for (int t = 0; t < ep->nsteps; t++) {
     const agStep *s = &ep->steps[t];
     trArg callArgs[2] = {{"obs", obs}, {"controller", param}};
     snprintf(text, sizeof text, "[%.4f, %.4f, %.4f, %.4f]", s->action[0], s->action[1],
              s->action[2], s->action[3]);
-    trNode *action = tr_op(g, "controller", kControllerDoc, callArgs, 2, "action", "list", text);
+    trNode *action = tr_op(g, "controller", docs->controller, callArgs, 2, "action", "list", text);
     trArg stepArgs[1] = {{"action", action}};
     obsText(&s->result.obs, hintsInObs ? s->result.hint : NULL, text, sizeof text);
-    obs = tr_op(g, "step", stepDoc, stepArgs, 1, "obs", "dict", text);
+    obs = tr_op(g, "step", docs->step, stepArgs, 1, "obs", "dict", text);
   }
   if (ep->fault.kind == AG_FT_NONE) {
     return obs;
@@ -128,7 +126,7 @@ static trNode *buildGraph(trGraph *g, trParam *code, const agEpisode *ep, int hi
   char msg[AG_FAULT_MSG + 32];
   faultText(&ep->fault, msg, sizeof msg);
   trArg callArgs[2] = {{"obs", obs}, {"controller", param}};
-  return tr_exception(g, "controller", kControllerDoc, callArgs, 2, msg);
+  return tr_exception(g, "controller", docs->controller, callArgs, 2, msg);
 }
 
 /* The feedback text: "Success: ..\nReturn: .." plus the fault, plus (masked) the hints. */
@@ -171,6 +169,8 @@ typedef struct trainRun {
   char *initSource;  /* owned */
   agRunDir dir;
   envSpec *spec;
+  envDescription desc; /* the instruction and the operations' documentation */
+  opDocs docs;
   agRunner *runner;
   trOptimizer *opt;
   trParam *code;
@@ -423,7 +423,7 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
   /* Trace the episode, attach the feedback, and take one optimizer step. */
   double tOpt = tb_nowMs();
   tr_resetGraph(r->graph);
-  trNode *out = buildGraph(r->graph, r->code, &ep, hints && !c->mask_trace);
+  trNode *out = buildGraph(r->graph, r->code, &ep, &r->docs, hints && !c->mask_trace);
   fb = feedbackText(&ep, hints && c->mask_trace);
   if (out == NULL || fb == NULL) {
     tb_setErr(err, errsz, "building the trace of iteration %d: %s", it,
@@ -530,12 +530,17 @@ static int openRun(trainRun *r, char *err, size_t errsz) {
   if (r->runner == NULL) {
     return TB_EENV;
   }
+  int rc = env_describe(r->spec, &c->rollout.env, &r->desc, err, errsz);
+  if (rc != TB_OK) {
+    return rc;
+  }
+  makeDocs(&r->desc, c->rollout.env.hints == ENV_HINTS_EXPERT && !c->mask_trace, &r->docs);
   trOptimizerOptions oo;
   tr_defaultOptimizerOptions(&oo);
   oo.kind = c->optimizer;
   oo.memory = c->memory;
   oo.mask = c->mask_trace ? TR_MASK_PAPER : 0;
-  oo.objective = env_instruction(c->task);
+  oo.objective = r->desc.instruction;
   r->opt = tr_makeOptimizer(&oo, err, errsz);
   if (r->opt == NULL) {
     return TB_EINVAL;
