@@ -163,6 +163,8 @@ void env_observe(const envTask *task, obs_t *obs);
 /* The current reward in [0, 10] and success flag (0/1). */
 double env_reward(const envTask *task, int *success);
 
+#define ENV_FEEDBACK_MAX 256 /* bytes of env_feedback's line, NUL included */
+
 /* Writes one line about the episode so far, for the feedback on a failed episode (e.g.
  * "closest puck-to-goal distance 0.081 m (success needs 0.05 m), 0.093 m now"),
  * truncated to outsz; "" when the task has nothing to say. Nullable: out. */
