@@ -1,6 +1,6 @@
 /* The training loop: rollout -> trace graph -> feedback -> backward -> optimizer step ->
- * test evaluation -> one fsynced line in iterations.jsonl. See tracebot/train.h and
- * train/README.md. */
+ * test evaluation -> one fsynced line in iterations.jsonl, in the paper's protocol or the
+ * pool protocol. See tracebot/train.h and train/README.md. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "tracebot/train.h"
 #include "base.h"
 #include "config.h"
+#include "pool.h"
 #include "runlog.h"
 
 #define TEXT_MAX 4096
@@ -39,8 +40,12 @@ void ag_defaultTrain(agTrainConfig *cfg) {
   cfg->memory = 10;
   cfg->iters = 30;
   cfg->train_seed = 0;
-  cfg->test_begin = 1;
-  cfg->test_end = 11;
+  cfg->train_starts = 0; /* the protocol's */
+  cfg->test_begin = 0;   /* the protocol's */
+  cfg->test_end = 0;
+  cfg->until = AG_UNTIL_CONVERGED;
+  cfg->patience = AG_PATIENCE;
+  cfg->memory_chars = AG_MEMORY_CHARS;
   cfg->jobs = 2;
   ag_defaultRollout(&cfg->rollout);
   tr_defaultLlmOptions(&cfg->llm_options);
@@ -129,19 +134,43 @@ static trNode *buildGraph(trGraph *g, trParam *code, const agEpisode *ep, const 
   return tr_exception(g, "controller", docs->controller, callArgs, 2, msg);
 }
 
-/* The feedback text: "Success: ..\nReturn: .." plus the fault, plus (masked) the hints. */
-static char *feedbackText(const agEpisode *ep, int hintsInFeedback) {
-  size_t cap = 512 + (size_t)ep->nsteps * (ENV_HINT_MAX + 32);
+/* What the pool protocol adds to the feedback: how the controller did on the whole pool. */
+typedef struct poolNote {
+  int starts, successes;
+  int fastest, slowest; /* steps to success over the starts that succeed */
+} poolNote;
+
+/* The feedback text: "Success: ..\nReturn: .." plus the fault, plus (masked) the hints.
+ * With a pool note (the pool protocol; nullable), the pool's result after Return and the
+ * task's own line about the episode after the fault. */
+static char *feedbackText(const agEpisode *ep, const poolNote *pool, int hintsInFeedback) {
+  size_t cap = 1024 + ENV_FEEDBACK_MAX + (size_t)ep->nsteps * (ENV_HINT_MAX + 32);
   char *fb = malloc(cap);
   if (fb == NULL) {
     return NULL;
   }
   size_t n = (size_t)snprintf(fb, cap, "Success: %s\nReturn: %.2f", ep->success ? "true" : "false",
                               ep->ret);
+  if (pool != NULL && n < cap) {
+    n += (size_t)snprintf(fb + n, cap - n, "\nTraining starts: %d of %d succeed", pool->successes,
+                          pool->starts);
+    if (pool->successes > 0 && n < cap) {
+      n += pool->fastest == pool->slowest
+               ? (size_t)snprintf(fb + n, cap - n, " (in %d steps)", pool->fastest)
+               : (size_t)snprintf(fb + n, cap - n, " (in %d to %d steps)", pool->fastest,
+                                  pool->slowest);
+    }
+    if (n < cap) {
+      n += (size_t)snprintf(fb + n, cap - n, "; this trace is one that fails.");
+    }
+  }
   if (ep->fault.kind != AG_FT_NONE && n < cap) {
     char msg[AG_FAULT_MSG + 32];
     faultText(&ep->fault, msg, sizeof msg);
     n += (size_t)snprintf(fb + n, cap - n, "\nError: %s", msg);
+  }
+  if (pool != NULL && ep->nsteps > 0 && ep->task_feedback[0] != '\0' && n < cap) {
+    n += (size_t)snprintf(fb + n, cap - n, "\nEpisode: %s", ep->task_feedback);
   }
   if (hintsInFeedback) {
     for (int t = 0; t < ep->nsteps && n < cap; t++) {
@@ -162,6 +191,12 @@ typedef struct testResult {
   agEvalSummary sum;
 } testResult;
 
+/* The requests sent so far, as hashes (the pool protocol never sends one twice). */
+typedef struct sentSet {
+  uint64_t *hash;
+  int n, cap;
+} sentSet;
+
 /* Everything one run holds across iterations. */
 typedef struct trainRun {
   agTrainConfig cfg; /* resolved (strings point into owned copies below) */
@@ -181,6 +216,13 @@ typedef struct trainRun {
   agTrainSummary sum;
   double bestMeanReturn;
   int haveBest;
+  /* the pool protocol */
+  agPool pool;
+  int haveShown; /* lastShown: the start whose trace the last request showed */
+  uint64_t lastShown;
+  sentSet sent;
+  int stale;      /* iterations in a row whose answer left the controller as it was */
+  int terminated; /* the last answer was TERMINATE */
 } trainRun;
 
 static void closeRun(trainRun *r) {
@@ -190,10 +232,48 @@ static void closeRun(trainRun *r) {
   ag_freeRunner(r->runner);
   env_freeSpec(r->spec);
   ag_runDirClose(&r->dir);
+  ag_poolClose(&r->pool);
+  free(r->sent.hash);
   free(r->test.eps);
   free(r->testedSource);
   free(r->llmSpec);
   free(r->initSource);
+}
+
+/* FNV-1a 64 of a request (system, a zero byte, user). */
+static uint64_t requestHash(const char *system, const char *user) {
+  uint64_t h = 14695981039346656037ull;
+  const char *parts[2] = {system != NULL ? system : "", user != NULL ? user : ""};
+  for (int k = 0; k < 2; k++) {
+    for (const char *c = parts[k]; *c; c++) {
+      h = (h ^ (uint8_t)*c) * 1099511628211ull;
+    }
+    h = (h ^ 0u) * 1099511628211ull;
+  }
+  return h;
+}
+
+static int wasSent(const sentSet *s, uint64_t h) {
+  for (int i = 0; i < s->n; i++) {
+    if (s->hash[i] == h) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int addSent(sentSet *s, uint64_t h) {
+  if (s->n == s->cap) {
+    int cap = s->cap > 0 ? 2 * s->cap : 32;
+    uint64_t *grown = realloc(s->hash, sizeof *grown * (size_t)cap);
+    if (grown == NULL) {
+      return TB_ENOMEM;
+    }
+    s->hash = grown;
+    s->cap = cap;
+  }
+  s->hash[s->n++] = h;
+  return TB_OK;
 }
 
 /* Evaluates src on the test seeds (skipped when src is the source last evaluated:
@@ -219,16 +299,17 @@ static int beats(double rate, double mean, double bestRate, double bestMean) {
   return rate > bestRate || (rate == bestRate && mean > bestMean);
 }
 
-/* Updates the best test result with the test of src; writes controller_best.c when it
- * improved. */
-static int trackBest(trainRun *r, const char *src, double rate, double meanRet, char *err,
-                     size_t errsz) {
+/* Updates the best test result with the test of src, found when tokens had been spent;
+ * writes controller_best.c when it improved. */
+static int trackBest(trainRun *r, const char *src, double rate, double meanRet, long long tokens,
+                     char *err, size_t errsz) {
   if (r->haveBest && !beats(rate, meanRet, r->sum.best_test_success_rate, r->bestMeanReturn)) {
     return TB_OK;
   }
   r->haveBest = 1;
   r->sum.best_test_success_rate = rate;
   r->bestMeanReturn = meanRet;
+  r->sum.tokens_to_best = tokens;
   return ag_runDirWriteFile(&r->dir, AG_RUN_BEST, src, strlen(src), err, errsz);
 }
 
@@ -245,41 +326,69 @@ static int writeJson(trainRun *r, const char *name, cJSON *o, char *err, size_t 
   return rc;
 }
 
+/* Ends the run for reason (the first reason given wins). */
+static void stop(trainRun *r, const char *reason) {
+  if (r->sum.stop_reason[0] == '\0') {
+    snprintf(r->sum.stop_reason, sizeof r->sum.stop_reason, "%s", reason);
+  }
+}
+
 /* ------------------------------------------------------------- resume */
 
 /* What the finished iterations of a resumed run leave behind. */
 typedef struct resumeState {
+  trainRun *run; /* the pool protocol's state goes straight in: sent, stale, lastShown */
   int iterations;
   long long promptTokens, completionTokens;
+  int llmCalls;
   int bestTrainSuccess;
   double finalRate;
   char *bestSource; /* the best next_controller on the test seeds (first of equals) */
   double bestRate, bestMean;
-  char *optimizerState; /* of the last line */
+  long long tokensAtBest; /* the tokens spent when it was found */
+  char *optimizerState;   /* of the last line */
+  int poolStarts;         /* of the last line */
 } resumeState;
 
 /* Takes in one line of the run (an agIterationFn). */
 static int resumeLine(void *user, const agIteration *it, char *err, size_t errsz) {
   resumeState *s = user;
+  trainRun *r = s->run;
   s->iterations = it->iteration;
   s->promptTokens += it->prompt_tokens;
   s->completionTokens += it->completion_tokens;
-  s->bestTrainSuccess |= it->train.success;
+  s->bestTrainSuccess |= it->pool_successes > 0;
   s->finalRate = it->test_success_rate;
+  s->poolStarts = it->pool_starts;
   if (s->bestSource == NULL ||
       beats(it->test_success_rate, it->test_mean_return, s->bestRate, s->bestMean)) {
     free(s->bestSource);
     s->bestSource = strdup(it->next_controller);
     s->bestRate = it->test_success_rate;
     s->bestMean = it->test_mean_return;
+    s->tokensAtBest = s->promptTokens + s->completionTokens;
   }
   free(s->optimizerState);
   s->optimizerState = strdup(it->optimizer_state);
-  if (s->bestSource == NULL || s->optimizerState == NULL) {
-    tb_setErr(err, errsz, "out of memory reading iteration %d", it->iteration);
-    return TB_ENOMEM;
+  int rc = s->bestSource != NULL && s->optimizerState != NULL ? TB_OK : TB_ENOMEM;
+  /* the pool protocol's memory of its requests, of the starts shown and of stale answers */
+  if (it->response != NULL) {
+    s->llmCalls++;
+    r->haveShown = 1;
+    r->lastShown = it->train.seed;
+    r->stale = it->outcome == TR_OUTCOME_UPDATED ? 0 : r->stale + 1;
+    r->terminated = it->terminate;
+    if (rc == TB_OK) {
+      rc = addSent(&r->sent, requestHash(it->system, it->user));
+    }
+  } else {
+    r->stale = 0; /* the controller succeeded everywhere: the pool grew */
+    r->terminated = 0;
   }
-  return TB_OK;
+  if (rc != TB_OK) {
+    tb_setErr(err, errsz, "out of memory reading iteration %d", it->iteration);
+  }
+  return rc;
 }
 
 static void closeResume(resumeState *s) {
@@ -304,23 +413,29 @@ static int openResumed(trainRun *r, resumeState *s, char *err, size_t errsz) {
   }
   cJSON_Delete(config);
   if (rc == TB_OK) {
+    s->run = r;
     rc = ag_runDirReadLines(&r->dir, resumeLine, s, NULL, err, errsz);
   }
   return rc;
 }
 
-/* Restores the optimizer, totals and best controller from the finished iterations (after
- * the initial controller's test, which the LLM's controllers must beat). */
+/* Restores the optimizer, totals, the pool and the best controller from the finished
+ * iterations (after the initial controller's test, which the LLM's controllers must
+ * beat). */
 static int restore(trainRun *r, const resumeState *s, char *err, size_t errsz) {
   r->sum.iterations = s->iterations;
   r->sum.prompt_tokens = s->promptTokens;
   r->sum.completion_tokens = s->completionTokens;
+  r->sum.llm_calls = s->llmCalls;
   r->sum.best_train_success = s->bestTrainSuccess;
   if (s->iterations == 0) {
     return TB_OK;
   }
   r->sum.final_test_success_rate = s->finalRate;
-  int rc = trackBest(r, s->bestSource, s->bestRate, s->bestMean, err, errsz);
+  int rc = trackBest(r, s->bestSource, s->bestRate, s->bestMean, s->tokensAtBest, err, errsz);
+  if (rc == TB_OK && r->cfg.protocol == AG_PROTOCOL_POOL) {
+    rc = ag_poolGrow(&r->pool, s->poolStarts, err, errsz);
+  }
   if (rc != TB_OK) {
     return rc;
   }
@@ -346,44 +461,65 @@ typedef struct update {
   const char *const *changed;
 } update;
 
-/* Appends iteration it's line. overheadMs is the time spent tracing the episode and in
- * the optimizer step, less the LLM call. */
-static int writeLine(trainRun *r, int it, const char *src, const agEpisode *ep,
-                     const char *feedback, const trStepLog *log, const update *u, const char *next,
-                     const char *episodeName, double elapsedS, double overheadMs, char *err,
-                     size_t errsz) {
+/* What an iteration did, for its line: the controller rolled out (src), the training
+ * episode shown (NULL: none, the pool's worst start stands in), the pool, the feedback,
+ * the optimizer's step log (NULL: no LLM call) and the update. */
+typedef struct iterationRecord {
+  int it;
+  const char *src;
+  const agEpisode *ep;
+  agEvalEpisode worst; /* without ep */
+  int poolStarts, poolSuccesses;
+  const char *feedback;
+  const trStepLog *log;
+  update u;
+  const char *episodeName;
+  double overheadMs; /* tracing and the optimizer step, less the LLM call */
+} iterationRecord;
+
+/* Appends the iteration's line (next: the controller the update produced). */
+static int writeLine(trainRun *r, const iterationRecord *rec, const char *next, double elapsedS,
+                     char *err, size_t errsz) {
   char *state = tr_optimizerSaveJson(r->opt, err, errsz);
   if (state == NULL) {
     return TB_ENOMEM;
   }
+  const trStepLog *log = rec->log;
+  agEvalEpisode train = rec->worst;
+  if (rec->ep != NULL) {
+    train = (agEvalEpisode){.seed = rec->ep->seed,
+                            .success = rec->ep->success,
+                            .ret = rec->ep->ret,
+                            .nsteps = rec->ep->nsteps,
+                            .fault = rec->ep->fault};
+  }
   agIteration line = {
-      .iteration = it,
-      .controller = src,
-      .train = {.seed = ep->seed,
-                .success = ep->success,
-                .ret = ep->ret,
-                .nsteps = ep->nsteps,
-                .fault = ep->fault},
-      .feedback = feedback,
-      .system = log->system,
-      .user = log->user,
-      .response = log->response,
-      .prompt_tokens = log->prompt_tokens,
-      .completion_tokens = log->completion_tokens,
-      .tokens_estimated = log->tokens_estimated,
-      .latency_s = log->latency_s,
-      .outcome = u->outcome,
-      .reason = u->reason,
-      .nchanged = u->nchanged,
-      .changed = u->changed,
+      .iteration = rec->it,
+      .controller = rec->src,
+      .train = train,
+      .pool_starts = rec->poolStarts,
+      .pool_successes = rec->poolSuccesses,
+      .feedback = rec->feedback,
+      .system = log != NULL ? log->system : "",
+      .user = log != NULL ? log->user : "",
+      .response = log != NULL ? (log->response != NULL ? log->response : "") : NULL,
+      .prompt_tokens = log != NULL ? log->prompt_tokens : 0,
+      .completion_tokens = log != NULL ? log->completion_tokens : 0,
+      .tokens_estimated = log != NULL ? log->tokens_estimated : 0,
+      .latency_s = log != NULL ? log->latency_s : 0.0,
+      .outcome = rec->u.outcome,
+      .reason = rec->u.reason,
+      .terminate = log != NULL ? log->terminate : 0,
+      .nchanged = rec->u.nchanged,
+      .changed = rec->u.changed,
       .next_controller = next,
       .ntest = r->test.n,
       .test = r->test.eps,
       .test_success_rate = r->test.sum.success_rate,
       .test_mean_return = r->test.sum.mean_return,
-      .episode = episodeName,
+      .episode = rec->episodeName != NULL ? rec->episodeName : "",
       .elapsed_s = elapsedS,
-      .optimizer_overhead_ms = overheadMs,
+      .optimizer_overhead_ms = rec->overheadMs,
       .optimizer_state = state,
   };
   int rc = ag_runDirAppend(&r->dir, &line, err, errsz);
@@ -391,17 +527,227 @@ static int writeLine(trainRun *r, int it, const char *src, const agEpisode *ep,
   return rc;
 }
 
-static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, void *user,
-                   char *err, size_t errsz) {
+/* Rolls src out on seed with the recording episodes/iter_NNN.json (name in episodeName). */
+static int rolloutShown(trainRun *r, int it, const char *src, uint64_t seed, agEpisode *ep,
+                        char *episodeName, size_t namesz, char *err, size_t errsz) {
+  char episodePath[PATH_MAX + 64];
+  snprintf(episodeName, namesz, AG_RUN_EPISODES "/iter_%03d.json", it);
+  ag_runDirPath(&r->dir, episodeName, episodePath, sizeof episodePath);
+  agRolloutConfig rc = r->cfg.rollout;
+  rc.seed = seed;
+  rc.record_path = episodePath;
+  return ag_rollout(r->runner, &rc, src, strlen(src), ep, err, errsz);
+}
+
+/* Traces the episode into the graph and attaches its feedback (*fb, heap, the caller's). */
+static int traceEpisode(trainRun *r, int it, const agEpisode *ep, const poolNote *pool, char **fb,
+                        char *err, size_t errsz) {
   const agTrainConfig *c = &r->cfg;
   int hints = c->rollout.env.hints == ENV_HINTS_EXPERT;
+  tr_resetGraph(r->graph);
+  trNode *out = buildGraph(r->graph, r->code, ep, &r->docs, hints && !c->mask_trace);
+  *fb = feedbackText(ep, pool, hints && c->mask_trace);
+  if (out == NULL || *fb == NULL) {
+    tb_setErr(err, errsz, "building the trace of iteration %d: %s", it,
+              tr_graphError(r->graph) != NULL ? tr_graphError(r->graph) : "out of memory");
+    return TB_ENOMEM;
+  }
+  int rc = tr_backward(r->graph, out, *fb, err, errsz);
+  return rc < 0 ? rc : TB_OK; /* the trace core's code, cause kept */
+}
+
+/* One optimizer step with the LLM (the graph holds the traced episode). */
+static int optimizerStep(trainRun *r, int it, trStepLog *log, char *err, size_t errsz) {
+  char why[1024];
+  int trc = tr_optimizerStep(r->opt, r->graph, r->llm, log, why, sizeof why);
+  if (trc == TB_ELLM) {
+    tb_setErr(err, errsz, "iteration %d: %s (continue with --resume %s)", it, why, r->dir.path);
+    return TB_ELLM;
+  }
+  if (trc != TB_OK) {
+    tb_setErr(err, errsz, "iteration %d: optimizer step failed: %s", it, why);
+    return trc; /* TB_ENOFEEDBACK, TB_EINVAL, TB_ENOMEM: the cause kept */
+  }
+  r->sum.prompt_tokens += log->prompt_tokens;
+  r->sum.completion_tokens += log->completion_tokens;
+  r->sum.llm_calls++;
+  return TB_OK;
+}
+
+/* The rest of an iteration: a suggestion the sandbox would refuse is an unusable answer,
+ * not a dead run (the controller goes back to src, and the line says why); then the test
+ * of the next controller, the line, the files and the progress report. */
+static int finishIteration(trainRun *r, iterationRecord *rec, double t0, agTrainProgressFn progress,
+                           void *user, char *err, size_t errsz) {
+  char refused[160];
+  size_t nextLen = strlen(tr_paramText(r->code));
+  if (nextLen > AG_SOURCE_MAX) {
+    int rc = tr_setText(r->code, rec->src, err, errsz);
+    if (rc != TB_OK) {
+      return rc;
+    }
+    snprintf(refused, sizeof refused,
+             "the suggested controller is %zu bytes, more than the %d the sandbox takes", nextLen,
+             AG_SOURCE_MAX);
+    rec->u = (update){TR_OUTCOME_UNUSABLE, refused, 0, NULL};
+  }
+  const char *next = tr_paramText(r->code);
+  long long tokens = r->sum.prompt_tokens + r->sum.completion_tokens;
+  int rc = evalTest(r, next, err, errsz);
+  if (rc == TB_OK) {
+    rc = writeLine(r, rec, next, (tb_nowMs() - t0) / 1e3, err, errsz);
+  }
+  if (rc == TB_OK) {
+    rc = ag_runDirWriteFile(&r->dir, AG_RUN_FINAL, next, strlen(next), err, errsz);
+  }
+  if (rc == TB_OK) {
+    rc = trackBest(r, next, r->test.sum.success_rate, r->test.sum.mean_return, tokens, err, errsz);
+  }
+  if (rc != TB_OK) {
+    return rc;
+  }
+  r->sum.iterations = rec->it;
+  r->sum.best_train_success |= rec->poolSuccesses > 0;
+  r->sum.final_test_success_rate = r->test.sum.success_rate;
+  r->sum.train_starts = rec->poolStarts;
+  rc = writeJson(r, AG_RUN_SUMMARY, ag_trainSummaryJson(&r->sum), err, errsz);
+  if (rc == TB_OK && progress != NULL) {
+    const trStepLog *log = rec->log;
+    const agEvalEpisode *shown = &rec->worst;
+    agTrainProgress p = {
+        .iteration = rec->it,
+        .iters = r->cfg.iters,
+        .llm_call = log != NULL,
+        .pool_starts = rec->poolStarts,
+        .pool_successes = rec->poolSuccesses,
+        .train_success = rec->ep != NULL ? rec->ep->success : shown->success,
+        .train_return = rec->ep != NULL ? rec->ep->ret : shown->ret,
+        .train_fault = rec->ep != NULL && rec->ep->fault.kind != AG_FT_NONE
+                           ? ag_faultName(rec->ep->fault.kind)
+                           : NULL,
+        .test_success_rate = r->test.sum.success_rate,
+        .test_mean_return = r->test.sum.mean_return,
+        .outcome = ag_outcomeName(rec->u.outcome),
+        .tokens = log != NULL ? log->prompt_tokens + log->completion_tokens : 0,
+        .tokens_total = r->sum.prompt_tokens + r->sum.completion_tokens,
+        .elapsed_s = (tb_nowMs() - t0) / 1e3,
+        .done_before = 0,
+    };
+    progress(user, &p);
+  }
+  return rc;
+}
+
+/* One iteration of the paper's protocol: the training start, its trace, one LLM call. */
+static int iteratePaper(trainRun *r, int it, double t0, agTrainProgressFn progress, void *user,
+                        char *err, size_t errsz) {
   char *src = strdup(tr_paramText(r->code));
   char episodeName[64];
-  char episodePath[PATH_MAX + 64];
   agEpisode ep;
   trStepLog log;
   char *fb = NULL;
-  int rc = TB_ENOMEM;
+  memset(&ep, 0, sizeof ep);
+  memset(&log, 0, sizeof log);
+  if (src == NULL) {
+    tb_setErr(err, errsz, "out of memory");
+    return TB_ENOMEM;
+  }
+  /* Roll out the current controller on the training seed, recording the episode. */
+  int rc =
+      rolloutShown(r, it, src, r->cfg.train_seed, &ep, episodeName, sizeof episodeName, err, errsz);
+  /* Trace the episode, attach the feedback, and take one optimizer step. */
+  double tOpt = tb_nowMs();
+  if (rc == TB_OK) {
+    rc = traceEpisode(r, it, &ep, NULL, &fb, err, errsz);
+  }
+  if (rc == TB_OK) {
+    rc = optimizerStep(r, it, &log, err, errsz);
+  }
+  if (rc == TB_OK) {
+    iterationRecord rec = {
+        .it = it,
+        .src = src,
+        .ep = &ep,
+        .poolStarts = 1,
+        .poolSuccesses = ep.success,
+        .feedback = fb,
+        .log = &log,
+        .u = {log.outcome, log.reason, log.nchanged, (const char *const *)log.changed},
+        .episodeName = episodeName,
+        .overheadMs = tb_nowMs() - tOpt - log.latency_s * 1e3,
+    };
+    rc = finishIteration(r, &rec, t0, progress, user, err, errsz);
+  }
+  free(fb);
+  free(src);
+  tr_stepLogClose(&log);
+  ag_episodeClose(&ep);
+  return rc;
+}
+
+/* The pool's results as the feedback's note. */
+static poolNote poolResult(const agPool *p) {
+  poolNote note = {p->n, ag_poolSuccesses(p), 0, 0};
+  for (int i = 0; i < p->evaluated; i++) {
+    int steps = p->results[i].nsteps;
+    if (p->results[i].success) {
+      note.fastest = note.fastest == 0 || steps < note.fastest ? steps : note.fastest;
+      note.slowest = steps > note.slowest ? steps : note.slowest;
+    }
+  }
+  return note;
+}
+
+/* Picks the failing start to show: in the pool's order, the first whose request was never
+ * sent. On return 0, ep holds its recorded episode, *fb its feedback and the graph its
+ * trace, and *optMs the time spent tracing and rendering; *found is 0 when every request
+ * would repeat one already sent. */
+static int pickShown(trainRun *r, int it, const char *src, agEpisode *ep, char **fb,
+                     char *episodeName, size_t namesz, int *found, double *optMs, char *err,
+                     size_t errsz) {
+  int *order = NULL;
+  int n = ag_poolFailing(&r->pool, r->haveShown ? &r->lastShown : NULL, &order);
+  poolNote note = poolResult(&r->pool);
+  int rc = n >= 0 ? TB_OK : TB_ENOMEM;
+  *found = 0;
+  for (int k = 0; rc == TB_OK && k < n && !*found; k++) {
+    ag_episodeClose(ep);
+    free(*fb);
+    *fb = NULL;
+    rc = rolloutShown(r, it, src, r->pool.seeds[order[k]], ep, episodeName, namesz, err, errsz);
+    double t = tb_nowMs();
+    trPrompt prompt = {NULL, NULL};
+    if (rc == TB_OK) {
+      rc = traceEpisode(r, it, ep, &note, fb, err, errsz);
+    }
+    if (rc == TB_OK) {
+      rc = tr_optimizerRender(r->opt, r->graph, &prompt, err, errsz);
+    }
+    if (rc == TB_OK) {
+      *found = !wasSent(&r->sent, requestHash(prompt.system, prompt.user));
+    }
+    tr_promptClose(&prompt);
+    *optMs += tb_nowMs() - t;
+  }
+  free(order);
+  if (rc == TB_ENOMEM && n < 0) {
+    tb_setErr(err, errsz, "out of memory");
+  }
+  return rc;
+}
+
+/* One iteration of the pool protocol: the controller on every training start; when it
+ * succeeds everywhere, the end (converged) or fresh starts; else the trace of a failing
+ * start and one LLM call with a request never sent before. Sets the stop reason when the
+ * run ends here. */
+static int iteratePool(trainRun *r, int it, double t0, agTrainProgressFn progress, void *user,
+                       char *err, size_t errsz) {
+  const agTrainConfig *c = &r->cfg;
+  char *src = strdup(tr_paramText(r->code));
+  char episodeName[64];
+  agEpisode ep;
+  trStepLog log;
+  char *fb = NULL;
   memset(&ep, 0, sizeof ep);
   memset(&log, 0, sizeof log);
   if (src == NULL) {
@@ -409,100 +755,95 @@ static int iterate(trainRun *r, int it, double t0, agTrainProgressFn progress, v
     return TB_ENOMEM;
   }
 
-  /* Roll out the current controller on the training seed, recording the episode. */
-  snprintf(episodeName, sizeof episodeName, AG_RUN_EPISODES "/iter_%03d.json", it);
-  ag_runDirPath(&r->dir, episodeName, episodePath, sizeof episodePath);
-  agRolloutConfig rc0 = c->rollout;
-  rc0.seed = c->train_seed;
-  rc0.record_path = episodePath;
-  rc = ag_rollout(r->runner, &rc0, src, strlen(src), &ep, err, errsz);
-  if (rc != TB_OK) {
-    goto done;
-  }
-
-  /* Trace the episode, attach the feedback, and take one optimizer step. */
-  double tOpt = tb_nowMs();
-  tr_resetGraph(r->graph);
-  trNode *out = buildGraph(r->graph, r->code, &ep, &r->docs, hints && !c->mask_trace);
-  fb = feedbackText(&ep, hints && c->mask_trace);
-  if (out == NULL || fb == NULL) {
-    tb_setErr(err, errsz, "building the trace of iteration %d: %s", it,
-              tr_graphError(r->graph) != NULL ? tr_graphError(r->graph) : "out of memory");
-    rc = TB_ENOMEM;
-    goto done;
-  }
-  rc = tr_backward(r->graph, out, fb, err, errsz);
-  if (rc < 0) {
-    goto done; /* the trace core's code, cause kept */
-  }
-  char why[1024];
-  int trc = tr_optimizerStep(r->opt, r->graph, r->llm, &log, why, sizeof why);
-  if (trc == TB_ELLM) {
-    tb_setErr(err, errsz, "iteration %d: %s (continue with --resume %s)", it, why, r->dir.path);
-    rc = TB_ELLM;
-    goto done;
-  }
-  if (trc != TB_OK) {
-    tb_setErr(err, errsz, "iteration %d: optimizer step failed: %s", it, why);
-    rc = trc; /* TB_ENOFEEDBACK, TB_EINVAL, TB_ENOMEM: the cause kept */
-    goto done;
-  }
-  r->sum.prompt_tokens += log.prompt_tokens;
-  r->sum.completion_tokens += log.completion_tokens;
-  double overheadMs = tb_nowMs() - tOpt - log.latency_s * 1e3;
-
-  /* A suggestion the sandbox would refuse is an unusable answer, not a dead run: the
-   * controller goes back to src, and the line says why. */
-  update u = {log.outcome, log.reason, log.nchanged, (const char *const *)log.changed};
-  char refused[160];
-  size_t nextLen = strlen(tr_paramText(r->code));
-  if (nextLen > AG_SOURCE_MAX) {
-    rc = tr_setText(r->code, src, err, errsz);
-    if (rc != TB_OK) {
+  /* The controller on every start; on success everywhere, the end or fresh starts. */
+  int rc = ag_poolEvaluate(&r->pool, r->spec, &c->rollout, src, c->jobs, err, errsz);
+  if (rc == TB_OK && ag_poolSuccesses(&r->pool) == r->pool.n) {
+    if (c->until == AG_UNTIL_CONVERGED) {
+      stop(r, "converged");
       goto done;
     }
-    snprintf(refused, sizeof refused,
-             "the suggested controller is %zu bytes, more than the %d the sandbox takes", nextLen,
-             AG_SOURCE_MAX);
-    u = (update){TR_OUTCOME_UNUSABLE, refused, 0, NULL};
+    rc = ag_poolGrow(&r->pool, r->pool.n + r->pool.initial, err, errsz);
+    if (rc == TB_OK) {
+      rc = ag_poolEvaluate(&r->pool, r->spec, &c->rollout, src, c->jobs, err, errsz);
+    }
+    if (rc == TB_OK && ag_poolSuccesses(&r->pool) == r->pool.n) {
+      /* nothing to show: a line without an LLM call records the grown pool */
+      char note[128];
+      snprintf(note, sizeof note, "Training starts: %d of %d succeed.", r->pool.n, r->pool.n);
+      char reason[160];
+      snprintf(reason, sizeof reason,
+               "no LLM call: the controller succeeds on every training start; the pool grew "
+               "to %d",
+               r->pool.n);
+      iterationRecord rec = {.it = it,
+                             .src = src,
+                             .worst = r->pool.results[ag_poolWorst(&r->pool)],
+                             .poolStarts = r->pool.n,
+                             .poolSuccesses = r->pool.n,
+                             .feedback = note,
+                             .u = {TR_OUTCOME_NONE, reason, 0, NULL}};
+      r->stale = 0;
+      rc = finishIteration(r, &rec, t0, progress, user, err, errsz);
+      goto done;
+    }
   }
 
-  /* Test the updated controller, then log the iteration and refresh the files. */
-  const char *next = tr_paramText(r->code);
-  rc = evalTest(r, next, err, errsz);
+  /* A failing start whose request is new, then the LLM unless the run must end first. */
+  int found = 0;
+  double optMs = 0.0;
   if (rc == TB_OK) {
-    rc = writeLine(r, it, src, &ep, fb, &log, &u, next, episodeName, (tb_nowMs() - t0) / 1e3,
-                   overheadMs, err, errsz);
+    rc = pickShown(r, it, src, &ep, &fb, episodeName, sizeof episodeName, &found, &optMs, err,
+                   errsz);
+  }
+  if (rc == TB_OK && !found) {
+    stop(r, "patience"); /* every request left would repeat one already sent */
+    goto done;
+  }
+  if (rc == TB_OK && tr_llmRemaining(r->llm) == 0) {
+    r->sum.replay_end = 1;
+    stop(r, "replay_end");
+    goto done;
+  }
+  if (rc == TB_OK && c->max_tokens_total > 0 &&
+      r->sum.prompt_tokens + r->sum.completion_tokens >= c->max_tokens_total) {
+    r->sum.budget_stop = 1;
+    stop(r, "budget");
+    goto done;
+  }
+  double tOpt = tb_nowMs();
+  if (rc == TB_OK) {
+    rc = optimizerStep(r, it, &log, err, errsz);
   }
   if (rc == TB_OK) {
-    rc = ag_runDirWriteFile(&r->dir, AG_RUN_FINAL, next, strlen(next), err, errsz);
-  }
-  if (rc == TB_OK) {
-    rc = trackBest(r, next, r->test.sum.success_rate, r->test.sum.mean_return, err, errsz);
+    rc = addSent(&r->sent, requestHash(log.system, log.user));
   }
   if (rc != TB_OK) {
     goto done;
   }
-  r->sum.iterations = it;
-  r->sum.best_train_success |= ep.success;
-  r->sum.final_test_success_rate = r->test.sum.success_rate;
-  rc = writeJson(r, AG_RUN_SUMMARY, ag_trainSummaryJson(&r->sum), err, errsz);
-  if (rc == TB_OK && progress != NULL) {
-    agTrainProgress p = {
-        .iteration = it,
-        .iters = c->iters,
-        .train_success = ep.success,
-        .train_return = ep.ret,
-        .train_fault = ep.fault.kind != AG_FT_NONE ? ag_faultName(ep.fault.kind) : NULL,
-        .test_success_rate = r->test.sum.success_rate,
-        .test_mean_return = r->test.sum.mean_return,
-        .outcome = ag_outcomeName(u.outcome),
-        .tokens = log.prompt_tokens + log.completion_tokens,
-        .tokens_total = r->sum.prompt_tokens + r->sum.completion_tokens,
-        .elapsed_s = (tb_nowMs() - t0) / 1e3,
-        .done_before = 0,
-    };
-    progress(user, &p);
+  r->haveShown = 1;
+  r->lastShown = ep.seed;
+  iterationRecord rec = {
+      .it = it,
+      .src = src,
+      .ep = &ep,
+      .poolStarts = r->pool.n,
+      .poolSuccesses = ag_poolSuccesses(&r->pool),
+      .feedback = fb,
+      .log = &log,
+      .u = {log.outcome, log.reason, log.nchanged, (const char *const *)log.changed},
+      .episodeName = episodeName,
+      .overheadMs = optMs + tb_nowMs() - tOpt - log.latency_s * 1e3,
+  };
+  rc = finishIteration(r, &rec, t0, progress, user, err, errsz);
+  if (rc == TB_OK) {
+    /* TERMINATE, or patience spent on answers that change nothing, end the run */
+    r->terminated = log.terminate;
+    r->stale = rec.u.outcome == TR_OUTCOME_UPDATED ? 0 : r->stale + 1;
+    if (r->terminated) {
+      stop(r, "terminate");
+    } else if (c->patience > 0 && r->stale >= c->patience) {
+      stop(r, "patience");
+    }
   }
 
 done:
@@ -515,11 +856,38 @@ done:
 
 /* ------------------------------------------------------------- ag_train */
 
+/* Fills in what the configuration leaves to the protocol, and checks it. */
+static int resolveConfig(agTrainConfig *c, char *err, size_t errsz) {
+  int paper = c->protocol == AG_PROTOCOL_PAPER;
+  if (c->protocol != AG_PROTOCOL_POOL && !paper) {
+    tb_setErr(err, errsz, "unknown training protocol %d", (int)c->protocol);
+    return TB_EINVAL;
+  }
+  if (c->train_starts == 0) {
+    c->train_starts = paper ? 1 : AG_POOL_STARTS;
+  }
+  if (c->test_begin == c->test_end) {
+    c->test_begin = paper ? AG_PAPER_TEST_BEGIN : AG_POOL_TEST_BEGIN;
+    c->test_end = c->test_begin + AG_TEST_STARTS;
+  }
+  if (paper && c->train_starts != 1) {
+    tb_setErr(err, errsz,
+              "the paper protocol trains on one start (--train-seed S), not %d; use "
+              "--protocol pool for more",
+              c->train_starts);
+    return TB_EINVAL;
+  }
+  return TB_OK;
+}
+
 /* Makes everything a run needs once its configuration is final. */
 static int openRun(trainRun *r, char *err, size_t errsz) {
   const agTrainConfig *c = &r->cfg;
-  if (c->test_end <= c->test_begin || c->iters < 1 || c->jobs < 1 || c->memory < 0) {
-    tb_setErr(err, errsz, "bad training configuration (iters, jobs, memory or test seeds)");
+  if (c->test_end <= c->test_begin || c->iters < 1 || c->jobs < 1 || c->memory < 0 ||
+      c->train_starts < 1 || c->patience < 0) {
+    tb_setErr(err, errsz,
+              "bad training configuration (iters, jobs, memory, patience, training or test "
+              "seeds)");
     return TB_EINVAL;
   }
   r->spec = env_makeSpec(c->task, err, errsz);
@@ -535,12 +903,25 @@ static int openRun(trainRun *r, char *err, size_t errsz) {
     return rc;
   }
   makeDocs(&r->desc, c->rollout.env.hints == ENV_HINTS_EXPERT && !c->mask_trace, &r->docs);
+  int pool = c->protocol == AG_PROTOCOL_POOL;
+  if (pool) {
+    rc = ag_poolInit(&r->pool, c->train_seed, c->train_starts, c->test_begin, c->test_end, err,
+                     errsz);
+    if (rc != TB_OK) {
+      return rc;
+    }
+  }
   trOptimizerOptions oo;
   tr_defaultOptimizerOptions(&oo);
   oo.kind = c->optimizer;
   oo.memory = c->memory;
   oo.mask = c->mask_trace ? TR_MASK_PAPER : 0;
   oo.objective = r->desc.instruction;
+  if (pool) {
+    oo.memory_style = TR_MEMORY_LEAN;
+    oo.memory_chars = c->memory_chars;
+    oo.history = c->memory; /* OPRO: the last K attempts, not the whole history */
+  }
   r->opt = tr_makeOptimizer(&oo, err, errsz);
   if (r->opt == NULL) {
     return TB_EINVAL;
@@ -556,8 +937,21 @@ static int openRun(trainRun *r, char *err, size_t errsz) {
     tb_setErr(err, errsz, "out of memory");
     return TB_ENOMEM;
   }
+  r->sum.train_starts = pool ? r->pool.n : 1;
   r->llm = tr_makeLlm(c->llm, &c->llm_options, err, errsz);
   return r->llm != NULL ? TB_OK : TB_EINVAL;
+}
+
+/* Whether a resumed run had already ended (TERMINATE or patience in its last lines). */
+static void resumedStop(trainRun *r) {
+  if (r->cfg.protocol != AG_PROTOCOL_POOL) {
+    return;
+  }
+  if (r->terminated) {
+    stop(r, "terminate");
+  } else if (r->cfg.patience > 0 && r->stale >= r->cfg.patience) {
+    stop(r, "patience");
+  }
 }
 
 int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
@@ -588,7 +982,10 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
     if (r.cfg.init_source == NULL) {
       r.cfg.init_source = kZeroController;
     }
-    rc = openRun(&r, err, errsz);
+    rc = resolveConfig(&r.cfg, err, errsz);
+    if (rc == TB_OK) {
+      rc = openRun(&r, err, errsz);
+    }
     if (rc == TB_OK) {
       rc = ag_runDirCreate(&r.dir, cfg->out_dir, err, errsz);
     }
@@ -599,15 +996,16 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
     rc = evalTest(&r, r.cfg.init_source, err, errsz);
   }
   if (rc == TB_OK) {
-    rc = trackBest(&r, r.cfg.init_source, r.test.sum.success_rate, r.test.sum.mean_return, err,
+    rc = trackBest(&r, r.cfg.init_source, r.test.sum.success_rate, r.test.sum.mean_return, 0, err,
                    errsz);
   }
   if (rc == TB_OK && cfg->resume) {
     rc = restore(&r, &resumed, err, errsz);
-    /* A recorded LLM (replay:) answers iteration k with its k-th response. */
+    /* A recorded LLM (replay:) answers request k with its k-th response. */
     if (rc == TB_OK) {
-      rc = tr_llmSkip(r.llm, (size_t)r.sum.iterations, err, errsz);
+      rc = tr_llmSkip(r.llm, (size_t)r.sum.llm_calls, err, errsz);
     }
+    resumedStop(&r);
   } else if (rc == TB_OK) {
     rc = writeJson(&r, AG_RUN_CONFIG, ag_runConfigJson(&r.cfg), err, errsz);
   }
@@ -622,19 +1020,28 @@ int ag_train(const agTrainConfig *cfg, agTrainProgressFn progress, void *user,
                              .tokens_total = r.sum.prompt_tokens + r.sum.completion_tokens};
     progress(user, &start);
   }
-  for (int it = r.sum.iterations + 1; rc == TB_OK && it <= r.cfg.iters; it++) {
+  int pool = r.cfg.protocol == AG_PROTOCOL_POOL;
+  for (int it = r.sum.iterations + 1;
+       rc == TB_OK && r.sum.stop_reason[0] == '\0' && it <= r.cfg.iters; it++) {
+    if (pool) {
+      rc = iteratePool(&r, it, t0, progress, user, err, errsz);
+      continue; /* it checks the recording and the budget before its LLM call */
+    }
     if (tr_llmRemaining(r.llm) == 0) {
       r.sum.replay_end = 1; /* a replayed run ends where its recording does */
+      stop(&r, "replay_end");
       break;
     }
     if (r.cfg.max_tokens_total > 0 &&
         r.sum.prompt_tokens + r.sum.completion_tokens >= r.cfg.max_tokens_total) {
       r.sum.budget_stop = 1;
+      stop(&r, "budget");
       break;
     }
-    rc = iterate(&r, it, t0, progress, user, err, errsz);
+    rc = iteratePaper(&r, it, t0, progress, user, err, errsz);
   }
   if (rc == TB_OK) {
+    stop(&r, "iters");
     rc = writeJson(&r, AG_RUN_SUMMARY, ag_trainSummaryJson(&r.sum), err, errsz);
   }
   if (summary != NULL) {

@@ -1,6 +1,7 @@
-/* Tests of train/train.c: the training loop end to end with a scripted LLM (the exec:
- * backend running tests/train/llm/scripted_llm.sh), its ablations, resume after kill -9,
- * offline replay of a finished run, and the token budget. */
+/* Tests of train/train.c: the training loop end to end with scripted LLMs (the exec:
+ * backend running the scripts of tests/train/llm/): the paper protocol, its ablations,
+ * resume after kill -9, offline replay of a finished run, and the token budget; the pool
+ * protocol's stops, feedback, memory, growth and resume. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,8 +39,10 @@ static void runDir(char *out, size_t outsz, const char *name) {
   snprintf(out, outsz, "%s/%s", gTmp, name);
 }
 
+/* The paper protocol: the tests below pin its behaviour. */
 static void baseConfig(agTrainConfig *cfg, const char *llm, const char *out, int iters) {
   ag_defaultTrain(cfg);
+  cfg->protocol = AG_PROTOCOL_PAPER;
   cfg->task = ENV_REACH;
   cfg->rollout.task = ENV_REACH;
   cfg->llm = llm;
@@ -582,6 +585,365 @@ static void resume_should_refuse_a_bad_complete_last_line(void **state) {
   assert_int_equal(countLines(out), 4);
 }
 
+/* ------------------------------------------------------------- the pool protocol */
+
+/* The pool protocol's defaults on reach, with the LLM script llm/NAME (and its arguments). */
+static void poolConfig(agTrainConfig *cfg, char *llm, size_t llmsz, const char *script,
+                       const char *args, const char *out, int iters) {
+  snprintf(llm, llmsz, "exec:sh %s/tests/train/llm/%s %s/tests/train/llm %s", srcDir(), script,
+           srcDir(), args != NULL ? args : "");
+  ag_defaultTrain(cfg);
+  cfg->task = ENV_REACH;
+  cfg->rollout.task = ENV_REACH;
+  cfg->llm = llm;
+  cfg->out_dir = out;
+  cfg->iters = iters;
+  cfg->llm_options.timeout_s = 30;
+}
+
+static const char *summaryString(const char *dir, const char *key, char *buf, size_t bufsz) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/summary.json", dir);
+  char *text = tb_readFile(path, 1 << 20, NULL, NULL, 0);
+  assert_non_null(text);
+  cJSON *o = cJSON_Parse(text);
+  free(text);
+  snprintf(buf, bufsz, "%s", str(o, key));
+  cJSON_Delete(o);
+  return buf;
+}
+
+static void a_task_solved_by_the_first_answer_should_stop_converged(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  runDir(out, sizeof out, "pool_converged");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  poolConfig(&cfg, llm, sizeof llm, "half_llm.sh", NULL, out, 30);
+  /* an LLM whose every answer is the solution */
+  snprintf(llm, sizeof llm, "exec:cat %s/tests/train/llm/reply_solve.txt", srcDir());
+  train(&cfg, &sum);
+  assert_true(sum.llm_calls <= 2);
+  assert_int_equal(sum.llm_calls, 1);
+  assert_int_equal(sum.iterations, 1);
+  assert_string_equal(sum.stop_reason, "converged");
+  assert_int_equal(sum.train_starts, 10);
+  assert_true(sum.best_test_success_rate == 1.0);
+  assert_true(sum.tokens_to_best == sum.prompt_tokens + sum.completion_tokens);
+  char buf[64];
+  assert_string_equal(summaryString(out, "stop_reason", buf, sizeof buf), "converged");
+
+  /* The one request: the pool's feedback on a failing start, the task's diagnostics. */
+  cJSON *lines = readLines(out);
+  assert_int_equal(cJSON_GetArraySize(lines), 1);
+  const cJSON *l1 = cJSON_GetArrayItem(lines, 0);
+  const char *fb = str(l1, "feedback");
+  assert_non_null(strstr(fb, "Success: false\nReturn: "));
+  assert_non_null(strstr(fb, "\nTraining starts: 0 of 10 succeed; this trace is one that fails."));
+  assert_non_null(strstr(fb, "\nEpisode: closest fingertips-to-goal distance "));
+  assert_int_equal(cJSON_GetObjectItem(obj(l1, "pool"), "starts")->valueint, 10);
+  assert_non_null(strstr(str(l1, "user"), "#Instruction\nReach: bring the fingertip midpoint"));
+  cJSON_Delete(lines);
+
+  /* Resumed with more iterations, a converged run stays converged, asking nothing. */
+  ag_defaultTrain(&cfg);
+  cfg.resume = 1;
+  cfg.out_dir = out;
+  cfg.iters = 40;
+  train(&cfg, &sum);
+  assert_int_equal(sum.llm_calls, 1);
+  assert_string_equal(sum.stop_reason, "converged");
+}
+
+/* The controller of reply_half.txt on the pool, as ag_eval sees it: successes, and the
+ * seed of the failing start with the lowest return (ties: the lowest seed) other than
+ * skip. */
+static int halfOnPool(uint64_t skip, uint64_t *worst, double *worstRet) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/tests/train/llm/reply_half.txt", srcDir());
+  char *reply = tb_readFile(path, 1 << 16, NULL, NULL, 0);
+  assert_non_null(reply);
+  trResponse resp;
+  assert_int_equal(tr_parseResponse(reply, strlen(reply), &resp), 0);
+  free(reply);
+  agRolloutConfig rc;
+  ag_defaultRollout(&rc);
+  agEvalEpisode eps[10];
+  agEvalSummary sum;
+  char err[256];
+  assert_int_equal(ag_eval(NULL, &rc, resp.items[0].text, strlen(resp.items[0].text), 0, 10, 2,
+                           NULL, NULL, eps, &sum, err, sizeof err),
+                   TB_OK);
+  tr_responseClose(&resp);
+  *worstRet = 1e300;
+  for (int i = 0; i < 10; i++) {
+    if (!eps[i].success && eps[i].seed != skip && eps[i].ret < *worstRet) {
+      *worstRet = eps[i].ret;
+      *worst = eps[i].seed;
+    }
+  }
+  return sum.successes;
+}
+
+static void pool_feedback_should_count_the_starts_and_show_a_failing_one(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  runDir(out, sizeof out, "pool_half");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  poolConfig(&cfg, llm, sizeof llm, "half_llm.sh", NULL, out, 30);
+  cfg.patience = 2;
+  train(&cfg, &sum);
+  /* answers 2 and 3 leave the controller as it was: patience 2 ends the run */
+  assert_int_equal(sum.iterations, 3);
+  assert_int_equal(sum.llm_calls, 3);
+  assert_string_equal(sum.stop_reason, "patience");
+
+  cJSON *lines = readLines(out);
+  const cJSON *l1 = cJSON_GetArrayItem(lines, 0);
+  const cJSON *l2 = cJSON_GetArrayItem(lines, 1);
+  const cJSON *l3 = cJSON_GetArrayItem(lines, 2);
+  uint64_t worst = 0;
+  double worstRet = 0.0;
+  uint64_t shown1 = (uint64_t)obj(obj(l1, "train"), "seed")->valuedouble;
+  int successes = halfOnPool(shown1, &worst, &worstRet);
+  assert_true(successes > 0 && successes < 10);
+  char want[160];
+  snprintf(want, sizeof want, "\nTraining starts: %d of 10 succeed (in ", successes);
+  assert_non_null(strstr(str(l2, "feedback"), want));
+  assert_non_null(strstr(str(l2, "feedback"), "; this trace is one that fails."));
+  assert_int_equal(cJSON_GetObjectItem(obj(l2, "pool"), "successes")->valueint, successes);
+  /* the worst failing start is shown (but not the one shown just before), then another one
+   * (not the same twice in a row) */
+  const cJSON *t2 = obj(l2, "train");
+  const cJSON *t3 = obj(l3, "train");
+  assert_true(cJSON_IsFalse(obj(t2, "success")));
+  assert_true((uint64_t)obj(t2, "seed")->valuedouble == worst);
+  assert_true(obj(t2, "return")->valuedouble == worstRet);
+  assert_true(cJSON_IsFalse(obj(t3, "success")));
+  assert_true(obj(t3, "seed")->valuedouble != obj(t2, "seed")->valuedouble);
+  assert_string_equal(str(obj(l3, "update"), "outcome"), "no_change");
+  /* the recorded episode is the start shown */
+  char path[600];
+  char err[256];
+  snprintf(path, sizeof path, "%s/episodes/iter_002.json", out);
+  simEpisode *ep = sim_episodeLoad(path, err, sizeof err);
+  assert_non_null(ep);
+  assert_true(ep->info.seed == worst);
+  sim_freeEpisode(ep);
+
+  /* no request was sent twice */
+  for (int i = 0; i < cJSON_GetArraySize(lines); i++) {
+    for (int j = 0; j < i; j++) {
+      assert_true(strcmp(str(cJSON_GetArrayItem(lines, i), "user"),
+                         str(cJSON_GetArrayItem(lines, j), "user")) != 0);
+    }
+  }
+  cJSON_Delete(lines);
+}
+
+/* Memory text of a user prompt: what follows the problem instance. */
+static const char *memoryPart(const char *user) {
+  const char *end = strstr(user, "================================\n\n");
+  return end != NULL ? end : "";
+}
+
+static void alternating_useless_controllers_should_appear_once_each_in_memory(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  runDir(out, sizeof out, "pool_alternate");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  poolConfig(&cfg, llm, sizeof llm, "alternate_llm.sh", NULL, out, 8);
+  cfg.patience = 0;
+  train(&cfg, &sum);
+  cJSON *lines = readLines(out);
+  assert_true(cJSON_GetArraySize(lines) >= 6);
+  for (int i = 0; i < cJSON_GetArraySize(lines); i++) {
+    const char *memory = memoryPart(str(cJSON_GetArrayItem(lines, i), "user"));
+    int a = 0;
+    int b = 0;
+    for (const char *p = strstr(memory, "MARKER_ALT_A"); p; p = strstr(p + 1, "MARKER_ALT_A")) {
+      a++;
+    }
+    for (const char *p = strstr(memory, "MARKER_ALT_B"); p; p = strstr(p + 1, "MARKER_ALT_B")) {
+      b++;
+    }
+    if (a > 1 || b > 1) {
+      fail_msg("iteration %d: the memory shows A %d times and B %d times", i + 1, a, b);
+    }
+    if (i >= 3) {
+      assert_non_null(strstr(memory, "== the current values, as in #Variables"));
+    }
+  }
+  /* and the memory stays within its cap */
+  const char *last =
+      memoryPart(str(cJSON_GetArrayItem(lines, cJSON_GetArraySize(lines) - 1), "user"));
+  assert_true(strlen(last) < AG_MEMORY_CHARS + 400);
+  cJSON_Delete(lines);
+}
+
+static void the_paper_protocol_should_keep_its_prompts(void **state) {
+  (void)state;
+  /* the e2e run of the paper protocol: the golden system prompt, the paper's feedback and
+   * memory lines */
+  char out[512];
+  char path[600];
+  runDir(out, sizeof out, "e2e");
+  snprintf(path, sizeof path, "%s/tests/trace/golden/system.txt", srcDir());
+  char *golden = tb_readFile(path, 1 << 20, NULL, NULL, 0);
+  assert_non_null(golden);
+  cJSON *lines = readLines(out);
+  for (int i = 0; i < cJSON_GetArraySize(lines); i++) {
+    const cJSON *l = cJSON_GetArrayItem(lines, i);
+    assert_string_equal(str(l, "system"), golden);
+    assert_null(strstr(str(l, "feedback"), "Training starts"));
+    assert_null(strstr(str(l, "feedback"), "Episode:"));
+    assert_int_equal(cJSON_GetObjectItem(obj(l, "pool"), "starts")->valueint, 1);
+  }
+  const char *user = str(cJSON_GetArrayItem(lines, 2), "user");
+  assert_non_null(strstr(user,
+                         "Below are the values the variables had in earlier iterations "
+                         "and the feedback each received, oldest first:\n{\"variables\""));
+  free(golden);
+  cJSON_Delete(lines);
+  snprintf(path, sizeof path, "%s/config.json", out);
+  assert_true(fileContains(path, "\"protocol\":\t\"paper\""));
+  assert_true(fileContains(path, "\"test_seeds\":\t\"1:11\""));
+}
+
+static void until_iters_should_grow_the_pool(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  runDir(out, sizeof out, "pool_grow");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  poolConfig(&cfg, llm, sizeof llm, "half_llm.sh", NULL, out, 4);
+  snprintf(llm, sizeof llm, "exec:cat %s/tests/train/llm/reply_solve.txt", srcDir());
+  cfg.until = AG_UNTIL_ITERS;
+  cfg.train_starts = 3;
+  cfg.test_begin = 5;
+  cfg.test_end = 7;
+  train(&cfg, &sum);
+  /* one call solves it; then each iteration adds 3 fresh starts (skipping 5 and 6) */
+  assert_int_equal(sum.iterations, 4);
+  assert_int_equal(sum.llm_calls, 1);
+  assert_string_equal(sum.stop_reason, "iters");
+  assert_int_equal(sum.train_starts, 12);
+  cJSON *lines = readLines(out);
+  static const int starts[] = {3, 6, 9, 12};
+  for (int i = 0; i < 4; i++) {
+    const cJSON *l = cJSON_GetArrayItem(lines, i);
+    assert_int_equal(cJSON_GetObjectItem(obj(l, "pool"), "starts")->valueint, starts[i]);
+    if (i > 0) {
+      assert_true(cJSON_IsNull(obj(l, "response")));
+      assert_string_equal(str(l, "user"), "");
+      assert_non_null(strstr(str(obj(l, "update"), "reason"), "the pool grew"));
+    }
+  }
+  cJSON_Delete(lines);
+
+  /* resumed for two more iterations, the pool goes on growing from where it was */
+  ag_defaultTrain(&cfg);
+  cfg.resume = 1;
+  cfg.out_dir = out;
+  cfg.iters = 6;
+  train(&cfg, &sum);
+  assert_int_equal(sum.iterations, 6);
+  assert_int_equal(sum.train_starts, 18);
+  assert_int_equal(sum.llm_calls, 1);
+}
+
+static void a_terminate_answer_should_end_the_run(void **state) {
+  (void)state;
+  char llm[1024];
+  char out[512];
+  runDir(out, sizeof out, "pool_terminate");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  poolConfig(&cfg, llm, sizeof llm, "half_llm.sh", NULL, out, 30);
+  snprintf(llm, sizeof llm, "exec:cat >/dev/null; echo 'Nothing to change. TERMINATE'");
+  train(&cfg, &sum);
+  assert_int_equal(sum.iterations, 1);
+  assert_int_equal(sum.llm_calls, 1);
+  assert_string_equal(sum.stop_reason, "terminate");
+}
+
+static void pool_resume_after_kill_should_match_an_uninterrupted_run(void **state) {
+  (void)state;
+  char llm[1024];
+  char slow[1024];
+  char ref[512];
+  char out[512];
+  runDir(ref, sizeof ref, "pool_resume_ref");
+  runDir(out, sizeof out, "pool_resume_killed");
+  agTrainConfig cfg;
+  agTrainSummary sum;
+  poolConfig(&cfg, llm, sizeof llm, "half_llm.sh", NULL, ref, 4);
+  cfg.patience = 0;
+  train(&cfg, &sum);
+  assert_int_equal(sum.iterations, 4);
+
+  /* Kill -9 a trainer in iteration 2: running the pool, or waiting for the LLM. */
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    setpgid(0, 0);
+    poolConfig(&cfg, slow, sizeof slow, "half_llm.sh", "0.4", out, 4);
+    cfg.patience = 0;
+    char err[512];
+    _exit(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err) == TB_OK ? 0 : 1);
+  }
+  for (int i = 0; i < 400 && countLines(out) < 1; i++) {
+    sleepMs(50);
+  }
+  assert_int_equal(countLines(out), 1);
+  sleepMs(100);
+  kill(-pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(countLines(out), 1);
+
+  /* Resume with the fast LLM: the same run. */
+  agTrainConfig rcfg;
+  ag_defaultTrain(&rcfg);
+  rcfg.resume = 1;
+  rcfg.out_dir = out;
+  rcfg.llm = llm;
+  rcfg.iters = 0;
+  agTrainSummary resumed;
+  char err[1024] = "";
+  int rc = TB_EINVAL;
+  /* a sandbox the killed trainer started may hold the run's lock for a moment */
+  for (int i = 0; i < 50 && rc == TB_EINVAL; i++) {
+    rc = ag_train(&rcfg, NULL, NULL, &resumed, err, sizeof err);
+    if (rc == TB_EINVAL && strstr(err, "in use") == NULL) {
+      break;
+    }
+    if (rc == TB_EINVAL) {
+      sleepMs(20);
+    }
+  }
+  if (rc != TB_OK) {
+    fail_msg("resume: %s", err);
+  }
+  assert_int_equal(resumed.iterations, 4);
+  assert_int_equal(resumed.llm_calls, sum.llm_calls);
+  assert_string_equal(resumed.stop_reason, sum.stop_reason);
+  cJSON *a = readLines(ref);
+  cJSON *b = readLines(out);
+  assertSameRuns(a, b);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  assertSameFile(ref, out, "controller_final.c");
+  assertSameFile(ref, out, "episodes/iter_004.json");
+}
+
 static int setup(void **state) {
   (void)state;
   snprintf(gTmp, sizeof gTmp, "/tmp/tracebot_test_train.XXXXXX");
@@ -598,6 +960,7 @@ static int teardown(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(train_should_turn_faults_into_feedback_and_solve_reach),
+      cmocka_unit_test(the_paper_protocol_should_keep_its_prompts),
       cmocka_unit_test(opro_should_send_the_history_and_no_trace),
       cmocka_unit_test(memory_zero_should_forget_earlier_iterations),
       cmocka_unit_test(mask_trace_should_hide_the_trace_and_move_hints_to_feedback),
@@ -610,6 +973,12 @@ int main(void) {
       cmocka_unit_test(token_budget_should_stop_cleanly),
       cmocka_unit_test(train_should_refuse_bad_setups_with_one_line),
       cmocka_unit_test(resume_should_refuse_a_bad_complete_last_line),
+      cmocka_unit_test(a_task_solved_by_the_first_answer_should_stop_converged),
+      cmocka_unit_test(pool_feedback_should_count_the_starts_and_show_a_failing_one),
+      cmocka_unit_test(alternating_useless_controllers_should_appear_once_each_in_memory),
+      cmocka_unit_test(until_iters_should_grow_the_pool),
+      cmocka_unit_test(a_terminate_answer_should_end_the_run),
+      cmocka_unit_test(pool_resume_after_kill_should_match_an_uninterrupted_run),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
