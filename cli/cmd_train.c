@@ -30,7 +30,7 @@ const char cli_trainHelp[] =
     "  --optimizer NAME       optoprime (default) | opro\n"
     "  --memory K             OptoPrime memory of past iterations (default 10; 0 = NoMem)\n"
     "  --memory-chars N       pool: most characters of memory text, oldest out first\n"
-    "                         (default 2500; 0 = no cap)\n"
+    "                         (default 1000; 0 = no cap)\n"
     "  --mask trace|none      trace: the paper's Masked ablation (hide #Documentation,\n"
     "                         #Code, #Inputs, #Others; hints go to the feedback)\n"
     "  --iters N              iterations at most (default 30)\n"

@@ -63,55 +63,49 @@ static void put(char *out, size_t outsz, size_t *n, const char *fmt, ...) {
   }
 }
 
-/* The instruction: the task's own text, then the episode, the observation, the action,
- * what a step does, Return, and the hints. */
+/* The instruction: the task's own text, then the hand's point, the episode, the
+ * observation, the action of this mode, what a step does, Return, and the hints. */
 static void instruction(const envSpec *spec, const envConfig *c, const envDescription *d,
                         double depthCm, char *out, size_t outsz) {
   size_t n = 0;
   const int rel = c->mode == ENV_RELATIVE;
   put(out, outsz, &n, "%s", spec->def->instruction);
   put(out, outsz, &n,
-      " The fingertip midpoint (halfway between the two fingertips, %.1f cm below hand_pos) "
-      "is the point of the hand that touches things; distances from the hand are measured "
-      "from it.",
+      " The fingertip midpoint (halfway between the fingertips, %.1f cm below hand_pos) is the "
+      "point of the hand that touches things.",
       depthCm);
   put(out, outsz, &n,
       " An episode has %d steps: the controller is called once per step (obs->step counts "
-      "from 0, obs->horizon is %d), and the episode ends early at the first success.",
+      "from 0, obs->horizon is %d), and the first success ends the episode.",
       c->horizon, c->horizon);
   put(out, outsz, &n,
-      " The observation obs holds hand_pos[3] (the hand origin in metres), "
-      "gripper_distance_apart (1 fully open, about 0.3 closed on nothing, about 0.4-0.5 "
-      "holding the puck), obj_pos[3] and obj_quat[4] (w x y z) of the puck (a cylinder of "
-      "radius 2 cm resting with its centre at z = 0.02) and goal_pos[3]. The table top is at "
-      "z = 0; the hand target is clipped to x [%.1f, %.1f], y [%.1f, %.1f], z [%.2f, %.1f].",
+      " obs holds hand_pos[3] (the hand origin, metres), gripper_distance_apart (1 open, about "
+      "0.3 closed on nothing, 0.4-0.5 holding the puck), obj_pos[3] and obj_quat[4] (w x y z) "
+      "of the puck (a cylinder of radius 2 cm, its centre at z = 0.02 at rest) and "
+      "goal_pos[3]; the table top is at z = 0.");
+  put(out, outsz, &n,
+      rel ? " The action is relative: action[0..2] moves the hand toward hand_pos + "
+            "action[0..2] (metres; "
+          : " The action is absolute: action[0..2] is the target position of the hand origin "
+            "(hand_pos) in metres (");
+  put(out, outsz, &n,
+      "the target is clipped to x [%.1f, %.1f], y [%.1f, %.1f], z [%.2f, %.1f]); action[3] is "
+      "the gripper effort in [-1, 1]: +1 closes the fingers, -1 opens them, 0 lets them relax "
+      "open slowly.",
       env_handLow[0], env_handHigh[0], env_handLow[1], env_handHigh[1], env_handLow[2],
       env_handHigh[2]);
-  if (rel) {
-    put(out, outsz, &n,
-        " The action is relative: action[0..2] is a move of the hand in metres, toward the "
-        "target hand_pos + action[0..2].");
-  } else {
-    put(out, outsz, &n,
-        " The action is absolute: action[0..2] is the target position of the hand origin "
-        "(hand_pos) in metres, in the same coordinates as obs.");
-  }
   put(out, outsz, &n,
-      " action[3] is the gripper effort in [-1, 1]: +1 closes the fingers (squeezing "
-      "whatever is between them), -1 opens them, 0 lets them relax open slowly.");
+      " One step covers about %.0f%% of a 5 cm move, %.0f%% of a 10 cm move and %.0f%% of a "
+      "20 cm move (measured: a P controller drives the hand toward the target for %d "
+      "simulation steps); %s.",
+      100.0 * d->move_fraction[0], 100.0 * d->move_fraction[1], 100.0 * d->move_fraction[2],
+      ENV_MAX_SUBSTEPS,
+      rel ? "each action starts from the hand_pos it sees"
+          : "repeating the target keeps closing the gap");
   put(out, outsz, &n,
-      " One step does not always reach its target: a P controller drives the hand toward it "
-      "for %d simulation steps, and one step covers about %.0f%% of a 5 cm move, %.0f%% of "
-      "a 10 cm move and %.0f%% of a 20 cm move (measured); the rest is left to later steps%s.",
-      ENV_MAX_SUBSTEPS, 100.0 * d->move_fraction[0], 100.0 * d->move_fraction[1],
-      100.0 * d->move_fraction[2],
-      rel ? " (each action moves from the hand_pos it sees)"
-          : " (the same target again keeps closing the gap)");
-  put(out, outsz, &n,
-      " Each step earns a reward in [0, 10]; Return is the sum of the rewards of the steps "
-      "until the episode ends. Since the episode ends at success, a quick success can have "
-      "a lower Return than a slow one or a failure: success comes first, and Return only "
-      "tells how close an episode that fails came.");
+      " Each step earns a reward in [0, 10]; Return sums the rewards until the episode ends. "
+      "Success ends the episode, so a quick success can have a lower Return than a slow one: "
+      "success comes first, and Return only tells how close a failure came.");
   if (c->hints == ENV_HINTS_EXPERT) {
     put(out, outsz, &n, " %s", d->hint_doc);
   }
@@ -140,28 +134,23 @@ int env_describe(const envSpec *spec, const envConfig *cfg, envDescription *out,
 
   /* the hint (the same words whether the trace or the feedback shows it) */
   snprintf(out->hint_doc, sizeof out->hint_doc,
-           "Each step also has a hint for you (the controller does not see it): the step's "
-           "reward, whether the hand got closer to where a scripted expert would go, and "
-           "`expert target [x y z gripper]`: the hand position (of hand_pos, in metres) and "
-           "gripper effort the expert would command from the observation before the step%s.",
-           rel ? "; as a relative action that is [x - hand_pos[0], y - hand_pos[1], "
-                 "z - hand_pos[2], gripper]"
-               : ", which is the action it would return");
+           "Each step also has a hint for you (the controller does not see it): the reward, "
+           "and whether the hand moved toward the `expert target [x y z gripper]`: where a "
+           "scripted expert would send hand_pos, and its gripper effort, from the observation "
+           "before the step%s.",
+           rel ? " (as a relative action: [x, y, z] - hand_pos)" : " (its absolute action)");
 
   /* the operations */
   snprintf(out->action_doc, sizeof out->action_doc,
-           "Runs the controller code on the observation obs and returns action[4]: %s, "
-           "action[3] is the gripper effort in [-1, 1] (+1 closes, -1 opens).",
-           rel ? "action[0..2] is the hand move in metres (the target is hand_pos + "
-                 "action[0..2])"
-               : "action[0..2] is the target position of the hand origin in metres");
+           "Runs the controller code on obs and returns action[4]: %s, action[3] the gripper "
+           "effort in [-1, 1] (+1 closes, -1 opens).",
+           rel ? "action[0..2] moves the hand toward hand_pos + action[0..2] (metres)"
+               : "action[0..2] is the target position of the hand origin (metres)");
   snprintf(out->step_doc, sizeof out->step_doc,
-           "Executes the action on the robot: a P controller drives the hand toward the "
-           "target (clipped to the workspace) for %d simulation steps while the gripper gets "
-           "the effort, covering about %.0f%% of a 5 cm move, %.0f%% of a 10 cm move and "
-           "%.0f%% of a 20 cm move; returns the next observation.",
-           ENV_MAX_SUBSTEPS, 100.0 * out->move_fraction[0], 100.0 * out->move_fraction[1],
-           100.0 * out->move_fraction[2]);
+           "Executes the action: a P controller drives the hand toward the target (clipped to "
+           "the workspace) for %d simulation steps, about %.0f%% of the way for a 10 cm move, "
+           "while the gripper gets the effort; returns the next observation.",
+           ENV_MAX_SUBSTEPS, 100.0 * out->move_fraction[1]);
   instruction(spec, &c, out, depthCm, out->instruction, sizeof out->instruction);
   return TB_OK;
 }

@@ -221,10 +221,7 @@ static int putVariable(tbBuf *b, const trOptimizer *opt, const cJSON *v, const c
       tb_bufInit(&d, TR_MAX_TEXT_BYTES);
       int rc = putDiff(&d, now, v->valuestring);
       if (rc == 0 && !d.failed && d.len < strlen(v->valuestring)) {
-        tb_bufPrintf(b,
-                     "(code) %s: its current value changed by this diff (- current, + this "
-                     "value):\n",
-                     v->string);
+        tb_bufPrintf(b, "(code) %s, as a diff from its current value:\n", v->string);
         tb_bufPutn(b, d.data, d.len);
         tb_bufClose(&d);
         return 0;
@@ -335,11 +332,10 @@ int tr_leanMemory(const trOptimizer *opt, const trSelection *sel, int currentInH
   int earlier = opt->iteration;
   int leftOut = earlier - (currentInHistory ? attempts - 1 : attempts);
   if (rc == 0 && (shown > 0 || leftOut > 0)) {
-    tb_bufPuts(out, currentInHistory
-                        ? "The attempts so far, oldest first: each distinct value of the "
-                          "variables once, with every feedback it received."
-                        : "Earlier attempts, oldest first: each distinct value of the "
-                          "variables once, with every feedback it received.");
+    tb_bufPuts(out, currentInHistory ? "The attempts so far, oldest first, each value once "
+                                       "with every feedback it received."
+                                     : "Earlier attempts, oldest first, each value once with "
+                                       "every feedback it received.");
     if (leftOut > 0) {
       tb_bufPrintf(out, " %d earlier %s left out.", leftOut,
                    leftOut == 1 ? "attempt is" : "attempts are");

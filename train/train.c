@@ -27,11 +27,10 @@ static const char kZeroController[] =
     "}\n";
 
 static const char kConstraint[] =
-    "C source defining exactly `void controller(const obs_t *obs, double action[4]);` "
-    "compiled with a prelude that declares obs_t {double hand_pos[3]; double "
-    "gripper_distance_apart; double obj_pos[3]; double obj_quat[4]; double goal_pos[3]; "
-    "int step; int horizon;} and the <math.h> functions. No other library calls, no I/O, "
-    "no allocation. `static` variables keep state within one episode.";
+    "C source defining exactly `void controller(const obs_t *obs, double action[4]);`, "
+    "compiled with a prelude that declares obs_t {double hand_pos[3], gripper_distance_apart, "
+    "obj_pos[3], obj_quat[4], goal_pos[3]; int step, horizon;} and the <math.h> functions; "
+    "no other calls, I/O or allocation; `static` variables keep state within one episode.";
 
 void ag_defaultTrain(agTrainConfig *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -62,16 +61,17 @@ void ag_defaultRunDir(envTaskId task, char *out, size_t outsz) {
 
 /* ------------------------------------------------------------- the episode's graph */
 
-/* Appends one observation as a JSON-like dict, with the step's hint when given. */
-static void obsText(const obs_t *o, const char *hint, char *out, size_t outsz) {
+/* Appends one observation as a JSON-like dict (numbers with d decimals), with the step's
+ * hint when given. */
+static void obsText(const obs_t *o, const char *hint, int d, char *out, size_t outsz) {
   int n = snprintf(out, outsz,
-                   "{\"hand_pos\": [%.4f, %.4f, %.4f], \"gripper_distance_apart\": %.4f, "
-                   "\"obj_pos\": [%.4f, %.4f, %.4f], \"obj_quat\": [%.4f, %.4f, %.4f, %.4f], "
-                   "\"goal_pos\": [%.4f, %.4f, %.4f], \"step\": %d, \"horizon\": %d",
-                   o->hand_pos[0], o->hand_pos[1], o->hand_pos[2], o->gripper_distance_apart,
-                   o->obj_pos[0], o->obj_pos[1], o->obj_pos[2], o->obj_quat[0], o->obj_quat[1],
-                   o->obj_quat[2], o->obj_quat[3], o->goal_pos[0], o->goal_pos[1], o->goal_pos[2],
-                   o->step, o->horizon);
+                   "{\"hand_pos\": [%.*f, %.*f, %.*f], \"gripper_distance_apart\": %.*f, "
+                   "\"obj_pos\": [%.*f, %.*f, %.*f], \"obj_quat\": [%.*f, %.*f, %.*f, %.*f], "
+                   "\"goal_pos\": [%.*f, %.*f, %.*f], \"step\": %d, \"horizon\": %d",
+                   d, o->hand_pos[0], d, o->hand_pos[1], d, o->hand_pos[2], d,
+                   o->gripper_distance_apart, d, o->obj_pos[0], d, o->obj_pos[1], d, o->obj_pos[2],
+                   d, o->obj_quat[0], d, o->obj_quat[1], d, o->obj_quat[2], d, o->obj_quat[3], d,
+                   o->goal_pos[0], d, o->goal_pos[1], d, o->goal_pos[2], o->step, o->horizon);
   if (n < 0 || (size_t)n >= outsz) {
     return;
   }
@@ -93,18 +93,21 @@ static void faultText(const agFault *f, char *out, size_t outsz) {
   }
 }
 
-/* The documentation of the trace's two operations (from env_describe). */
+/* How the trace's two operations are shown: their documentation (from env_describe) and
+ * the decimals of the numbers (the paper protocol's 4, the pool protocol's 3: millimetres). */
 typedef struct opDocs {
   const char *controller;
-  char step[sizeof(((envDescription *)0)->step_doc) + sizeof(((envDescription *)0)->hint_doc)];
+  char step[sizeof(((envDescription *)0)->step_doc) + 64];
+  int decimals;
 } opDocs;
 
 /* The operations' documentation for the run: the step's mentions the hint when the trace
- * shows it. */
-static void makeDocs(const envDescription *d, int hintsInObs, opDocs *docs) {
+ * shows it (the instruction explains it). */
+static void makeDocs(const envDescription *d, int hintsInObs, int decimals, opDocs *docs) {
+  docs->decimals = decimals;
   docs->controller = d->action_doc;
-  snprintf(docs->step, sizeof docs->step, "%s%s%s", d->step_doc, hintsInObs ? " " : "",
-           hintsInObs ? d->hint_doc : "");
+  snprintf(docs->step, sizeof docs->step, "%s%s", d->step_doc,
+           hintsInObs ? " The observation carries the step's hint." : "");
 }
 
 /* Builds the trace of one episode in g and returns its output node (the last
@@ -113,16 +116,17 @@ static trNode *buildGraph(trGraph *g, trParam *code, const agEpisode *ep, const 
                           int hintsInObs) {
   char text[TEXT_MAX];
   trNode *param = tr_paramNode(g, code);
-  obsText(&ep->obs0, NULL, text, sizeof text);
+  int d = docs->decimals;
+  obsText(&ep->obs0, NULL, d, text, sizeof text);
   trNode *obs = tr_value(g, "obs", "dict", text);
   for (int t = 0; t < ep->nsteps; t++) {
     const agStep *s = &ep->steps[t];
     trArg callArgs[2] = {{"obs", obs}, {"controller", param}};
-    snprintf(text, sizeof text, "[%.4f, %.4f, %.4f, %.4f]", s->action[0], s->action[1],
-             s->action[2], s->action[3]);
+    snprintf(text, sizeof text, "[%.*f, %.*f, %.*f, %.*f]", d, s->action[0], d, s->action[1], d,
+             s->action[2], d, s->action[3]);
     trNode *action = tr_op(g, "controller", docs->controller, callArgs, 2, "action", "list", text);
     trArg stepArgs[1] = {{"action", action}};
-    obsText(&s->result.obs, hintsInObs ? s->result.hint : NULL, text, sizeof text);
+    obsText(&s->result.obs, hintsInObs ? s->result.hint : NULL, d, text, sizeof text);
     obs = tr_op(g, "step", docs->step, stepArgs, 1, "obs", "dict", text);
   }
   if (ep->fault.kind == AG_FT_NONE) {
@@ -902,8 +906,9 @@ static int openRun(trainRun *r, char *err, size_t errsz) {
   if (rc != TB_OK) {
     return rc;
   }
-  makeDocs(&r->desc, c->rollout.env.hints == ENV_HINTS_EXPERT && !c->mask_trace, &r->docs);
   int pool = c->protocol == AG_PROTOCOL_POOL;
+  makeDocs(&r->desc, c->rollout.env.hints == ENV_HINTS_EXPERT && !c->mask_trace, pool ? 3 : 4,
+           &r->docs);
   if (pool) {
     rc = ag_poolInit(&r->pool, c->train_seed, c->train_starts, c->test_begin, c->test_end, err,
                      errsz);

@@ -96,7 +96,8 @@ typedef struct envDescription {
                              Return is, and (with expert hints) the hint */
   char action_doc[512];   /* what the controller's action means in this mode */
   char step_doc[768];     /* what one step does, with the measured move fractions */
-  char hint_doc[768];     /* what a step's hint says (`expert target [x y z gripper]`) */
+  char hint_doc[768];     /* what a step's hint says (`expert target [x y z gripper]`; also
+                             the instruction's last sentence with expert hints) */
   double move_fraction[ENV_MOVE_FRACTIONS]; /* the part of a 5, 10 and 20 cm move of the hand
                                                that one step covers, measured (seed 0's start,
                                                along +x, gripper open) */

@@ -54,7 +54,9 @@ typedef enum agUntil {
 #define AG_PAPER_TEST_BEGIN 1  /* the paper protocol's test starts 1:11 */
 #define AG_TEST_STARTS 10      /* either protocol's number of test starts */
 #define AG_PATIENCE 5          /* iterations in a row that leave the controller as it was */
-#define AG_MEMORY_CHARS 2500   /* characters of memory text */
+#define AG_MEMORY_CHARS                                              \
+  1000 /* characters of memory text (a pick-place request stays near \
+          12k characters) */
 
 /* A training configuration; ag_defaultTrain fills the defaults. */
 typedef struct agTrainConfig {

@@ -34,13 +34,14 @@ static void the_action_text_should_follow_the_mode(void **state) {
     describe((envTaskId)t, ENV_ABSOLUTE, 10, ENV_HINTS_EXPERT, &abs);
     assert_non_null(strstr(rel.instruction, "The action is relative"));
     assert_non_null(strstr(rel.action_doc, "hand_pos + action[0..2]"));
+    assert_non_null(strstr(rel.instruction, "moves the hand toward hand_pos + action[0..2]"));
     assert_null(strstr(rel.instruction, "The action is absolute"));
     assert_non_null(strstr(abs.instruction, "The action is absolute"));
     assert_non_null(strstr(abs.action_doc, "target position of the hand origin"));
     assert_null(strstr(abs.instruction, "hand_pos + action"));
-    assert_null(strstr(abs.action_doc, "move"));
+    assert_null(strstr(abs.action_doc, "moves the hand"));
     assert_null(strstr(abs.hint_doc, "as a relative action"));
-    assert_non_null(strstr(rel.hint_doc, "as a relative action"));
+    assert_non_null(strstr(rel.hint_doc, "as a relative action: [x, y, z] - hand_pos"));
   }
 }
 
@@ -75,7 +76,7 @@ static void the_instruction_should_name_the_success_point_and_return(void **stat
                 strstr(env_instruction((envTaskId)t), "success needs") != NULL);
     assert_non_null(strstr(d.instruction, "The fingertip midpoint"));
     assert_non_null(strstr(d.instruction, "4.5 cm below hand_pos"));
-    assert_non_null(strstr(d.instruction, "Return is the sum of the rewards"));
+    assert_non_null(strstr(d.instruction, "Return sums the rewards until the episode ends"));
     assert_non_null(strstr(d.instruction, "success comes first"));
     assert_true(strlen(d.instruction) < sizeof d.instruction - 1); /* not cut */
   }
@@ -107,10 +108,14 @@ static void move_fractions_should_match_the_simulator_and_the_text(void **state)
     envDescription d;
     describe((envTaskId)t, ENV_RELATIVE, 10, ENV_HINTS_EXPERT, &d);
     char want[160];
-    snprintf(want, sizeof want, "about %.0f%% of a 5 cm move, %.0f%% of a 10 cm move",
-             100.0 * d.move_fraction[0], 100.0 * d.move_fraction[1]);
+    snprintf(want, sizeof want,
+             "One step covers about %.0f%% of a 5 cm move, %.0f%% of a 10 cm move and %.0f%% of "
+             "a 20 cm move",
+             100.0 * d.move_fraction[0], 100.0 * d.move_fraction[1], 100.0 * d.move_fraction[2]);
+    assert_non_null(strstr(d.instruction, want));
+    snprintf(want, sizeof want, "about %.0f%% of the way for a 10 cm move",
+             100.0 * d.move_fraction[1]);
     assert_non_null(strstr(d.step_doc, want));
-    assert_non_null(strstr(d.instruction, "one step covers about"));
     for (int k = 0; k < ENV_MOVE_FRACTIONS; k++) {
       double f = d.move_fraction[k];
       double y = measuredAlongY((envTaskId)t, moves[k]);

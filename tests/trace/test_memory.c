@@ -95,7 +95,7 @@ static void alternating_values_should_appear_once_each(void **state) {
   /* controller0 is CODE_A now; memory holds the initial value, then B and A alternately:
    * B got Return 2.0 four times, A Return 1.0 three times */
   char *user = render(&f, "Success: false\nReturn: 1.0");
-  const char *memory = strstr(user, "Earlier attempts, oldest first");
+  const char *memory = strstr(user, "Earlier attempts, oldest first, each value once");
   assert_non_null(memory);
   assert_int_equal(count(memory, "MARKER_B"), 1);
   assert_true(count(memory, "MARKER_A") <= 1); /* the current value: referred to, or a diff */
@@ -121,7 +121,7 @@ static void code_should_be_a_diff_when_shorter(void **state) {
   char *user = render(&f, "Success: false\nReturn: 3.0");
   const char *memory = strstr(user, "Earlier attempts");
   assert_non_null(memory);
-  const char *diff = strstr(memory, "(code) controller0: its current value changed by this diff");
+  const char *diff = strstr(memory, "(code) controller0, as a diff from its current value:\n");
   assert_non_null(diff);
   assert_non_null(strstr(diff,
                          "@@ -1,4 +1,4 @@\n"
@@ -211,7 +211,7 @@ static void opro_lean_history_should_end_with_the_current_attempt_in_full(void *
   step(&f, "Success: false\nReturn: 2.0", CODE_B);
   step(&f, "Success: false\nReturn: 3.0", CODE_A);
   char *user = render(&f, "Success: false\nReturn: 4.0");
-  const char *history = strstr(user, "#History\nThe attempts so far, oldest first");
+  const char *history = strstr(user, "#History\nThe attempts so far, oldest first, each value");
   assert_non_null(history);
   assert_int_equal(count(history, "(code) controller0:" CODE_A), 1);
   assert_int_equal(count(history, "MARKER_B"), 1);
