@@ -642,50 +642,76 @@ static int finishIteration(trainRun *r, iterationRecord *rec, double t0, agTrain
   return rc;
 }
 
-/* One iteration of the paper's protocol: the training start, its trace, one LLM call. */
-static int iteratePaper(trainRun *r, int it, double t0, agTrainProgressFn progress, void *user,
-                        char *err, size_t errsz) {
-  char *src = strdup(tr_paramText(r->code));
+/* What one iteration works on: the controller it starts from (a copy), the episode shown,
+ * its feedback and the optimizer's step log. */
+typedef struct scratch {
+  char *src;
   char episodeName[64];
   agEpisode ep;
+  char *fb;
   trStepLog log;
-  char *fb = NULL;
-  memset(&ep, 0, sizeof ep);
-  memset(&log, 0, sizeof log);
-  if (src == NULL) {
+} scratch;
+
+static int openScratch(const trainRun *r, scratch *s, char *err, size_t errsz) {
+  memset(s, 0, sizeof *s);
+  s->src = strdup(tr_paramText(r->code));
+  if (s->src == NULL) {
     tb_setErr(err, errsz, "out of memory");
     return TB_ENOMEM;
   }
+  return TB_OK;
+}
+
+static void closeScratch(scratch *s) {
+  free(s->fb);
+  free(s->src);
+  tr_stepLogClose(&s->log);
+  ag_episodeClose(&s->ep);
+}
+
+/* The record of an iteration that showed s->ep and asked the LLM. */
+static iterationRecord askedRecord(int it, const scratch *s, int poolStarts, int poolSuccesses,
+                                   double overheadMs) {
+  const trStepLog *log = &s->log;
+  iterationRecord rec = {
+      .it = it,
+      .src = s->src,
+      .ep = &s->ep,
+      .poolStarts = poolStarts,
+      .poolSuccesses = poolSuccesses,
+      .feedback = s->fb,
+      .log = log,
+      .u = {log->outcome, log->reason, log->nchanged, (const char *const *)log->changed},
+      .episodeName = s->episodeName,
+      .overheadMs = overheadMs,
+  };
+  return rec;
+}
+
+/* One iteration of the paper's protocol: the training start, its trace, one LLM call. */
+static int iteratePaper(trainRun *r, int it, double t0, agTrainProgressFn progress, void *user,
+                        char *err, size_t errsz) {
+  scratch s;
+  int rc = openScratch(r, &s, err, errsz);
   /* Roll out the current controller on the training seed, recording the episode. */
-  int rc =
-      rolloutShown(r, it, src, r->cfg.train_seed, &ep, episodeName, sizeof episodeName, err, errsz);
+  if (rc == TB_OK) {
+    rc = rolloutShown(r, it, s.src, r->cfg.train_seed, &s.ep, s.episodeName, sizeof s.episodeName,
+                      err, errsz);
+  }
   /* Trace the episode, attach the feedback, and take one optimizer step. */
   double tOpt = tb_nowMs();
   if (rc == TB_OK) {
-    rc = traceEpisode(r, it, &ep, NULL, &fb, err, errsz);
+    rc = traceEpisode(r, it, &s.ep, NULL, &s.fb, err, errsz);
   }
   if (rc == TB_OK) {
-    rc = optimizerStep(r, it, &log, err, errsz);
+    rc = optimizerStep(r, it, &s.log, err, errsz);
   }
   if (rc == TB_OK) {
-    iterationRecord rec = {
-        .it = it,
-        .src = src,
-        .ep = &ep,
-        .poolStarts = 1,
-        .poolSuccesses = ep.success,
-        .feedback = fb,
-        .log = &log,
-        .u = {log.outcome, log.reason, log.nchanged, (const char *const *)log.changed},
-        .episodeName = episodeName,
-        .overheadMs = tb_nowMs() - tOpt - log.latency_s * 1e3,
-    };
+    iterationRecord rec =
+        askedRecord(it, &s, 1, s.ep.success, tb_nowMs() - tOpt - s.log.latency_s * 1e3);
     rc = finishIteration(r, &rec, t0, progress, user, err, errsz);
   }
-  free(fb);
-  free(src);
-  tr_stepLogClose(&log);
-  ag_episodeClose(&ep);
+  closeScratch(&s);
   return rc;
 }
 
@@ -747,20 +773,13 @@ static int pickShown(trainRun *r, int it, const char *src, agEpisode *ep, char *
 static int iteratePool(trainRun *r, int it, double t0, agTrainProgressFn progress, void *user,
                        char *err, size_t errsz) {
   const agTrainConfig *c = &r->cfg;
-  char *src = strdup(tr_paramText(r->code));
-  char episodeName[64];
-  agEpisode ep;
-  trStepLog log;
-  char *fb = NULL;
-  memset(&ep, 0, sizeof ep);
-  memset(&log, 0, sizeof log);
-  if (src == NULL) {
-    tb_setErr(err, errsz, "out of memory");
-    return TB_ENOMEM;
-  }
+  scratch s;
+  int rc = openScratch(r, &s, err, errsz);
 
   /* The controller on every start; on success everywhere, the end or fresh starts. */
-  int rc = ag_poolEvaluate(&r->pool, r->spec, &c->rollout, src, c->jobs, err, errsz);
+  if (rc == TB_OK) {
+    rc = ag_poolEvaluate(&r->pool, r->spec, &c->rollout, s.src, c->jobs, err, errsz);
+  }
   if (rc == TB_OK && ag_poolSuccesses(&r->pool) == r->pool.n) {
     if (c->until == AG_UNTIL_CONVERGED) {
       stop(r, "converged");
@@ -768,7 +787,7 @@ static int iteratePool(trainRun *r, int it, double t0, agTrainProgressFn progres
     }
     rc = ag_poolGrow(&r->pool, r->pool.n + r->pool.initial, err, errsz);
     if (rc == TB_OK) {
-      rc = ag_poolEvaluate(&r->pool, r->spec, &c->rollout, src, c->jobs, err, errsz);
+      rc = ag_poolEvaluate(&r->pool, r->spec, &c->rollout, s.src, c->jobs, err, errsz);
     }
     if (rc == TB_OK && ag_poolSuccesses(&r->pool) == r->pool.n) {
       /* nothing to show: a line without an LLM call records the grown pool */
@@ -780,7 +799,7 @@ static int iteratePool(trainRun *r, int it, double t0, agTrainProgressFn progres
                "to %d",
                r->pool.n);
       iterationRecord rec = {.it = it,
-                             .src = src,
+                             .src = s.src,
                              .worst = r->pool.results[ag_poolWorst(&r->pool)],
                              .poolStarts = r->pool.n,
                              .poolSuccesses = r->pool.n,
@@ -796,8 +815,8 @@ static int iteratePool(trainRun *r, int it, double t0, agTrainProgressFn progres
   int found = 0;
   double optMs = 0.0;
   if (rc == TB_OK) {
-    rc = pickShown(r, it, src, &ep, &fb, episodeName, sizeof episodeName, &found, &optMs, err,
-                   errsz);
+    rc = pickShown(r, it, s.src, &s.ep, &s.fb, s.episodeName, sizeof s.episodeName, &found, &optMs,
+                   err, errsz);
   }
   if (rc == TB_OK && !found) {
     stop(r, "patience"); /* every request left would repeat one already sent */
@@ -816,32 +835,22 @@ static int iteratePool(trainRun *r, int it, double t0, agTrainProgressFn progres
   }
   double tOpt = tb_nowMs();
   if (rc == TB_OK) {
-    rc = optimizerStep(r, it, &log, err, errsz);
+    rc = optimizerStep(r, it, &s.log, err, errsz);
   }
   if (rc == TB_OK) {
-    rc = addSent(&r->sent, requestHash(log.system, log.user));
+    rc = addSent(&r->sent, requestHash(s.log.system, s.log.user));
   }
   if (rc != TB_OK) {
     goto done;
   }
   r->haveShown = 1;
-  r->lastShown = ep.seed;
-  iterationRecord rec = {
-      .it = it,
-      .src = src,
-      .ep = &ep,
-      .poolStarts = r->pool.n,
-      .poolSuccesses = ag_poolSuccesses(&r->pool),
-      .feedback = fb,
-      .log = &log,
-      .u = {log.outcome, log.reason, log.nchanged, (const char *const *)log.changed},
-      .episodeName = episodeName,
-      .overheadMs = optMs + tb_nowMs() - tOpt - log.latency_s * 1e3,
-  };
+  r->lastShown = s.ep.seed;
+  iterationRecord rec = askedRecord(it, &s, r->pool.n, ag_poolSuccesses(&r->pool),
+                                    optMs + tb_nowMs() - tOpt - s.log.latency_s * 1e3);
   rc = finishIteration(r, &rec, t0, progress, user, err, errsz);
   if (rc == TB_OK) {
     /* TERMINATE, or patience spent on answers that change nothing, end the run */
-    r->terminated = log.terminate;
+    r->terminated = s.log.terminate;
     r->stale = rec.u.outcome == TR_OUTCOME_UPDATED ? 0 : r->stale + 1;
     if (r->terminated) {
       stop(r, "terminate");
@@ -851,10 +860,7 @@ static int iteratePool(trainRun *r, int it, double t0, agTrainProgressFn progres
   }
 
 done:
-  free(fb);
-  free(src);
-  tr_stepLogClose(&log);
-  ag_episodeClose(&ep);
+  closeScratch(&s);
   return rc;
 }
 

@@ -328,6 +328,28 @@ static int countLines(const char *dir) {
   return n;
 }
 
+/* Runs ag_train(cfg) in a child process (its own process group) and kills the group with
+ * SIGKILL waitMs after the first line is on disk, in iteration 2. */
+static void trainAndKill(const agTrainConfig *cfg, long waitMs) {
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    setpgid(0, 0);
+    char err[512];
+    _exit(ag_train(cfg, NULL, NULL, NULL, err, sizeof err) == TB_OK ? 0 : 1);
+  }
+  for (int i = 0; i < 400 && countLines(cfg->out_dir) < 1; i++) {
+    sleepMs(50);
+  }
+  assert_int_equal(countLines(cfg->out_dir), 1);
+  sleepMs(waitMs);
+  kill(-pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(countLines(cfg->out_dir), 1);
+}
+
 static void resume_after_kill_should_match_an_uninterrupted_run(void **state) {
   (void)state;
   char llm[1024];
@@ -344,24 +366,8 @@ static void resume_after_kill_should_match_an_uninterrupted_run(void **state) {
   train(&cfg, &sum);
 
   /* Kill -9 a trainer while the LLM answers iteration 2. */
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    setpgid(0, 0);
-    baseConfig(&cfg, slow, out, 4);
-    char err[512];
-    _exit(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err) == TB_OK ? 0 : 1);
-  }
-  for (int i = 0; i < 400 && countLines(out) < 1; i++) {
-    sleepMs(50);
-  }
-  assert_int_equal(countLines(out), 1);
-  sleepMs(150);
-  kill(-pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  assert_true(WIFSIGNALED(status));
-  assert_int_equal(countLines(out), 1);
+  baseConfig(&cfg, slow, out, 4);
+  trainAndKill(&cfg, 150);
 
   /* A torn last line, as a crash in the middle of a write would leave. */
   char path[600];
@@ -587,18 +593,41 @@ static void resume_should_refuse_a_bad_complete_last_line(void **state) {
 
 /* ------------------------------------------------------------- the pool protocol */
 
-/* The pool protocol's defaults on reach, with the LLM script llm/NAME (and its arguments). */
-static void poolConfig(agTrainConfig *cfg, char *llm, size_t llmsz, const char *script,
-                       const char *args, const char *out, int iters) {
-  snprintf(llm, llmsz, "exec:sh %s/tests/train/llm/%s %s/tests/train/llm %s", srcDir(), script,
-           srcDir(), args != NULL ? args : "");
-  ag_defaultTrain(cfg);
-  cfg->task = ENV_REACH;
-  cfg->rollout.task = ENV_REACH;
-  cfg->llm = llm;
-  cfg->out_dir = out;
-  cfg->iters = iters;
-  cfg->llm_options.timeout_s = 30;
+/* A pool-protocol run on reach: its LLM spec, directory, configuration and summary. */
+typedef struct poolRun {
+  char llm[1024];
+  char out[512];
+  agTrainConfig cfg;
+  agTrainSummary sum;
+} poolRun;
+
+/* The pool protocol's defaults on reach in the run directory name, with the LLM llm/NAME:
+ * a script run with the folder and args, or a reply file (.txt) answered every time. */
+static void poolSetup(poolRun *p, const char *name, const char *llm, const char *args, int iters) {
+  const char *dot = strrchr(llm, '.');
+  if (dot != NULL && strcmp(dot, ".txt") == 0) {
+    snprintf(p->llm, sizeof p->llm, "exec:cat %s/tests/train/llm/%s", srcDir(), llm);
+  } else {
+    snprintf(p->llm, sizeof p->llm, "exec:sh %s/tests/train/llm/%s %s/tests/train/llm %s", srcDir(),
+             llm, srcDir(), args != NULL ? args : "");
+  }
+  runDir(p->out, sizeof p->out, name);
+  ag_defaultTrain(&p->cfg);
+  p->cfg.task = ENV_REACH;
+  p->cfg.rollout.task = ENV_REACH;
+  p->cfg.llm = p->llm;
+  p->cfg.out_dir = p->out;
+  p->cfg.iters = iters;
+  p->cfg.llm_options.timeout_s = 30;
+}
+
+/* Resumes the run p with iters iterations in all. */
+static void poolResume(poolRun *p, int iters) {
+  ag_defaultTrain(&p->cfg);
+  p->cfg.resume = 1;
+  p->cfg.out_dir = p->out;
+  p->cfg.iters = iters;
+  train(&p->cfg, &p->sum);
 }
 
 static const char *summaryString(const char *dir, const char *key, char *buf, size_t bufsz) {
@@ -615,27 +644,21 @@ static const char *summaryString(const char *dir, const char *key, char *buf, si
 
 static void a_task_solved_by_the_first_answer_should_stop_converged(void **state) {
   (void)state;
-  char llm[1024];
-  char out[512];
-  runDir(out, sizeof out, "pool_converged");
-  agTrainConfig cfg;
-  agTrainSummary sum;
-  poolConfig(&cfg, llm, sizeof llm, "half_llm.sh", NULL, out, 30);
-  /* an LLM whose every answer is the solution */
-  snprintf(llm, sizeof llm, "exec:cat %s/tests/train/llm/reply_solve.txt", srcDir());
-  train(&cfg, &sum);
-  assert_true(sum.llm_calls <= 2);
-  assert_int_equal(sum.llm_calls, 1);
-  assert_int_equal(sum.iterations, 1);
-  assert_string_equal(sum.stop_reason, "converged");
-  assert_int_equal(sum.train_starts, 10);
-  assert_true(sum.best_test_success_rate == 1.0);
-  assert_true(sum.tokens_to_best == sum.prompt_tokens + sum.completion_tokens);
+  poolRun p;
+  poolSetup(&p, "pool_converged", "reply_solve.txt", NULL, 30); /* every answer solves it */
+  train(&p.cfg, &p.sum);
+  assert_true(p.sum.llm_calls <= 2);
+  assert_int_equal(p.sum.llm_calls, 1);
+  assert_int_equal(p.sum.iterations, 1);
+  assert_string_equal(p.sum.stop_reason, "converged");
+  assert_int_equal(p.sum.train_starts, 10);
+  assert_true(p.sum.best_test_success_rate == 1.0);
+  assert_true(p.sum.tokens_to_best == p.sum.prompt_tokens + p.sum.completion_tokens);
   char buf[64];
-  assert_string_equal(summaryString(out, "stop_reason", buf, sizeof buf), "converged");
+  assert_string_equal(summaryString(p.out, "stop_reason", buf, sizeof buf), "converged");
 
   /* The one request: the pool's feedback on a failing start, the task's diagnostics. */
-  cJSON *lines = readLines(out);
+  cJSON *lines = readLines(p.out);
   assert_int_equal(cJSON_GetArraySize(lines), 1);
   const cJSON *l1 = cJSON_GetArrayItem(lines, 0);
   const char *fb = str(l1, "feedback");
@@ -647,13 +670,9 @@ static void a_task_solved_by_the_first_answer_should_stop_converged(void **state
   cJSON_Delete(lines);
 
   /* Resumed with more iterations, a converged run stays converged, asking nothing. */
-  ag_defaultTrain(&cfg);
-  cfg.resume = 1;
-  cfg.out_dir = out;
-  cfg.iters = 40;
-  train(&cfg, &sum);
-  assert_int_equal(sum.llm_calls, 1);
-  assert_string_equal(sum.stop_reason, "converged");
+  poolResume(&p, 40);
+  assert_int_equal(p.sum.llm_calls, 1);
+  assert_string_equal(p.sum.stop_reason, "converged");
 }
 
 /* The controller of reply_half.txt on the pool, as ag_eval sees it: successes, and the
@@ -688,20 +707,16 @@ static int halfOnPool(uint64_t skip, uint64_t *worst, double *worstRet) {
 
 static void pool_feedback_should_count_the_starts_and_show_a_failing_one(void **state) {
   (void)state;
-  char llm[1024];
-  char out[512];
-  runDir(out, sizeof out, "pool_half");
-  agTrainConfig cfg;
-  agTrainSummary sum;
-  poolConfig(&cfg, llm, sizeof llm, "half_llm.sh", NULL, out, 30);
-  cfg.patience = 2;
-  train(&cfg, &sum);
+  poolRun p;
+  poolSetup(&p, "pool_half", "half_llm.sh", NULL, 30);
+  p.cfg.patience = 2;
+  train(&p.cfg, &p.sum);
   /* answers 2 and 3 leave the controller as it was: patience 2 ends the run */
-  assert_int_equal(sum.iterations, 3);
-  assert_int_equal(sum.llm_calls, 3);
-  assert_string_equal(sum.stop_reason, "patience");
+  assert_int_equal(p.sum.iterations, 3);
+  assert_int_equal(p.sum.llm_calls, 3);
+  assert_string_equal(p.sum.stop_reason, "patience");
 
-  cJSON *lines = readLines(out);
+  cJSON *lines = readLines(p.out);
   const cJSON *l1 = cJSON_GetArrayItem(lines, 0);
   const cJSON *l2 = cJSON_GetArrayItem(lines, 1);
   const cJSON *l3 = cJSON_GetArrayItem(lines, 2);
@@ -728,7 +743,7 @@ static void pool_feedback_should_count_the_starts_and_show_a_failing_one(void **
   /* the recorded episode is the start shown */
   char path[600];
   char err[256];
-  snprintf(path, sizeof path, "%s/episodes/iter_002.json", out);
+  snprintf(path, sizeof path, "%s/episodes/iter_002.json", p.out);
   simEpisode *ep = sim_episodeLoad(path, err, sizeof err);
   assert_non_null(ep);
   assert_true(ep->info.seed == worst);
@@ -744,6 +759,14 @@ static void pool_feedback_should_count_the_starts_and_show_a_failing_one(void **
   cJSON_Delete(lines);
 }
 
+static int occurrences(const char *text, const char *needle) {
+  int n = 0;
+  for (const char *at = strstr(text, needle); at != NULL; at = strstr(at + 1, needle)) {
+    n++;
+  }
+  return n;
+}
+
 /* Memory text of a user prompt: what follows the problem instance. */
 static const char *memoryPart(const char *user) {
   const char *end = strstr(user, "================================\n\n");
@@ -752,26 +775,16 @@ static const char *memoryPart(const char *user) {
 
 static void alternating_useless_controllers_should_appear_once_each_in_memory(void **state) {
   (void)state;
-  char llm[1024];
-  char out[512];
-  runDir(out, sizeof out, "pool_alternate");
-  agTrainConfig cfg;
-  agTrainSummary sum;
-  poolConfig(&cfg, llm, sizeof llm, "alternate_llm.sh", NULL, out, 8);
-  cfg.patience = 0;
-  train(&cfg, &sum);
-  cJSON *lines = readLines(out);
+  poolRun p;
+  poolSetup(&p, "pool_alternate", "alternate_llm.sh", NULL, 8);
+  p.cfg.patience = 0;
+  train(&p.cfg, &p.sum);
+  cJSON *lines = readLines(p.out);
   assert_true(cJSON_GetArraySize(lines) >= 6);
   for (int i = 0; i < cJSON_GetArraySize(lines); i++) {
     const char *memory = memoryPart(str(cJSON_GetArrayItem(lines, i), "user"));
-    int a = 0;
-    int b = 0;
-    for (const char *p = strstr(memory, "MARKER_ALT_A"); p; p = strstr(p + 1, "MARKER_ALT_A")) {
-      a++;
-    }
-    for (const char *p = strstr(memory, "MARKER_ALT_B"); p; p = strstr(p + 1, "MARKER_ALT_B")) {
-      b++;
-    }
+    int a = occurrences(memory, "MARKER_ALT_A");
+    int b = occurrences(memory, "MARKER_ALT_B");
     if (a > 1 || b > 1) {
       fail_msg("iteration %d: the memory shows A %d times and B %d times", i + 1, a, b);
     }
@@ -817,24 +830,19 @@ static void the_paper_protocol_should_keep_its_prompts(void **state) {
 
 static void until_iters_should_grow_the_pool(void **state) {
   (void)state;
-  char llm[1024];
-  char out[512];
-  runDir(out, sizeof out, "pool_grow");
-  agTrainConfig cfg;
-  agTrainSummary sum;
-  poolConfig(&cfg, llm, sizeof llm, "half_llm.sh", NULL, out, 4);
-  snprintf(llm, sizeof llm, "exec:cat %s/tests/train/llm/reply_solve.txt", srcDir());
-  cfg.until = AG_UNTIL_ITERS;
-  cfg.train_starts = 3;
-  cfg.test_begin = 5;
-  cfg.test_end = 7;
-  train(&cfg, &sum);
+  poolRun p;
+  poolSetup(&p, "pool_grow", "reply_solve.txt", NULL, 4);
+  p.cfg.until = AG_UNTIL_ITERS;
+  p.cfg.train_starts = 3;
+  p.cfg.test_begin = 5;
+  p.cfg.test_end = 7;
+  train(&p.cfg, &p.sum);
   /* one call solves it; then each iteration adds 3 fresh starts (skipping 5 and 6) */
-  assert_int_equal(sum.iterations, 4);
-  assert_int_equal(sum.llm_calls, 1);
-  assert_string_equal(sum.stop_reason, "iters");
-  assert_int_equal(sum.train_starts, 12);
-  cJSON *lines = readLines(out);
+  assert_int_equal(p.sum.iterations, 4);
+  assert_int_equal(p.sum.llm_calls, 1);
+  assert_string_equal(p.sum.stop_reason, "iters");
+  assert_int_equal(p.sum.train_starts, 12);
+  cJSON *lines = readLines(p.out);
   static const int starts[] = {3, 6, 9, 12};
   for (int i = 0; i < 4; i++) {
     const cJSON *l = cJSON_GetArrayItem(lines, i);
@@ -848,80 +856,49 @@ static void until_iters_should_grow_the_pool(void **state) {
   cJSON_Delete(lines);
 
   /* resumed for two more iterations, the pool goes on growing from where it was */
-  ag_defaultTrain(&cfg);
-  cfg.resume = 1;
-  cfg.out_dir = out;
-  cfg.iters = 6;
-  train(&cfg, &sum);
-  assert_int_equal(sum.iterations, 6);
-  assert_int_equal(sum.train_starts, 18);
-  assert_int_equal(sum.llm_calls, 1);
+  poolResume(&p, 6);
+  assert_int_equal(p.sum.iterations, 6);
+  assert_int_equal(p.sum.train_starts, 18);
+  assert_int_equal(p.sum.llm_calls, 1);
 }
 
 static void a_terminate_answer_should_end_the_run(void **state) {
   (void)state;
-  char llm[1024];
-  char out[512];
-  runDir(out, sizeof out, "pool_terminate");
-  agTrainConfig cfg;
-  agTrainSummary sum;
-  poolConfig(&cfg, llm, sizeof llm, "half_llm.sh", NULL, out, 30);
-  snprintf(llm, sizeof llm, "exec:cat >/dev/null; echo 'Nothing to change. TERMINATE'");
-  train(&cfg, &sum);
-  assert_int_equal(sum.iterations, 1);
-  assert_int_equal(sum.llm_calls, 1);
-  assert_string_equal(sum.stop_reason, "terminate");
+  poolRun p;
+  poolSetup(&p, "pool_terminate", "half_llm.sh", NULL, 30);
+  snprintf(p.llm, sizeof p.llm, "exec:cat >/dev/null; echo 'Nothing to change. TERMINATE'");
+  train(&p.cfg, &p.sum);
+  assert_int_equal(p.sum.iterations, 1);
+  assert_int_equal(p.sum.llm_calls, 1);
+  assert_string_equal(p.sum.stop_reason, "terminate");
 }
 
 static void pool_resume_after_kill_should_match_an_uninterrupted_run(void **state) {
   (void)state;
-  char llm[1024];
-  char slow[1024];
-  char ref[512];
-  char out[512];
-  runDir(ref, sizeof ref, "pool_resume_ref");
-  runDir(out, sizeof out, "pool_resume_killed");
-  agTrainConfig cfg;
-  agTrainSummary sum;
-  poolConfig(&cfg, llm, sizeof llm, "half_llm.sh", NULL, ref, 4);
-  cfg.patience = 0;
-  train(&cfg, &sum);
-  assert_int_equal(sum.iterations, 4);
+  poolRun ref;
+  poolRun killed;
+  poolSetup(&ref, "pool_resume_ref", "half_llm.sh", NULL, 4);
+  ref.cfg.patience = 0;
+  train(&ref.cfg, &ref.sum);
+  assert_int_equal(ref.sum.iterations, 4);
 
   /* Kill -9 a trainer in iteration 2: running the pool, or waiting for the LLM. */
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    setpgid(0, 0);
-    poolConfig(&cfg, slow, sizeof slow, "half_llm.sh", "0.4", out, 4);
-    cfg.patience = 0;
-    char err[512];
-    _exit(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err) == TB_OK ? 0 : 1);
-  }
-  for (int i = 0; i < 400 && countLines(out) < 1; i++) {
-    sleepMs(50);
-  }
-  assert_int_equal(countLines(out), 1);
-  sleepMs(100);
-  kill(-pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  assert_true(WIFSIGNALED(status));
-  assert_int_equal(countLines(out), 1);
+  poolSetup(&killed, "pool_resume_killed", "half_llm.sh", "0.4", 4);
+  killed.cfg.patience = 0;
+  trainAndKill(&killed.cfg, 100);
 
   /* Resume with the fast LLM: the same run. */
   agTrainConfig rcfg;
   ag_defaultTrain(&rcfg);
   rcfg.resume = 1;
-  rcfg.out_dir = out;
-  rcfg.llm = llm;
+  rcfg.out_dir = killed.out;
+  rcfg.llm = ref.llm;
   rcfg.iters = 0;
-  agTrainSummary resumed;
   char err[1024] = "";
   int rc = TB_EINVAL;
   /* a sandbox the killed trainer started may hold the run's lock for a moment */
   for (int i = 0; i < 50 && rc == TB_EINVAL; i++) {
-    rc = ag_train(&rcfg, NULL, NULL, &resumed, err, sizeof err);
+    rc = ag_train(&rcfg, NULL, NULL, &killed.sum, err, sizeof err);
     if (rc == TB_EINVAL && strstr(err, "in use") == NULL) {
       break;
     }
@@ -932,16 +909,16 @@ static void pool_resume_after_kill_should_match_an_uninterrupted_run(void **stat
   if (rc != TB_OK) {
     fail_msg("resume: %s", err);
   }
-  assert_int_equal(resumed.iterations, 4);
-  assert_int_equal(resumed.llm_calls, sum.llm_calls);
-  assert_string_equal(resumed.stop_reason, sum.stop_reason);
-  cJSON *a = readLines(ref);
-  cJSON *b = readLines(out);
+  assert_int_equal(killed.sum.iterations, 4);
+  assert_int_equal(killed.sum.llm_calls, ref.sum.llm_calls);
+  assert_string_equal(killed.sum.stop_reason, ref.sum.stop_reason);
+  cJSON *a = readLines(ref.out);
+  cJSON *b = readLines(killed.out);
   assertSameRuns(a, b);
   cJSON_Delete(a);
   cJSON_Delete(b);
-  assertSameFile(ref, out, "controller_final.c");
-  assertSameFile(ref, out, "episodes/iter_004.json");
+  assertSameFile(ref.out, killed.out, "controller_final.c");
+  assertSameFile(ref.out, killed.out, "episodes/iter_004.json");
 }
 
 static int setup(void **state) {
