@@ -55,8 +55,9 @@ int tr_oproRender(const trOptimizer *opt, const trSelection *sel, trPrompt *out,
       tb_bufPutc(&user, '\n');
     }
     tb_bufPuts(&user, current ? current : "");
+    tb_bufPutc(&user, '\n');
   }
-  tb_bufPuts(&user, "\n\nYour response:\n");
+  tb_bufPuts(&user, "\nYour response:\n");
   if (!current) {
     user.failed = 1;
   }
