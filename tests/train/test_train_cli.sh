@@ -61,6 +61,21 @@ done
   grep -q '"test_seeds":.*"100:110"' "$tmp/pool/config.json"
 check "the pool protocol converges and says so" $?
 
+# A working controller at the third answer: three calls, then converged (the paper
+# protocol asks all --iters times).
+bad=0
+for proto in pool paper; do
+  "$bin" train --task reach --protocol $proto --iters 6 --out "$tmp/k3-$proto" --json \
+    --llm "exec:sh $src/tests/train/llm/working_at_k.sh $tmp/k3-$proto.state $src/envs/experts/reach.c 3" \
+    >"$tmp/k3-$proto.json" 2>"$tmp/err" || bad=1
+done
+[ $bad -eq 0 ] && grep -q '"llm_calls":3,' "$tmp/k3-pool.json" &&
+  grep -q '"stop_reason":"converged"' "$tmp/k3-pool.json" &&
+  grep -q '"llm_calls":6,' "$tmp/k3-paper.json" &&
+  grep -q '"stop_reason":"iters"' "$tmp/k3-paper.json" &&
+  grep -q '"best_test_success_rate":1' "$tmp/k3-pool.json"
+check "solved at the third answer: pool 3 calls, converged; paper 6 calls" $?
+
 # A short paper-protocol run through TRACEBOT_LLM, with the summary as JSON.
 TRACEBOT_LLM="exec:sh $src/tests/train/llm/scripted_llm.sh $src/tests/train/llm" \
   "$bin" train --task reach --protocol paper --iters 3 --out "$tmp/run" --json >"$tmp/out" \
