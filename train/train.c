@@ -439,6 +439,7 @@ static int restore(trainRun *r, const resumeState *s, char *err, size_t errsz) {
   int rc = trackBest(r, s->bestSource, s->bestRate, s->bestMean, s->tokensAtBest, err, errsz);
   if (rc == TB_OK && r->cfg.protocol == AG_PROTOCOL_POOL) {
     rc = ag_poolGrow(&r->pool, s->poolStarts, err, errsz);
+    r->sum.train_starts = r->pool.n;
   }
   if (rc != TB_OK) {
     return rc;

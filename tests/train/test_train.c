@@ -860,6 +860,10 @@ static void until_iters_should_grow_the_pool(void **state) {
   assert_int_equal(p.sum.iterations, 6);
   assert_int_equal(p.sum.train_starts, 18);
   assert_int_equal(p.sum.llm_calls, 1);
+  /* and a resume with nothing left to do reports the pool as it is */
+  poolResume(&p, 6);
+  assert_int_equal(p.sum.train_starts, 18);
+  assert_string_equal(p.sum.stop_reason, "iters");
 }
 
 static void a_terminate_answer_should_end_the_run(void **state) {
