@@ -730,11 +730,10 @@ static poolNote poolResult(const agPool *p) {
 }
 
 /* Picks the failing start to show: in the pool's order, the first whose request was never
- * sent. On return 0, ep holds its recorded episode, *fb its feedback and the graph its
- * trace, and *optMs the time spent tracing and rendering; *found is 0 when every request
- * would repeat one already sent. */
-static int pickShown(trainRun *r, int it, const char *src, agEpisode *ep, char **fb,
-                     char *episodeName, size_t namesz, int *found, double *optMs, char *err,
+ * sent. On return 0, s holds its recorded episode and feedback, the graph its trace, and
+ * *optMs the time spent tracing and rendering; *found is 0 when every request would repeat
+ * one already sent. */
+static int pickShown(trainRun *r, int it, scratch *s, int *found, double *optMs, char *err,
                      size_t errsz) {
   int *order = NULL;
   int n = ag_poolFailing(&r->pool, r->haveShown ? &r->lastShown : NULL, &order);
@@ -742,14 +741,15 @@ static int pickShown(trainRun *r, int it, const char *src, agEpisode *ep, char *
   int rc = n >= 0 ? TB_OK : TB_ENOMEM;
   *found = 0;
   for (int k = 0; rc == TB_OK && k < n && !*found; k++) {
-    ag_episodeClose(ep);
-    free(*fb);
-    *fb = NULL;
-    rc = rolloutShown(r, it, src, r->pool.seeds[order[k]], ep, episodeName, namesz, err, errsz);
+    ag_episodeClose(&s->ep);
+    free(s->fb);
+    s->fb = NULL;
+    rc = rolloutShown(r, it, s->src, r->pool.seeds[order[k]], &s->ep, s->episodeName,
+                      sizeof s->episodeName, err, errsz);
     double t = tb_nowMs();
     trPrompt prompt = {NULL, NULL};
     if (rc == TB_OK) {
-      rc = traceEpisode(r, it, ep, &note, fb, err, errsz);
+      rc = traceEpisode(r, it, &s->ep, &note, &s->fb, err, errsz);
     }
     if (rc == TB_OK) {
       rc = tr_optimizerRender(r->opt, r->graph, &prompt, err, errsz);
@@ -816,8 +816,7 @@ static int iteratePool(trainRun *r, int it, double t0, agTrainProgressFn progres
   int found = 0;
   double optMs = 0.0;
   if (rc == TB_OK) {
-    rc = pickShown(r, it, s.src, &s.ep, &s.fb, s.episodeName, sizeof s.episodeName, &found, &optMs,
-                   err, errsz);
+    rc = pickShown(r, it, &s, &found, &optMs, err, errsz);
   }
   if (rc == TB_OK && !found) {
     stop(r, "patience"); /* every request left would repeat one already sent */
