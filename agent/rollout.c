@@ -304,6 +304,9 @@ int ag_rollout(agRunner *runner, const agRolloutConfig *cfg, const char *src, si
     env_setStepHook(runner->task, stepHook, runner);
   }
   rc = rolloutEpisode(runner, cfg, src, len, ep, err, errsz);
+  if (rc == TB_OK) {
+    env_feedback(runner->task, ep->task_feedback, sizeof ep->task_feedback);
+  }
   runner->recording = 0;
   env_setStepHook(runner->task, NULL, NULL);
   if (rc == TB_OK && cfg->record_path != NULL) {

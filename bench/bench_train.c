@@ -1,5 +1,6 @@
-/* The optimizer's own time per training iteration: a short training run with an LLM that
- * answers at once, and the median of the optimizer_overhead_ms it logged. */
+/* The optimizer's own time per training iteration: a short pool-protocol training run
+ * (10 training starts) with an LLM that answers at once, and the median of the
+ * optimizer_overhead_ms it logged. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,13 +57,15 @@ int ag_benchTrainOverhead(int iters, double *median_ms, char *err, size_t errsz)
     tb_setErr(err, errsz, "bench: cannot make a scratch run directory in /tmp");
     return TB_EIO;
   }
-  /* An LLM that always rewrites the controller with the reach expert's logic */
+  /* An LLM that always answers a controller which creeps toward the goal and succeeds on
+   * no training start, so that every iteration shows a failing start and asks */
   char reply[PATH_MAX + 64];
   snprintf(reply, sizeof reply, "%s/reply.txt", dir);
   static const char kReply[] =
       "{\"reasoning\": \"move to the goal\", \"suggestion\": {\"controller0\": "
       "\"void controller(const obs_t *obs, double action[4]) {\\n  for (int i = 0; i < 3; "
-      "i++) action[i] = obs->goal_pos[i] - obs->hand_pos[i];\\n  action[3] = 0.0;\\n}\\n\"}}";
+      "i++) action[i] = 0.01 * (obs->goal_pos[i] - obs->hand_pos[i]);\\n  action[3] = "
+      "0.0;\\n}\\n\"}}";
   if (tb_writeFileAtomic(reply, kReply, sizeof kReply - 1, err, errsz) != TB_OK) {
     rmdir(dir);
     return TB_EIO;
@@ -77,8 +80,11 @@ int ag_benchTrainOverhead(int iters, double *median_ms, char *err, size_t errsz)
   cfg.llm = llm;
   cfg.out_dir = out;
   cfg.iters = iters;
-  cfg.test_begin = 1;
-  cfg.test_end = 3;
+  cfg.protocol = AG_PROTOCOL_POOL;
+  cfg.train_starts = AG_POOL_STARTS;
+  cfg.patience = 0; /* the same answer again is a step like any other here */
+  cfg.test_begin = AG_POOL_TEST_BEGIN;
+  cfg.test_end = AG_POOL_TEST_BEGIN + 2;
   int rc = ag_train(&cfg, NULL, NULL, NULL, err, errsz);
 
   /* The median of the per-iteration figure the run logged */

@@ -34,8 +34,9 @@ const char cli_benchHelp[] =
     "  net_overhead_us      net_step_us - sim_driver_step_us\n"
     "  net_roundtrip_p50_us / _p99_us  a bare observe request/reply (no physics)\n"
     "Training: train_optimizer_overhead_ms, the median per-iteration time of tracing,\n"
-    "backward, prompt rendering, parsing and the update (a 9-iteration reach run with\n"
-    "an instant LLM; LLM call and rollouts excluded).\n"
+    "backward, prompt rendering, parsing and the update (a 9-iteration reach run of the\n"
+    "pool protocol with 10 training starts and an instant LLM; LLM call and rollouts\n"
+    "excluded).\n"
     "Rendering: render_fps, offscreen frames/s at 640x480 (needs a display, e.g.\n"
     "xvfb-run tracebot bench; null with render_fps_error otherwise).\n";
 

@@ -10,25 +10,43 @@
 
 const char cli_trainHelp[] =
     "Trains a controller for a task with OptoPrime (or OPRO): each iteration runs the\n"
-    "controller on the training seed in the sandbox, shows the LLM the execution trace\n"
-    "and the feedback, takes its rewrite, and tests it on held-out seeds. Everything\n"
-    "goes to the run directory (config.json, iterations.jsonl, controller_best.c,\n"
-    "controller_final.c, summary.json, episodes/). Progress: one line per iteration\n"
-    "on stderr.\n"
+    "controller in the sandbox, shows the LLM the execution trace of one episode and the\n"
+    "feedback, takes its rewrite, and tests it on held-out starts. Everything goes to the\n"
+    "run directory (config.json, iterations.jsonl, controller_best.c, controller_final.c,\n"
+    "summary.json, episodes/). Progress: one line per iteration on stderr.\n"
+    "Protocols:\n"
+    "  pool (default)  each iteration runs the controller on every training start\n"
+    "                  (--train-seeds, parallel sandboxes) and shows the trace of one that\n"
+    "                  fails, with how the whole pool did; the run ends when nothing is left\n"
+    "                  to learn: success on every training start (converged), TERMINATE,\n"
+    "                  or --patience answers in a row that change nothing; a request is\n"
+    "                  never sent twice; the memory shows each controller once\n"
+    "  paper           the paper's: one training start (--train-seed), an LLM call every\n"
+    "                  iteration, the paper's memory\n"
     "  --task T               one of {tasks}\n"
     "  --llm SPEC             one of {llms}\n"
     "                         (default: $TRACEBOT_LLM)\n"
+    "  --protocol NAME        pool (default) | paper\n"
     "  --optimizer NAME       optoprime (default) | opro\n"
     "  --memory K             OptoPrime memory of past iterations (default 10; 0 = NoMem)\n"
+    "  --memory-chars N       pool: most characters of memory text, oldest out first\n"
+    "                         (default 1000; 0 = no cap)\n"
     "  --mask trace|none      trace: the paper's Masked ablation (hide #Documentation,\n"
     "                         #Code, #Inputs, #Others; hints go to the feedback)\n"
-    "  --iters N              iterations (default 30)\n"
+    "  --iters N              iterations at most (default 30)\n"
+    "  --until converged|iters  pool: end once the controller succeeds on every training\n"
+    "                         start (converged, default), or go on to --iters with fresh\n"
+    "                         starts joining the pool\n"
+    "  --patience K           pool: end after K answers in a row that leave the\n"
+    "                         controller as it was (default 5; 0 = never)\n"
     "  --horizon H            controller calls per episode (default 10)\n"
     "  --mode relative|absolute  action meaning (default relative)\n"
     "  --hints expert|none    per-step hint text in the trace (default expert)\n"
-    "  --train-seed S         the training start (default 0)\n"
-    "  --test-seeds A:B       held-out starts (default 1:11)\n"
-    "  --jobs N               parallel test episodes (default 2)\n"
+    "  --train-seeds A:B      pool: the training starts (default 0:10)\n"
+    "  --train-seed S         the (first) training start (default 0; paper: the one)\n"
+    "  --test-seeds A:B       held-out starts (default 100:110 for pool, disjoint from the\n"
+    "                         training starts; 1:11 for paper)\n"
+    "  --jobs N               parallel episodes, training pool and test (default 2)\n"
     "  --init F.c             initial controller (default: one that returns zeros)\n"
     "  --perturb SPEC         perturb the training and test episodes, each drawn from its\n"
     "                         seed: none (default), mild, strong, or knobs such as\n"
@@ -56,12 +74,58 @@ static void onIteration(void *user, const agTrainProgress *p) {
     }
     return;
   }
+  char pool[48] = "";
+  if (p->pool_starts > 1) {
+    snprintf(pool, sizeof pool, "  starts %d/%d", p->pool_successes, p->pool_starts);
+  }
   fprintf(stderr,
-          "[%3d/%d] train: %s return %7.2f%s%s  next test: %.2f  update: %-9s  tokens %lld "
+          "[%3d/%d] train: %s return %7.2f%s%s%s  next test: %.2f  update: %-9s  tokens %lld "
           "(total %lld)  %.1fs\n",
           p->iteration, p->iters, p->train_success ? "success" : "fail   ", p->train_return,
           p->train_fault != NULL ? " fault " : "", p->train_fault != NULL ? p->train_fault : "",
-          p->test_success_rate, p->outcome, p->tokens, p->tokens_total, p->elapsed_s);
+          pool, p->test_success_rate, p->llm_call ? p->outcome : "no call", p->tokens,
+          p->tokens_total, p->elapsed_s);
+}
+
+/* Parses a flag that takes one of two words into *out (0 for the first). Returns 0, or
+ * CLI_USAGE with the message. */
+static int parseChoice(const char *flag, const char *v, const char *first, const char *second,
+                       int *out) {
+  if (strcmp(v, first) != 0 && strcmp(v, second) != 0) {
+    return cli_usage("%s must be %s or %s, got '%s'", flag, first, second, v);
+  }
+  *out = strcmp(v, second) == 0;
+  return 0;
+}
+
+/* Parses the pool protocol's flags. Returns 0, CLI_USAGE, or -1 when flag is not one. */
+static int poolFlag(const char *flag, const char *v, agTrainConfig *cfg) {
+  int rc = -1;
+  int choice = 0;
+  if (strcmp(flag, "--protocol") == 0) {
+    rc = parseChoice(flag, v, "pool", "paper", &choice);
+    cfg->protocol = choice ? AG_PROTOCOL_PAPER : AG_PROTOCOL_POOL;
+  } else if (strcmp(flag, "--until") == 0) {
+    rc = parseChoice(flag, v, "converged", "iters", &choice);
+    cfg->until = choice ? AG_UNTIL_ITERS : AG_UNTIL_CONVERGED;
+  } else if (strcmp(flag, "--patience") == 0) {
+    rc = cli_parseInt(flag, v, 0, 100000, &cfg->patience);
+  } else if (strcmp(flag, "--memory-chars") == 0) {
+    int n = 0;
+    rc = cli_parseInt(flag, v, 0, 10000000, &n);
+    cfg->memory_chars = (size_t)n;
+  } else if (strcmp(flag, "--train-seeds") == 0) {
+    char why[256];
+    uint64_t b = 0;
+    uint64_t e = 0;
+    if (ag_parseSeedRange(v, &b, &e, why, sizeof why) != TB_OK) {
+      return cli_usage("--train-seeds: %s", why);
+    }
+    cfg->train_seed = b;
+    cfg->train_starts = (int)(e - b);
+    rc = 0;
+  }
+  return rc;
 }
 
 /* --perturb, --train-perturb, --test-perturb: the specific flags win over --perturb
@@ -100,6 +164,11 @@ static int trainFlag(cliArgs *a, const char *flag, const char *value, agTrainCon
   }
   static const char *const known[] = {"--task",
                                       "--llm",
+                                      "--protocol",
+                                      "--until",
+                                      "--patience",
+                                      "--memory-chars",
+                                      "--train-seeds",
                                       "--optimizer",
                                       "--memory",
                                       "--mask",
@@ -121,7 +190,11 @@ static int trainFlag(cliArgs *a, const char *flag, const char *value, agTrainCon
   if (v == NULL) {
     return CLI_USAGE;
   }
-  int rc = 0;
+  int rc = poolFlag(flag, v, cfg);
+  if (rc >= 0) {
+    return rc != 0 ? CLI_USAGE : -1;
+  }
+  rc = 0;
   if (strcmp(flag, "--task") == 0) {
     rc = cli_parseTask(v, &cfg->task);
     *haveTask = 1;
@@ -175,6 +248,29 @@ static int trainFlag(cliArgs *a, const char *flag, const char *value, agTrainCon
     *resume = v;
   }
   return rc != 0 ? CLI_USAGE : -1;
+}
+
+/* One line on stderr for a run that ended before --iters. */
+static void stopMessage(const agTrainSummary *sum) {
+  const char *r = sum->stop_reason;
+  if (strcmp(r, "replay_end") == 0) {
+    fprintf(stderr, "tracebot: the replayed run has no more answers after %d iterations\n",
+            sum->iterations);
+  } else if (strcmp(r, "budget") == 0) {
+    fprintf(stderr, "tracebot: token budget spent after %d iterations\n", sum->iterations);
+  } else if (strcmp(r, "converged") == 0) {
+    fprintf(stderr,
+            "tracebot: converged: the controller succeeds on all %d training starts (%d LLM "
+            "calls)\n",
+            sum->train_starts, sum->llm_calls);
+  } else if (strcmp(r, "terminate") == 0) {
+    fprintf(stderr, "tracebot: the LLM answered TERMINATE after %d iterations\n", sum->iterations);
+  } else if (strcmp(r, "patience") == 0) {
+    fprintf(stderr,
+            "tracebot: stopped after %d iterations: the answers no longer change the "
+            "controller, or every request left would repeat one already sent\n",
+            sum->iterations);
+  }
 }
 
 int cli_cmdTrain(cliArgs *a) {
@@ -287,30 +383,15 @@ int cli_cmdTrain(cliArgs *a) {
     int input = rc == TB_EINVAL || rc == TB_EFORMAT || rc == TB_EEXHAUSTED;
     return input ? cli_usage("%s", err) : cli_fail("%s", err);
   }
-  if (sum.replay_end) {
-    fprintf(stderr, "tracebot: the replayed run has no more answers after %d iterations\n",
-            sum.iterations);
-  }
-  if (sum.budget_stop) {
-    fprintf(stderr, "tracebot: token budget spent after %d iterations\n", sum.iterations);
-  }
+  stopMessage(&sum);
   if (json) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "out", sum.out);
-    cJSON_AddNumberToObject(o, "iterations", sum.iterations);
-    cJSON_AddBoolToObject(o, "best_train_success", sum.best_train_success);
-    cJSON_AddNumberToObject(o, "final_test_success_rate", sum.final_test_success_rate);
-    cJSON_AddNumberToObject(o, "best_test_success_rate", sum.best_test_success_rate);
-    cJSON_AddNumberToObject(o, "prompt_tokens", (double)sum.prompt_tokens);
-    cJSON_AddNumberToObject(o, "completion_tokens", (double)sum.completion_tokens);
-    cJSON_AddBoolToObject(o, "budget_stop", sum.budget_stop);
-    cJSON_AddBoolToObject(o, "replay_end", sum.replay_end);
-    return cli_printJson(o);
+    cJSON *o = ag_trainSummaryJson(&sum);
+    return o != NULL ? cli_printJson(o) : cli_fail("out of memory");
   }
   printf(
-      "trained %d iterations in %s: best test success %.2f, final %.2f; tokens %lld "
-      "prompt + %lld completion\n",
-      sum.iterations, sum.out, sum.best_test_success_rate, sum.final_test_success_rate,
-      sum.prompt_tokens, sum.completion_tokens);
+      "trained %d iterations (%d LLM calls) in %s: best test success %.2f, final %.2f; "
+      "tokens %lld prompt + %lld completion; stop: %s\n",
+      sum.iterations, sum.llm_calls, sum.out, sum.best_test_success_rate,
+      sum.final_test_success_rate, sum.prompt_tokens, sum.completion_tokens, sum.stop_reason);
   return CLI_OK;
 }

@@ -332,13 +332,13 @@ void env_expertHint(const envTask *task, const obs_t *before, double grip, envSt
 
   const char *motion;
   if (dAfter < 0.005) {
-    motion = "the hand is where the expert would go";
+    motion = "is at";
   } else if (dAfter < dBefore - 0.001) {
-    motion = "the hand moved closer to where the expert would go";
+    motion = "moved closer to";
   } else if (dAfter > dBefore + 0.001) {
-    motion = "the hand moved away from where the expert would go";
+    motion = "moved away from";
   } else {
-    motion = "the hand did not get closer to where the expert would go";
+    motion = "did not get closer to";
   }
   const char *gripHint = "";
   if (ea[3] > 0.0 && grip <= 0.0) {
@@ -347,8 +347,8 @@ void env_expertHint(const envTask *task, const obs_t *before, double grip, envSt
     gripHint = "; the expert would open the gripper";
   }
   snprintf(res->hint, sizeof(res->hint),
-           "reward %.3f; %s%s; you should go to [%.3f %.3f %.3f %.1f]", res->reward, motion,
-           gripHint, et[0], et[1], et[2], ea[3]);
+           "reward %.3f; the hand %s the expert target [x y z gripper] = [%.3f %.3f %.3f %.1f]%s",
+           res->reward, motion, et[0], et[1], et[2], ea[3], gripHint);
 }
 
 /* Drives the hand toward an absolute target with the P controller (see envs.h). */

@@ -16,7 +16,9 @@
 /* Everything that differs between tasks. Every field is required unless it says nullable. */
 struct envTaskDef {
   const char *name;        /* what --task takes: unique, [a-z0-9-] ("pick-place") */
-  const char *instruction; /* the optimizer's #Instruction (task text + ENV_COMMON_TEXT) */
+  const char *instruction; /* the task's own sentences: the goal and what counts as success
+                              (env_describe adds what every task shares, for a run's
+                              settings) */
   int horizon;             /* default macro-steps per episode */
   double gain;             /* P gain of the macro-step controller */
 
@@ -45,21 +47,6 @@ struct envTaskDef {
    * (truncated to outsz). Nullable: nothing to say. */
   void (*feedback)(const envTask *task, char *out, size_t outsz);
 };
-
-/* The part of every instruction that explains the observation and the action. */
-#define ENV_COMMON_TEXT                                                                      \
-  " The controller is called once per step, `horizon` times per episode (obs->step counts "  \
-  "from 0), and the episode ends early on success. The observation obs holds hand_pos[3] "   \
-  "(the hand origin in metres; the fingertips are 4.5 cm below it), "                        \
-  "gripper_distance_apart (1 fully open, about 0.3 closed on nothing, about 0.4-0.5 "        \
-  "holding the puck), obj_pos[3] and obj_quat[4] (w x y z) of the puck (a cylinder of "      \
-  "radius 2 cm resting with its centre at z = 0.02), and goal_pos[3]. The table top is at "  \
-  "z = 0; the hand stays inside x [-0.5, 0.5], y [0.4, 1.0], z [0.05, 0.5]. The action is "  \
-  "relative: action[0..2] is the displacement of the hand in metres (the target hand + "     \
-  "action is clipped to that box, and the hand moves at most 1 cm per axis per 12.5 ms, up " \
-  "to 20 such moves per step), and action[3] is the gripper effort in [-1, 1]: +1 closes "   \
-  "the fingers (squeezing whatever is between them), -1 opens them, 0 lets them relax "      \
-  "open slowly."
 
 /* The expert fields of a row: fn is the controller of envs/experts/<stem>.c compiled into
  * the task file, the source that file's copy embedded by envs/CMakeLists.txt (declare it

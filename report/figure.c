@@ -175,13 +175,17 @@ static void drawCurve(cairo_t *cr, int W, int H, const agReportRow *rows, int n,
     cairo_arc(cr, PX(rows[i].iteration), PY(rows[i].test_rate), 4.5, 0, 2 * M_PI);
     cairo_fill(cr);
   }
-  /* train success: filled green at 1, hollow grey at 0 */
+  /* train success, the share of the training starts (one start: 1 or 0): filled green when
+   * every start succeeds, else hollow grey */
   cairo_set_line_width(cr, 2);
   for (int i = 0; i < n; i++) {
     double x = PX(rows[i].iteration);
+    int all = rows[i].pool_successes == rows[i].pool_starts;
+    double share =
+        rows[i].pool_starts > 0 ? (double)rows[i].pool_successes / rows[i].pool_starts : 0.0;
     cairo_new_sub_path(cr);
-    cairo_arc(cr, x, PY(rows[i].train.success ? 1.0 : 0.0), 6, 0, 2 * M_PI);
-    if (rows[i].train.success) {
+    cairo_arc(cr, x, PY(share), 6, 0, 2 * M_PI);
+    if (all) {
       setColor(cr, kSuccess);
       cairo_fill(cr);
     } else {
@@ -191,7 +195,8 @@ static void drawCurve(cairo_t *cr, int W, int H, const agReportRow *rows, int n,
   }
   /* legend: one row between the title and the plot, so it never hides a curve */
   cairo_set_font_size(cr, 12);
-  const char *names[] = {"test success rate", "train return", "train success (1) / failure (0)"};
+  const char *names[] = {"test success rate", "train return",
+                         "train success (share of the training starts)"};
   const rgbColor cols[] = {kTest, kReturn, kSuccess};
   double lx = L;
   double ly = T - 14;

@@ -225,6 +225,10 @@ static void putIteration(tbBuf *b, const char *dir, const agReportRow *r, const 
     tb_bufPrintf(b, " (step %d)</span>", r->train.fault.step);
   }
   tb_bufPuts(b, "</td></tr>");
+  if (r->pool_starts > 1) {
+    tb_bufPrintf(b, "<tr><td>training starts</td><td>%d of %d succeed</td></tr>", r->pool_successes,
+                 r->pool_starts);
+  }
   tb_bufPrintf(b,
                "<tr><td>test (next controller)</td><td>success rate %.3f, mean return %.3f"
                "</td></tr>",

@@ -52,6 +52,8 @@ static int takeRow(void *user, const agIteration *it, char *err, size_t errsz) {
   memset(r, 0, sizeof *r);
   r->iteration = it->iteration;
   r->train = it->train;
+  r->pool_starts = it->pool_starts;
+  r->pool_successes = it->pool_successes;
   r->test_rate = it->test_success_rate;
   r->test_mean_return = it->test_mean_return;
   r->outcome = it->outcome;

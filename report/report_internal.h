@@ -14,6 +14,8 @@
 typedef struct agReportRow {
   int iteration;
   agEvalEpisode train; /* the training episode: success, return, steps, fault */
+  int pool_starts;     /* the training starts the controller ran on, and its successes */
+  int pool_successes;  /* (1 and train.success in the paper protocol) */
   double test_rate;    /* the next controller on the test seeds */
   double test_mean_return;
   trOutcome outcome;

@@ -26,7 +26,7 @@ static const char SYSTEM_TEXT[] =
     "code as a JSON string.\n"
     "- For code, give the complete new source, keep the function name and signature, and "
     "write line breaks as \\n inside the JSON string.\n"
-    "- If the variables need no change, write TERMINATE as the \"answer\" and leave "
+    "- If the variables need no change, write TERMINATE in \"reasoning\" and leave "
     "\"suggestion\" empty.\n";
 
 int tr_oproRender(const trOptimizer *opt, const trSelection *sel, trPrompt *out, char *err,
@@ -45,12 +45,19 @@ int tr_oproRender(const trOptimizer *opt, const trSelection *sel, trPrompt *out,
   }
   /* history: the remembered attempts, then the current one, oldest first */
   tb_bufPuts(&user, "\n#History\n");
-  for (int i = 0; i < opt->nmemory; i++) {
-    tb_bufPuts(&user, opt->memory[i]);
+  if (opt->opts.memory_style == TR_MEMORY_LEAN) {
+    if (tr_leanMemory(opt, sel, 1, &user) != 0) {
+      user.failed = 1;
+    }
+  } else {
+    for (int i = 0; i < opt->nmemory; i++) {
+      tb_bufPuts(&user, opt->memory[i]);
+      tb_bufPutc(&user, '\n');
+    }
+    tb_bufPuts(&user, current ? current : "");
     tb_bufPutc(&user, '\n');
   }
-  tb_bufPuts(&user, current ? current : "");
-  tb_bufPuts(&user, "\n\nYour response:\n");
+  tb_bufPuts(&user, "\nYour response:\n");
   if (!current) {
     user.failed = 1;
   }

@@ -34,6 +34,8 @@ void tr_defaultOptimizerOptions(trOptimizerOptions *opts) {
   opts->max_tokens = 4096;
   opts->json_mode = 1;
   opts->objective = NULL;
+  opts->memory_style = TR_MEMORY_PAPER;
+  opts->memory_chars = 0;
 }
 
 trOptimizer *tr_makeOptimizer(const trOptimizerOptions *opts, char *err, size_t errsz) {
@@ -49,6 +51,10 @@ trOptimizer *tr_makeOptimizer(const trOptimizerOptions *opts, char *err, size_t 
   }
   if (o.memory < 0 || o.history < 0) {
     tb_setErr(err, errsz, "optimizer %s must be >= 0", o.memory < 0 ? "memory" : "history");
+    return NULL;
+  }
+  if (o.memory_style != TR_MEMORY_PAPER && o.memory_style != TR_MEMORY_LEAN) {
+    tb_setErr(err, errsz, "memory style %d is not paper or lean", (int)o.memory_style);
     return NULL;
   }
   if (o.max_tokens <= 0) {
@@ -653,6 +659,7 @@ void tr_stepFinish(trOptimizer *opt, const trGraph *g, const trSelection *sel, c
     return;
   }
   if (r.status == TR_RESPONSE_TERMINATE || r.status == TR_RESPONSE_EMPTY) {
+    log->terminate = r.status == TR_RESPONSE_TERMINATE;
     tr_stepLogReason(log, TR_OUTCOME_NO_CHANGE, "%s", r.reason);
     tr_responseClose(&r);
     return;

@@ -215,7 +215,14 @@ static int render_optoprime(const trOptimizer *opt, const trGraph *g, const trSe
   tb_bufPuts(&user, "================================\n\n");
   tb_bufClose(&instr);
   tb_bufClose(&fb);
-  if (o->memory > 0 && opt->nmemory > 0) {
+  if (o->memory > 0 && o->memory_style == TR_MEMORY_LEAN) {
+    size_t before = user.len;
+    if (tr_leanMemory(opt, sel, 0, &user) != 0) {
+      rc = TB_ENOMEM;
+    } else if (user.len > before) {
+      tb_bufPutc(&user, '\n');
+    }
+  } else if (o->memory > 0 && opt->nmemory > 0) {
     tb_bufPuts(&user,
                "Below are the values the variables had in earlier iterations and the feedback "
                "each received, oldest first:\n");

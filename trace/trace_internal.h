@@ -116,6 +116,13 @@ void tr_selectionClose(trSelection *sel);
 /* The (variables, feedback) pair of a selection as one JSON line; heap, NULL on failure. */
 char *tr_selectionJson(const trSelection *sel);
 
+/* memory.c: appends the lean memory (TR_MEMORY_LEAN) of opt for the selection sel to out.
+ * currentInHistory 0: the current values are shown elsewhere (OptoPrime's #Variables), so
+ * the memory refers to them; 1: the memory is a history that ends with the current attempt
+ * in full (OPRO). Appends nothing when there is nothing to say.
+ * Errors: TB_ENOMEM (out is marked failed). */
+int tr_leanMemory(const trOptimizer *opt, const trSelection *sel, int currentInHistory, tbBuf *out);
+
 /* opro.c: the OPRO messages of a selection. Errors: TB_ENOMEM (out is left empty). */
 int tr_oproRender(const trOptimizer *opt, const trSelection *sel, trPrompt *out, char *err,
                   size_t errsz);

@@ -52,6 +52,7 @@ cJSON *ag_runConfigJson(const agTrainConfig *c) {
   cJSON *o = cJSON_CreateObject();
   char seeds[64];
   cJSON_AddNumberToObject(o, "version", 1);
+  cJSON_AddStringToObject(o, "protocol", c->protocol == AG_PROTOCOL_PAPER ? "paper" : "pool");
   cJSON_AddStringToObject(o, "task", env_name(c->task));
   char spec[4096];
   snprintf(spec, sizeof spec, "%s", c->llm);
@@ -70,9 +71,15 @@ cJSON *ag_runConfigJson(const agTrainConfig *c) {
   env_perturbText(&c->test_perturb, perturb, sizeof perturb);
   cJSON_AddStringToObject(o, "test_perturb", perturb);
   cJSON_AddNumberToObject(o, "train_seed", (double)c->train_seed);
+  snprintf(seeds, sizeof seeds, "%llu:%llu", (unsigned long long)c->train_seed,
+           (unsigned long long)(c->train_seed + (uint64_t)c->train_starts));
+  cJSON_AddStringToObject(o, "train_seeds", seeds);
   snprintf(seeds, sizeof seeds, "%llu:%llu", (unsigned long long)c->test_begin,
            (unsigned long long)c->test_end);
   cJSON_AddStringToObject(o, "test_seeds", seeds);
+  cJSON_AddStringToObject(o, "until", c->until == AG_UNTIL_ITERS ? "iters" : "converged");
+  cJSON_AddNumberToObject(o, "patience", c->patience);
+  cJSON_AddNumberToObject(o, "memory_chars", (double)c->memory_chars);
   cJSON_AddNumberToObject(o, "jobs", c->jobs);
   cJSON_AddNumberToObject(o, "max_tokens_total", (double)c->max_tokens_total);
   if (c->init_path != NULL) {
@@ -110,6 +117,15 @@ int ag_runConfigRead(const cJSON *o, agTrainConfig *c, char *err, size_t errsz) 
   }
   c->task = (envTaskId)task;
   c->rollout.task = c->task;
+  /* a run from before the pool protocol has no "protocol": it ran the paper's */
+  s = stringOf(o, "protocol");
+  if (s != NULL && strcmp(s, "pool") != 0 && strcmp(s, "paper") != 0) {
+    ag_jsonBad(&r, "", "protocol", "not pool or paper");
+    return r.rc;
+  }
+  c->protocol = s != NULL && strcmp(s, "pool") == 0 ? AG_PROTOCOL_POOL : AG_PROTOCOL_PAPER;
+  s = stringOf(o, "until");
+  c->until = s != NULL && strcmp(s, "iters") == 0 ? AG_UNTIL_ITERS : AG_UNTIL_CONVERGED;
   s = stringOf(o, "optimizer");
   if (s == NULL || (strcmp(s, "opro") != 0 && strcmp(s, "optoprime") != 0)) {
     ag_jsonBad(&r, "", "optimizer", "missing or not opro or optoprime");
@@ -133,6 +149,14 @@ int ag_runConfigRead(const cJSON *o, agTrainConfig *c, char *err, size_t errsz) 
   c->rollout.env.horizon = (int)ag_jsonNumber(&r, o, "", "horizon", 1, 10000, 0);
   c->train_seed = (uint64_t)ag_jsonNumber(&r, o, "", "train_seed", 0, AG_JSON_MAX_INTEGER, 0);
   c->jobs = (int)ag_jsonNumber(&r, o, "", "jobs", 1, 256, 0);
+  c->patience = 0;
+  c->memory_chars = 0;
+  if (cJSON_GetObjectItemCaseSensitive(o, "patience") != NULL) {
+    c->patience = (int)ag_jsonNumber(&r, o, "", "patience", 0, 1000000, 1);
+  }
+  if (cJSON_GetObjectItemCaseSensitive(o, "memory_chars") != NULL) {
+    c->memory_chars = (size_t)ag_jsonNumber(&r, o, "", "memory_chars", 0, 1e9, 1);
+  }
   if (c->max_tokens_total < 0) {
     c->max_tokens_total =
         (long long)ag_jsonNumber(&r, o, "", "max_tokens_total", 0, AG_JSON_MAX_TOKENS, 0);
@@ -160,6 +184,19 @@ int ag_runConfigRead(const cJSON *o, agTrainConfig *c, char *err, size_t errsz) 
   if (s == NULL || ag_parseSeedRange(s, &c->test_begin, &c->test_end, NULL, 0) != TB_OK) {
     ag_jsonBad(&r, "", "test_seeds", "missing or not a seed range");
     return r.rc;
+  }
+  /* the training starts: from train_seed on (one start in a run without train_seeds) */
+  c->train_starts = 1;
+  s = stringOf(o, "train_seeds");
+  if (s != NULL) {
+    uint64_t b = 0;
+    uint64_t e = 0;
+    if (ag_parseSeedRange(s, &b, &e, NULL, 0) != TB_OK || b != c->train_seed ||
+        (c->protocol == AG_PROTOCOL_PAPER && e - b != 1)) {
+      ag_jsonBad(&r, "", "train_seeds", "not a seed range from train_seed (one seed for paper)");
+      return r.rc;
+    }
+    c->train_starts = (int)(e - b);
   }
   c->init_source = stringOf(o, "init_source");
   if (c->llm == NULL) {

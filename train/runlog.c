@@ -131,10 +131,17 @@ char *ag_iterationText(const agIteration *it, char *err, size_t errsz) {
   cJSON_AddNumberToObject(o, "iteration", it->iteration);
   cJSON_AddStringToObject(o, "controller", it->controller);
   cJSON_AddItemToObject(o, "train", episodeJson(&it->train));
+  cJSON *pool = cJSON_AddObjectToObject(o, "pool");
+  cJSON_AddNumberToObject(pool, "starts", it->pool_starts);
+  cJSON_AddNumberToObject(pool, "successes", it->pool_successes);
   cJSON_AddStringToObject(o, "feedback", it->feedback);
   cJSON_AddStringToObject(o, "system", it->system != NULL ? it->system : "");
   cJSON_AddStringToObject(o, "user", it->user != NULL ? it->user : "");
-  cJSON_AddStringToObject(o, "response", it->response != NULL ? it->response : "");
+  if (it->response != NULL) {
+    cJSON_AddStringToObject(o, "response", it->response);
+  } else {
+    cJSON_AddNullToObject(o, "response");
+  }
   cJSON_AddNumberToObject(o, "prompt_tokens", (double)it->prompt_tokens);
   cJSON_AddNumberToObject(o, "completion_tokens", (double)it->completion_tokens);
   cJSON_AddBoolToObject(o, "tokens_estimated", it->tokens_estimated);
@@ -142,6 +149,7 @@ char *ag_iterationText(const agIteration *it, char *err, size_t errsz) {
   cJSON *upd = cJSON_AddObjectToObject(o, "update");
   cJSON_AddStringToObject(upd, "outcome", ag_outcomeName(it->outcome));
   cJSON_AddStringToObject(upd, "reason", it->reason != NULL ? it->reason : "");
+  cJSON_AddBoolToObject(upd, "terminate", it->terminate);
   cJSON *changed = cJSON_AddArrayToObject(upd, "changed");
   for (int i = 0; i < it->nchanged; i++) {
     cJSON_AddItemToArray(changed, cJSON_CreateString(it->changed[i]));
@@ -248,6 +256,9 @@ static void readUpdate(agJsonReader *r, const cJSON *o, agIteration *it) {
     ag_jsonBad(r, "update.", "outcome", "expected updated, no_change, unusable or none");
   }
   it->reason = ag_jsonString(r, o, "update.", "reason");
+  if (cJSON_GetObjectItemCaseSensitive(o, "terminate") != NULL) { /* since the pool protocol */
+    it->terminate = ag_jsonBool(r, o, "update.", "terminate");
+  }
   const cJSON *changed = ag_jsonArray(r, o, "update.", "changed", -1);
   int n = changed != NULL ? cJSON_GetArraySize(changed) : 0;
   if (r->rc != TB_OK || n == 0) {
@@ -269,6 +280,25 @@ static void readUpdate(agJsonReader *r, const cJSON *o, agIteration *it) {
       return;
     }
     names[i] = name->valuestring;
+  }
+}
+
+/* Reads the pool object (starts >= 1, successes <= starts); a line written before the pool
+ * protocol has none: one start, the training episode's result. */
+static void readPool(agJsonReader *r, const cJSON *o, agIteration *it) {
+  it->pool_starts = 1;
+  it->pool_successes = it->train.success;
+  if (cJSON_GetObjectItemCaseSensitive(o, "pool") == NULL) {
+    return;
+  }
+  const cJSON *pool = ag_jsonObject(r, o, "", "pool");
+  if (pool == NULL) {
+    return;
+  }
+  it->pool_starts = (int)ag_jsonNumber(r, pool, "pool.", "starts", 1, 1000000, 1);
+  it->pool_successes = (int)ag_jsonNumber(r, pool, "pool.", "successes", 0, 1000000, 1);
+  if (r->rc == TB_OK && it->pool_successes > it->pool_starts) {
+    ag_jsonBad(r, "pool.", "successes", "more than pool.starts");
   }
 }
 
@@ -320,10 +350,12 @@ int ag_iterationParse(const char *text, size_t len, const char *file, int lineNo
   if (train != NULL) {
     readEpisode(&r, train, &it->train);
   }
+  readPool(&r, o, it);
   it->feedback = ag_jsonString(&r, o, "", "feedback");
   it->system = ag_jsonString(&r, o, "", "system");
   it->user = ag_jsonString(&r, o, "", "user");
-  it->response = ag_jsonString(&r, o, "", "response");
+  const cJSON *response = cJSON_GetObjectItemCaseSensitive(o, "response");
+  it->response = cJSON_IsNull(response) ? NULL : ag_jsonString(&r, o, "", "response");
   it->prompt_tokens =
       (long long)ag_jsonNumber(&r, o, "", "prompt_tokens", 0, AG_JSON_MAX_TOKENS, 1);
   it->completion_tokens =
@@ -417,6 +449,14 @@ cJSON *ag_trainSummaryJson(const agTrainSummary *s) {
   cJSON_AddNumberToObject(o, "completion_tokens", (double)s->completion_tokens);
   cJSON_AddBoolToObject(o, "budget_stop", s->budget_stop);
   cJSON_AddBoolToObject(o, "replay_end", s->replay_end);
+  if (s->stop_reason[0] != '\0') {
+    cJSON_AddStringToObject(o, "stop_reason", s->stop_reason);
+  } else {
+    cJSON_AddNullToObject(o, "stop_reason");
+  }
+  cJSON_AddNumberToObject(o, "llm_calls", s->llm_calls);
+  cJSON_AddNumberToObject(o, "tokens_to_best", (double)s->tokens_to_best);
+  cJSON_AddNumberToObject(o, "train_starts", s->train_starts);
   return o;
 }
 

@@ -62,17 +62,23 @@ typedef struct agIterationStore agIterationStore;
 typedef struct agIteration {
   int iteration;          /* 1-based; line k holds iteration k */
   const char *controller; /* the source rolled out on the training seed */
-  agEvalEpisode train;    /* the training episode: seed, success, ret, nsteps, fault */
+  agEvalEpisode train;    /* the training episode shown (its trace): seed, success, ret,
+                             nsteps, fault; without an LLM call, the pool's worst start */
+  int pool_starts;        /* "pool": the training starts the controller ran on (1 in the */
+  int pool_successes;     /* paper protocol) and on how many it succeeded */
   const char *feedback;   /* what the optimizer was told */
-  const char *system;     /* the prompt sent ("" when rendering failed) */
+  const char *system;     /* the prompt sent ("" when rendering failed or nothing was sent) */
   const char *user;
-  const char *response; /* the LLM's reply ("" when the call failed) */
+  const char *response; /* the LLM's reply; NULL (null in the line) when the iteration asked
+                           no LLM (the controller succeeded on every training start and the
+                           pool grew) */
   long long prompt_tokens;
   long long completion_tokens;
   int tokens_estimated;
   double latency_s;
-  trOutcome outcome; /* the update: outcome, why, the parameters it changed */
-  const char *reason;
+  trOutcome outcome;  /* the update: outcome, why, whether the answer was TERMINATE, the */
+  const char *reason; /* parameters it changed */
+  int terminate;
   int nchanged;
   const char *const *changed;
   const char *next_controller; /* the controller the update produced */

@@ -43,9 +43,9 @@ const envTaskDef env_taskPickPlace = {
     .name = "pick-place",
     .instruction =
         "Pick-place: grasp the puck with the gripper, lift it off the table and "
-        "bring it within 7 cm of the goal position, which may be in the air; the "
-        "puck must have been lifted more than 1 cm for the episode to count as a "
-        "success." ENV_COMMON_TEXT,
+        "bring its centre (obj_pos) within 7 cm of goal_pos, which may be in the air; "
+        "success needs that distance and the puck lifted more than 1 cm above its start "
+        "at some point of the episode.",
     .horizon = 10,
     .gain = 10.0,
     .draw = env_drawGoalInAir,

@@ -32,9 +32,9 @@ static void feedback(const envTask *task, char *out, size_t outsz) {
 const envTaskDef env_taskPush = {
     .name = "push",
     .instruction =
-        "Push: move the puck on the table so that its centre ends within 5 cm of "
-        "the goal position, which lies on the table surface; the puck can be pushed "
-        "or dragged with the fingers around it." ENV_COMMON_TEXT,
+        "Push: move the puck on the table until its centre (obj_pos) is within 5 cm of "
+        "goal_pos (success), which lies on the table surface; the puck can be pushed or "
+        "dragged with the fingers around it.",
     .horizon = 10,
     .gain = 10.0,
     .draw = env_drawGoalOnTable,

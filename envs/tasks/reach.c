@@ -28,8 +28,8 @@ static void feedback(const envTask *task, char *out, size_t outsz) {
 const envTaskDef env_taskReach = {
     .name = "reach",
     .instruction =
-        "Reach: move the robot's fingertips to the goal position (within 5 cm) and "
-        "keep them there; the puck on the table plays no role." ENV_COMMON_TEXT,
+        "Reach: bring the fingertip midpoint within 5 cm of goal_pos (success); the "
+        "puck on the table plays no role.",
     .horizon = 10,
     .gain = 5.0,
     .draw = env_drawGoalInAir,

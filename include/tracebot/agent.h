@@ -80,6 +80,9 @@ typedef struct agEpisode {
   double startup_ms;     /* spawn + compile + first reply (READY), overlapped with reset */
   agSafetyCounts safety; /* interventions of the safety layer and the watchdog
                             (ag_rolloutDriver; all 0 for ag_rollout, where the env clips) */
+  char task_feedback[ENV_FEEDBACK_MAX]; /* the task's own line about the episode at its end
+                                           (env_feedback: e.g. the closest distance to the
+                                           goal); "" when it has none (ag_rolloutDriver) */
 } agEpisode;
 
 /* Releases the steps of an episode (the struct itself is the caller's). Nullable. */

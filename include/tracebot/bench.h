@@ -41,9 +41,10 @@ typedef struct agBenchResult {
 int ag_bench(envTaskId task, const char *src, size_t len, const char *sandbox_path,
              agBenchResult *out, char *err, size_t errsz);
 
-/* For `tracebot bench`: trains reach for iters iterations in a scratch directory with an
- * LLM that answers at once (exec:cat of a fixed reply) and returns the median of the
- * logged optimizer_overhead_ms (tracing, backward, prompt rendering, parsing and the
+/* For `tracebot bench`: trains reach for up to iters iterations in a scratch directory in
+ * the pool protocol (10 training starts) with an LLM that answers at once (exec:cat of a
+ * fixed reply) and returns the median of the logged optimizer_overhead_ms (tracing,
+ * backward, prompt rendering with the lean memory, the request check, parsing and the
  * update: everything but the LLM call and the rollouts). Errors: TB_EIO, or ag_train's. */
 int ag_benchTrainOverhead(int iters, double *median_ms, char *err, size_t errsz);
 

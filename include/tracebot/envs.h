@@ -134,8 +134,31 @@ int env_taskCount(void);
 /* The task names as one line for help texts and messages: "reach, push, pick-place". */
 const char *env_taskList(void);
 
-/* The natural-language instruction for a task (goes into the optimizer's #Instruction). */
+/* The task's own sentences: what must be achieved and what counts as success (the start
+ * of the optimizer's instruction; env_describe gives all of it for a run's settings). */
 const char *env_instruction(envTaskId id);
+
+#define ENV_MOVE_FRACTIONS 3 /* the moves of envDescription.move_fraction: 5, 10, 20 cm */
+
+/* What an optimizer is told about a task under a run's settings (mode, horizon, hints). */
+typedef struct envDescription {
+  char instruction[6144]; /* the task's sentences (env_instruction), then the episode, the
+                             observation, the action of this mode, what a step does, what
+                             Return is, and (with expert hints) the hint */
+  char action_doc[512];   /* what the controller's action means in this mode */
+  char step_doc[768];     /* what one step does, with the measured move fractions */
+  char hint_doc[768];     /* what a step's hint says (`expert target [x y z gripper]`; also
+                             the instruction's last sentence with expert hints) */
+  double move_fraction[ENV_MOVE_FRACTIONS]; /* the part of a 5, 10 and 20 cm move of the hand
+                                               that one step covers, measured (seed 0's start,
+                                               along +x, gripper open) */
+} envDescription;
+
+/* Fills out for spec's task under cfg (nullable: the task's defaults). The fractions are
+ * measured with the simulator on a task of its own (a few steps; not for the step path).
+ * Errors: TB_EINVAL (NULL spec or out), TB_ENOMEM, TB_EPHYSICS, with a message. */
+int env_describe(const envSpec *spec, const envConfig *cfg, envDescription *out, char *err,
+                 size_t errsz);
 
 /* Path, relative to the source tree, of the task's scripted expert controller
  * (e.g. "envs/experts/reach.c"). */
@@ -196,6 +219,8 @@ void env_observe(const envTask *task, obs_t *obs);
 
 /* The current reward in [0, 10] and success flag (0/1). */
 double env_reward(const envTask *task, int *success);
+
+#define ENV_FEEDBACK_MAX 256 /* bytes of env_feedback's line, NUL included */
 
 /* Writes one line about the episode so far, for the feedback on a failed episode (e.g.
  * "closest puck-to-goal distance 0.081 m (success needs 0.05 m), 0.093 m now"),

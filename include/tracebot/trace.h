@@ -198,16 +198,28 @@ enum {
  * Errors: TB_EINVAL naming the unknown section. */
 int tr_parseMask(const char *text, unsigned *mask, char *err, size_t errsz);
 
+/* How remembered (variables, feedback) pairs are shown. */
+typedef enum trMemoryStyle {
+  TR_MEMORY_PAPER = 0, /* one JSON line per pair, as the paper's OptoPrime and OPRO */
+  TR_MEMORY_LEAN       /* each distinct value once with every feedback it received (a code
+                          value as a diff against the current one when shorter), capped at
+                          memory_chars (oldest out), saying how many attempts are left out */
+} trMemoryStyle;
+
 typedef struct trOptimizerOptions {
-  trOptimizerKind kind;   /* default TR_OPTOPRIME */
-  int memory;             /* OptoPrime: pairs remembered, 0 disables (default 0) */
-  int history;            /* OPRO: pairs kept, 0 = unbounded as in the reference (default 0) */
-  unsigned mask;          /* OptoPrime: TR_SEC_* bits whose bodies are blanked (default 0) */
-  size_t max_value_chars; /* non-code values longer than this are cut with a note (default
-                             2000; 0 never cuts) */
-  int max_tokens;         /* completion budget sent to the LLM (default 4096) */
-  int json_mode;          /* ask the LLM for a JSON-object response format (default 1) */
-  const char *objective;  /* #Instruction / OPRO objective; copied; NULL: a generic one */
+  trOptimizerKind kind;       /* default TR_OPTOPRIME */
+  int memory;                 /* OptoPrime: pairs remembered, 0 disables (default 0) */
+  int history;                /* OPRO: pairs kept, 0 = unbounded as in the reference (default 0) */
+  trMemoryStyle memory_style; /* default TR_MEMORY_PAPER */
+  size_t memory_chars;        /* TR_MEMORY_LEAN: most characters of memory text (earlier
+                                 attempts; OPRO's current attempt is always shown); 0 = no
+                                 cap (default 0) */
+  unsigned mask;              /* OptoPrime: TR_SEC_* bits whose bodies are blanked (default 0) */
+  size_t max_value_chars;     /* non-code values longer than this are cut with a note (default
+                                 2000; 0 never cuts) */
+  int max_tokens;             /* completion budget sent to the LLM (default 4096) */
+  int json_mode;              /* ask the LLM for a JSON-object response format (default 1) */
+  const char *objective;      /* #Instruction / OPRO objective; copied; NULL: a generic one */
 } trOptimizerOptions;
 
 /* Fills opts with the defaults above. */
@@ -269,6 +281,7 @@ typedef struct trStepLog {
   int attempts;         /* LLM requests sent */
   trOutcome outcome;
   char reason[512]; /* why: which names, which types, TERMINATE, the LLM error ... */
+  int terminate;    /* 1 when the answer was TERMINATE (outcome TR_OUTCOME_NO_CHANGE) */
   int nchanged;
   char **changed;  /* names of the parameters that changed */
   char *reasoning; /* the model's "reasoning" field, NULL when absent */

@@ -53,6 +53,24 @@ static void rollout_should_succeed_with_each_expert_in_the_sandbox(void **state)
   }
 }
 
+/* The episode carries the task's own line about it (env_feedback) for the trainer. */
+static void rollout_should_keep_the_tasks_feedback_line(void **state) {
+  (void)state;
+  static const char kIdle[] =
+      "void controller(const obs_t *obs, double action[4]) {\n"
+      "  (void)obs; action[0] = action[1] = action[2] = 0.0; action[3] = -1.0;\n}\n";
+  agRolloutConfig cfg;
+  ag_defaultRollout(&cfg);
+  cfg.task = ENV_PICK_PLACE;
+  cfg.seed = 2;
+  agEpisode ep;
+  run(&cfg, kIdle, &ep);
+  assert_false(ep.success);
+  assert_non_null(strstr(ep.task_feedback, "closest puck-to-goal distance"));
+  assert_non_null(strstr(ep.task_feedback, "never lifted"));
+  ag_episodeClose(&ep);
+}
+
 static void rollout_should_be_deterministic(void **state) {
   (void)state;
   size_t len = 0;
@@ -354,6 +372,7 @@ static void fault_names_should_round_trip(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rollout_should_succeed_with_each_expert_in_the_sandbox),
+      cmocka_unit_test(rollout_should_keep_the_tasks_feedback_line),
       cmocka_unit_test(rollout_should_be_deterministic),
       cmocka_unit_test(rollout_should_report_nan_as_invalid_action_and_keep_the_trajectory),
       cmocka_unit_test(rollout_should_report_compile_errors_with_the_line),

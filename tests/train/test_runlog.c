@@ -38,6 +38,8 @@ static void sampleLine(agIteration *it, agEvalEpisode test[3], int iteration) {
   it->train.nsteps = 4;
   ag_setFault(&it->train.fault, AG_FT_COMPILE, 0, "'x' undeclared");
   it->train.fault.line = 3;
+  it->pool_starts = 10;
+  it->pool_successes = 6;
   it->feedback = "Success: false\nReturn: -12.12\nError: (compile) line 3: 'x' undeclared";
   it->system = "the system prompt";
   it->user = "the user prompt \xc3\xa9";
@@ -48,6 +50,7 @@ static void sampleLine(agIteration *it, agEvalEpisode test[3], int iteration) {
   it->latency_s = 1.75;
   it->outcome = TR_OUTCOME_UPDATED;
   it->reason = "changed controller";
+  it->terminate = 1;
   it->nchanged = 2;
   it->changed = kChanged;
   it->next_controller = "void controller(const obs_t *obs, double action[4]) {}\n";
@@ -90,6 +93,8 @@ static void a_line_written_and_read_back_should_be_equal_field_by_field(void **s
   assert_int_equal(out.iteration, 5);
   assert_string_equal(out.controller, in.controller);
   assertSameEpisode(&out.train, &in.train);
+  assert_int_equal(out.pool_starts, 10);
+  assert_int_equal(out.pool_successes, 6);
   assert_string_equal(out.feedback, in.feedback);
   assert_string_equal(out.system, in.system);
   assert_string_equal(out.user, in.user);
@@ -100,6 +105,7 @@ static void a_line_written_and_read_back_should_be_equal_field_by_field(void **s
   assert_true(out.latency_s == in.latency_s);
   assert_int_equal(out.outcome, in.outcome);
   assert_string_equal(out.reason, in.reason);
+  assert_int_equal(out.terminate, 1);
   assert_int_equal(out.nchanged, 2);
   assert_string_equal(out.changed[0], "controller");
   assert_string_equal(out.changed[1], "other");
@@ -119,6 +125,40 @@ static void a_line_written_and_read_back_should_be_equal_field_by_field(void **s
   char *again = ag_iterationText(&out, err, sizeof err);
   assert_string_equal(again, text);
   free(again);
+  ag_iterationClose(&out);
+  free(text);
+}
+
+/* An iteration without an LLM call has a null response, read back as NULL; a line written
+ * before the pool protocol (no pool, no update.terminate) reads as one start. */
+static void a_line_without_a_call_and_an_older_line_should_read_back(void **state) {
+  (void)state;
+  agIteration in;
+  agEvalEpisode test[3];
+  sampleLine(&in, test, 1);
+  in.response = NULL;
+  char *text = ag_iterationText(&in, NULL, 0);
+  assert_non_null(strstr(text, "\"response\":null"));
+  agIteration out;
+  char err[256] = "";
+  assert_int_equal(ag_iterationParse(text, strlen(text), "f", 1, &out, err, sizeof err), TB_OK);
+  assert_null(out.response);
+  ag_iterationClose(&out);
+  free(text);
+
+  in.response = "{}";
+  in.train.success = 1;
+  text = ag_iterationText(&in, NULL, 0);
+  cJSON *o = cJSON_Parse(text);
+  free(text);
+  cJSON_DeleteItemFromObjectCaseSensitive(o, "pool");
+  cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(o, "update"), "terminate");
+  text = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  assert_int_equal(ag_iterationParse(text, strlen(text), "f", 1, &out, err, sizeof err), TB_OK);
+  assert_int_equal(out.pool_starts, 1);
+  assert_int_equal(out.pool_successes, 1);
+  assert_int_equal(out.terminate, 0);
   ag_iterationClose(&out);
   free(text);
 }
@@ -166,6 +206,11 @@ static void shortTestReturns(cJSON *o) {
   cJSON_DeleteItemFromArray(ret, 0);
 }
 
+static void tooManyPoolSuccesses(cJSON *o) {
+  cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItem(o, "pool"), "successes",
+                                         cJSON_CreateNumber(11));
+}
+
 static void unknownOutcome(cJSON *o) {
   cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItem(o, "update"), "outcome",
                                          cJSON_CreateString("llm_error"));
@@ -185,6 +230,9 @@ static void a_missing_key_or_a_wrong_type_should_name_the_line_and_the_key(void 
   free(text);
   text = editedLine(shortTestReturns);
   assertBadLine(text, 2, "run/iterations.jsonl line 2: test.return: expected 3 items");
+  free(text);
+  text = editedLine(tooManyPoolSuccesses);
+  assertBadLine(text, 2, "run/iterations.jsonl line 2: pool.successes: more than pool.starts");
   free(text);
   text = editedLine(unknownOutcome);
   assertBadLine(text, 2,
@@ -333,6 +381,10 @@ static void config_written_and_read_back_should_give_the_same_settings(void **st
   in.mask_trace = 1;
   in.iters = 7;
   in.train_seed = 42;
+  in.train_starts = 4;
+  in.until = AG_UNTIL_ITERS;
+  in.patience = 7;
+  in.memory_chars = 1234;
   in.test_begin = 5;
   in.test_end = 9;
   in.jobs = 3;
@@ -358,7 +410,12 @@ static void config_written_and_read_back_should_give_the_same_settings(void **st
   assert_int_equal(out.memory, 3);
   assert_int_equal(out.mask_trace, 1);
   assert_int_equal(out.iters, 7);
+  assert_int_equal(out.protocol, AG_PROTOCOL_POOL);
   assert_true(out.train_seed == 42);
+  assert_int_equal(out.train_starts, 4);
+  assert_int_equal(out.until, AG_UNTIL_ITERS);
+  assert_int_equal(out.patience, 7);
+  assert_true(out.memory_chars == 1234);
   assert_true(out.test_begin == 5 && out.test_end == 9);
   assert_int_equal(out.jobs, 3);
   assert_true(out.max_tokens_total == 5000);
@@ -378,6 +435,22 @@ static void config_written_and_read_back_should_give_the_same_settings(void **st
   assert_int_equal(out.iters, 9);
   assert_true(out.max_tokens_total == 0);
 
+  /* a run from before the protocols: the paper's, one start; a paper run keeps one */
+  cJSON *old = cJSON_Duplicate(o, 1);
+  cJSON_DeleteItemFromObjectCaseSensitive(old, "protocol");
+  cJSON_DeleteItemFromObjectCaseSensitive(old, "train_seeds");
+  assert_int_equal(ag_runConfigRead(old, &out, err, sizeof err), TB_OK);
+  assert_int_equal(out.protocol, AG_PROTOCOL_PAPER);
+  assert_int_equal(out.train_starts, 1);
+  cJSON_AddStringToObject(old, "protocol", "paper");
+  cJSON_AddStringToObject(old, "train_seeds", "42:46");
+  assert_int_equal(ag_runConfigRead(old, &out, err, sizeof err), TB_EFORMAT);
+  assert_non_null(strstr(err, "train_seeds"));
+  cJSON_ReplaceItemInObjectCaseSensitive(old, "protocol", cJSON_CreateString("greedy"));
+  assert_int_equal(ag_runConfigRead(old, &out, err, sizeof err), TB_EFORMAT);
+  assert_string_equal(err, "config.json: protocol: not pool or paper");
+  cJSON_Delete(old);
+
   /* a bad value is named */
   cJSON_ReplaceItemInObjectCaseSensitive(o, "memory", cJSON_CreateString("ten"));
   assert_int_equal(ag_runConfigRead(o, &out, err, sizeof err), TB_EFORMAT);
@@ -388,6 +461,7 @@ static void config_written_and_read_back_should_give_the_same_settings(void **st
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_line_written_and_read_back_should_be_equal_field_by_field),
+      cmocka_unit_test(a_line_without_a_call_and_an_older_line_should_read_back),
       cmocka_unit_test(a_missing_key_or_a_wrong_type_should_name_the_line_and_the_key),
       cmocka_unit_test(resume_should_cut_a_torn_last_line),
       cmocka_unit_test(resume_should_refuse_a_complete_but_invalid_last_line),

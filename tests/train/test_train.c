@@ -1,6 +1,7 @@
-/* Tests of train/train.c: the training loop end to end with a scripted LLM (the exec:
- * backend running tests/train/llm/scripted_llm.sh), its ablations, resume after kill -9,
- * offline replay of a finished run, the token budget, and training under perturbations. */
+/* Tests of train/train.c: the training loop end to end with scripted LLMs (the exec:
+ * backend running the scripts of tests/train/llm/): the paper protocol, its ablations,
+ * resume after kill -9, offline replay of a finished run, the token budget and training
+ * under perturbations; the pool protocol's stops, feedback, memory, growth and resume. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,8 +38,10 @@ static void runDir(char *out, size_t outsz, const char *name) {
   tmpdir_join(out, outsz, name);
 }
 
+/* The paper protocol: the tests below pin its behaviour. */
 static void baseConfig(agTrainConfig *cfg, const char *llm, const char *out, int iters) {
   ag_defaultTrain(cfg);
+  cfg->protocol = AG_PROTOCOL_PAPER;
   cfg->task = ENV_REACH;
   cfg->rollout.task = ENV_REACH;
   cfg->llm = llm;
@@ -324,6 +327,28 @@ static int countLines(const char *dir) {
   return n;
 }
 
+/* Runs ag_train(cfg) in a child process (its own process group) and kills the group with
+ * SIGKILL waitMs after the first line is on disk, in iteration 2. */
+static void trainAndKill(const agTrainConfig *cfg, long waitMs) {
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    setpgid(0, 0);
+    char err[512];
+    _exit(ag_train(cfg, NULL, NULL, NULL, err, sizeof err) == TB_OK ? 0 : 1);
+  }
+  for (int i = 0; i < 400 && countLines(cfg->out_dir) < 1; i++) {
+    sleepMs(50);
+  }
+  assert_int_equal(countLines(cfg->out_dir), 1);
+  sleepMs(waitMs);
+  kill(-pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(countLines(cfg->out_dir), 1);
+}
+
 static void resume_after_kill_should_match_an_uninterrupted_run(void **state) {
   (void)state;
   char llm[1024];
@@ -340,24 +365,8 @@ static void resume_after_kill_should_match_an_uninterrupted_run(void **state) {
   train(&cfg, &sum);
 
   /* Kill -9 a trainer while the LLM answers iteration 2. */
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    setpgid(0, 0);
-    baseConfig(&cfg, slow, out, 4);
-    char err[512];
-    _exit(ag_train(&cfg, NULL, NULL, NULL, err, sizeof err) == TB_OK ? 0 : 1);
-  }
-  for (int i = 0; i < 400 && countLines(out) < 1; i++) {
-    sleepMs(50);
-  }
-  assert_int_equal(countLines(out), 1);
-  sleepMs(150);
-  kill(-pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  assert_true(WIFSIGNALED(status));
-  assert_int_equal(countLines(out), 1);
+  baseConfig(&cfg, slow, out, 4);
+  trainAndKill(&cfg, 150);
 
   /* A torn last line, as a crash in the middle of a write would leave. */
   char path[600];
@@ -581,6 +590,340 @@ static void resume_should_refuse_a_bad_complete_last_line(void **state) {
   assert_int_equal(countLines(out), 4);
 }
 
+/* ------------------------------------------------------------- the pool protocol */
+
+/* A pool-protocol run on reach: its LLM spec, directory, configuration and summary. */
+typedef struct poolRun {
+  char llm[1024];
+  char out[512];
+  agTrainConfig cfg;
+  agTrainSummary sum;
+} poolRun;
+
+/* The pool protocol's defaults on reach in the run directory name, with the LLM llm/NAME:
+ * a script run with the folder and args, or a reply file (.txt) answered every time. */
+static void poolSetup(poolRun *p, const char *name, const char *llm, const char *args, int iters) {
+  const char *dot = strrchr(llm, '.');
+  if (dot != NULL && strcmp(dot, ".txt") == 0) {
+    snprintf(p->llm, sizeof p->llm, "exec:cat %s/tests/train/llm/%s", srcDir(), llm);
+  } else {
+    snprintf(p->llm, sizeof p->llm, "exec:sh %s/tests/train/llm/%s %s/tests/train/llm %s", srcDir(),
+             llm, srcDir(), args != NULL ? args : "");
+  }
+  runDir(p->out, sizeof p->out, name);
+  ag_defaultTrain(&p->cfg);
+  p->cfg.task = ENV_REACH;
+  p->cfg.rollout.task = ENV_REACH;
+  p->cfg.llm = p->llm;
+  p->cfg.out_dir = p->out;
+  p->cfg.iters = iters;
+  p->cfg.llm_options.timeout_s = 30;
+}
+
+/* Resumes the run p with iters iterations in all. */
+static void poolResume(poolRun *p, int iters) {
+  ag_defaultTrain(&p->cfg);
+  p->cfg.resume = 1;
+  p->cfg.out_dir = p->out;
+  p->cfg.iters = iters;
+  train(&p->cfg, &p->sum);
+}
+
+static const char *summaryString(const char *dir, const char *key, char *buf, size_t bufsz) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/summary.json", dir);
+  char *text = tb_readFile(path, 1 << 20, NULL, NULL, 0);
+  assert_non_null(text);
+  cJSON *o = cJSON_Parse(text);
+  free(text);
+  snprintf(buf, bufsz, "%s", str(o, key));
+  cJSON_Delete(o);
+  return buf;
+}
+
+static void a_task_solved_by_the_first_answer_should_stop_converged(void **state) {
+  (void)state;
+  poolRun p;
+  poolSetup(&p, "pool_converged", "reply_solve.txt", NULL, 30); /* every answer solves it */
+  train(&p.cfg, &p.sum);
+  assert_true(p.sum.llm_calls <= 2);
+  assert_int_equal(p.sum.llm_calls, 1);
+  assert_int_equal(p.sum.iterations, 1);
+  assert_string_equal(p.sum.stop_reason, "converged");
+  assert_int_equal(p.sum.train_starts, 10);
+  assert_true(p.sum.best_test_success_rate == 1.0);
+  assert_true(p.sum.tokens_to_best == p.sum.prompt_tokens + p.sum.completion_tokens);
+  char buf[64];
+  assert_string_equal(summaryString(p.out, "stop_reason", buf, sizeof buf), "converged");
+
+  /* The one request: the pool's feedback on a failing start, the task's diagnostics. */
+  cJSON *lines = readLines(p.out);
+  assert_int_equal(cJSON_GetArraySize(lines), 1);
+  const cJSON *l1 = cJSON_GetArrayItem(lines, 0);
+  const char *fb = str(l1, "feedback");
+  assert_non_null(strstr(fb, "Success: false\nReturn: "));
+  assert_non_null(strstr(fb, "\nTraining starts: 0 of 10 succeed; this trace is one that fails."));
+  assert_non_null(strstr(fb, "\nEpisode: closest fingertips-to-goal distance "));
+  assert_int_equal(cJSON_GetObjectItem(obj(l1, "pool"), "starts")->valueint, 10);
+  assert_non_null(strstr(str(l1, "user"), "#Instruction\nReach: bring the fingertip midpoint"));
+  cJSON_Delete(lines);
+
+  /* Resumed with more iterations, a converged run stays converged, asking nothing. */
+  poolResume(&p, 40);
+  assert_int_equal(p.sum.llm_calls, 1);
+  assert_string_equal(p.sum.stop_reason, "converged");
+}
+
+/* The controller of reply_half.txt on the pool, as ag_eval sees it: successes, and the
+ * seed of the failing start with the lowest return (ties: the lowest seed) other than
+ * skip. */
+static int halfOnPool(uint64_t skip, uint64_t *worst, double *worstRet) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/tests/train/llm/reply_half.txt", srcDir());
+  char *reply = tb_readFile(path, 1 << 16, NULL, NULL, 0);
+  assert_non_null(reply);
+  trResponse resp;
+  assert_int_equal(tr_parseResponse(reply, strlen(reply), &resp), 0);
+  free(reply);
+  agRolloutConfig rc;
+  ag_defaultRollout(&rc);
+  agEvalEpisode eps[10];
+  agEvalSummary sum;
+  char err[256];
+  assert_int_equal(ag_eval(NULL, &rc, resp.items[0].text, strlen(resp.items[0].text), 0, 10, 2,
+                           NULL, NULL, eps, &sum, err, sizeof err),
+                   TB_OK);
+  tr_responseClose(&resp);
+  *worstRet = 1e300;
+  for (int i = 0; i < 10; i++) {
+    if (!eps[i].success && eps[i].seed != skip && eps[i].ret < *worstRet) {
+      *worstRet = eps[i].ret;
+      *worst = eps[i].seed;
+    }
+  }
+  return sum.successes;
+}
+
+static void pool_feedback_should_count_the_starts_and_show_a_failing_one(void **state) {
+  (void)state;
+  poolRun p;
+  poolSetup(&p, "pool_half", "half_llm.sh", NULL, 30);
+  p.cfg.patience = 2;
+  train(&p.cfg, &p.sum);
+  /* answers 2 and 3 leave the controller as it was: patience 2 ends the run */
+  assert_int_equal(p.sum.iterations, 3);
+  assert_int_equal(p.sum.llm_calls, 3);
+  assert_string_equal(p.sum.stop_reason, "patience");
+
+  cJSON *lines = readLines(p.out);
+  const cJSON *l1 = cJSON_GetArrayItem(lines, 0);
+  const cJSON *l2 = cJSON_GetArrayItem(lines, 1);
+  const cJSON *l3 = cJSON_GetArrayItem(lines, 2);
+  uint64_t worst = 0;
+  double worstRet = 0.0;
+  uint64_t shown1 = (uint64_t)obj(obj(l1, "train"), "seed")->valuedouble;
+  int successes = halfOnPool(shown1, &worst, &worstRet);
+  assert_true(successes > 0 && successes < 10);
+  char want[160];
+  snprintf(want, sizeof want, "\nTraining starts: %d of 10 succeed (in ", successes);
+  assert_non_null(strstr(str(l2, "feedback"), want));
+  assert_non_null(strstr(str(l2, "feedback"), "; this trace is one that fails."));
+  assert_int_equal(cJSON_GetObjectItem(obj(l2, "pool"), "successes")->valueint, successes);
+  /* the worst failing start is shown (but not the one shown just before), then another one
+   * (not the same twice in a row) */
+  const cJSON *t2 = obj(l2, "train");
+  const cJSON *t3 = obj(l3, "train");
+  assert_true(cJSON_IsFalse(obj(t2, "success")));
+  assert_true((uint64_t)obj(t2, "seed")->valuedouble == worst);
+  assert_true(obj(t2, "return")->valuedouble == worstRet);
+  assert_true(cJSON_IsFalse(obj(t3, "success")));
+  assert_true(obj(t3, "seed")->valuedouble != obj(t2, "seed")->valuedouble);
+  assert_string_equal(str(obj(l3, "update"), "outcome"), "no_change");
+  /* the recorded episode is the start shown */
+  char path[600];
+  char err[256];
+  snprintf(path, sizeof path, "%s/episodes/iter_002.json", p.out);
+  simEpisode *ep = sim_episodeLoad(path, err, sizeof err);
+  assert_non_null(ep);
+  assert_true(ep->info.seed == worst);
+  sim_freeEpisode(ep);
+
+  /* no request was sent twice */
+  for (int i = 0; i < cJSON_GetArraySize(lines); i++) {
+    for (int j = 0; j < i; j++) {
+      assert_true(strcmp(str(cJSON_GetArrayItem(lines, i), "user"),
+                         str(cJSON_GetArrayItem(lines, j), "user")) != 0);
+    }
+  }
+  cJSON_Delete(lines);
+}
+
+static int occurrences(const char *text, const char *needle) {
+  int n = 0;
+  for (const char *at = strstr(text, needle); at != NULL; at = strstr(at + 1, needle)) {
+    n++;
+  }
+  return n;
+}
+
+/* Memory text of a user prompt: what follows the problem instance. */
+static const char *memoryPart(const char *user) {
+  const char *end = strstr(user, "================================\n\n");
+  return end != NULL ? end : "";
+}
+
+static void alternating_useless_controllers_should_appear_once_each_in_memory(void **state) {
+  (void)state;
+  poolRun p;
+  poolSetup(&p, "pool_alternate", "alternate_llm.sh", NULL, 8);
+  p.cfg.patience = 0;
+  train(&p.cfg, &p.sum);
+  cJSON *lines = readLines(p.out);
+  assert_true(cJSON_GetArraySize(lines) >= 6);
+  for (int i = 0; i < cJSON_GetArraySize(lines); i++) {
+    const char *memory = memoryPart(str(cJSON_GetArrayItem(lines, i), "user"));
+    int a = occurrences(memory, "MARKER_ALT_A");
+    int b = occurrences(memory, "MARKER_ALT_B");
+    if (a > 1 || b > 1) {
+      fail_msg("iteration %d: the memory shows A %d times and B %d times", i + 1, a, b);
+    }
+    if (i >= 3) {
+      assert_non_null(strstr(memory, "== the current values, as in #Variables"));
+    }
+  }
+  /* and the memory stays within its cap */
+  const char *last =
+      memoryPart(str(cJSON_GetArrayItem(lines, cJSON_GetArraySize(lines) - 1), "user"));
+  assert_true(strlen(last) < AG_MEMORY_CHARS + 400);
+  cJSON_Delete(lines);
+}
+
+static void the_paper_protocol_should_keep_its_prompts(void **state) {
+  (void)state;
+  /* the e2e run of the paper protocol: the golden system prompt, the paper's feedback and
+   * memory lines */
+  char out[512];
+  char path[600];
+  runDir(out, sizeof out, "e2e");
+  snprintf(path, sizeof path, "%s/tests/trace/golden/system.txt", srcDir());
+  char *golden = tb_readFile(path, 1 << 20, NULL, NULL, 0);
+  assert_non_null(golden);
+  cJSON *lines = readLines(out);
+  for (int i = 0; i < cJSON_GetArraySize(lines); i++) {
+    const cJSON *l = cJSON_GetArrayItem(lines, i);
+    assert_string_equal(str(l, "system"), golden);
+    assert_null(strstr(str(l, "feedback"), "Training starts"));
+    assert_null(strstr(str(l, "feedback"), "Episode:"));
+    assert_int_equal(cJSON_GetObjectItem(obj(l, "pool"), "starts")->valueint, 1);
+  }
+  const char *user = str(cJSON_GetArrayItem(lines, 2), "user");
+  assert_non_null(strstr(user,
+                         "Below are the values the variables had in earlier iterations "
+                         "and the feedback each received, oldest first:\n{\"variables\""));
+  free(golden);
+  cJSON_Delete(lines);
+  snprintf(path, sizeof path, "%s/config.json", out);
+  assert_true(fileContains(path, "\"protocol\":\t\"paper\""));
+  assert_true(fileContains(path, "\"test_seeds\":\t\"1:11\""));
+}
+
+static void until_iters_should_grow_the_pool(void **state) {
+  (void)state;
+  poolRun p;
+  poolSetup(&p, "pool_grow", "reply_solve.txt", NULL, 4);
+  p.cfg.until = AG_UNTIL_ITERS;
+  p.cfg.train_starts = 3;
+  p.cfg.test_begin = 5;
+  p.cfg.test_end = 7;
+  train(&p.cfg, &p.sum);
+  /* one call solves it; then each iteration adds 3 fresh starts (skipping 5 and 6) */
+  assert_int_equal(p.sum.iterations, 4);
+  assert_int_equal(p.sum.llm_calls, 1);
+  assert_string_equal(p.sum.stop_reason, "iters");
+  assert_int_equal(p.sum.train_starts, 12);
+  cJSON *lines = readLines(p.out);
+  static const int starts[] = {3, 6, 9, 12};
+  for (int i = 0; i < 4; i++) {
+    const cJSON *l = cJSON_GetArrayItem(lines, i);
+    assert_int_equal(cJSON_GetObjectItem(obj(l, "pool"), "starts")->valueint, starts[i]);
+    if (i > 0) {
+      assert_true(cJSON_IsNull(obj(l, "response")));
+      assert_string_equal(str(l, "user"), "");
+      assert_non_null(strstr(str(obj(l, "update"), "reason"), "the pool grew"));
+    }
+  }
+  cJSON_Delete(lines);
+
+  /* resumed for two more iterations, the pool goes on growing from where it was */
+  poolResume(&p, 6);
+  assert_int_equal(p.sum.iterations, 6);
+  assert_int_equal(p.sum.train_starts, 18);
+  assert_int_equal(p.sum.llm_calls, 1);
+  /* and a resume with nothing left to do reports the pool as it is */
+  poolResume(&p, 6);
+  assert_int_equal(p.sum.train_starts, 18);
+  assert_string_equal(p.sum.stop_reason, "iters");
+}
+
+static void a_terminate_answer_should_end_the_run(void **state) {
+  (void)state;
+  poolRun p;
+  poolSetup(&p, "pool_terminate", "half_llm.sh", NULL, 30);
+  snprintf(p.llm, sizeof p.llm, "exec:cat >/dev/null; echo 'Nothing to change. TERMINATE'");
+  train(&p.cfg, &p.sum);
+  assert_int_equal(p.sum.iterations, 1);
+  assert_int_equal(p.sum.llm_calls, 1);
+  assert_string_equal(p.sum.stop_reason, "terminate");
+}
+
+static void pool_resume_after_kill_should_match_an_uninterrupted_run(void **state) {
+  (void)state;
+  poolRun ref;
+  poolRun killed;
+  poolSetup(&ref, "pool_resume_ref", "half_llm.sh", NULL, 4);
+  ref.cfg.patience = 0;
+  train(&ref.cfg, &ref.sum);
+  assert_int_equal(ref.sum.iterations, 4);
+
+  /* Kill -9 a trainer in iteration 2: running the pool, or waiting for the LLM. */
+  poolSetup(&killed, "pool_resume_killed", "half_llm.sh", "0.4", 4);
+  killed.cfg.patience = 0;
+  trainAndKill(&killed.cfg, 100);
+
+  /* Resume with the fast LLM: the same run. */
+  agTrainConfig rcfg;
+  ag_defaultTrain(&rcfg);
+  rcfg.resume = 1;
+  rcfg.out_dir = killed.out;
+  rcfg.llm = ref.llm;
+  rcfg.iters = 0;
+  char err[1024] = "";
+  int rc = TB_EINVAL;
+  /* a sandbox the killed trainer started may hold the run's lock for a moment */
+  for (int i = 0; i < 50 && rc == TB_EINVAL; i++) {
+    rc = ag_train(&rcfg, NULL, NULL, &killed.sum, err, sizeof err);
+    if (rc == TB_EINVAL && strstr(err, "in use") == NULL) {
+      break;
+    }
+    if (rc == TB_EINVAL) {
+      sleepMs(20);
+    }
+  }
+  if (rc != TB_OK) {
+    fail_msg("resume: %s", err);
+  }
+  assert_int_equal(killed.sum.iterations, 4);
+  assert_int_equal(killed.sum.llm_calls, ref.sum.llm_calls);
+  assert_string_equal(killed.sum.stop_reason, ref.sum.stop_reason);
+  cJSON *a = readLines(ref.out);
+  cJSON *b = readLines(killed.out);
+  assertSameRuns(a, b);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  assertSameFile(ref.out, killed.out, "controller_final.c");
+  assertSameFile(ref.out, killed.out, "episodes/iter_004.json");
+}
+
 /* ------------------------------------------------------------- perturbations */
 
 /* A run of reach whose training episodes run under `train` and test episodes under `test`
@@ -731,6 +1074,7 @@ static void resume_should_refuse_a_bad_perturbation_in_config_json(void **state)
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(train_should_turn_faults_into_feedback_and_solve_reach),
+      cmocka_unit_test(the_paper_protocol_should_keep_its_prompts),
       cmocka_unit_test(opro_should_send_the_history_and_no_trace),
       cmocka_unit_test(memory_zero_should_forget_earlier_iterations),
       cmocka_unit_test(mask_trace_should_hide_the_trace_and_move_hints_to_feedback),
@@ -746,6 +1090,12 @@ int main(void) {
       cmocka_unit_test(feedback_should_name_the_draw_and_a_resumed_run_keep_the_perturbations),
       cmocka_unit_test(test_episodes_should_run_under_their_own_perturbation),
       cmocka_unit_test(resume_should_refuse_a_bad_perturbation_in_config_json),
+      cmocka_unit_test(a_task_solved_by_the_first_answer_should_stop_converged),
+      cmocka_unit_test(pool_feedback_should_count_the_starts_and_show_a_failing_one),
+      cmocka_unit_test(alternating_useless_controllers_should_appear_once_each_in_memory),
+      cmocka_unit_test(until_iters_should_grow_the_pool),
+      cmocka_unit_test(a_terminate_answer_should_end_the_run),
+      cmocka_unit_test(pool_resume_after_kill_should_match_an_uninterrupted_run),
   };
   return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

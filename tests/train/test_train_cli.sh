@@ -32,9 +32,50 @@ check "resume of a missing run: clear error" $?
 "$bin" train --help | grep -q -- "--max-tokens-total"
 check "train --help lists the flags" $?
 
-# A short run through TRACEBOT_LLM, with the summary as JSON.
+"$bin" train --help >"$tmp/help"
+grep -q -- "--protocol NAME *pool (default) | paper" "$tmp/help" &&
+  grep -q -- "--train-seeds A:B *pool: the training starts (default 0:10)" "$tmp/help" &&
+  grep -q -- "default 100:110 for pool" "$tmp/help" && grep -q -- "--until" "$tmp/help" &&
+  grep -q -- "--patience K" "$tmp/help" && grep -q -- "--memory-chars N" "$tmp/help"
+check "train --help names the protocols, the pool's flags and both seed defaults" $?
+
+for bad in "--protocol greedy" "--until never" "--patience -1" "--memory-chars x" \
+  "--train-seeds 5:5" "--protocol paper --train-seeds 0:10"; do
+  # shellcheck disable=SC2086
+  "$bin" train --task reach --llm exec:true --out "$tmp/bad" $bad >/dev/null 2>"$tmp/err"
+  [ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]
+  check "bad $bad: exit 2 with one line" $?
+done
+
+# The default protocol: solved by the first answer, the run converges after one call.
+"$bin" train --task reach --iters 30 --out "$tmp/pool" --json \
+  --llm "exec:cat $src/tests/train/llm/reply_solve.txt" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && grep -q '"stop_reason":"converged"' "$tmp/out" &&
+  grep -q '"llm_calls":1' "$tmp/out" && grep -q '"train_starts":10' "$tmp/out" &&
+  grep -q "converged: the controller succeeds on all 10 training starts" "$tmp/err" &&
+  grep -q '"protocol":.*"pool"' "$tmp/pool/config.json" &&
+  grep -q '"test_seeds":.*"100:110"' "$tmp/pool/config.json"
+check "the pool protocol converges and says so" $?
+
+# A working controller at the third answer: three calls, then converged (the paper
+# protocol asks all --iters times).
+bad=0
+for proto in pool paper; do
+  "$bin" train --task reach --protocol $proto --iters 6 --out "$tmp/k3-$proto" --json \
+    --llm "exec:sh $src/tests/train/llm/working_at_k.sh $tmp/k3-$proto.state $src/envs/experts/reach.c 3" \
+    >"$tmp/k3-$proto.json" 2>"$tmp/err" || bad=1
+done
+[ $bad -eq 0 ] && grep -q '"llm_calls":3,' "$tmp/k3-pool.json" &&
+  grep -q '"stop_reason":"converged"' "$tmp/k3-pool.json" &&
+  grep -q '"llm_calls":6,' "$tmp/k3-paper.json" &&
+  grep -q '"stop_reason":"iters"' "$tmp/k3-paper.json" &&
+  grep -q '"best_test_success_rate":1' "$tmp/k3-pool.json"
+check "solved at the third answer: pool 3 calls, converged; paper 6 calls" $?
+
+# A short paper-protocol run through TRACEBOT_LLM, with the summary as JSON.
 TRACEBOT_LLM="exec:sh $src/tests/train/llm/scripted_llm.sh $src/tests/train/llm" \
-  "$bin" train --task reach --iters 3 --out "$tmp/run" --json >"$tmp/out" 2>"$tmp/err"
+  "$bin" train --task reach --protocol paper --iters 3 --out "$tmp/run" --json >"$tmp/out" \
+  2>"$tmp/err"
 rc=$?
 [ $rc -eq 0 ] && grep -q '"final_test_success_rate":1' "$tmp/out" &&
   grep -q '"iterations":3' "$tmp/out" && [ "$(grep -c '^\[ *[0-9]*/3\]' "$tmp/err")" -eq 3 ]

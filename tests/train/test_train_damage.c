@@ -81,8 +81,10 @@ static void replyLlm(char *out, size_t outsz, const char *name, const char *text
   snprintf(out, outsz, "exec:cat %s", path);
 }
 
+/* The paper protocol (every iteration asks the LLM), which these runs are written for. */
 static void baseConfig(agTrainConfig *cfg, const char *llm, const char *out, int iters) {
   ag_defaultTrain(cfg);
+  cfg->protocol = AG_PROTOCOL_PAPER;
   cfg->task = ENV_REACH;
   cfg->rollout.task = ENV_REACH;
   cfg->llm = llm;
