@@ -1,9 +1,10 @@
 /* Private to envs/: what defines a task, and the pieces the task files share.
  *
  * A task is one file, envs/tasks/<stem>.c, defining `const envTaskDef env_task<Name>`,
- * plus its scripted expert envs/experts/<stem>.c, one line in the table of tasks.c and
- * one word in the task list of envs/CMakeLists.txt (envs/README.md, "Adding a task").
- * The generic code (envs.c, tasks.c) reaches a task only through its row.
+ * plus its scripted expert envs/experts/<stem>.c and the MJCF of its objects
+ * (envs/objects/<name>.xml, which tasks may share), one line in the table of tasks.c and
+ * one word in the lists of envs/CMakeLists.txt (envs/README.md, "Adding a task"). The
+ * generic code (envs.c, tasks.c, scene.c) reaches a task only through its row.
  */
 #ifndef TRACEBOT_ENVS_TASK_H
 #define TRACEBOT_ENVS_TASK_H
@@ -13,17 +14,38 @@
 
 #include "envs_internal.h"
 
+/* A named object of a task's model that its hooks use (envTaskDef.objects). */
+typedef struct envObjectRef {
+  int type;         /* mjtObj: mjOBJ_BODY, mjOBJ_JOINT, mjOBJ_SITE, mjOBJ_GEOM, ... */
+  const char *name; /* NULL ends a list */
+} envObjectRef;
+
 /* Everything that differs between tasks. Every field is required unless it says nullable. */
 struct envTaskDef {
   const char *name;        /* what --task takes: unique, [a-z0-9-] ("pick-place") */
-  const char *instruction; /* the optimizer's #Instruction (task text + ENV_COMMON_TEXT) */
+  const char *instruction; /* the optimizer's #Instruction: the task's text, which says what
+                              each object slot holds, + ENV_COMMON_TEXT */
   int horizon;             /* default macro-steps per episode */
   double gain;             /* P gain of the macro-step controller */
 
+  /* The task's objects: an MJCF document (<mujoco>...</mujoco>) whose sections are
+   * appended to the shared scene's (scene.c; envs/README.md, "Objects"). Nullable: none. */
+  const char *objectsXml;
+  /* The model objects the hooks use, ended by {0, NULL}: env_makeSpec resolves entry i
+   * into spec->ids[i] (at most ENV_TASK_IDS), or fails naming the missing one. Nullable. */
+  const envObjectRef *objects;
+
   /* The episode's object position and goal for a seed (deterministic, no other input). */
   void (*draw)(uint64_t seed, double obj[3], double goal[3]);
-  /* Fills the observation's object slots (obj_pos, obj_quat). */
+  /* Puts the objects where the draw says (obj), at rest, after the arm has settled; the
+   * physics is forwarded after it. */
+  void (*place)(envTask *task, const double obj[3]);
+  /* Fills the observation's object slots (obj_pos, obj_quat, obj2_pos, obj2_quat; all
+   * zero before the call). */
   void (*observeObjects)(const envTask *task, obs_t *obs);
+  /* Updates the task's per-episode values (task->taskState) after every env step.
+   * Nullable: the task keeps none. */
+  void (*afterStep)(envTask *task);
   /* Reward in [0, 10] and success (nullable) of the current physics state. */
   double (*reward)(const envTask *task, int *success);
   /* How far the task is from done in metres, by its own measure (the episode keeps the
@@ -51,9 +73,9 @@ struct envTaskDef {
   " The controller is called once per step, `horizon` times per episode (obs->step counts "  \
   "from 0), and the episode ends early on success. The observation obs holds hand_pos[3] "   \
   "(the hand origin in metres; the fingertips are 4.5 cm below it), "                        \
-  "gripper_distance_apart (1 fully open, about 0.3 closed on nothing, about 0.4-0.5 "        \
-  "holding the puck), obj_pos[3] and obj_quat[4] (w x y z) of the puck (a cylinder of "      \
-  "radius 2 cm resting with its centre at z = 0.02), and goal_pos[3]. The table top is at "  \
+  "gripper_distance_apart (1 fully open, about 0.3 closed on nothing), the object slots "    \
+  "obj_pos[3], obj_quat[4], obj2_pos[3] and obj2_quat[4] (what they hold is said above; "    \
+  "quaternions are w x y z), and goal_pos[3]. The table top is at "                          \
   "z = 0; the hand stays inside x [-0.5, 0.5], y [0.4, 1.0], z [0.05, 0.5]. The action is "  \
   "relative: action[0..2] is the displacement of the hand in metres (the target hand + "     \
   "action is clipped to that box, and the hand moves at most 1 cm per axis per 12.5 ms, up " \
@@ -79,20 +101,10 @@ uint64_t env_seedState(uint64_t seed);
 /* A uniform draw in [lo, hi) from the stream (splitmix64). */
 double env_uniform(uint64_t *state, double lo, double hi);
 
-/* draw: the puck at rest at x [-0.1, 0.1], y [0.6, 0.7]; the goal at x [-0.1, 0.1],
- * y [0.8, 0.9], and z [0.05, 0.3] (in the air) or z 0.02 (on the table, not drawn);
- * redrawn until 0.15 apart in xy. */
-void env_drawGoalInAir(uint64_t seed, double obj[3], double goal[3]);
-void env_drawGoalOnTable(uint64_t seed, double obj[3], double goal[3]);
+/* ---- distances and reward terms ---------------------------------------------------------- */
 
-/* ---- observation, distances and reward terms -------------------------------------------- */
-
-/* observeObjects for the puck: its position and orientation. */
-void env_observePuck(const envTask *task, obs_t *obs);
-
-/* goalDistance: fingertip midpoint to goal; puck centre to goal. */
+/* goalDistance: fingertip midpoint to goal. */
 double env_tcpToGoal(const envTask *task);
-double env_puckToGoal(const envTask *task);
 
 /* Euclidean distance of two points. */
 double env_dist3(const double a[3], const double b[3]);
@@ -103,6 +115,40 @@ double env_tolerance(double x, double lo, double hi, double margin);
 
 /* Hamacher product of two values in [0, 1]. */
 double env_hamacher(double a, double b);
+
+/* ---- the puck (reach, push, pick-place: puck.c) ------------------------------------------ */
+
+/* The puck's objects document (objects/puck.xml, embedded) and the objects its hooks use:
+ * spec->ids[ENV_PUCK_BODY], spec->ids[ENV_PUCK_JOINT] (its free joint). */
+extern const char env_objectsXml_puck[];
+extern const envObjectRef env_puckObjects[];
+enum { ENV_PUCK_BODY = 0, ENV_PUCK_JOINT = 1 };
+
+/* The sentence of a puck task's instruction that says what the object slots hold. */
+#define ENV_PUCK_SLOTS_TEXT                                                                \
+  " obj_pos is the centre of the puck (a cylinder of radius 2 cm resting with its centre " \
+  "at z = 0.02) and obj_quat its orientation (w x y z); gripper_distance_apart is about "  \
+  "0.4-0.5 while the fingers hold it; obj2_pos and obj2_quat are zero."
+
+/* The object fields of a puck task's row. */
+#define ENV_PUCK_FIELDS                                                                  \
+  .objectsXml = env_objectsXml_puck, .objects = env_puckObjects, .place = env_placePuck, \
+  .observeObjects = env_observePuck
+
+/* draw: the puck at rest at x [-0.1, 0.1], y [0.6, 0.7]; the goal at x [-0.1, 0.1],
+ * y [0.8, 0.9], and z [0.05, 0.3] (in the air) or z 0.02 (on the table, not drawn);
+ * redrawn until 0.15 apart in xy. */
+void env_drawGoalInAir(uint64_t seed, double obj[3], double goal[3]);
+void env_drawGoalOnTable(uint64_t seed, double obj[3], double goal[3]);
+
+/* place: the puck upright and at rest at obj. */
+void env_placePuck(envTask *task, const double obj[3]);
+
+/* observeObjects: the puck's position and orientation in slot 1. */
+void env_observePuck(const envTask *task, obs_t *obs);
+
+/* goalDistance: puck centre to goal. */
+double env_puckToGoal(const envTask *task);
 
 /* The terms the puck tasks build their rewards from (envs/README.md). */
 typedef struct envPuckTerms {

@@ -34,11 +34,11 @@ const envTaskDef env_taskPush = {
     .instruction =
         "Push: move the puck on the table so that its centre ends within 5 cm of "
         "the goal position, which lies on the table surface; the puck can be pushed "
-        "or dragged with the fingers around it." ENV_COMMON_TEXT,
+        "or dragged with the fingers around it." ENV_PUCK_SLOTS_TEXT ENV_COMMON_TEXT,
     .horizon = 10,
     .gain = 10.0,
+    ENV_PUCK_FIELDS,
     .draw = env_drawGoalOnTable,
-    .observeObjects = env_observePuck,
     .reward = reward,
     .goalDistance = env_puckToGoal,
     ENV_EXPERT_FIELDS(push, expert),

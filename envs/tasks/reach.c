@@ -29,11 +29,11 @@ const envTaskDef env_taskReach = {
     .name = "reach",
     .instruction =
         "Reach: move the robot's fingertips to the goal position (within 5 cm) and "
-        "keep them there; the puck on the table plays no role." ENV_COMMON_TEXT,
+        "keep them there; the puck on the table plays no role." ENV_PUCK_SLOTS_TEXT ENV_COMMON_TEXT,
     .horizon = 10,
     .gain = 5.0,
+    ENV_PUCK_FIELDS,
     .draw = env_drawGoalInAir,
-    .observeObjects = env_observePuck,
     .reward = reward,
     .goalDistance = env_tcpToGoal,
     ENV_EXPERT_FIELDS(reach, expert),

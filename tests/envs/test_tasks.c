@@ -229,7 +229,7 @@ static void setGoal(envTask *task, const double p[3]) {
 static void setPuck(envTask *task, const double p[3]) {
   mjData *d = sim_data(env_world(task));
   const envSpec *s = task->spec;
-  memcpy(d->qpos + s->puckQpos, p, 3 * sizeof(double));
+  memcpy(d->qpos + s->m->jnt_qposadr[s->ids[ENV_PUCK_JOINT]], p, 3 * sizeof(double));
   assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
 }
 
