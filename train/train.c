@@ -28,7 +28,8 @@ static const char kConstraint[] =
     "C source defining exactly `void controller(const obs_t *obs, double action[4]);` "
     "compiled with a prelude that declares obs_t {double hand_pos[3]; double "
     "gripper_distance_apart; double obj_pos[3]; double obj_quat[4]; double goal_pos[3]; "
-    "int step; int horizon;} and the <math.h> functions. No other library calls, no I/O, "
+    "int step; int horizon; double obj2_pos[3]; double obj2_quat[4];} and the <math.h> "
+    "functions. No other library calls, no I/O, "
     "no allocation. `static` variables keep state within one episode.";
 
 static const char kControllerDoc[] =
@@ -78,11 +79,13 @@ static void obsText(const obs_t *o, const char *hint, char *out, size_t outsz) {
   int n = snprintf(out, outsz,
                    "{\"hand_pos\": [%.4f, %.4f, %.4f], \"gripper_distance_apart\": %.4f, "
                    "\"obj_pos\": [%.4f, %.4f, %.4f], \"obj_quat\": [%.4f, %.4f, %.4f, %.4f], "
-                   "\"goal_pos\": [%.4f, %.4f, %.4f], \"step\": %d, \"horizon\": %d",
+                   "\"goal_pos\": [%.4f, %.4f, %.4f], \"step\": %d, \"horizon\": %d, "
+                   "\"obj2_pos\": [%.4f, %.4f, %.4f], \"obj2_quat\": [%.4f, %.4f, %.4f, %.4f]",
                    o->hand_pos[0], o->hand_pos[1], o->hand_pos[2], o->gripper_distance_apart,
                    o->obj_pos[0], o->obj_pos[1], o->obj_pos[2], o->obj_quat[0], o->obj_quat[1],
                    o->obj_quat[2], o->obj_quat[3], o->goal_pos[0], o->goal_pos[1], o->goal_pos[2],
-                   o->step, o->horizon);
+                   o->step, o->horizon, o->obj2_pos[0], o->obj2_pos[1], o->obj2_pos[2],
+                   o->obj2_quat[0], o->obj2_quat[1], o->obj2_quat[2], o->obj2_quat[3]);
   if (n < 0 || (size_t)n >= outsz) {
     return;
   }
