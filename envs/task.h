@@ -93,6 +93,10 @@ struct envTaskDef {
   .expert = (fn), .expertPath = "envs/experts/" #stem ".c", .expertSource = env_expertSrc_##stem, \
   .expertSourceLen = &env_expertSrc_##stem##_len
 
+/* The objects document objects/<name>.xml as embedded by envs/CMakeLists.txt (ENV_OBJECTS):
+ * declare it with ENV_OBJECTS_XML(name), use it as env_objectsXml_<name>. */
+#define ENV_OBJECTS_XML(name) extern const char env_objectsXml_##name[]
+
 /* ---- draws ------------------------------------------------------------------------------ */
 
 /* The random stream of an episode: state for env_uniform from the seed. */
@@ -120,7 +124,7 @@ double env_hamacher(double a, double b);
 
 /* The puck's objects document (objects/puck.xml, embedded) and the objects its hooks use:
  * spec->ids[ENV_PUCK_BODY], spec->ids[ENV_PUCK_JOINT] (its free joint). */
-extern const char env_objectsXml_puck[];
+ENV_OBJECTS_XML(puck);
 extern const envObjectRef env_puckObjects[];
 enum { ENV_PUCK_BODY = 0, ENV_PUCK_JOINT = 1 };
 

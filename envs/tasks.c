@@ -15,6 +15,7 @@
   X(env_taskReach)                                      \
   X(env_taskPush)                                       \
   X(env_taskPickPlace)                                  \
+  X(env_taskDoorOpen)                                   \
   /* end of the table */
 
 #define DECLARE_ROW(def) extern const envTaskDef def;
