@@ -243,8 +243,9 @@ int cli_cmdTrain(cliArgs *a) {
   cli_freeLiveView(live);
   free(init);
   if (rc != TB_OK) {
-    /* bad settings, a malformed run to resume, a recording with too few answers: input */
-    int input = rc == TB_EINVAL || rc == TB_EFORMAT || rc == TB_EEXHAUSTED;
+    /* bad settings, a malformed run to resume, a recording with too few answers, a run's
+     * task plug-in that does not load: input */
+    int input = rc == TB_EINVAL || rc == TB_EFORMAT || rc == TB_EEXHAUSTED || rc == TB_ELOAD;
     return input ? cli_usage("%s", err) : cli_fail("%s", err);
   }
   if (sum.replay_end) {

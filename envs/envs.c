@@ -163,7 +163,7 @@ void env_setStepHook(envTask *task, envStepHook hook, void *user) {
   task->hookUser = hook ? user : NULL;
 }
 
-void env_observe(const envTask *task, obs_t *obs) {
+void env_observeRobot(const envTask *task, obs_t *obs) {
   const envSpec *s = task->spec;
   const mjData *d = sim_data(task->world);
   const double *hand = d->xpos + 3 * s->hand;
@@ -175,10 +175,14 @@ void env_observe(const envTask *task, obs_t *obs) {
   memset(obs, 0, sizeof(*obs));
   memcpy(obs->hand_pos, hand, sizeof(obs->hand_pos));
   obs->gripper_distance_apart = env_clamp(sqrt(dx * dx + dy * dy + dz * dz) / 0.1, 0.0, 1.0);
-  s->def->observeObjects(task, obs);
   memcpy(obs->goal_pos, task->goal, sizeof(obs->goal_pos));
   obs->step = task->step;
   obs->horizon = task->cfg.horizon;
+}
+
+void env_observe(const envTask *task, obs_t *obs) {
+  env_observeRobot(task, obs);
+  task->spec->def->observeObjects(task, obs);
 }
 
 double env_reward(const envTask *task, int *success) {
@@ -266,7 +270,7 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
   /* draw the episode before settling, so objInit is never stale during the hook */
   double obj[3];
   obs_t first;
-  s->def->draw(seed, obj, task->goal);
+  s->def->draw(s->def, seed, obj, task->goal);
   memset(&first, 0, sizeof(first));
   s->def->observeObjects(task, &first);
   memcpy(task->objInit, first.obj_pos, sizeof(task->objInit));
@@ -310,7 +314,7 @@ void env_expertHint(const envTask *task, const obs_t *before, double grip, envSt
 
   /* where the expert would have sent the hand from the observation before the step */
   double ea[4];
-  task->spec->def->expert(before, ea);
+  env_defExpert(task->spec->def, before, ea);
   double et[3];
   double dBefore = 0.0;
   double dAfter = 0.0;

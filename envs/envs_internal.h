@@ -61,6 +61,15 @@ struct envTask {
 /* The row of a task id, or NULL if there is no such task (tasks.c). */
 const envTaskDef *env_taskDef(envTaskId id);
 
+/* The expert of a row (expert, or expertOf for a task registered at run time). */
+void env_defExpert(const envTaskDef *def, const obs_t *obs, double action[4]);
+
+/* Appends rows to the table (tasks registered at run time get the ids after the
+ * built-in ones, in order). The rows must stay valid while the process runs; their names
+ * must be new (the caller checks). Not thread-safe: register before other threads use
+ * the table. Errors: TB_ENOMEM. */
+int env_registerTasks(const envTaskDef *const *defs, int n, char *err, size_t errsz);
+
 /* env_makeSpec for a row that need not be in the table yet (what the plug-in loader
  * checks a task with), under id. */
 envSpec *env_makeSpecOf(const envTaskDef *def, envTaskId id, char *err, size_t errsz);
@@ -77,6 +86,9 @@ double env_taskReward(const envTask *task, int *success);
  * one <mujoco> element or has a section that would change the shared physics, or a model
  * that does not compile). */
 mjModel *env_loadTaskModel(const char *objectsXml, const char *what, char *err, size_t errsz);
+
+/* The observation without the object slots (zero): hand, gripper, goal, step, horizon. */
+void env_observeRobot(const envTask *task, obs_t *obs);
 
 /* The fingertip midpoint (TCP) in world coordinates. */
 void env_tcp(const envTask *task, double tcp[3]);

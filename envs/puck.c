@@ -26,11 +26,13 @@ static void drawPuckAndGoal(uint64_t seed, int goalInAir, double obj[3], double 
   } while (hypot(obj[0] - goal[0], obj[1] - goal[1]) < 0.15);
 }
 
-void env_drawGoalInAir(uint64_t seed, double obj[3], double goal[3]) {
+void env_drawGoalInAir(const envTaskDef *def, uint64_t seed, double obj[3], double goal[3]) {
+  (void)def;
   drawPuckAndGoal(seed, 1, obj, goal);
 }
 
-void env_drawGoalOnTable(uint64_t seed, double obj[3], double goal[3]) {
+void env_drawGoalOnTable(const envTaskDef *def, uint64_t seed, double obj[3], double goal[3]) {
+  (void)def;
   drawPuckAndGoal(seed, 0, obj, goal);
 }
 

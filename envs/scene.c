@@ -3,6 +3,7 @@
  * closing tag. MJCF allows every section (asset, worldbody, default, contact, ...) more
  * than once, so the objects' bodies come after the scene's in body order, and the
  * scene's ids do not move. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,7 +101,26 @@ mjModel *env_loadTaskModel(const char *objectsXml, const char *what, char *err, 
   mjModel *m = sim_loadModelXML(xml, head + inner + tail, why, sizeof why);
   free(xml);
   if (m == NULL) {
-    tb_setErr(err, errsz, "task %s: the scene with its objects does not compile: %s", what, why);
+    /* MuJoCo counts lines in the merged text: say where that is in the objects document */
+    int lines = 1;
+    for (size_t i = 0; i < head; i++) {
+      lines += env_sceneXml[i] == '\n';
+    }
+    for (const char *p = objectsXml; p < begin; p++) {
+      lines -= *p == '\n';
+    }
+    const char *at = strstr(why, ", line ");
+    int line = at != NULL ? atoi(at + 7) : 0;
+    size_t n = strlen(why);
+    while (n > 0 && why[n - 1] == ' ') {
+      why[--n] = '\0';
+    }
+    char where[64] = "";
+    if (line >= lines) {
+      snprintf(where, sizeof where, " (line %d of the objects MJCF)", line - lines + 1);
+    }
+    tb_setErr(err, errsz, "task %s: the scene with its objects does not compile: %s%s", what, why,
+              where);
   }
   return m;
 }

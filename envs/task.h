@@ -35,8 +35,9 @@ struct envTaskDef {
    * into spec->ids[i] (at most ENV_TASK_IDS), or fails naming the missing one. Nullable. */
   const envObjectRef *objects;
 
-  /* The episode's object position and goal for a seed (deterministic, no other input). */
-  void (*draw)(uint64_t seed, double obj[3], double goal[3]);
+  /* The episode's object position and goal for a seed (deterministic, no other input
+   * than the seed and the row itself). */
+  void (*draw)(const envTaskDef *def, uint64_t seed, double obj[3], double goal[3]);
   /* Puts the objects where the draw says (obj), at rest, after the arm has settled; the
    * physics is forwarded after it. */
   void (*place)(envTask *task, const double obj[3]);
@@ -53,8 +54,11 @@ struct envTaskDef {
   double (*goalDistance)(const envTask *task);
 
   /* The scripted expert (a relative-mode action) and the file it is compiled from, whose
-   * bytes are embedded at build time: fill these with ENV_EXPERT_FIELDS. */
+   * bytes are embedded at build time: fill these with ENV_EXPERT_FIELDS. A task
+   * registered at run time sets expertOf instead of expert (its expert needs the row),
+   * names its expert as it likes and points at a source it holds. */
   void (*expert)(const obs_t *obs, double action[4]);
+  void (*expertOf)(const envTaskDef *def, const obs_t *obs, double action[4]);
   const char *expertPath; /* "envs/experts/<stem>.c", relative to the source tree */
   const char *expertSource;
   const size_t *expertSourceLen;
@@ -66,6 +70,9 @@ struct envTaskDef {
   /* Writes one line about the episode so far for the feedback on a failed episode
    * (truncated to outsz). Nullable: nothing to say. */
   void (*feedback)(const envTask *task, char *out, size_t outsz);
+
+  /* The path of the plug-in that registered the task; NULL for a built-in task. */
+  const char *plugin;
 };
 
 /* The part of every instruction that explains the observation and the action. */
@@ -142,8 +149,8 @@ enum { ENV_PUCK_BODY = 0, ENV_PUCK_JOINT = 1 };
 /* draw: the puck at rest at x [-0.1, 0.1], y [0.6, 0.7]; the goal at x [-0.1, 0.1],
  * y [0.8, 0.9], and z [0.05, 0.3] (in the air) or z 0.02 (on the table, not drawn);
  * redrawn until 0.15 apart in xy. */
-void env_drawGoalInAir(uint64_t seed, double obj[3], double goal[3]);
-void env_drawGoalOnTable(uint64_t seed, double obj[3], double goal[3]);
+void env_drawGoalInAir(const envTaskDef *def, uint64_t seed, double obj[3], double goal[3]);
+void env_drawGoalOnTable(const envTaskDef *def, uint64_t seed, double obj[3], double goal[3]);
 
 /* place: the puck upright and at rest at obj. */
 void env_placePuck(envTask *task, const double obj[3]);

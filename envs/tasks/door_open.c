@@ -29,7 +29,8 @@ static const envObjectRef objects[] = {
 
 /* The safe's centre at x [0, 0.1], y [0.85, 0.95], z 0.15; the goal 30 cm to the left and
  * 45 cm toward the robot from it, at the same height. */
-static void draw(uint64_t seed, double obj[3], double goal[3]) {
+static void draw(const envTaskDef *def, uint64_t seed, double obj[3], double goal[3]) {
+  (void)def;
   uint64_t state = env_seedState(seed);
   obj[0] = env_uniform(&state, 0.0, 0.1);
   obj[1] = env_uniform(&state, 0.85, 0.95);

@@ -40,7 +40,7 @@ static void table_rows_should_have_every_required_field(void **state) {
     assert_non_null(d->observeObjects);
     assert_non_null(d->reward);
     assert_non_null(d->goalDistance);
-    assert_non_null(d->expert);
+    assert_true(d->expert != NULL || d->expertOf != NULL);
     assert_non_null(d->expertPath);
     assert_non_null(d->expertSource);
     assert_non_null(d->expertSourceLen);
