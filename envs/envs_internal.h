@@ -12,7 +12,6 @@
 #define ENV_ACTION_SCALE 0.01
 #define ENV_FRAME_SKIP 5
 #define ENV_SETTLE_STEPS 50
-#define ENV_PUCK_REST_Z 0.02
 #define ENV_TASK_IDS 16  /* model objects a task's hooks may name (envTaskDef.objects) */
 #define ENV_TASK_STATE 8 /* per-episode values a task may keep (envTask.taskState) */
 

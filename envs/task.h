@@ -131,6 +131,7 @@ double env_hamacher(double a, double b);
 
 /* The puck's objects document (objects/puck.xml, embedded) and the objects its hooks use:
  * spec->ids[ENV_PUCK_BODY], spec->ids[ENV_PUCK_JOINT] (its free joint). */
+#define ENV_PUCK_REST_Z 0.02 /* the puck's centre at rest on the table */
 ENV_OBJECTS_XML(puck);
 extern const envObjectRef env_puckObjects[];
 enum { ENV_PUCK_BODY = 0, ENV_PUCK_JOINT = 1 };

@@ -20,6 +20,8 @@ llm="exec:sh $src/tests/train/llm/scripted_llm.sh $src/tests/train/llm"
 expect 0 "tasks with the plug-in" -- "$tb" tasks --task-plugin "$stack" --json
 outHas '"name":"stack"'
 outHas '"expert":"examples/task_plugin/expert.c"'
+outHas "\"plugin\":\"$(readlink -f "$stack")\""
+outHas '"name":"push","instruction":"[^"]*","expert":"envs/experts/push.c","plugin":null'
 last=$(grep -o '"name":"[^"]*"' "$tmp/out" | tail -1)
 [ "$last" = '"name":"stack"' ] || { echo "FAIL: stack is not the last task"; fails=$((fails + 1)); }
 expect 0 "tasks with the plug-in twice" -- "$tb" tasks --task-plugin="$stack" \
