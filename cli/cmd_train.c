@@ -35,6 +35,7 @@ const char cli_trainHelp[] =
     "  --llm-attempts N       tries per LLM request, with backoff (default 5)\n"
     "  --out DIR              run directory (default runs/TASK-YYYYMMDD-HHMMSS)\n"
     "  --resume DIR           continue a stopped run from its last complete iteration\n"
+    "                         (it loads the task plug-in the run's config.json names)\n"
     "  --view                 show each training episode live in a window (closing it\n"
     "                         does not stop training)\n"
     "  --json                 print the summary as one JSON object on stdout\n";
