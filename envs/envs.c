@@ -265,7 +265,8 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
     return fromSim(rc);
   }
   mjData *d = sim_data(task->world);
-  memcpy(d->mocap_pos + 3 * s->handMocap, env_handInit, sizeof(env_handInit));
+  const double *handInit = s->def->handInit != NULL ? s->def->handInit : env_handInit;
+  memcpy(d->mocap_pos + 3 * s->handMocap, handInit, 3 * sizeof(double));
 
   /* draw the episode before settling, so objInit is never stale during the hook */
   double obj[3];

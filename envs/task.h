@@ -27,6 +27,9 @@ struct envTaskDef {
                               each object slot holds, + ENV_COMMON_TEXT */
   int horizon;             /* default macro-steps per episode */
   double gain;             /* P gain of the macro-step controller */
+  /* Where the hand target starts each episode (the arm settles there). Nullable:
+   * env_handInit, (0, 0.6, 0.2). */
+  const double *handInit;
 
   /* The task's objects: an MJCF document (<mujoco>...</mujoco>) whose sections are
    * appended to the shared scene's (scene.c; envs/README.md, "Objects"). Nullable: none. */

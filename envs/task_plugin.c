@@ -281,6 +281,11 @@ static const char *taskProblem(const envPluginTask *t) {
   if (!(t->gain > 0.0 && t->gain <= 100.0)) {
     return "gain not in (0, 100]";
   }
+  for (int i = 0; t->hand_init != NULL && i < 3; i++) {
+    if (!(t->hand_init[i] >= env_handLow[i] && t->hand_init[i] <= env_handHigh[i])) {
+      return "hand_init outside the hand's box";
+    }
+  }
   if (t->draw == NULL || t->place == NULL || t->observe == NULL || t->reward == NULL ||
       t->goal_distance == NULL || t->expert == NULL) {
     return "a required function (draw, place, observe, reward, goal_distance, expert) is NULL";
@@ -322,6 +327,7 @@ static int makeRow(pluginRow *row, const envPluginTask *t, const char *path) {
       .instruction = row->instruction,
       .horizon = t->horizon,
       .gain = t->gain,
+      .handInit = t->hand_init,
       .objectsXml = t->objects_xml,
       .objects = row->objects,
       .draw = rowDraw,

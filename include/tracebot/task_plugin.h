@@ -132,6 +132,9 @@ typedef struct envPluginTask {
   const char *instruction;
   int horizon; /* default macro-steps per episode, 1 .. 10000 */
   double gain; /* P gain of the macro-step controller, (0, 100] (the built-ins use 5 .. 25) */
+  /* Where the hand starts each episode, inside x [-0.5, 0.5], y [0.4, 1.0], z [0.05, 0.5]
+   * (the arm settles there before place()). Nullable: (0, 0.6, 0.2). */
+  const double *hand_init;
 
   /* The task's objects: an MJCF document <mujoco>...</mujoco> whose sections are appended
    * to the shared scene's, so its bodies come after the scene's. It may add asset,

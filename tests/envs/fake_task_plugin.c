@@ -1,7 +1,8 @@
 /* A task plug-in for the loader's tests: one task, "fake-touch" (bring the fingertips to a
  * ball on the table), built once per variant (tests/envs/CMakeLists.txt):
  *   (none)               a good plug-in
- *   FAKE_SECOND          a good plug-in with another task, "fake-touch-2"
+ *   FAKE_SECOND          a good plug-in with another task, "fake-touch-2", whose hand
+ *                        starts at (0.1, 0.5, 0.25)
  *   FAKE_BAD_ABI         declares ABI version 99
  *   FAKE_BAD_SIZE        declares a task struct 8 bytes short
  *   FAKE_NO_ENTRY        exports no tracebot_task_init
@@ -116,8 +117,16 @@ static const char kExpertSource[] =
     "  action[3] = -1.0;\n"
     "}\n";
 
+#ifdef FAKE_SECOND
+static const double kHandInit[3] = {0.1, 0.5, 0.25};
+#define HAND_INIT kHandInit
+#else
+#define HAND_INIT NULL
+#endif
+
 static const envPluginTask kTasks[] = {{
     .name = NAME,
+    .hand_init = HAND_INIT,
     .instruction = "Fake-touch: bring the fingertips 3 cm above the ball. obj_pos is the ball.",
     .horizon = 5,
     .gain = 10.0,

@@ -4,6 +4,7 @@
  * in order (failures first). The plug-ins are tests/envs/fake_task_plugin.c's variants. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <limits.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +169,14 @@ static void a_second_plugin_should_follow_and_not_reuse_a_name(void **state) {
   char err[1024] = "";
   assert_int_equal(env_loadTaskPlugin(FAKE_SECOND_SO, err, sizeof err), TB_OK);
   assert_int_equal(env_lookup("fake-touch-2"), builtins + 1);
+  /* its hand starts where it says (the first task's at the default) */
+  obs_t first;
+  char line[256];
+  expertEpisode((envTaskId)(builtins + 1), 1, &first, line, sizeof line);
+  assert_true(fabs(first.hand_pos[0] - 0.1) < 0.005 && fabs(first.hand_pos[1] - 0.5) < 0.005 &&
+              fabs(first.hand_pos[2] - 0.25) < 0.005);
+  expertEpisode((envTaskId)builtins, 1, &first, line, sizeof line);
+  assert_true(fabs(first.hand_pos[1] - 0.6) < 0.005);
 
   /* the good plug-in under another path: its task's name is taken */
   char copy[] = "/tmp/tracebot_fake_task_XXXXXX";
