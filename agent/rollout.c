@@ -130,6 +130,8 @@ static int finishRecording(agRunner *r, const agEpisode *ep, const char *path, c
     memcpy(st.obs.obj_pos, s->obs.obj_pos, sizeof st.obs.obj_pos);
     memcpy(st.obs.obj_quat, s->obs.obj_quat, sizeof st.obs.obj_quat);
     memcpy(st.obs.goal_pos, s->obs.goal_pos, sizeof st.obs.goal_pos);
+    memcpy(st.obs.obj2_pos, s->obs.obj2_pos, sizeof st.obs.obj2_pos);
+    memcpy(st.obs.obj2_quat, s->obs.obj2_quat, sizeof st.obs.obj2_quat);
     memcpy(st.action, s->action, sizeof st.action);
     st.reward = s->result.reward;
     st.success = s->result.success;

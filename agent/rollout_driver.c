@@ -41,18 +41,6 @@ static int sandboxPolicy(void *ctx, const obs_t *obs, double action[4], int time
   }
 }
 
-/* The controller's view of a driver observation after step k. */
-static void driverObs(const agDriverObs *o, int step, int horizon, obs_t *obs) {
-  memset(obs, 0, sizeof *obs);
-  memcpy(obs->hand_pos, o->hand_pos, sizeof obs->hand_pos);
-  obs->gripper_distance_apart = o->gripper_distance_apart;
-  memcpy(obs->obj_pos, o->obj_pos, sizeof obs->obj_pos);
-  memcpy(obs->obj_quat, o->obj_quat, sizeof obs->obj_quat);
-  memcpy(obs->goal_pos, o->goal_pos, sizeof obs->goal_pos);
-  obs->step = step;
-  obs->horizon = horizon;
-}
-
 /* agStepFn: appends one macro-step to the trajectory. */
 static void onStep(void *user, const agEpisodeStep *st) {
   driverRun *run = user;
@@ -66,7 +54,7 @@ static void onStep(void *user, const agEpisodeStep *st) {
   agStep *s = &ep->steps[st->step];
   s->obs = *st->obs;
   memcpy(s->action, st->action, sizeof s->action);
-  driverObs(st->after, st->step + 1, run->horizon, &s->result.obs);
+  ag_obsFromDriver(st->after, st->step + 1, run->horizon, &s->result.obs);
   s->result.reward = st->after->reward;
   s->result.success = st->after->success != 0;
   s->result.env_steps = 0;

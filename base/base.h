@@ -47,6 +47,16 @@ void tb_setErr(char *err, size_t errsz, const char *fmt, ...) TB_PRINTF(3, 4);
 /* Milliseconds on CLOCK_MONOTONIC (for durations and deadlines). */
 double tb_nowMs(void);
 
+/* ---------------------------------------------------------------- plug-ins */
+
+/* Opens the shared object at path with dlopen(RTLD_NOW | RTLD_LOCAL) (a path without '/'
+ * is a file in the current directory, never a library dlopen searches for) and finds its
+ * entry symbol into *sym. Returns the handle (release with dlclose), or NULL with
+ * "WHAT PATH: cannot load: REASON" or "WHAT PATH: missing entry symbol ENTRY" in err,
+ * where what names the kind of plug-in ("driver", "task plug-in"). */
+void *tb_openPlugin(const char *path, const char *entry, const char *what, void **sym, char *err,
+                    size_t errsz);
+
 /* ---------------------------------------------------------------- files */
 
 /* Opens path for reading: without blocking, regular files only, at most max bytes

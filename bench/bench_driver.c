@@ -25,8 +25,6 @@ static int timeSteps(agDriver *drv, envTaskId task, int steps, double *us, char 
   void *h = ag_driverHandle(drv);
   agDriverObs o;
   obs_t obs;
-  memset(&obs, 0, sizeof(obs));
-  obs.horizon = 10;
   for (int i = 0; i < steps; i++) {
     if (i % 10 == 0) {
       if (api->reset(h, (uint64_t)(i / 10), err, errsz) != 0 ||
@@ -34,12 +32,7 @@ static int timeSteps(agDriver *drv, envTaskId task, int steps, double *us, char 
         return TB_EIO;
       }
     }
-    memcpy(obs.hand_pos, o.hand_pos, sizeof(obs.hand_pos));
-    obs.gripper_distance_apart = o.gripper_distance_apart;
-    memcpy(obs.obj_pos, o.obj_pos, sizeof(obs.obj_pos));
-    memcpy(obs.obj_quat, o.obj_quat, sizeof(obs.obj_quat));
-    memcpy(obs.goal_pos, o.goal_pos, sizeof(obs.goal_pos));
-    obs.step = i % 10;
+    ag_obsFromDriver(&o, i % 10, 10, &obs);
     double a[4];
     env_expert(task, &obs, a);
     double target[3] = {o.hand_pos[0] + a[0], o.hand_pos[1] + a[1], o.hand_pos[2] + a[2]};

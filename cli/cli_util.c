@@ -41,6 +41,17 @@ int cli_fail(const char *fmt, ...) {
 }
 
 int cli_nextFlag(cliArgs *a, const char **flag, const char **value) {
+  size_t n = strlen(CLI_TASK_PLUGIN);
+  while (a->i < a->argc && strncmp(a->argv[a->i], CLI_TASK_PLUGIN, n) == 0) {
+    const char *rest = a->argv[a->i] + n;
+    if (rest[0] == '\0') {
+      a->i += a->i + 1 < a->argc ? 2 : 1; /* main loaded it (or refused a missing value) */
+    } else if (rest[0] == '=') {
+      a->i++;
+    } else {
+      break;
+    }
+  }
   if (a->i >= a->argc) {
     return 0;
   }

@@ -27,8 +27,13 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "tracebot: ..." to stderr. Returns CLI_FAIL. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Takes the next argument as a flag. Returns 1 with *flag (and *value when the flag
- * was given as --flag=value, else NULL), 0 at the end, -1 for a non-flag argument. */
+/* The flag of every command that loads a task plug-in; main handles it before the command
+ * runs, and cli_nextFlag passes over it and its value. */
+#define CLI_TASK_PLUGIN "--task-plugin"
+
+/* Takes the next argument as a flag, passing over CLI_TASK_PLUGIN and its value. Returns 1
+ * with *flag (and *value when the flag was given as --flag=value, else NULL), 0 at the
+ * end, -1 for a non-flag argument. */
 int cli_nextFlag(cliArgs *a, const char **flag, const char **value);
 
 /* cli_nextFlag for commands without positional arguments: a non-flag argument prints

@@ -99,6 +99,9 @@ static int printRunJson(const agEpisode *ep, const char *driver) {
     cJSON_AddItemToObject(o, "action", vec(s->action, 4));
     cJSON_AddItemToObject(o, "hand", vec(s->result.obs.hand_pos, 3));
     cJSON_AddItemToObject(o, "object", vec(s->result.obs.obj_pos, 3));
+    cJSON_AddItemToObject(o, "object_quat", vec(s->result.obs.obj_quat, 4));
+    cJSON_AddItemToObject(o, "object2", vec(s->result.obs.obj2_pos, 3));
+    cJSON_AddItemToObject(o, "object2_quat", vec(s->result.obs.obj2_quat, 4));
     cJSON_AddNumberToObject(o, "gripper", s->result.obs.gripper_distance_apart);
     cJSON_AddNumberToObject(o, "reward", s->result.reward);
     cJSON_AddBoolToObject(o, "success", s->result.success != 0);

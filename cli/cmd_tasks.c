@@ -8,7 +8,8 @@
 
 const char cli_tasksHelp[] =
     "Lists the tasks with their instructions and expert controllers.\n"
-    "  --json  {\"tasks\": [{\"name\", \"instruction\", \"expert\"}, ...]} on stdout\n";
+    "  --json  {\"tasks\": [{\"name\", \"instruction\", \"expert\", \"plugin\"}, ...]} on\n"
+    "          stdout (plugin: the path of the task plug-in, null for a built-in task)\n";
 
 int cli_cmdTasks(cliArgs *a) {
   int json = 0;
@@ -31,6 +32,12 @@ int cli_cmdTasks(cliArgs *a) {
       cJSON_AddStringToObject(t, "name", env_name((envTaskId)i));
       cJSON_AddStringToObject(t, "instruction", env_instruction((envTaskId)i));
       cJSON_AddStringToObject(t, "expert", env_expertPath((envTaskId)i));
+      const char *plugin = env_taskPlugin((envTaskId)i);
+      if (plugin != NULL) {
+        cJSON_AddStringToObject(t, "plugin", plugin);
+      } else {
+        cJSON_AddNullToObject(t, "plugin");
+      }
       cJSON_AddItemToArray(arr, t);
     }
     return cli_printJson(root);

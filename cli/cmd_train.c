@@ -59,6 +59,7 @@ const char cli_trainHelp[] =
     "  --llm-attempts N       tries per LLM request, with backoff (default 5)\n"
     "  --out DIR              run directory (default runs/TASK-YYYYMMDD-HHMMSS)\n"
     "  --resume DIR           continue a stopped run from its last complete iteration\n"
+    "                         (it loads the task plug-in the run's config.json names)\n"
     "  --view                 show each training episode live in a window (closing it\n"
     "                         does not stop training)\n"
     "  --json                 print the summary as one JSON object on stdout\n";
@@ -379,8 +380,9 @@ int cli_cmdTrain(cliArgs *a) {
   cli_freeLiveView(live);
   free(init);
   if (rc != TB_OK) {
-    /* bad settings, a malformed run to resume, a recording with too few answers: input */
-    int input = rc == TB_EINVAL || rc == TB_EFORMAT || rc == TB_EEXHAUSTED;
+    /* bad settings, a malformed run to resume, a recording with too few answers, a run's
+     * task plug-in that does not load: input */
+    int input = rc == TB_EINVAL || rc == TB_EFORMAT || rc == TB_EEXHAUSTED || rc == TB_ELOAD;
     return input ? cli_usage("%s", err) : cli_fail("%s", err);
   }
   stopMessage(&sum);

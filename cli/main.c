@@ -56,8 +56,15 @@ static const cliCommand kCommands[] = {
 
 enum { kNCommands = (int)(sizeof kCommands / sizeof kCommands[0]) };
 
+/* The flag every command takes (main loads the plug-ins; the commands' parsers pass over
+ * it, cli_nextFlag), and its help line. */
+static const char kTaskPluginHelp[] =
+    "  --task-plugin PATH.so  add the tasks of a task plug-in (tracebot/task_plugin.h;\n"
+    "                         repeatable; its code runs inside tracebot: trusted code only)\n";
+
 static const char kEnvironmentHelp[] =
     "tasks: {tasks}\n"
+    "  (every command takes --task-plugin PATH.so, repeatable, to add a plug-in's tasks)\n"
     "LLM backends (train --llm SPEC): {llms}\n"
     "\n"
     "environment:\n"
@@ -95,6 +102,7 @@ static void putUsage(const cliCommand *c, const char *first, const char *indent)
 static int commandHelp(const cliCommand *c) {
   putUsage(c, "usage: ", "       ");
   putHelp(c->help);
+  putHelp(kTaskPluginHelp);
   return CLI_OK;
 }
 
@@ -140,6 +148,33 @@ const char *__lsan_default_suppressions(void) {
 }
 #endif
 
+/* ------------------------------------------------------------- task plug-ins */
+
+/* Loads every --task-plugin PATH (or --task-plugin=PATH) of argv[from..argc), in order,
+ * before the command reads a flag, so that --task and the help texts see their tasks.
+ * Returns CLI_OK, or CLI_USAGE with the one-line message printed. */
+static int loadTaskPlugins(int argc, char **argv, int from) {
+  size_t n = strlen(CLI_TASK_PLUGIN);
+  for (int i = from; i < argc; i++) {
+    const char *path = NULL;
+    if (strcmp(argv[i], CLI_TASK_PLUGIN) == 0) {
+      if (i + 1 >= argc) {
+        return cli_usage("%s needs a value (the path of a task plug-in)", CLI_TASK_PLUGIN);
+      }
+      path = argv[++i];
+    } else if (strncmp(argv[i], CLI_TASK_PLUGIN, n) == 0 && argv[i][n] == '=') {
+      path = argv[i] + n + 1;
+    } else {
+      continue;
+    }
+    char err[1024];
+    if (env_loadTaskPlugin(path, err, sizeof err) != TB_OK) {
+      return cli_usage("%s", err);
+    }
+  }
+  return CLI_OK;
+}
+
 /* ------------------------------------------------------------- dispatch */
 
 static const cliCommand *findCommand(const char *name) {
@@ -168,6 +203,11 @@ int main(int argc, char **argv) {
   if (c == NULL) {
     return cli_usage("unknown command '%s' (see tracebot --help)", name);
   }
+  /* the plug-ins' tasks first: flags, messages and help texts name them */
+  int rc = loadTaskPlugins(argc, argv, helpWord ? 3 : 2);
+  if (rc != CLI_OK) {
+    return rc;
+  }
   /* tracebot COMMAND ... --help ... */
   for (int i = 2; i < argc; i++) {
     helpWord |= strcmp(argv[i], "--help") == 0;
@@ -181,7 +221,7 @@ int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
   }
   cliArgs a = {.argc = argc, .argv = argv, .i = 2, .cmd = c->name};
-  int rc = c->run(&a);
+  rc = c->run(&a);
   if (c->setup & CLI_SETUP_LLM) {
     curl_global_cleanup();
   }

@@ -18,8 +18,10 @@ const mjModel *cli_openEpisodeModel(const simEpisode *ep, cliEpisodeModel *em, c
   memset(em, 0, sizeof *em);
   int id = env_lookup(ep->info.task);
   if (id < 0) {
-    snprintf(err, errsz, "the episode's task '%s' is not one of ours (tasks: %s)", ep->info.task,
-             env_taskList());
+    snprintf(err, errsz,
+             "the episode's task '%s' is not one of ours (tasks: %s; a plug-in's task needs "
+             "its --task-plugin)",
+             ep->info.task, env_taskList());
     return NULL;
   }
   em->spec = env_makeSpec((envTaskId)id, err, errsz);

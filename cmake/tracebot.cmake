@@ -25,6 +25,20 @@ function(tracebot_target name)
   target_compile_definitions(${name} PRIVATE _POSIX_C_SOURCE=200809L)
 endfunction()
 
+# tracebot_plugin(NAME SOURCE [DEFINE d]): a plug-in (a MODULE, no "lib" prefix, its entry
+# symbol visible) built as its author would: the public headers only, no tracebot library.
+function(tracebot_plugin name source)
+  cmake_parse_arguments(P "" "DEFINE" "" ${ARGN})
+  add_library(${name} MODULE ${source})
+  tracebot_target(${name})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/include)
+  target_link_libraries(${name} PRIVATE m)
+  set_target_properties(${name} PROPERTIES PREFIX "" C_VISIBILITY_PRESET default)
+  if(P_DEFINE)
+    target_compile_definitions(${name} PRIVATE ${P_DEFINE})
+  endif()
+endfunction()
+
 # tracebot_test(NAME SOURCES... LIBS libs... [TIMEOUT s]): one cmocka executable
 # registered with ctest under its own timeout.
 function(tracebot_test name)

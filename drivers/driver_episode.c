@@ -55,14 +55,15 @@ static int observe(episode *ep, agDriverObs *o, char *derr, size_t derrsz) {
   return rc;
 }
 
-/* The controller's view of a driver observation. */
-static void toObs(const agDriverObs *o, int step, int horizon, obs_t *obs) {
+void ag_obsFromDriver(const agDriverObs *o, int step, int horizon, obs_t *obs) {
   memset(obs, 0, sizeof(*obs));
   memcpy(obs->hand_pos, o->hand_pos, sizeof(obs->hand_pos));
   obs->gripper_distance_apart = o->gripper_distance_apart;
   memcpy(obs->obj_pos, o->obj_pos, sizeof(obs->obj_pos));
   memcpy(obs->obj_quat, o->obj_quat, sizeof(obs->obj_quat));
   memcpy(obs->goal_pos, o->goal_pos, sizeof(obs->goal_pos));
+  memcpy(obs->obj2_pos, o->obj2_pos, sizeof(obs->obj2_pos));
+  memcpy(obs->obj2_quat, o->obj2_quat, sizeof(obs->obj2_quat));
   obs->step = step;
   obs->horizon = horizon;
 }
@@ -135,7 +136,7 @@ int ag_runDriverEpisode(agDriver *drv, const agEpisodeConfig *cfg, agPolicyFn po
 
     /* Controller call under the watchdog */
     obs_t obs;
-    toObs(&o, k, cfg->horizon, &obs);
+    ag_obsFromDriver(&o, k, cfg->horizon, &obs);
     double action[4] = {0.0, 0.0, 0.0, 0.0};
     char perr[256];
     perr[0] = '\0';

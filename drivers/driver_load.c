@@ -147,28 +147,10 @@ agDriver *ag_makeDriver(const char *spec, const char *config, const agDriverHost
     return NULL;
   }
 
-  /* One dlopen, one dlsym. A name without a slash is a file here, not a library that
-   * dlopen would search for in the system's paths. */
-  char file[4096];
-  snprintf(file, sizeof file, "%s%s", strchr(spec, '/') != NULL ? "" : "./", spec);
-  /* a regular file only: dlopen would block on a FIFO with no writer */
-  char notRegular[4200];
-  int fd = tb_openInput(file, 0, NULL, notRegular, sizeof notRegular);
-  if (fd < 0) {
-    tb_setErr(err, errsz, "driver %s: cannot load: %s", spec, notRegular);
-    return NULL;
-  }
-  close(fd);
-  void *dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+  /* One dlopen, one dlsym */
+  void *sym = NULL;
+  void *dl = tb_openPlugin(spec, AG_DRIVER_ENTRY, "driver", &sym, err, errsz);
   if (dl == NULL) {
-    const char *why = dlerror();
-    tb_setErr(err, errsz, "driver %s: cannot load: %s", spec, why != NULL ? why : "dlopen failed");
-    return NULL;
-  }
-  void *sym = dlsym(dl, AG_DRIVER_ENTRY);
-  if (sym == NULL) {
-    tb_setErr(err, errsz, "driver %s: missing entry symbol %s", spec, AG_DRIVER_ENTRY);
-    dlclose(dl);
     return NULL;
   }
   agDriverInitFn init;

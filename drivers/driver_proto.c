@@ -166,6 +166,10 @@ int ag_netEncodeReply(agNetOp op, const agNetReply *rep, char *buf, size_t bufsz
     putVec(&w, o->obj_quat, 4);
     put(&w, ",\"goal_pos\":");
     putVec(&w, o->goal_pos, 3);
+    put(&w, ",\"obj2_pos\":");
+    putVec(&w, o->obj2_pos, 3);
+    put(&w, ",\"obj2_quat\":");
+    putVec(&w, o->obj2_quat, 4);
     put(&w, ",\"reward\":");
     putNum(&w, o->reward);
     put(&w, ",\"success\":%s,\"hint\":", o->success ? "true" : "false");
@@ -409,6 +413,8 @@ static int decodeObs(const cJSON *o, agDriverObs *obs, char *err, size_t errsz) 
       getVec(o, "obj_pos", 3, 0, obs->obj_pos, w, err, errsz) != 0 ||
       getVec(o, "obj_quat", 4, 0, obs->obj_quat, w, err, errsz) != 0 ||
       getVec(o, "goal_pos", 3, 0, obs->goal_pos, w, err, errsz) != 0 ||
+      getVec(o, "obj2_pos", 3, 0, obs->obj2_pos, w, err, errsz) != 0 ||
+      getVec(o, "obj2_quat", 4, 0, obs->obj2_quat, w, err, errsz) != 0 ||
       getNum(o, "reward", 0, &obs->reward, w, err, errsz) != 0 ||
       getBool(o, "success", 0, &obs->success, w, err, errsz) != 0 ||
       getStr(o, "hint", 0, obs->hint, sizeof(obs->hint), w, err, errsz) != 0) {

@@ -102,6 +102,8 @@ static void fromObs(const obs_t *o, agDriverObs *d) {
   memcpy(d->obj_pos, o->obj_pos, sizeof(d->obj_pos));
   memcpy(d->obj_quat, o->obj_quat, sizeof(d->obj_quat));
   memcpy(d->goal_pos, o->goal_pos, sizeof(d->goal_pos));
+  memcpy(d->obj2_pos, o->obj2_pos, sizeof(d->obj2_pos));
+  memcpy(d->obj2_quat, o->obj2_quat, sizeof(d->obj2_quat));
 }
 
 static int simReset(void *handle, uint64_t seed, char *err, size_t errsz) {

@@ -9,10 +9,6 @@
 #include "base.h"
 #include "task.h"
 
-/* the scene MJCF, embedded at build time (scene_xml.c, generated) */
-extern const char env_sceneXml[];
-extern const size_t env_sceneXml_len;
-
 /* Maps a sim error code to the env's. */
 static int fromSim(int rc) {
   switch (rc) {
@@ -44,13 +40,68 @@ static void taskDefaults(const envSpec *spec, envConfig *cfg) {
 
 /* ---- spec ----------------------------------------------------------------------------- */
 
-/* Looks up a named object of the scene; -1 (and a message) if it is missing. */
-static int findId(const mjModel *m, int type, const char *name, char *err, size_t errsz) {
+/* Looks up a named object of the model; -1 (and a message) if it is missing. */
+static int findId(const mjModel *m, int type, const char *name, const char *task, char *err,
+                  size_t errsz) {
   int id = mj_name2id(m, type, name);
   if (id < 0) {
-    tb_setErr(err, errsz, "scene model has no object named '%s'", name);
+    tb_setErr(err, errsz, "task %s: its model has no %s named '%s'", task,
+              mju_type2Str(type) != NULL ? mju_type2Str(type) : "object", name);
   }
   return id;
+}
+
+/* Resolves the names the env and the task's hooks use. Returns 0, or -1 with a message. */
+static int resolveIds(envSpec *s, char *err, size_t errsz) {
+  const mjModel *m = s->m;
+  const char *task = s->def->name;
+  int handTarget = -1;
+  int goalBody = -1;
+  int ok = (s->hand = findId(m, mjOBJ_BODY, "hand", task, err, errsz)) >= 0 &&
+           (s->fingerR = findId(m, mjOBJ_BODY, "finger_r", task, err, errsz)) >= 0 &&
+           (s->fingerL = findId(m, mjOBJ_BODY, "finger_l", task, err, errsz)) >= 0 &&
+           (s->tipR = findId(m, mjOBJ_SITE, "tip_r", task, err, errsz)) >= 0 &&
+           (s->tipL = findId(m, mjOBJ_SITE, "tip_l", task, err, errsz)) >= 0 &&
+           (handTarget = findId(m, mjOBJ_BODY, "hand_target", task, err, errsz)) >= 0 &&
+           (goalBody = findId(m, mjOBJ_BODY, "goal", task, err, errsz)) >= 0 &&
+           (s->actR = findId(m, mjOBJ_ACTUATOR, "finger_r", task, err, errsz)) >= 0 &&
+           (s->actL = findId(m, mjOBJ_ACTUATOR, "finger_l", task, err, errsz)) >= 0;
+  if (!ok) {
+    return -1;
+  }
+  s->handMocap = m->body_mocapid[handTarget];
+  s->goalMocap = m->body_mocapid[goalBody];
+  if (s->handMocap < 0 || s->goalMocap < 0) {
+    tb_setErr(err, errsz, "task %s: hand_target and goal must be mocap bodies", task);
+    return -1;
+  }
+  const envObjectRef *refs = s->def->objects;
+  for (int i = 0; refs != NULL && refs[i].name != NULL; i++) {
+    if (i == ENV_TASK_IDS) {
+      tb_setErr(err, errsz, "task %s: more than %d named objects", task, ENV_TASK_IDS);
+      return -1;
+    }
+    if ((s->ids[i] = findId(m, refs[i].type, refs[i].name, task, err, errsz)) < 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+envSpec *env_makeSpecOf(const envTaskDef *def, envTaskId id, char *err, size_t errsz) {
+  envSpec *s = calloc(1, sizeof(*s));
+  if (!s) {
+    tb_setErr(err, errsz, "env_makeSpec: out of memory");
+    return NULL;
+  }
+  s->id = id;
+  s->def = def;
+  s->m = env_loadTaskModel(def->objectsXml, def->name, err, errsz);
+  if (!s->m || resolveIds(s, err, errsz) != 0) {
+    env_freeSpec(s);
+    return NULL;
+  }
+  return s;
 }
 
 envSpec *env_makeSpec(envTaskId id, char *err, size_t errsz) {
@@ -59,51 +110,7 @@ envSpec *env_makeSpec(envTaskId id, char *err, size_t errsz) {
     tb_setErr(err, errsz, "env_makeSpec: unknown task id %d", (int)id);
     return NULL;
   }
-  envSpec *s = calloc(1, sizeof(*s));
-  if (!s) {
-    tb_setErr(err, errsz, "env_makeSpec: out of memory");
-    return NULL;
-  }
-  s->id = id;
-  s->def = def;
-  s->m = sim_loadModelXML(env_sceneXml, env_sceneXml_len, err, errsz);
-  if (!s->m) {
-    free(s);
-    return NULL;
-  }
-
-  /* resolve the names the env uses */
-  const mjModel *m = s->m;
-  int handTarget = -1;
-  int goalBody = -1;
-  int puckJoint = -1;
-  int ok = (s->hand = findId(m, mjOBJ_BODY, "hand", err, errsz)) >= 0 &&
-           (s->fingerR = findId(m, mjOBJ_BODY, "finger_r", err, errsz)) >= 0 &&
-           (s->fingerL = findId(m, mjOBJ_BODY, "finger_l", err, errsz)) >= 0 &&
-           (s->puck = findId(m, mjOBJ_BODY, "puck", err, errsz)) >= 0 &&
-           (s->tipR = findId(m, mjOBJ_SITE, "tip_r", err, errsz)) >= 0 &&
-           (s->tipL = findId(m, mjOBJ_SITE, "tip_l", err, errsz)) >= 0 &&
-           (handTarget = findId(m, mjOBJ_BODY, "hand_target", err, errsz)) >= 0 &&
-           (goalBody = findId(m, mjOBJ_BODY, "goal", err, errsz)) >= 0 &&
-           (puckJoint = findId(m, mjOBJ_JOINT, "puck", err, errsz)) >= 0 &&
-           (s->actR = findId(m, mjOBJ_ACTUATOR, "finger_r", err, errsz)) >= 0 &&
-           (s->actL = findId(m, mjOBJ_ACTUATOR, "finger_l", err, errsz)) >= 0;
-  if (ok) {
-    s->handMocap = m->body_mocapid[handTarget];
-    s->goalMocap = m->body_mocapid[goalBody];
-    s->puckQpos = m->jnt_qposadr[puckJoint];
-    s->puckDof = m->jnt_dofadr[puckJoint];
-    if (s->handMocap < 0 || s->goalMocap < 0 || m->jnt_type[puckJoint] != mjJNT_FREE) {
-      tb_setErr(err, errsz,
-                "scene model: hand_target/goal must be mocap bodies, puck a free joint");
-      ok = 0;
-    }
-  }
-  if (!ok) {
-    env_freeSpec(s);
-    return NULL;
-  }
-  return s;
+  return env_makeSpecOf(def, id, err, errsz);
 }
 
 void env_freeSpec(envSpec *spec) {
@@ -160,7 +167,7 @@ void env_setStepHook(envTask *task, envStepHook hook, void *user) {
   task->hookUser = hook ? user : NULL;
 }
 
-void env_observe(const envTask *task, obs_t *obs) {
+void env_observeRobot(const envTask *task, obs_t *obs) {
   const envSpec *s = task->spec;
   const mjData *d = sim_data(task->world);
   const double *hand = d->xpos + 3 * s->hand;
@@ -172,10 +179,14 @@ void env_observe(const envTask *task, obs_t *obs) {
   memset(obs, 0, sizeof(*obs));
   memcpy(obs->hand_pos, hand, sizeof(obs->hand_pos));
   obs->gripper_distance_apart = env_clamp(sqrt(dx * dx + dy * dy + dz * dz) / 0.1, 0.0, 1.0);
-  s->def->observeObjects(task, obs);
   memcpy(obs->goal_pos, task->goal, sizeof(obs->goal_pos));
   obs->step = task->step;
   obs->horizon = task->cfg.horizon;
+}
+
+void env_observe(const envTask *task, obs_t *obs) {
+  env_observeRobot(task, obs);
+  task->spec->def->observeObjects(task, obs);
 }
 
 double env_reward(const envTask *task, int *success) {
@@ -219,8 +230,8 @@ int env_step(envTask *task, const double a[4], char *err, size_t errsz) {
   if (rc != TB_OK) {
     return fromSim(rc);
   }
-  if (!task->lifted && d->xpos[3 * s->puck + 2] > task->objInit[2] + 0.01) {
-    task->lifted = 1;
+  if (s->def->afterStep) {
+    s->def->afterStep(task);
   }
   task->closest = fmin(task->closest, s->def->goalDistance(task));
   env_perturbStep(task);
@@ -254,8 +265,8 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
   task->cfg = c;
   task->seed = seed;
   task->step = 0;
-  task->lifted = 0;
   task->grip = -1.0;
+  memset(task->taskState, 0, sizeof(task->taskState));
 
   /* fresh physics with the hand target at hand_init */
   rc = sim_reset(task->world, err, errsz);
@@ -263,12 +274,16 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
     return fromSim(rc);
   }
   mjData *d = sim_data(task->world);
-  memcpy(d->mocap_pos + 3 * s->handMocap, env_handInit, sizeof(env_handInit));
+  const double *handInit = s->def->handInit != NULL ? s->def->handInit : env_handInit;
+  memcpy(d->mocap_pos + 3 * s->handMocap, handInit, 3 * sizeof(double));
 
   /* draw the episode before settling, so objInit is never stale during the hook */
   double obj[3];
-  s->def->draw(seed, obj, task->goal);
-  memcpy(task->objInit, d->xpos + 3 * s->puck, sizeof(task->objInit));
+  obs_t first;
+  s->def->draw(s->def, seed, obj, task->goal);
+  memset(&first, 0, sizeof(first));
+  s->def->observeObjects(task, &first);
+  memcpy(task->objInit, first.obj_pos, sizeof(task->objInit));
   memcpy(d->mocap_pos + 3 * s->goalMocap, task->goal, sizeof(task->goal));
 
   /* let the arm settle at hand_init with the gripper open */
@@ -280,23 +295,18 @@ int env_reset(envTask *task, uint64_t seed, const envConfig *cfg, obs_t *obs, ch
     }
   }
 
-  /* place the puck at rest and recompute everything */
-  double *q = d->qpos + s->puckQpos;
-  q[0] = obj[0];
-  q[1] = obj[1];
-  q[2] = obj[2];
-  q[3] = 1.0;
-  q[4] = q[5] = q[6] = 0.0;
-  memset(d->qvel + s->puckDof, 0, 6 * sizeof(double));
+  /* place the objects and recompute everything */
+  s->def->place(task, obj);
   rc = sim_forward(task->world, err, errsz);
   if (rc != TB_OK) {
     return fromSim(rc);
   }
-  memcpy(task->objInit, d->xpos + 3 * s->puck, sizeof(task->objInit));
+  memset(&first, 0, sizeof(first));
+  s->def->observeObjects(task, &first);
+  memcpy(task->objInit, first.obj_pos, sizeof(task->objInit));
   env_tcp(task, task->tcpInit);
-  task->lifted = 0;
+  memset(task->taskState, 0, sizeof(task->taskState));
   task->closest = s->def->goalDistance(task);
-  obs_t first;
   env_observe(task, &first);
   env_perturbSense(task, &first);
   if (obs) {
@@ -316,7 +326,7 @@ void env_expertHint(const envTask *task, const obs_t *before, double grip, envSt
 
   /* where the expert would have sent the hand from the observation before the step */
   double ea[4];
-  task->spec->def->expert(before, ea);
+  env_defExpert(task->spec->def, before, ea);
   double et[3];
   double dBefore = 0.0;
   double dAfter = 0.0;

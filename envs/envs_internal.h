@@ -12,7 +12,8 @@
 #define ENV_ACTION_SCALE 0.01
 #define ENV_FRAME_SKIP 5
 #define ENV_SETTLE_STEPS 50
-#define ENV_PUCK_REST_Z 0.02
+#define ENV_TASK_IDS 16  /* model objects a task's hooks may name (envTaskDef.objects) */
+#define ENV_TASK_STATE 8 /* per-episode values a task may keep (envTask.taskState) */
 
 extern const double env_handInit[3];
 extern const double env_handLow[3];
@@ -29,15 +30,13 @@ struct envSpec {
   int hand; /* body ids */
   int fingerR;
   int fingerL;
-  int puck;
   int tipR; /* site ids */
   int tipL;
   int handMocap; /* mocap ids */
   int goalMocap;
-  int puckQpos; /* qpos / qvel address of the puck's free joint */
-  int puckDof;
   int actR; /* actuator ids */
   int actL;
+  int ids[ENV_TASK_IDS]; /* the task's objects, in the order of its row's list */
 };
 
 /* Observations the latency knob keeps: the current one and ENV_PERTURB_MAX_LATENCY before. */
@@ -62,12 +61,13 @@ struct envTask {
   envConfig cfg;
   uint64_t seed;
   int step;          /* macro-steps done in this episode */
-  int lifted;        /* the puck has been above objInit z + 0.01 after some env step */
   double closest;    /* smallest goal distance (the task's measure) after an env step */
-  double objInit[3]; /* puck position after reset */
+  double objInit[3]; /* obj_pos (object slot 1) after reset */
   double tcpInit[3]; /* fingertip midpoint after reset */
   double goal[3];
   double grip; /* last gripper effort commanded */
+  /* the task's own per-episode values (its afterStep keeps them): zero after reset */
+  double taskState[ENV_TASK_STATE];
   envStepHook hook;
   void *hookUser;
   envTaskPerturb perturb; /* the episode's perturbation (perturb.c) */
@@ -101,11 +101,34 @@ void env_perturbClose(envTask *task);
 /* The row of a task id, or NULL if there is no such task (tasks.c). */
 const envTaskDef *env_taskDef(envTaskId id);
 
+/* The expert of a row (expert, or expertOf for a task registered at run time). */
+void env_defExpert(const envTaskDef *def, const obs_t *obs, double action[4]);
+
+/* Appends rows to the table (tasks registered at run time get the ids after the
+ * built-in ones, in order). The rows must stay valid while the process runs; their names
+ * must be new (the caller checks). Not thread-safe: register before other threads use
+ * the table. Errors: TB_ENOMEM. */
+int env_registerTasks(const envTaskDef *const *defs, int n, char *err, size_t errsz);
+
+/* env_makeSpec for a row that need not be in the table yet (what the plug-in loader
+ * checks a task with), under id. */
+envSpec *env_makeSpecOf(const envTaskDef *def, envTaskId id, char *err, size_t errsz);
+
 /* Object and goal draws for a seed: the draw of task id (which must exist). */
 void env_drawTask(envTaskId id, uint64_t seed, double obj[3], double goal[3]);
 
 /* Reward in [0, 10] and success (nullable) of the task's current physics state. */
 double env_taskReward(const envTask *task, int *success);
+
+/* The model of a task (scene.c): the shared scene with the sections of objectsXml (an
+ * MJCF document, nullable: none) appended; what names the task in messages.
+ * Ownership: sim_freeModel. Errors: NULL, message in err (an objects document that is not
+ * one <mujoco> element or has a section that would change the shared physics, or a model
+ * that does not compile). */
+mjModel *env_loadTaskModel(const char *objectsXml, const char *what, char *err, size_t errsz);
+
+/* The observation without the object slots (zero): hand, gripper, goal, step, horizon. */
+void env_observeRobot(const envTask *task, obs_t *obs);
 
 /* The fingertip midpoint (TCP) in world coordinates. */
 void env_tcp(const envTask *task, double tcp[3]);

@@ -429,11 +429,16 @@ static void applyModel(const envSpec *s, mjModel *m, const envPerturbValues *v) 
     }
   }
 
-  /* the object's mass: inertia, inverse weights and the subtree masses up to the world
-     follow, as the compiler would have set them */
+  /* the objects' masses (every body of the task's objects that can move): inertia, inverse
+     weights and the subtree masses up to the world follow, as the compiler would have set
+     them */
   double k = v->value[ENV_PERTURB_MASS];
-  if (k != 1.0) {
-    int b = s->puck;
+  for (int o = 0; k != 1.0 && s->def->objects != NULL && s->def->objects[o].name != NULL; o++) {
+    int b = s->ids[o];
+    if (s->def->objects[o].type != mjOBJ_BODY || m->body_mocapid[b] >= 0 ||
+        m->body_dofnum[b] == 0) {
+      continue;
+    }
     double added = m->body_mass[b] * (k - 1.0);
     m->body_mass[b] *= k;
     for (int i = 0; i < 3; i++) {
@@ -550,18 +555,36 @@ void env_perturbSense(envTask *task, obs_t *obs) {
   }
 }
 
+/* The first dof of the first free joint among the task's objects, or -1 (a door, a drawer:
+ * pushes do nothing there). */
+static int freeObjectDof(const envSpec *s) {
+  const mjModel *m = s->m;
+  for (int o = 0; s->def->objects != NULL && s->def->objects[o].name != NULL; o++) {
+    int b = s->ids[o];
+    if (s->def->objects[o].type == mjOBJ_BODY && m->body_jntnum[b] > 0 &&
+        m->jnt_type[m->body_jntadr[b]] == mjJNT_FREE) {
+      return m->jnt_dofadr[m->body_jntadr[b]];
+    }
+  }
+  return -1;
+}
+
 void env_perturbCommand(envTask *task, double target[3]) {
   envTaskPerturb *tp = &task->perturb;
   const double *v = tp->values.value;
   if (tp->values.on == 0) {
     return;
   }
-  /* a push: the object's horizontal velocity changes by `push` m/s */
+  /* a push: the horizontal velocity of the task's free object (if it has one) changes by
+     `push` m/s */
   if (v[ENV_PERTURB_PUSH] > 0.0 && env_uniform(&tp->stream, 0.0, 1.0) < PUSH_CHANCE) {
     double angle = env_uniform(&tp->stream, 0.0, 2.0 * M_PI);
-    double *qvel = sim_data(task->world)->qvel + task->spec->puckDof;
-    qvel[0] += v[ENV_PERTURB_PUSH] * cos(angle);
-    qvel[1] += v[ENV_PERTURB_PUSH] * sin(angle);
+    int dof = freeObjectDof(task->spec);
+    if (dof >= 0) {
+      double *qvel = sim_data(task->world)->qvel + dof;
+      qvel[0] += v[ENV_PERTURB_PUSH] * cos(angle);
+      qvel[1] += v[ENV_PERTURB_PUSH] * sin(angle);
+    }
   }
   /* the command lands off target */
   double sd = v[ENV_PERTURB_ACTION_NOISE];

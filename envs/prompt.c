@@ -80,9 +80,9 @@ static void instruction(const envSpec *spec, const envConfig *c, const envDescri
       c->horizon, c->horizon);
   put(out, outsz, &n,
       " obs holds hand_pos[3] (the hand origin, metres), gripper_distance_apart (1 open, about "
-      "0.3 closed on nothing, 0.4-0.5 holding the puck), obj_pos[3] and obj_quat[4] (w x y z) "
-      "of the puck (a cylinder of radius 2 cm, its centre at z = 0.02 at rest) and "
-      "goal_pos[3]; the table top is at z = 0.");
+      "0.3 closed on nothing), the object slots obj_pos[3], obj_quat[4], obj2_pos[3] and "
+      "obj2_quat[4] (what they hold is said above; quaternions are w x y z) and goal_pos[3]; "
+      "the table top is at z = 0.");
   put(out, outsz, &n,
       rel ? " The action is relative: action[0..2] moves the hand toward hand_pos + "
             "action[0..2] (metres; "

@@ -1,6 +1,6 @@
 /* envs/task_common.c: the pieces the task files share (task.h): the scene's workspace,
- * the seeded draws, the puck's observation, distances and reward terms (envs/README.md), and
- * the start of a feedback line. */
+ * the seeded draws, distances and reward terms (envs/README.md), and the start of a
+ * feedback line. The puck's pieces are in puck.c. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,35 +34,7 @@ double env_uniform(uint64_t *state, double lo, double hi) {
   return lo + (hi - lo) * u;
 }
 
-/* The puck and goal draws of task.h; on the table, the goal height takes no draw. */
-static void drawPuckAndGoal(uint64_t seed, int goalInAir, double obj[3], double goal[3]) {
-  uint64_t state = env_seedState(seed);
-  do {
-    obj[0] = env_uniform(&state, -0.1, 0.1);
-    obj[1] = env_uniform(&state, 0.6, 0.7);
-    obj[2] = ENV_PUCK_REST_Z;
-    goal[0] = env_uniform(&state, -0.1, 0.1);
-    goal[1] = env_uniform(&state, 0.8, 0.9);
-    goal[2] = goalInAir ? env_uniform(&state, 0.05, 0.3) : ENV_PUCK_REST_Z;
-  } while (hypot(obj[0] - goal[0], obj[1] - goal[1]) < 0.15);
-}
-
-void env_drawGoalInAir(uint64_t seed, double obj[3], double goal[3]) {
-  drawPuckAndGoal(seed, 1, obj, goal);
-}
-
-void env_drawGoalOnTable(uint64_t seed, double obj[3], double goal[3]) {
-  drawPuckAndGoal(seed, 0, obj, goal);
-}
-
-/* ---- observation and distances ---------------------------------------------------------- */
-
-void env_observePuck(const envTask *task, obs_t *obs) {
-  const mjData *d = sim_data(task->world);
-  int puck = task->spec->puck;
-  memcpy(obs->obj_pos, d->xpos + 3 * puck, sizeof(obs->obj_pos));
-  memcpy(obs->obj_quat, d->xquat + 4 * puck, sizeof(obs->obj_quat));
-}
+/* ---- distances ---------------------------------------------------------- */
 
 void env_tcp(const envTask *task, double tcp[3]) {
   const mjData *d = sim_data(task->world);
@@ -86,10 +58,6 @@ double env_tcpToGoal(const envTask *task) {
   return env_dist3(tcp, task->goal);
 }
 
-double env_puckToGoal(const envTask *task) {
-  return env_dist3(sim_data(task->world)->xpos + 3 * task->spec->puck, task->goal);
-}
-
 /* ---- reward terms ----------------------------------------------------------------------- */
 
 double env_tolerance(double x, double lo, double hi, double margin) {
@@ -106,33 +74,6 @@ double env_tolerance(double x, double lo, double hi, double margin) {
 double env_hamacher(double a, double b) {
   double den = a + b - a * b;
   return den > 0.0 ? a * b / den : 0.0;
-}
-
-/* Caging/grasp term in [0, 1] (our simpler version, see envs/README.md): how close
- * the fingertip midpoint is to the puck centre, times how far the fingers have
- * closed (half credit when open). Monotone in both. */
-static double graspTerm(const envTask *task, const double tcp[3], const double obj[3],
-                        double spread) {
-  double margin = fmax(env_dist3(task->tcpInit, task->objInit), 0.02);
-  double over = env_tolerance(env_dist3(tcp, obj), 0.0, 0.02, margin);
-  double closing = env_clamp((1.0 - spread) / 0.5, 0.0, 1.0);
-  return over * (0.5 + 0.5 * closing);
-}
-
-void env_puckTerms(const envTask *task, envPuckTerms *t) {
-  const envSpec *s = task->spec;
-  const mjData *d = sim_data(task->world);
-  double tcp[3];
-  env_tcp(task, tcp);
-  const double *obj = d->xpos + 3 * s->puck;
-  const double *fr = d->xpos + 3 * s->fingerR;
-  const double *fl = d->xpos + 3 * s->fingerL;
-  double spread = env_clamp(env_dist3(fr, fl) / 0.1, 0.0, 1.0);
-  t->objToGoal = env_dist3(obj, task->goal);
-  t->inPlace = env_tolerance(t->objToGoal, 0.0, 0.05, env_dist3(task->objInit, task->goal));
-  t->grasp = graspTerm(task, tcp, obj, spread);
-  t->tcpToObj = env_dist3(tcp, obj);
-  t->liftedNow = obj[2] - task->objInit[2] > 0.01;
 }
 
 /* ---- texts -------------------------------------------------------------------------------- */

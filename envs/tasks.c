@@ -1,10 +1,13 @@
-/* envs/tasks.c: the task table, one line per task, and the lookups over it. A task's
+/* envs/tasks.c: the task table, one line per built-in task, the rows registered at run
+ * time after them (task plug-ins, task_plugin.c), and the lookups over both. A task's
  * definition lives in its own file, envs/tasks/<stem>.c (task.h); nothing here or in
  * envs.c knows which task is which. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "task.h"
 
 /* The table: the built-in tasks in id order, one line per task. Its first rows are the
@@ -15,6 +18,7 @@
   X(env_taskReach)                                      \
   X(env_taskPush)                                       \
   X(env_taskPickPlace)                                  \
+  X(env_taskDoorOpen)                                   \
   /* end of the table */
 
 #define DECLARE_ROW(def) extern const envTaskDef def;
@@ -28,17 +32,39 @@ static const envTaskDef *const builtins[] = {BUILTIN_TASKS(ROW)};
 _Static_assert(ENV_PICK_PLACE < sizeof builtins / sizeof builtins[0],
                "every named task id of envs.h has a built-in row");
 
-/* Every lookup goes through env_taskCount and env_taskDef, so tasks registered at run
- * time need only extend these two. */
+enum { kBuiltins = (int)(sizeof builtins / sizeof builtins[0]) };
+
+/* The rows registered at run time, ids kBuiltins and up. */
+static const envTaskDef **registered;
+static int nRegistered;
+
+/* Every lookup goes through env_taskCount and env_taskDef. */
 int env_taskCount(void) {
-  return (int)(sizeof builtins / sizeof builtins[0]);
+  return kBuiltins + nRegistered;
 }
 
 const envTaskDef *env_taskDef(envTaskId id) {
   if ((int)id < 0 || (int)id >= env_taskCount()) {
     return NULL;
   }
-  return builtins[id];
+  return (int)id < kBuiltins ? builtins[id] : registered[(int)id - kBuiltins];
+}
+
+int env_registerTasks(const envTaskDef *const *defs, int n, char *err, size_t errsz) {
+  const envTaskDef **grown = realloc(registered, (size_t)(nRegistered + n) * sizeof *grown);
+  if (grown == NULL) {
+    tb_setErr(err, errsz, "task table: out of memory for %d more tasks", n);
+    return TB_ENOMEM;
+  }
+  registered = grown;
+  memcpy(registered + nRegistered, defs, (size_t)n * sizeof *defs);
+  nRegistered += n;
+  return TB_OK;
+}
+
+const char *env_taskPlugin(envTaskId id) {
+  const envTaskDef *def = env_taskDef(id);
+  return def ? def->plugin : NULL;
 }
 
 const char *env_name(envTaskId id) {
@@ -55,12 +81,14 @@ int env_lookup(const char *name) {
   return -1;
 }
 
-/* The names joined by ", ", built once from the table. */
-static char taskList[1024];
-static pthread_once_t taskListOnce = PTHREAD_ONCE_INIT;
+/* The names joined by ", ", built from the table again whenever it has grown. */
+static char taskList[2048];
+static int taskListCount = -1;
+static pthread_mutex_t taskListLock = PTHREAD_MUTEX_INITIALIZER;
 
 static void buildTaskList(void) {
   size_t used = 0;
+  taskList[0] = '\0';
   for (int i = 0; i < env_taskCount(); i++) {
     int n = snprintf(taskList + used, sizeof taskList - used, "%s%s", i > 0 ? ", " : "",
                      env_taskDef((envTaskId)i)->name);
@@ -72,7 +100,12 @@ static void buildTaskList(void) {
 }
 
 const char *env_taskList(void) {
-  pthread_once(&taskListOnce, buildTaskList);
+  pthread_mutex_lock(&taskListLock);
+  if (taskListCount != env_taskCount()) {
+    buildTaskList();
+    taskListCount = env_taskCount();
+  }
+  pthread_mutex_unlock(&taskListLock);
   return taskList;
 }
 
@@ -97,17 +130,26 @@ const char *env_expertSource(envTaskId id, size_t *len) {
   return def ? def->expertSource : NULL;
 }
 
+void env_defExpert(const envTaskDef *def, const obs_t *obs, double action[4]) {
+  if (def->expertOf) {
+    def->expertOf(def, obs, action);
+  } else {
+    def->expert(obs, action);
+  }
+}
+
 void env_expert(envTaskId id, const obs_t *obs, double action[4]) {
   const envTaskDef *def = env_taskDef(id);
   if (def) {
-    def->expert(obs, action);
+    env_defExpert(def, obs, action);
   } else {
     action[0] = action[1] = action[2] = action[3] = 0.0;
   }
 }
 
 void env_drawTask(envTaskId id, uint64_t seed, double obj[3], double goal[3]) {
-  env_taskDef(id)->draw(seed, obj, goal);
+  const envTaskDef *def = env_taskDef(id);
+  def->draw(def, seed, obj, goal);
 }
 
 double env_taskReward(const envTask *task, int *success) {

@@ -42,6 +42,7 @@ static void checkReply(agNetOp op, const char *line, size_t len) {
   }
   if (gA.ok && op == AG_NET_OBSERVE &&
       (memcmp(gA.obs.hand_pos, gB.obs.hand_pos, sizeof(gA.obs.hand_pos)) != 0 ||
+       memcmp(gA.obs.obj2_quat, gB.obs.obj2_quat, sizeof(gA.obs.obj2_quat)) != 0 ||
        gA.obs.reward != gB.obs.reward || gA.obs.success != gB.obs.success ||
        strcmp(gA.obs.hint, gB.obs.hint) != 0)) {
     __builtin_trap();

@@ -48,24 +48,27 @@ int ag_getHeader(const uint8_t *in, size_t max_src, uint32_t *type, uint32_t *le
   }
 }
 
-/* The 14 doubles of an observation, in wire order. */
-static void obsDoubles(const obs_t *o, double v[14]) {
+/* The doubles of an observation in wire order: hand_pos, gripper_distance_apart, obj_pos,
+ * obj_quat, goal_pos, obj2_pos, obj2_quat; then step and horizon as two u32. */
+static void obsDoubles(const obs_t *o, double v[AG_OBS_DOUBLES]) {
   memcpy(v, o->hand_pos, 3 * sizeof(double));
   v[3] = o->gripper_distance_apart;
   memcpy(v + 4, o->obj_pos, 3 * sizeof(double));
   memcpy(v + 7, o->obj_quat, 4 * sizeof(double));
   memcpy(v + 11, o->goal_pos, 3 * sizeof(double));
+  memcpy(v + 14, o->obj2_pos, 3 * sizeof(double));
+  memcpy(v + 17, o->obj2_quat, 4 * sizeof(double));
 }
 
 size_t ag_encodeObs(uint8_t *out, const obs_t *obs) {
-  double v[14];
+  double v[AG_OBS_DOUBLES];
   obsDoubles(obs, v);
   ag_putHeader(out, AG_REC_OBS, AG_OBS_PAYLOAD);
-  for (int i = 0; i < 14; i++) {
+  for (unsigned i = 0; i < AG_OBS_DOUBLES; i++) {
     putF64(out + AG_REC_HEADER + 8 * i, v[i]);
   }
-  putU32(out + AG_REC_HEADER + 112, (uint32_t)obs->step);
-  putU32(out + AG_REC_HEADER + 116, (uint32_t)obs->horizon);
+  putU32(out + AG_REC_HEADER + 8 * AG_OBS_DOUBLES, (uint32_t)obs->step);
+  putU32(out + AG_REC_HEADER + 8 * AG_OBS_DOUBLES + 4, (uint32_t)obs->horizon);
   return AG_REC_HEADER + AG_OBS_PAYLOAD;
 }
 
@@ -73,8 +76,8 @@ int ag_decodeObs(const uint8_t *p, uint32_t len, obs_t *obs) {
   if (len != AG_OBS_PAYLOAD) {
     return -1;
   }
-  double v[14];
-  for (int i = 0; i < 14; i++) {
+  double v[AG_OBS_DOUBLES];
+  for (unsigned i = 0; i < AG_OBS_DOUBLES; i++) {
     v[i] = getF64(p + 8 * i);
     if (!isfinite(v[i])) {
       return -1;
@@ -86,8 +89,10 @@ int ag_decodeObs(const uint8_t *p, uint32_t len, obs_t *obs) {
   memcpy(obs->obj_pos, v + 4, 3 * sizeof(double));
   memcpy(obs->obj_quat, v + 7, 4 * sizeof(double));
   memcpy(obs->goal_pos, v + 11, 3 * sizeof(double));
-  obs->step = (int)getU32(p + 112);
-  obs->horizon = (int)getU32(p + 116);
+  memcpy(obs->obj2_pos, v + 14, 3 * sizeof(double));
+  memcpy(obs->obj2_quat, v + 17, 4 * sizeof(double));
+  obs->step = (int)getU32(p + 8 * AG_OBS_DOUBLES);
+  obs->horizon = (int)getU32(p + 8 * AG_OBS_DOUBLES + 4);
   return 0;
 }
 

@@ -8,7 +8,7 @@
  *
  * Parent -> child:  COMPILE {u32 version, u32 memory_mib, u32 cpu_s, u32 reserved,
  *                            source bytes}            once, first
- *                   OBS     {obs_t as 14 f64 + 2 i32} once per macro-step
+ *                   OBS     {obs_t as 21 f64 + 2 i32} once per macro-step
  * Child -> parent:  READY   {u64 image_bytes}         after a successful compile
  *                   ACTION  {4 f64}                   reply to OBS
  *                   FAULT   {u32 kind, i32 aux, message}  compile/memory/syscall
@@ -23,7 +23,7 @@
 
 #include "tracebot/controller.h"
 
-#define AG_PROTO_VERSION 1u
+#define AG_PROTO_VERSION 2u
 #define AG_REC_HEADER 8u
 #define AG_FD 3                        /* the child's end of the socket */
 #define AG_SOURCE_LIMIT (256u * 1024u) /* == AG_SOURCE_MAX of agent.h */
@@ -39,8 +39,9 @@ enum {
 /* Fault kinds on the wire; equal to agFaultType's values (checked in rollout.c). */
 enum { AG_WIRE_COMPILE = 1, AG_WIRE_MEMORY = 4, AG_WIRE_SYSCALL = 5 };
 
-#define AG_COMPILE_HEAD 16u            /* COMPILE payload before the source */
-#define AG_OBS_PAYLOAD (14u * 8u + 8u) /* 120 */
+#define AG_COMPILE_HEAD 16u                       /* COMPILE payload before the source */
+#define AG_OBS_DOUBLES 21u                        /* the doubles of obs_t, wire order */
+#define AG_OBS_PAYLOAD (AG_OBS_DOUBLES * 8u + 8u) /* 176 */
 #define AG_READY_PAYLOAD 8u
 #define AG_ACTION_PAYLOAD 32u
 #define AG_FAULT_HEAD 8u

@@ -65,6 +65,7 @@ viewer.h      viewer
 envs.h        envs
 controller.h  envs
 fault.h       envs
+task_plugin.h envs
 sandbox.h     sandbox
 driver.h      drivers
 drivers.h     drivers
@@ -86,6 +87,7 @@ train/runlog.h   train report bench
 STRICT_HEADERS='
 controller.h  none
 driver.h      stdc
+task_plugin.h stdc
 '
 
 # LIBRARY HEADER (a prefix)   MODULE THAT OWNS IT: included like that module's headers,

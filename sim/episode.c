@@ -204,7 +204,8 @@ static int stepFinite(const simEpisodeStep *s) {
   const simEpisodeObs *o = &s->obs;
   return allFinite(o->hand_pos, 3) < 0 && isfinite(o->gripper_distance_apart) &&
          allFinite(o->obj_pos, 3) < 0 && allFinite(o->obj_quat, 4) < 0 &&
-         allFinite(o->goal_pos, 3) < 0 && allFinite(s->action, 4) < 0 && isfinite(s->reward);
+         allFinite(o->goal_pos, 3) < 0 && allFinite(o->obj2_pos, 3) < 0 &&
+         allFinite(o->obj2_quat, 4) < 0 && allFinite(s->action, 4) < 0 && isfinite(s->reward);
 }
 
 int sim_episodeAppendStep(simEpisode *ep, const simEpisodeStep *step, char *err, size_t errsz) {
@@ -376,6 +377,10 @@ static void putStep(FILE *f, const simEpisodeStep *s) {
   putNumbers(f, s->obs.obj_quat, 4);
   fputs(", \"goal_pos\": ", f);
   putNumbers(f, s->obs.goal_pos, 3);
+  fputs(", \"obj2_pos\": ", f);
+  putNumbers(f, s->obs.obj2_pos, 3);
+  fputs(", \"obj2_quat\": ", f);
+  putNumbers(f, s->obs.obj2_quat, 4);
   fputs("},\n   \"action\": ", f);
   putNumbers(f, s->action, 4);
   fprintf(f, ", \"reward\": %.17g, \"success\": %s, \"hint\": ", s->reward,
@@ -602,6 +607,11 @@ static void readObs(parser *p, const cJSON *obs, simEpisodeObs *o, const char *w
   numbers(p, member(p, obs, "obj_quat", where), 4, o->obj_quat, w);
   snprintf(w, sizeof(w), "%sobs.goal_pos", where);
   numbers(p, member(p, obs, "goal_pos", where), 3, o->goal_pos, w);
+  /* the second object slot: optional (zero in recordings made before it) */
+  snprintf(w, sizeof(w), "%sobs.obj2_pos", where);
+  numbers(p, cJSON_GetObjectItemCaseSensitive(obs, "obj2_pos"), 3, o->obj2_pos, w);
+  snprintf(w, sizeof(w), "%sobs.obj2_quat", where);
+  numbers(p, cJSON_GetObjectItemCaseSensitive(obs, "obj2_quat"), 4, o->obj2_quat, w);
 }
 
 static void readStep(parser *p, const cJSON *js, simEpisodeStep *s, int i, int nstates) {

@@ -54,6 +54,11 @@ cJSON *ag_runConfigJson(const agTrainConfig *c) {
   cJSON_AddNumberToObject(o, "version", 1);
   cJSON_AddStringToObject(o, "protocol", c->protocol == AG_PROTOCOL_PAPER ? "paper" : "pool");
   cJSON_AddStringToObject(o, "task", env_name(c->task));
+  if (env_taskPlugin(c->task) != NULL) {
+    cJSON_AddStringToObject(o, "task_plugin", env_taskPlugin(c->task));
+  } else {
+    cJSON_AddNullToObject(o, "task_plugin");
+  }
   char spec[4096];
   snprintf(spec, sizeof spec, "%s", c->llm);
   tr_llmRedactKeys(spec, sizeof spec);
@@ -108,8 +113,17 @@ cJSON *ag_runConfigJson(const agTrainConfig *c) {
 
 int ag_runConfigRead(const cJSON *o, agTrainConfig *c, char *err, size_t errsz) {
   agJsonReader r = {AG_RUN_CONFIG, 0, err, errsz, TB_OK};
-  /* what the experiment is */
-  const char *s = stringOf(o, "task");
+  /* what the experiment is: a plug-in's task needs the plug-in loaded again */
+  const char *s = stringOf(o, "task_plugin");
+  if (s != NULL) {
+    char why[1024];
+    int rc = env_loadTaskPlugin(s, why, sizeof why);
+    if (rc != TB_OK) {
+      tb_setErr(err, errsz, "%s: \"task_plugin\": %s", AG_RUN_CONFIG, why);
+      return rc;
+    }
+  }
+  s = stringOf(o, "task");
   int task = s != NULL ? env_lookup(s) : -1;
   if (task < 0) {
     ag_jsonBad(&r, "", "task", "missing or not a task name");

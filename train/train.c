@@ -29,7 +29,8 @@ static const char kZeroController[] =
 static const char kConstraint[] =
     "C source defining exactly `void controller(const obs_t *obs, double action[4]);`, "
     "compiled with a prelude that declares obs_t {double hand_pos[3], gripper_distance_apart, "
-    "obj_pos[3], obj_quat[4], goal_pos[3]; int step, horizon;} and the <math.h> functions; "
+    "obj_pos[3], obj_quat[4], goal_pos[3]; int step, horizon; double obj2_pos[3], "
+    "obj2_quat[4];} and the <math.h> functions; "
     "no other calls, I/O or allocation; `static` variables keep state within one episode.";
 
 void ag_defaultTrain(agTrainConfig *cfg) {
@@ -74,6 +75,18 @@ static void obsText(const obs_t *o, const char *hint, int d, char *out, size_t o
                    o->goal_pos[0], d, o->goal_pos[1], d, o->goal_pos[2], o->step, o->horizon);
   if (n < 0 || (size_t)n >= outsz) {
     return;
+  }
+  /* the second object slot only when the task fills it (it is zero otherwise) */
+  static const double kZero[7] = {0};
+  if (memcmp(o->obj2_pos, kZero, sizeof o->obj2_pos) != 0 ||
+      memcmp(o->obj2_quat, kZero, sizeof o->obj2_quat) != 0) {
+    n += snprintf(out + n, outsz - (size_t)n,
+                  ", \"obj2_pos\": [%.*f, %.*f, %.*f], \"obj2_quat\": [%.*f, %.*f, %.*f, %.*f]", d,
+                  o->obj2_pos[0], d, o->obj2_pos[1], d, o->obj2_pos[2], d, o->obj2_quat[0], d,
+                  o->obj2_quat[1], d, o->obj2_quat[2], d, o->obj2_quat[3]);
+    if ((size_t)n >= outsz) {
+      return;
+    }
   }
   if (hint != NULL && hint[0] != '\0') {
     n += snprintf(out + n, outsz - (size_t)n, ", \"hint\": \"%s\"", hint);

@@ -109,6 +109,19 @@ void sim_defaultCamera(const mjModel *m, mjvCamera *cam) {
   cam->distance = 1.35;
   cam->azimuth = -120.0;
   cam->elevation = -28.0;
+
+  /* a model may ask for another view: a custom numeric "view_camera" of six numbers,
+   * lookat x y z, distance, azimuth, elevation (a task whose objects face the robot) */
+  int id = mj_name2id(m, mjOBJ_NUMERIC, "view_camera");
+  if (id >= 0 && m->numeric_size[id] == 6) {
+    const mjtNum *v = m->numeric_data + m->numeric_adr[id];
+    cam->lookat[0] = v[0];
+    cam->lookat[1] = v[1];
+    cam->lookat[2] = v[2];
+    cam->distance = v[3];
+    cam->azimuth = v[4];
+    cam->elevation = v[5];
+  }
 }
 
 /* ---- renderer ---- */

@@ -34,11 +34,11 @@ const envTaskDef env_taskPush = {
     .instruction =
         "Push: move the puck on the table until its centre (obj_pos) is within 5 cm of "
         "goal_pos (success), which lies on the table surface; the puck can be pushed or "
-        "dragged with the fingers around it.",
+        "dragged with the fingers around it." ENV_PUCK_SLOTS_TEXT,
     .horizon = 10,
     .gain = 10.0,
+    ENV_PUCK_FIELDS,
     .draw = env_drawGoalOnTable,
-    .observeObjects = env_observePuck,
     .reward = reward,
     .goalDistance = env_puckToGoal,
     ENV_EXPERT_FIELDS(push, expert),

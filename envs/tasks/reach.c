@@ -29,11 +29,11 @@ const envTaskDef env_taskReach = {
     .name = "reach",
     .instruction =
         "Reach: bring the fingertip midpoint within 5 cm of goal_pos (success); the "
-        "puck on the table plays no role.",
+        "puck on the table plays no role." ENV_PUCK_SLOTS_TEXT,
     .horizon = 10,
     .gain = 5.0,
+    ENV_PUCK_FIELDS,
     .draw = env_drawGoalInAir,
-    .observeObjects = env_observePuck,
     .reward = reward,
     .goalDistance = env_tcpToGoal,
     ENV_EXPERT_FIELDS(reach, expert),

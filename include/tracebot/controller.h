@@ -16,15 +16,20 @@
 #ifndef TRACEBOT_CONTROLLER_H
 #define TRACEBOT_CONTROLLER_H
 
-/* One observation; the same layout for every task (unused fields are zero). */
+/* One observation; the same layout for every task (unused fields are zero). The two
+ * object slots hold what the task's instruction says (a point of an object and its
+ * orientation); the second slot was appended after horizon so that code written for the
+ * first layout compiles and reads the same fields. */
 typedef struct obs_t {
   double hand_pos[3];            /* hand origin, world frame (m) */
   double gripper_distance_apart; /* 1 open ... ~0.3 closed on nothing */
-  double obj_pos[3];             /* puck centre (m) */
-  double obj_quat[4];            /* puck orientation, w x y z */
+  double obj_pos[3];             /* object slot 1: position (m) */
+  double obj_quat[4];            /* object slot 1: orientation, w x y z */
   double goal_pos[3];            /* goal position (m) */
   int step;                      /* macro-step index, 0 .. horizon-1 */
   int horizon;                   /* number of controller calls in the episode */
+  double obj2_pos[3];            /* object slot 2: position (m), zero when unused */
+  double obj2_quat[4];           /* object slot 2: orientation, w x y z, zero when unused */
 } obs_t;
 
 #ifndef M_PI

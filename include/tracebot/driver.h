@@ -30,8 +30,9 @@
 extern "C" {
 #endif
 
-/* The ABI this header describes. Bump on any incompatible change. */
-#define AG_DRIVER_ABI_VERSION 1u
+/* The ABI this header describes. Bump on any incompatible change. Version 2 added the
+ * second object slot (obj2_pos, obj2_quat) to agDriverObs; a driver built for 1 is refused. */
+#define AG_DRIVER_ABI_VERSION 2u
 
 /* Name of the one symbol a driver exports (type agDriverInitFn). */
 #define AG_DRIVER_ENTRY "tracebot_driver_init"
@@ -68,9 +69,11 @@ typedef struct agDriverHost {
 typedef struct agDriverObs {
   double hand_pos[3];            /* hand origin (m) */
   double gripper_distance_apart; /* 1 open ... about 0.3 closed on nothing */
-  double obj_pos[3];             /* object centre (m), 0 if unknown */
+  double obj_pos[3];             /* object position (m), 0 if unknown */
   double obj_quat[4];            /* object orientation w x y z, 0 if unknown */
   double goal_pos[3];            /* goal position (m), 0 if none */
+  double obj2_pos[3];            /* second object's position (m), 0 if none */
+  double obj2_quat[4];           /* second object's orientation w x y z, 0 if none */
   double reward;                 /* task reward, if AG_DRIVER_CAP_REWARD */
   int success;                   /* 0/1 task success, if AG_DRIVER_CAP_SUCCESS */
   char hint[AG_DRIVER_HINT_MAX]; /* NUL-terminated hint text, if AG_DRIVER_CAP_HINT */

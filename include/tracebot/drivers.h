@@ -156,6 +156,10 @@ typedef struct agEpisodeConfig {
 /* Defaults: seed 0, horizon 10, relative, 1000 ms, stop on success, ag_defaultSafety. */
 void ag_defaultEpisode(agEpisodeConfig *cfg);
 
+/* The controller's view of a driver observation: obs_t's fields from o (both object
+ * slots), with step and horizon as given. */
+void ag_obsFromDriver(const agDriverObs *o, int step, int horizon, obs_t *obs);
+
 /* One macro-step as seen by an observer (pointers valid during the call only). */
 typedef struct agEpisodeStep {
   int step;                 /* 0-based */

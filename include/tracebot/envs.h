@@ -1,6 +1,7 @@
 /* envs: the tasks (reach, push, pick-place, ...) on one shared arm + gripper + table
  * scene. Tasks are rows of a table: ids run 0 .. env_taskCount() - 1, names and texts
- * come from the rows, and callers must not assume a fixed number of tasks.
+ * come from the rows, and callers must not assume a fixed number of tasks (task plug-ins
+ * add rows at run time, after the built-in ones).
  *
  * Lifecycle: an envSpec is immutable (the compiled MuJoCo model and task
  * constants) and may be shared by many workers; an envTask is one worker's
@@ -39,6 +40,7 @@ typedef enum envHints {
  *   TB_EINVAL: bad argument (unknown task, non-finite action, ...)
  *   TB_EMODEL: the model failed to compile or load
  *   TB_EPHYSICS: the simulation diverged (MuJoCo BADQACC/BADQPOS/BADQVEL)
+ *   TB_ELOAD: a task plug-in could not be loaded or failed its checks
  *   TB_ENOMEM */
 
 #define ENV_HINT_MAX 512    /* bytes of hint text per macro-step, NUL included */
@@ -282,5 +284,23 @@ void env_expert(envTaskId id, const obs_t *obs, double action[4]);
 /* The source text of the task's scripted expert (the file of env_expertPath, embedded at
  * build time), its length in *len; NULL for an unknown id. */
 const char *env_expertSource(envTaskId id, size_t *len);
+
+/* ---- task plug-ins (tracebot/task_plugin.h) ---- */
+
+/* Loads the task plug-in at path (a shared object exporting ENV_PLUGIN_ENTRY) and
+ * registers its tasks after those the table has, in the plug-in's order; a path without
+ * '/' is a file in the current directory. The plug-in's code runs in this process with
+ * its rights, like a robot driver's: load only plug-ins you trust (the sandbox never loads
+ * one). Every task is checked before any is registered: the ABI version and sizes, its
+ * fields, a name no task has, and its objects (the scene with them must compile and hold
+ * every named object). Loading a file that is loaded already (the same real path) does
+ * nothing. Not thread-safe: load plug-ins before other threads use the task table.
+ * Errors: TB_EINVAL (NULL or empty path), TB_ELOAD with one line naming the plug-in and
+ * the cause ("task plug-in ./x.so: ABI version 3, tracebot speaks 1"), TB_ENOMEM. */
+int env_loadTaskPlugin(const char *path, char *err, size_t errsz);
+
+/* The real path of the plug-in that registered task id, or NULL for a built-in task and
+ * an unknown id. */
+const char *env_taskPlugin(envTaskId id);
 
 #endif /* TRACEBOT_ENVS_H */

@@ -56,13 +56,16 @@ typedef struct simEpisodeSizes {
   int nq, nv, na, nmocap, nu;
 } simEpisodeSizes;
 
-/* The observation before a controller call (mirrors obs_t without step/horizon). */
+/* The observation before a controller call (mirrors obs_t without step/horizon). The
+ * second object slot is optional in a file (zero when absent: recordings made before it). */
 typedef struct simEpisodeObs {
   double hand_pos[3];
   double gripper_distance_apart;
   double obj_pos[3];
   double obj_quat[4];
   double goal_pos[3];
+  double obj2_pos[3];
+  double obj2_quat[4];
 } simEpisodeObs;
 
 /* One macro-step (one controller call). */

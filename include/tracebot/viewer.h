@@ -48,7 +48,9 @@ int sim_viewerTerminate(void);
 typedef struct simRenderer simRenderer;
 
 /* Sets cam to tracebot's default view: a free camera looking at the table and
- * the arm from the front-left, above the table edge, with the arm behind. */
+ * the arm from the front-left, above the table edge, with the arm behind; or, when the
+ * model has a custom numeric "view_camera" of six numbers, a free camera with that
+ * lookat (x y z), distance, azimuth and elevation (degrees). */
 void sim_defaultCamera(const mjModel *m, mjvCamera *cam);
 
 /* Makes an offscreen renderer of width x height pixels for model m (which must

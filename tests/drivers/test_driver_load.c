@@ -67,7 +67,7 @@ typedef struct badDriver {
 
 static const badDriver kBad[] = {
     {"load should name both versions on an abi mismatch", FAKE_BAD_ABI_SO,
-     "ABI version 3, tracebot speaks 1", 0},
+     "ABI version 3, tracebot speaks 2", 0},
     {"load should name a missing entry symbol", FAKE_NO_ENTRY_SO,
      "missing entry symbol tracebot_driver_init", 0},
     {"load should relay the driver's open failure", FAKE_OPEN_FAILS_SO,
@@ -100,8 +100,9 @@ static void load_should_name_the_struct_size_on_a_size_mismatch(void **state) {
   char err[256] = "";
   assert_null(ag_makeDriver(FAKE_BAD_SIZE_SO, "{}", NULL, err, sizeof(err)));
   char want[512];
-  snprintf(want, sizeof(want), "driver %s: API struct size %zu, tracebot expects %zu (ABI 1)",
-           FAKE_BAD_SIZE_SO, sizeof(agDriverApi) - 8, sizeof(agDriverApi));
+  snprintf(want, sizeof(want), "driver %s: API struct size %zu, tracebot expects %zu (ABI %u)",
+           FAKE_BAD_SIZE_SO, sizeof(agDriverApi) - 8, sizeof(agDriverApi),
+           (unsigned)AG_DRIVER_ABI_VERSION);
   assert_string_equal(err, want);
 }
 

@@ -115,9 +115,11 @@ static void observe_reply_should_round_trip_exactly_with_escaped_hint(void **sta
     o->hand_pos[i] = v += 0.123456789012345678;
     o->obj_pos[i] = -v / 7.0;
     o->goal_pos[i] = v * 1e-17;
+    o->obj2_pos[i] = v / 3.0;
   }
   for (int i = 0; i < 4; i++) {
     o->obj_quat[i] = sqrt((double)i + 0.5);
+    o->obj2_quat[i] = -sqrt((double)i + 1.5);
   }
   o->gripper_distance_apart = 0.30000000000000004;
   o->reward = 9.999999999999998;
@@ -136,6 +138,8 @@ static void observe_reply_should_round_trip_exactly_with_escaped_hint(void **sta
   assert_memory_equal(&back.obs.obj_pos, o->obj_pos, sizeof(o->obj_pos));
   assert_memory_equal(&back.obs.goal_pos, o->goal_pos, sizeof(o->goal_pos));
   assert_memory_equal(&back.obs.obj_quat, o->obj_quat, sizeof(o->obj_quat));
+  assert_memory_equal(&back.obs.obj2_pos, o->obj2_pos, sizeof(o->obj2_pos));
+  assert_memory_equal(&back.obs.obj2_quat, o->obj2_quat, sizeof(o->obj2_quat));
   assert_true(back.obs.gripper_distance_apart == o->gripper_distance_apart);
   assert_true(back.obs.reward == o->reward);
   assert_int_equal(back.obs.success, 1);
@@ -221,6 +225,10 @@ static void reply_decoder_should_name_what_is_wrong(void **state) {
             "{\"ok\":true,\"obs\":{\"hand_pos\":[0,0,0],\"gripper_distance_apart\":1,"
             "\"success\":\"yes\"}}",
             "observe reply obs: \"success\" is not true or false");
+  rejectRep(AG_NET_OBSERVE,
+            "{\"ok\":true,\"obs\":{\"hand_pos\":[0,0,0],\"gripper_distance_apart\":1,"
+            "\"obj2_quat\":[1,0,0]}}",
+            "observe reply obs: \"obj2_quat\" is not an array of 4 numbers");
 }
 
 static void observe_reply_should_accept_only_the_required_fields(void **state) {
@@ -234,6 +242,7 @@ static void observe_reply_should_accept_only_the_required_fields(void **state) {
                    0);
   assert_true(rep.obs.hand_pos[2] == 0.3);
   assert_true(rep.obs.reward == 0.0);
+  assert_true(rep.obs.obj2_pos[0] == 0.0 && rep.obs.obj2_quat[0] == 0.0);
   assert_string_equal(rep.obs.hint, "");
 }
 

@@ -65,6 +65,10 @@ static void obs_layout_should_match_the_dialect(void **state) {
   assert_int_equal(offsetof(obs_t, goal_pos), 11 * sizeof(double));
   assert_int_equal(offsetof(obs_t, step), 14 * sizeof(double));
   assert_int_equal(offsetof(obs_t, horizon), 14 * sizeof(double) + sizeof(int));
+  /* the second object slot comes after everything controllers knew before it */
+  assert_int_equal(offsetof(obs_t, obj2_pos), 15 * sizeof(double));
+  assert_int_equal(offsetof(obs_t, obj2_quat), 18 * sizeof(double));
+  assert_int_equal(sizeof(obs_t), 22 * sizeof(double));
 }
 
 static void reset_should_give_a_settled_first_observation(void **state) {
@@ -94,6 +98,9 @@ static void reset_should_give_a_settled_first_observation(void **state) {
   }
   assert_true(fabs(q2 - 1.0) < 1e-9);
   assert_true(obs.obj_quat[0] > 0.999);
+  static const double zero[4];
+  assert_memory_equal(obs.obj2_pos, zero, sizeof(obs.obj2_pos)); /* one object: slot 2 unused */
+  assert_memory_equal(obs.obj2_quat, zero, sizeof(obs.obj2_quat));
   assert_int_equal(obs.step, 0);
   assert_int_equal(obs.horizon, 10);
 

@@ -77,7 +77,8 @@ static void the_instruction_should_name_the_success_point_and_return(void **stat
     assert_true(strncmp(d.instruction, env_instruction((envTaskId)t),
                         strlen(env_instruction((envTaskId)t))) == 0);
     assert_true(strstr(env_instruction((envTaskId)t), "(success)") != NULL ||
-                strstr(env_instruction((envTaskId)t), "success needs") != NULL);
+                strstr(env_instruction((envTaskId)t), "success needs") != NULL ||
+                strstr(env_instruction((envTaskId)t), "Success: ") != NULL);
     assert_non_null(strstr(d.instruction, "The fingertip midpoint"));
     assert_non_null(strstr(d.instruction, "4.5 cm below hand_pos"));
     assert_non_null(strstr(d.instruction, "Return sums the rewards until the episode ends"));
@@ -89,20 +90,21 @@ static void the_instruction_should_name_the_success_point_and_return(void **stat
   assert_non_null(strstr(reach.instruction, "fingertip midpoint within 5 cm of goal_pos"));
 }
 
-/* The part of a move of dist metres along +y (relative action) that one step covers, from
- * the start of seed 1 with the gripper open. */
-static double measuredAlongY(envTaskId t, double dist) {
+/* The part of a move of dist metres along -x (relative action; away from where the
+ * description measured, and clear of every task's objects) that one step covers, from the
+ * start of seed 1 with the gripper open. */
+static double measuredAlongMinusX(envTaskId t, double dist) {
   envSpec *spec = env_makeSpec(t, NULL, 0);
   envTask *task = env_make(spec, NULL, 0);
   assert_non_null(task);
   obs_t obs;
   assert_int_equal(env_reset(task, 1, NULL, &obs, NULL, 0), TB_OK);
-  double a[4] = {0.0, dist, 0.0, -1.0};
+  double a[4] = {-dist, 0.0, 0.0, -1.0};
   envStepResult res;
   assert_int_equal(env_macroStep(task, a, &res, NULL, 0), TB_OK);
   env_free(task);
   env_freeSpec(spec);
-  return (res.obs.hand_pos[1] - obs.hand_pos[1]) / dist;
+  return (obs.hand_pos[0] - res.obs.hand_pos[0]) / dist;
 }
 
 static void move_fractions_should_match_the_simulator_and_the_text(void **state) {
@@ -122,9 +124,9 @@ static void move_fractions_should_match_the_simulator_and_the_text(void **state)
     assert_non_null(strstr(d.step_doc, want));
     for (int k = 0; k < ENV_MOVE_FRACTIONS; k++) {
       double f = d.move_fraction[k];
-      double y = measuredAlongY((envTaskId)t, moves[k]);
-      if (!(f > 0.3 && f <= 1.0) || fabs(f - y) > 0.03) {
-        fail_msg("%s: %.0f cm: described %.3f, measured along y %.3f", env_name((envTaskId)t),
+      double y = measuredAlongMinusX((envTaskId)t, moves[k]);
+      if (!(f > 0.3 && f <= 1.05) || fabs(f - y) > 0.03) { /* a stiff task may overshoot a little */
+        fail_msg("%s: %.0f cm: described %.3f, measured along -x %.3f", env_name((envTaskId)t),
                  100 * moves[k], f, y);
       }
     }

@@ -40,7 +40,7 @@ static void table_rows_should_have_every_required_field(void **state) {
     assert_non_null(d->observeObjects);
     assert_non_null(d->reward);
     assert_non_null(d->goalDistance);
-    assert_non_null(d->expert);
+    assert_true(d->expert != NULL || d->expertOf != NULL);
     assert_non_null(d->expertPath);
     assert_non_null(d->expertSource);
     assert_non_null(d->expertSourceLen);
@@ -111,9 +111,9 @@ static void reset_should_use_the_task_horizon(void **state) {
 
 /* ---- draws ---------------------------------------------------------------------------- */
 
-static void draws_should_stay_in_range_and_apart_over_1000_seeds(void **state) {
+static void puck_draws_should_stay_in_range_and_apart_over_1000_seeds(void **state) {
   (void)state;
-  for (int t = 0; t < env_taskCount(); t++) {
+  for (int t = ENV_REACH; t <= ENV_PICK_PLACE; t++) {
     for (uint64_t seed = 0; seed < 1000; seed++) {
       double obj[3];
       double goal[3];
@@ -215,6 +215,51 @@ static void reset_should_place_what_was_drawn(void **state) {
   env_freeSpec(spec);
 }
 
+/* ---- objects ------------------------------------------------------------------------------ */
+
+static void objects_documents_should_be_checked_before_they_compile(void **state) {
+  (void)state;
+  char err[512] = "";
+  /* none: the bare scene */
+  mjModel *m = env_loadTaskModel(NULL, "bare", err, sizeof err);
+  assert_non_null(m);
+  assert_true(mj_name2id(m, mjOBJ_BODY, "goal") >= 0);
+  assert_true(mj_name2id(m, mjOBJ_BODY, "puck") < 0);
+  sim_freeModel(m);
+
+  /* the sections come after the scene's: the scene's bodies keep their ids */
+  m = env_loadTaskModel(
+      "<!-- c --><mujoco model=\"x\"><worldbody><body name=\"b\">"
+      "<geom type=\"sphere\" size=\"0.01\"/></body></worldbody></mujoco>",
+      "x", err, sizeof err);
+  assert_non_null(m);
+  assert_int_equal(mj_name2id(m, mjOBJ_BODY, "b"), m->nbody - 1);
+  sim_freeModel(m);
+
+  static const struct {
+    const char *xml;
+    const char *want;
+  } bad[] = {
+      {"", "is not one <mujoco>...</mujoco> element"},
+      {"<mujoco/>", "is not one <mujoco>...</mujoco> element"},
+      {"<mujoco><worldbody></worldbody>", "is not one <mujoco>...</mujoco> element"},
+      {"<mujoco><option timestep=\"0.01\"/></mujoco>", "has a <option> section"},
+      {"<mujoco><compiler angle=\"degree\"/></mujoco>", "has a <compiler> section"},
+      {"<mujoco><include file=\"x.xml\"/></mujoco>", "has a <include> section"},
+      {"<mujoco><worldbody><body name=\"hand\"/></worldbody></mujoco>",
+       "task t: the scene with its objects does not compile: "},
+      {"<mujoco><worldbody><geom type=\"box\"></worldbody></mujoco>", "does not compile"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    err[0] = '\0';
+    assert_null(env_loadTaskModel(bad[i].xml, "t", err, sizeof err));
+    if (strstr(err, bad[i].want) == NULL || strncmp(err, "task t: ", 8) != 0) {
+      fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, bad[i].want);
+    }
+    assert_null(strchr(err, '\n'));
+  }
+}
+
 /* Moves the goal mocap (and the task's goal) to p and recomputes the state. */
 static void setGoal(envTask *task, const double p[3]) {
   mjData *d = sim_data(env_world(task));
@@ -229,7 +274,7 @@ static void setGoal(envTask *task, const double p[3]) {
 static void setPuck(envTask *task, const double p[3]) {
   mjData *d = sim_data(env_world(task));
   const envSpec *s = task->spec;
-  memcpy(d->qpos + s->puckQpos, p, 3 * sizeof(double));
+  memcpy(d->qpos + s->m->jnt_qposadr[s->ids[ENV_PUCK_JOINT]], p, 3 * sizeof(double));
   assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
 }
 
@@ -469,7 +514,8 @@ int main(void) {
       cmocka_unit_test(taskList_should_list_every_name_in_id_order),
       cmocka_unit_test(table_should_have_one_row_per_cmake_task_stem_in_order),
       cmocka_unit_test(reset_should_use_the_task_horizon),
-      cmocka_unit_test(draws_should_stay_in_range_and_apart_over_1000_seeds),
+      cmocka_unit_test(puck_draws_should_stay_in_range_and_apart_over_1000_seeds),
+      cmocka_unit_test(objects_documents_should_be_checked_before_they_compile),
       cmocka_unit_test(draws_should_match_the_pinned_values),
       cmocka_unit_test(reset_should_place_what_was_drawn),
       cmocka_unit_test(reach_should_succeed_within_5cm_of_the_tcp_with_reward_10),

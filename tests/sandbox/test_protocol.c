@@ -20,6 +20,12 @@ static void obs_should_round_trip(void **state) {
     in.goal_pos[i] = 0.3 + i;
   }
   in.obj_quat[0] = 1.0;
+  for (int i = 0; i < 3; i++) {
+    in.obj2_pos[i] = 0.05 * (i - 1);
+  }
+  for (int i = 0; i < 4; i++) {
+    in.obj2_quat[i] = 0.5 * (i % 2 ? -1 : 1);
+  }
   in.gripper_distance_apart = 0.42;
   in.step = 7;
   in.horizon = 10;
@@ -43,6 +49,12 @@ static void obs_decoder_should_reject_non_finite_values(void **state) {
   ag_encodeObs(rec, &in);
   obs_t out;
   assert_int_equal(ag_decodeObs(rec + AG_REC_HEADER, AG_OBS_PAYLOAD, &out), -1);
+  in.goal_pos[2] = 0.0;
+  in.obj2_quat[3] = INFINITY;
+  ag_encodeObs(rec, &in);
+  assert_int_equal(ag_decodeObs(rec + AG_REC_HEADER, AG_OBS_PAYLOAD, &out), -1);
+  /* the first layout's record (14 doubles) is refused */
+  assert_int_equal(ag_decodeObs(rec + AG_REC_HEADER, 14 * 8 + 8, &out), -1);
 }
 
 static void action_should_round_trip_including_nan(void **state) {

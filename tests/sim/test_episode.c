@@ -69,6 +69,8 @@ static simEpisode *makeSmall(void) {
     s.obs.gripper_distance_apart = 1.0 / 3.0;
     s.obs.obj_quat[0] = 1;
     s.obs.goal_pos[2] = 0.2999999999999999889;
+    s.obs.obj2_pos[1] = 0.7 + 1e-16 * t;
+    s.obs.obj2_quat[3] = -1.0 / 3.0;
     s.action[0] = -0.0;
     s.action[3] = 1;
     s.reward = 2.0 / 3.0 + t;
@@ -253,6 +255,8 @@ static void parse_should_accept_the_minimal_valid_document(void **state) {
   assert_int_equal(ep->row, 4);
   assert_int_equal(ep->nstates, 2);
   assert_int_equal(ep->nsteps, 1);
+  /* a recording without the second object slot (made before it) reads it as zero */
+  assert_true(ep->steps[0].obs.obj2_pos[0] == 0.0 && ep->steps[0].obs.obj2_quat[0] == 0.0);
   sim_freeEpisode(ep);
 }
 
@@ -296,6 +300,11 @@ static void parse_should_reject_malformed_documents_naming_the_key(void **state)
       "\"gripper_distance_apart\": 1, \"obj_pos\": [0,0,0], \"obj_quat\": [1,0,0,0], "
       "\"goal_pos\": [0,0,0]}, \"action\": [0,0,0,0], \"reward\": 1, \"success\": false, "
       "\"hint\": \"\"}], ";
+  const char *stepObs2 =
+      "\"steps\": [{\"step\": 0, \"state\": 0, \"env_steps\": 1, \"obs\": {\"hand_pos\": [0,0,0], "
+      "\"gripper_distance_apart\": 1, \"obj_pos\": [0,0,0], \"obj_quat\": [1,0,0,0], "
+      "\"goal_pos\": [0,0,0], \"obj2_pos\": [0,0,0], \"obj2_quat\": [1,0,0]}, "
+      "\"action\": [0,0,0,0], \"reward\": 1, \"success\": false, \"hint\": \"\"}], ";
   const badCase cases[] = {
       {"{\"format\": \"other\", ", "", "", "\"x\": 1}", "format: expected \"tracebot-episode\""},
       {"{\"format\": \"tracebot-episode\", \"version\": 2, ", "", "", "\"x\": 1}", "version"},
@@ -310,6 +319,7 @@ static void parse_should_reject_malformed_documents_naming_the_key(void **state)
       {H, S, stepSuccess, R, "steps[0].success: expected true or false"},
       {H, S, stepAction, R, "steps[0].action: expected 4 numbers, got 3"},
       {H, S, stepObs, R, "steps[0].obs.hand_pos: expected 3 numbers, got 2"},
+      {H, S, stepObs2, R, "steps[0].obs.obj2_quat: expected 4 numbers, got 3"},
       {H, S, T, "\"result\": {\"success\": false, \"return\": 1, \"steps\": 1, \"fault\": 3}}",
        "result.fault: expected null or an object"},
       {H, S, T,

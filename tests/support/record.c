@@ -110,6 +110,8 @@ static int record(envTaskId id, uint64_t seed, int horizon, int useExpert, recor
     memcpy(st.obs.obj_pos, obs.obj_pos, sizeof(st.obs.obj_pos));
     memcpy(st.obs.obj_quat, obs.obj_quat, sizeof(st.obs.obj_quat));
     memcpy(st.obs.goal_pos, obs.goal_pos, sizeof(st.obs.goal_pos));
+    memcpy(st.obs.obj2_pos, obs.obj2_pos, sizeof(st.obs.obj2_pos));
+    memcpy(st.obs.obj2_quat, obs.obj2_quat, sizeof(st.obs.obj2_quat));
     if (useExpert) {
       env_expert(id, &obs, st.action);
     } else {

@@ -170,6 +170,30 @@ static void png_should_round_trip_the_pixels(void **state) {
   assert_non_null(strstr(err, "/nonexistent-dir/x.png"));
 }
 
+/* A task's model may ask for another default view (a custom numeric "view_camera"). */
+static void default_camera_should_follow_a_models_view_camera(void **state) {
+  scene *s = *state;
+  mjvCamera cam;
+  sim_defaultCamera(s->m, &cam); /* pick-place: the shared default */
+  assert_true(cam.type == mjCAMERA_FREE && cam.azimuth == -120.0 && cam.distance == 1.35);
+  int door = env_lookup("door-open");
+  assert_true(door >= 0);
+  envSpec *spec = env_makeSpec((envTaskId)door, NULL, 0);
+  assert_non_null(spec);
+  envTask *task = env_make(spec, NULL, 0);
+  assert_non_null(task);
+  const mjModel *m = sim_model(env_world(task));
+  int id = mj_name2id(m, mjOBJ_NUMERIC, "view_camera");
+  assert_true(id >= 0);
+  sim_defaultCamera(m, &cam);
+  const mjtNum *v = m->numeric_data + m->numeric_adr[id];
+  assert_true(cam.type == mjCAMERA_FREE);
+  assert_true(cam.lookat[0] == v[0] && cam.lookat[1] == v[1] && cam.lookat[2] == v[2]);
+  assert_true(cam.distance == v[3] && cam.azimuth == v[4] && cam.elevation == v[5]);
+  env_free(task);
+  env_freeSpec(spec);
+}
+
 static void render_bench_should_report_frames_per_second(void **state) {
   scene *s = *state;
   double fps = 0;
@@ -185,6 +209,7 @@ int main(void) {
       cmocka_unit_test(rendered_frame_should_not_be_blank_and_show_the_gripper),
       cmocka_unit_test(overlay_should_change_the_top_left_corner_only),
       cmocka_unit_test(png_should_round_trip_the_pixels),
+      cmocka_unit_test(default_camera_should_follow_a_models_view_camera),
       cmocka_unit_test(render_bench_should_report_frames_per_second),
   };
   return cmocka_run_group_tests(tests, sceneSetup, sceneTeardown);
