@@ -224,6 +224,7 @@ static void drawPanel(cairo_t *cr, const sweepData *d, int t, double x, double y
       if (cv->repeats == 0) {
         continue;
       }
+      cairo_new_path(cr);
       if (pass == 0) {
         /* the band: along the upper edge, back along the lower one */
         for (int i = 0; i < cv->niters; i++) {
@@ -244,6 +245,7 @@ static void drawPanel(cairo_t *cr, const sweepData *d, int t, double x, double y
       }
       cairo_stroke(cr);
       for (int i = 0; i < cv->niters; i++) {
+        cairo_new_sub_path(cr);
         cairo_arc(cr, ag_reportBoxX(&box, i + 1), ag_reportBoxY(&box, cv->mean[i]), 3.5, 0,
                   2 * M_PI);
         cairo_fill(cr);

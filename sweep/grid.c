@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runlog.h"
 #include "sweep_internal.h"
 #include "tracebot/envs.h"
 #include "tracebot/llm.h"
@@ -564,15 +565,17 @@ static int readSpecObject(const specReader *r, swGrid *g, const cJSON *o) {
 }
 
 int sw_gridReadSpec(swGrid *g, const char *path, char *err, size_t errsz) {
-  size_t n = 0;
-  char *text = tb_readFile(path, SW_JSON_MAX, &n, err, errsz);
-  if (text == NULL) {
-    return TB_EIO;
-  }
-  cJSON *o = cJSON_ParseWithLengthOpts(text, n, NULL, 0);
-  free(text);
+  /* runlog's reader of a small JSON object file, given its folder and name */
+  char dir[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  snprintf(dir, sizeof dir, "%.*s", slash != NULL ? (int)(slash - path) : 1,
+           slash != NULL ? path : ".");
+  cJSON *o = NULL;
+  int rc = ag_runReadJson(dir, slash != NULL ? slash + 1 : path, &o, err, errsz);
   specReader r = {path, err, errsz};
-  int rc = cJSON_IsObject(o) ? readSpecObject(&r, g, o) : bad(&r, "(file)", "not a JSON object");
+  if (rc == TB_OK) {
+    rc = readSpecObject(&r, g, o);
+  }
   cJSON_Delete(o);
   return rc;
 }
@@ -841,11 +844,6 @@ cJSON *sw_sweepJson(const swSweep *s) {
     cJSON_AddNumberToObject(e, "repeat", c->repeat);
     cJSON_AddStringToObject(e, "run_dir", c->run_dir);
     cJSON_AddNumberToObject(e, "train_seed_shift", (double)c->seed_shift);
-    cJSON *args = cJSON_AddArrayToObject(e, "args");
-    for (int k = 0; k < c->args.n; k++) {
-      cJSON_AddItemToArray(args, cJSON_CreateString(c->args.name[k]));
-      cJSON_AddItemToArray(args, cJSON_CreateString(c->args.value[k]));
-    }
     cJSON_AddItemToArray(cells, e);
   }
   return o;
@@ -877,7 +875,7 @@ int sw_sweepOpen(swSweep *s, const char *dir, char *err, size_t errsz) {
   int rc = sw_path(dir, SW_FILE_SWEEP, path, sizeof path, err, errsz);
   cJSON *o = NULL;
   if (rc == TB_OK) {
-    rc = sw_readJson(path, SW_JSON_MAX, &o, err, errsz);
+    rc = sw_readJson(dir, SW_FILE_SWEEP, &o, err, errsz);
   }
   if (rc == TB_OK && o == NULL) {
     tb_setErr(err, errsz, "%s is not a sweep (no %s)", dir, SW_FILE_SWEEP);

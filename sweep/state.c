@@ -66,34 +66,24 @@ int sw_makeDir(const char *dir, const char *sub, char *err, size_t errsz) {
   return makeOne(tmp, sub == NULL, err, errsz);
 }
 
-int sw_readJson(const char *path, size_t max, cJSON **out, char *err, size_t errsz) {
+int sw_readJson(const char *dir, const char *name, cJSON **out, char *err, size_t errsz) {
   *out = NULL;
+  char path[PATH_MAX];
   struct stat st;
-  if (lstat(path, &st) != 0) {
-    if (errno == ENOENT) {
+  int rc = sw_path(dir, name, path, sizeof path, err, errsz);
+  if (rc != TB_OK || lstat(path, &st) != 0) {
+    if (rc == TB_OK && errno == ENOENT) {
       return TB_OK;
     }
-    tb_setErr(err, errsz, "cannot read %s: %s", path, strerror(errno));
+    tb_setErr(err, errsz, "cannot read %s: %s", path,
+              rc != TB_OK ? "path too long" : strerror(errno));
     return TB_EIO;
   }
   if (S_ISLNK(st.st_mode)) {
     tb_setErr(err, errsz, "%s: a symbolic link (refused in a sweep directory)", path);
     return TB_EIO;
   }
-  size_t n = 0;
-  char *text = tb_readFile(path, max, &n, err, errsz);
-  if (text == NULL) {
-    return TB_EIO;
-  }
-  cJSON *o = cJSON_ParseWithLengthOpts(text, n, NULL, 0);
-  free(text);
-  if (!cJSON_IsObject(o)) {
-    cJSON_Delete(o);
-    tb_setErr(err, errsz, "%s is not a JSON object", path);
-    return TB_EFORMAT;
-  }
-  *out = o;
-  return TB_OK;
+  return ag_runReadJson(dir, name, out, err, errsz);
 }
 
 int sw_writeJson(const char *path, const cJSON *o, char *err, size_t errsz) {
@@ -103,6 +93,13 @@ int sw_writeJson(const char *path, const cJSON *o, char *err, size_t errsz) {
     return TB_ENOMEM;
   }
   size_t n = strlen(text);
+  if (n + 1 > AG_RUN_JSON_MAX) {
+    free(text);
+    tb_setErr(err, errsz,
+              "%s would be %zu bytes, more than the %u a reader takes: too large a grid", path,
+              n + 1, AG_RUN_JSON_MAX);
+    return TB_EINVAL;
+  }
   text[n] = '\n'; /* the terminator becomes the last newline */
   int rc = tb_writeFileAtomic(path, text, n + 1, err, errsz);
   free(text);
@@ -186,11 +183,13 @@ static int numberMember(const cJSON *o, const char *key, double *out) {
 
 int sw_cellStateRead(const swSweep *s, int index, swCellState *st, char *err, size_t errsz) {
   memset(st, 0, sizeof *st);
+  char name[64];
   char path[PATH_MAX];
   cJSON *o = NULL;
+  snprintf(name, sizeof name, "%s/%04d.json", SW_DIR_CELLS, index);
   int rc = sw_cellPath(s, SW_DIR_CELLS, index, "json", path, sizeof path, err, errsz);
   if (rc == TB_OK) {
-    rc = sw_readJson(path, SW_STATE_MAX, &o, err, errsz);
+    rc = sw_readJson(s->dir, name, &o, err, errsz);
   }
   if (rc != TB_OK || o == NULL) {
     return rc;
@@ -282,7 +281,7 @@ int sw_engineRunRead(const swSweep *s, swEngineRun *e, char *err, size_t errsz) 
   cJSON *o = NULL;
   int rc = sw_path(s->dir, SW_FILE_ENGINE, path, sizeof path, err, errsz);
   if (rc == TB_OK) {
-    rc = sw_readJson(path, SW_STATE_MAX, &o, err, errsz);
+    rc = sw_readJson(s->dir, SW_FILE_ENGINE, &o, err, errsz);
   }
   if (rc != TB_OK || o == NULL) {
     return rc;

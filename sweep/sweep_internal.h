@@ -24,8 +24,6 @@ struct cJSON;
 #define SW_DIR_LOGS "logs"
 #define SW_DIR_RUNS "runs"
 
-#define SW_JSON_MAX (16u << 20)  /* sweep.json, a spec file, summary.json */
-#define SW_STATE_MAX (64u << 10) /* cells/NNNN.json, engine.json */
 #define SW_REASON_MAX 512
 
 /* ---------------------------------------------------------------- flags (grid.c) */
@@ -97,12 +95,13 @@ int sw_path(const char *dir, const char *name, char *out, size_t outsz, char *er
  * Errors: TB_EIO naming the path. */
 int sw_makeDir(const char *dir, const char *sub, char *err, size_t errsz);
 
-/* Reads the small JSON object file path (not following a symbolic link, at most max
- * bytes). *out is NULL and TB_OK returned when the file does not exist.
- * Errors: TB_EIO, TB_EFORMAT (not a JSON object). */
-int sw_readJson(const char *path, size_t max, struct cJSON **out, char *err, size_t errsz);
+/* Reads the JSON object file dir/name with runlog's reader (ag_runReadJson: at most
+ * AG_RUN_JSON_MAX bytes), refusing a symbolic link. *out is NULL and TB_OK returned when the
+ * file does not exist. Errors: TB_EIO, TB_EFORMAT (not a JSON object). */
+int sw_readJson(const char *dir, const char *name, struct cJSON **out, char *err, size_t errsz);
 
-/* Writes o (pretty-printed) to path atomically. Errors: TB_EIO, TB_ENOMEM. */
+/* Writes o (pretty-printed) to path atomically. Errors: TB_EIO, TB_ENOMEM, TB_EINVAL (more
+ * than AG_RUN_JSON_MAX bytes: sw_readJson could not read it back). */
 int sw_writeJson(const char *path, const struct cJSON *o, char *err, size_t errsz);
 
 /* Takes an exclusive flock on path (made if missing, never through a symbolic link),

@@ -41,10 +41,10 @@
 
 struct cJSON;
 
-#define SW_MAX_CELLS 10000 /* cells of one sweep */
-#define SW_MAX_FLAGS 64    /* train flags of one list (common or one variant) */
-#define SW_MAX_NAME 64     /* a variant or label name */
-#define SW_MAX_VALUE 1024  /* one flag's value */
+#define SW_MAX_CELLS 4096 /* cells of one sweep */
+#define SW_MAX_FLAGS 64   /* train flags of one list (common or one variant) */
+#define SW_MAX_NAME 64    /* a variant or label name */
+#define SW_MAX_VALUE 1024 /* one flag's value */
 
 /* Where the cells run. */
 typedef enum swEngine { SW_ENGINE_LOCAL = 0, SW_ENGINE_SLURM = 1 } swEngine;

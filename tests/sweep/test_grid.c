@@ -218,7 +218,7 @@ static void spec_should_name_the_file_and_the_key_of_a_mistake(void **state) {
   static const struct {
     const char *text, *message;
   } kBad[] = {
-      {"[1]", "(file): not a JSON object"},
+      {"[1]", "bad.json is not a JSON object"},
       {"{\"task\": [\"reach\"]}", "task: unknown key"},
       {"{\"tasks\": [\"reach\", 3]}", "tasks: expected task names"},
       {"{\"tasks\": [\"fly\"]}", "unknown task 'fly'"},
@@ -292,7 +292,7 @@ static void sweep_json_should_refuse_cells_that_do_not_match_the_grid(void **sta
   sw_gridClose(&g);
   /* a run_dir pointing elsewhere */
   cJSON *o = NULL;
-  assert_int_equal(sw_readJson(path, SW_JSON_MAX, &o, gErr, sizeof gErr), TB_OK);
+  assert_int_equal(sw_readJson(dir, "sweep.json", &o, gErr, sizeof gErr), TB_OK);
   cJSON *cell = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "cells"), 0);
   cJSON_ReplaceItemInObject(cell, "run_dir", cJSON_CreateString("../../etc"));
   assert_int_equal(sw_writeJson(path, o, gErr, sizeof gErr), TB_OK);

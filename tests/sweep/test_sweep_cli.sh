@@ -11,25 +11,11 @@ tb=$1
 src=$2
 # $tmp, $fails, expect, oneLineError, outHas, finish
 . "$src/tests/cli/cli_expect.sh"
+# fail, count, results, waitFor
+. "$src/tests/sweep/sweep_expect.sh"
 
 llm="exec:sh $src/tests/train/llm/scripted_llm.sh $src/tests/train/llm"
 grid=(--tasks reach,push --variants trace,nomem --repeats 2 --iters 3)
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# count DIR STATUS: cells of summary.json with that status
-count() { grep -c "\"status\":[[:space:]]*\"$2\"" "$1/summary.json"; }
-# the summary without what differs between equal runs (times, engine, job ids)
-results() { grep -v -e '"wall_s"' -e '"engine_job"' -e '"engine"' "$1/summary.json"; }
-# waits up to $1 tenths of a second for the command after it to succeed
-waitFor() {
-  local n=$1
-  shift
-  while ! "$@"; do
-    n=$((n - 1))
-    [ "$n" -gt 0 ] || return 1
-    sleep 0.1
-  done
-}
 
 # ---------------------------------------------------------------- a whole sweep
 expect 0 "sweep 2x2x2" -- "$tb" sweep "${grid[@]}" --llm "$llm" --out "$tmp/ref" --jobs 2 --json

@@ -19,6 +19,8 @@ if [ -n "$missing" ]; then
 fi
 # $tmp, $fails, expect, oneLineError, outHas, finish
 . "$src/tests/cli/cli_expect.sh"
+# fail, count, results, waitFor
+. "$src/tests/sweep/sweep_expect.sh"
 trap 'cluster_stop; rm -rf "$tmp"' EXIT
 if ! cluster_start "$tmp/cluster"; then
   echo "FAIL: the private Slurm cluster did not start"
@@ -29,18 +31,6 @@ llm="exec:sh $src/tests/train/llm/scripted_llm.sh $src/tests/train/llm"
 grid=(--tasks reach,push --variants trace,nomem --repeats 2 --iters 3)
 # the job inherits the environment: the key is there, and must be in no file
 export OPENAI_API_KEY=sk-test-cluster-NEVER-IN-FILES-2718
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-count() { grep -c "\"status\":[[:space:]]*\"$2\"" "$1/summary.json"; }
-results() { grep -v -e '"wall_s"' -e '"engine_job"' -e '"engine"' "$1/summary.json"; }
-waitFor() {
-  local n=$1
-  shift
-  while ! "$@"; do
-    n=$((n - 1))
-    [ "$n" -gt 0 ] || return 1
-    sleep 0.2
-  done
-}
 
 # ---------------------------------------------------------------- equal to the local engine
 expect 0 "local sweep 2x2x2" -- "$tb" sweep "${grid[@]}" --llm "$llm" --out "$tmp/local" --jobs 2
@@ -59,7 +49,7 @@ grep -q '^#SBATCH --partition=debug$' "$script" && grep -q '^#SBATCH --time=10$'
   fail "sweep.sbatch lacks the --sbatch-arg options"
 grep -q "^exec '.*tracebot' sweep --run-cell '$tmp/slurm' \"\$SLURM_ARRAY_TASK_ID\"$" "$script" ||
   fail "sweep.sbatch does not run the cell of its index"
-[ -s "$tmp/slurm/logs/slurm-${job}_0.out" ] || [ -f "$tmp/slurm/logs/slurm-${job}_0.out" ] ||
+[ -f "$tmp/slurm/logs/slurm-${job}_0.out" ] ||
   fail "Slurm wrote no output file of array task 0"
 ! grep -rq "$OPENAI_API_KEY" "$tmp/slurm" || fail "the API key reached the sweep directory"
 expect 0 "status of the slurm sweep" -- "$tb" sweep --status "$tmp/slurm"
@@ -70,7 +60,7 @@ expect 0 "submit without --wait" -- "$tb" sweep --tasks reach --repeats 2 --iter
   --out "$tmp/nowait" --engine slurm
 outHas "Slurm job [0-9]* has 2 cells to run; follow it with tracebot sweep --status"
 allDone() { "$tb" sweep --status "$tmp/nowait" | grep -q "2 cells: 2 done"; }
-waitFor 300 allDone || fail "the submitted sweep never finished (--status)"
+waitFor 600 allDone || fail "the submitted sweep never finished (--status)"
 
 # ---------------------------------------------------------------- cancelled, then resumed
 expect 0 "submit a slow sweep" -- "$tb" sweep --tasks reach --repeats 2 --iters 2 \
@@ -79,13 +69,16 @@ expect 2 "resume while the job is queued" -- "$tb" sweep --resume "$tmp/cancel"
 oneLineError "is still queued or running"
 job=$(grep -o '"job":[[:space:]]*"[0-9]*"' "$tmp/cancel/engine.json" | grep -o '[0-9]*')
 running() { grep -qs '"status":[[:space:]]*"running"' "$tmp/cancel/cells/0000.json"; }
-waitFor 300 running || fail "cell 0 of the slow sweep never ran"
+waitFor 600 running || fail "cell 0 of the slow sweep never ran"
 scancel "$job"
 ended() { "$tb" sweep --status "$tmp/cancel" | grep -q "2 cells: 0 done, 0 running, 2 failed"; }
-waitFor 300 ended || { fail "the cancelled cells were not recorded failed"; \
+waitFor 600 ended || { fail "the cancelled cells were not recorded failed"; \
   "$tb" sweep --status "$tmp/cancel"; }
 grep -q '"reason":.*\(interrupted by a signal\|CANCELLED\)' "$tmp/cancel/summary.json" ||
   fail "summary.json does not say the cells were cancelled"
+# (the cells end before their job has left the queue)
+gone() { [ -z "$(squeue -h -j "$job" 2>/dev/null)" ]; }
+waitFor 600 gone || fail "the cancelled job $job never left the queue"
 expect 0 "resume the cancelled sweep on Slurm" -- "$tb" sweep --resume "$tmp/cancel" --wait \
   --poll 0.5
 [ "$(count "$tmp/cancel" done)" = 2 ] || fail "the resumed cells are not done"
