@@ -18,12 +18,13 @@ typedef struct worker {
   int cell;
 } worker;
 
-/* Records a cell failed when its runner could not record it (it could not start, or died). */
+/* Records a cell failed when its runner could not record it (it could not start, or died);
+ * never a cell another runner holds. */
 static void markFailed(const swSweep *s, int cell, const char *why) {
   swCellState st;
   char err[256];
-  if (sw_cellStateRead(s, cell, &st, err, sizeof err) != TB_OK || st.status == SW_DONE ||
-      st.status == SW_FAILED) {
+  if (sw_cellHeld(s, cell) || sw_cellStateRead(s, cell, &st, err, sizeof err) != TB_OK ||
+      st.status == SW_DONE || st.status == SW_FAILED) {
     return;
   }
   st.status = SW_FAILED;
