@@ -16,6 +16,12 @@
 #include "base.h"
 #include "tracebot/report.h"
 
+/* fontconfig (through cairo's text) keeps caches that LeakSanitizer reports at exit */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) {
+  return "leak:libfontconfig\n";
+}
+
 static char gTmp[256];
 static char gErr[1024];
 
