@@ -251,16 +251,24 @@ static int submit(const swSweep *s, const char *script, char *job, size_t jobsz,
               s->dir, SW_FILE_SBATCH, why);
     return rc;
   }
-  /* "JOBID" or "JOBID;CLUSTER" */
-  size_t digits = strspn(out, "0123456789");
-  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) || digits == 0 || digits >= jobsz) {
+  /* the line "JOBID" or "JOBID;CLUSTER" (warnings may come before it) */
+  const char *id = NULL;
+  size_t digits = 0;
+  for (const char *line = out; *line != '\0' && id == NULL; line += strcspn(line, "\n")) {
+    line += *line == '\n';
+    digits = strspn(line, "0123456789");
+    if (digits > 0 && digits < jobsz && strchr(";\n", line[digits]) != NULL) {
+      id = line;
+    }
+  }
+  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) || id == NULL) {
     char line[256];
     firstLine(out, line, sizeof line);
     tb_setErr(err, errsz, "sbatch refused %s/%s: %s", s->dir, SW_FILE_SBATCH, line);
     free(out);
     return TB_ETOOL;
   }
-  snprintf(job, jobsz, "%.*s", (int)digits, out);
+  snprintf(job, jobsz, "%.*s", (int)digits, id);
   free(out);
   return TB_OK;
 }

@@ -1,6 +1,8 @@
 /* The sweep's entry points: creating a sweep directory, running what is not done with an
  * engine, and its status (see sweep.h). */
 #include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,21 @@ static int haveLlm(const swSweep *s) {
   return 1;
 }
 
+/* Whether dir does not exist, or is a directory with nothing in it. */
+static int emptyOrMissing(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d == NULL) {
+    return errno == ENOENT;
+  }
+  int empty = 1;
+  struct dirent *e;
+  while (empty && (e = readdir(d)) != NULL) {
+    empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+  }
+  closedir(d);
+  return empty;
+}
+
 int sw_create(const char *dir, const swGrid *g, char *err, size_t errsz) {
   swSweep s;
   int rc = sw_resolve(g, dir, &s, err, errsz);
@@ -59,6 +76,9 @@ int sw_create(const char *dir, const swGrid *g, char *err, size_t errsz) {
   if (rc == TB_OK && sw_isSweep(dir)) {
     tb_setErr(err, errsz, "%s already holds a sweep: continue it with tracebot sweep --resume %s",
               dir, dir);
+    rc = TB_EINVAL;
+  } else if (rc == TB_OK && !emptyOrMissing(dir)) {
+    tb_setErr(err, errsz, "%s is not empty: a sweep needs a new or empty directory", dir);
     rc = TB_EINVAL;
   }
   if (rc == TB_OK) {

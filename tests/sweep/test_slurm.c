@@ -147,12 +147,45 @@ static void finish_should_record_what_slurm_did_not_finish(void **state) {
   sw_sweepClose(&s);
 }
 
+static void submit_should_record_the_job_or_say_why_sbatch_refused(void **state) {
+  (void)state;
+  swGrid g;
+  sw_gridInit(&g);
+  assert_int_equal(sw_gridSetTasks(&g, "reach", gErr, sizeof gErr), TB_OK);
+  g.repeats = 2;
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/submit", gTmp);
+  assert_int_equal(sw_create(dir, &g, gErr, sizeof gErr), TB_OK);
+  sw_gridClose(&g);
+  swOptions o;
+  sw_defaultOptions(&o);
+  o.engine = SW_ENGINE_SLURM;
+  o.engine_given = 1;
+  o.tracebot = "/opt/tracebot/bin/tracebot";
+  swCounts c;
+  standIn("sbatch", "sbatch: error: invalid partition specified: gpu\n", 1);
+  assert_int_equal(sw_run(dir, &o, NULL, NULL, &c, gErr, sizeof gErr), TB_ETOOL);
+  assert_non_null(strstr(gErr, "sweep.sbatch: sbatch: error: invalid partition specified: gpu"));
+  /* a warning before the id */
+  standIn("sbatch", "sbatch: warning: no time limit\n4242;cluster\n", 0);
+  assert_int_equal(sw_run(dir, &o, NULL, NULL, &c, gErr, sizeof gErr), TB_OK);
+  assert_true(c.submitted);
+  assert_string_equal(c.engine_job, "4242");
+  assert_int_equal(c.pending, 2);
+  /* while squeue says it is queued, a resume is refused */
+  standIn("squeue", "4242_[0-1]|PENDING\n", 0);
+  assert_int_equal(sw_run(dir, &o, NULL, NULL, &c, gErr, sizeof gErr), TB_EINVAL);
+  assert_non_null(strstr(gErr, "Slurm job 4242 of"));
+  assert_non_null(strstr(gErr, "is still queued or running"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(script_should_match_the_golden_file),
       cmocka_unit_test(query_should_read_the_state_of_every_index),
       cmocka_unit_test(query_should_tell_a_forgotten_job_from_a_broken_squeue),
       cmocka_unit_test(finish_should_record_what_slurm_did_not_finish),
+      cmocka_unit_test(submit_should_record_the_job_or_say_why_sbatch_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

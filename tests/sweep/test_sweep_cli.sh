@@ -169,6 +169,8 @@ bad "a flag the sweep sets" "--task cannot be a train flag of a sweep" \
 bad "no --out" "--out DIR is required" --tasks reach
 bad "an existing sweep" "already holds a sweep: continue it with tracebot sweep --resume" \
   --tasks reach --out "$tmp/ref"
+bad "a directory with other files" "is not empty: a sweep needs a new or empty directory" \
+  --tasks reach --out "$tmp/ref/runs"
 echo '{"tasks": ["reach"], "repeat": 2}' >"$tmp/bad.json"
 bad "a spec with an unknown key" "$tmp/bad.json: repeat: unknown key" --spec "$tmp/bad.json" \
   --out "$tmp/b7"
