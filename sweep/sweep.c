@@ -2,7 +2,6 @@
  * engine, and its status (see sweep.h). */
 #include <cjson/cJSON.h>
 #include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +47,11 @@ static int haveLlm(const swSweep *s) {
   return 1;
 }
 
-/* Whether dir does not exist, or is a directory with nothing in it. */
+/* Whether dir is not a directory with something in it (making it says what else is wrong). */
 static int emptyOrMissing(const char *dir) {
   DIR *d = opendir(dir);
   if (d == NULL) {
-    return errno == ENOENT;
+    return 1;
   }
   int empty = 1;
   struct dirent *e;
