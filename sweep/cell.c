@@ -64,8 +64,8 @@ static void lastError(const char *log, off_t from, char *out, size_t outsz) {
 }
 
 /* The train command of a cell: --resume when its run directory already holds a run. */
-static int trainArgv(const swSweep *s, const swCell *c, const char *tracebot, const char *run,
-                     char **argv, char *err, size_t errsz) {
+static int trainArgv(const swCell *c, const char *tracebot, const char *run, char **argv, char *err,
+                     size_t errsz) {
   int n = 0;
   argv[n++] = (char *)tracebot;
   argv[n++] = "train";
@@ -84,7 +84,6 @@ static int trainArgv(const swSweep *s, const swCell *c, const char *tracebot, co
     argv[n++] = (char *)run;
   }
   argv[n] = NULL;
-  (void)s;
   return rc;
 }
 
@@ -103,9 +102,9 @@ static int runTrain(const swSweep *s, const swCell *c, const swOptions *opts, sw
     rc = sw_makeDir(s->dir, parent, err, errsz);
     free(parent);
   }
-  char *argv[2 * SW_MAX_FLAGS * 2 + 8];
+  char *argv[2 * SW_MAX_FLAGS + 8]; /* tracebot train, the flags, --out RUN */
   if (rc == TB_OK) {
-    rc = trainArgv(s, c, opts->tracebot, run, argv, err, errsz);
+    rc = trainArgv(c, opts->tracebot, run, argv, err, errsz);
   }
   if (rc != TB_OK) {
     return rc;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sweep_internal.h"
 #include "tracebot/llm.h"
@@ -80,12 +81,15 @@ int sw_create(const char *dir, const swGrid *g, char *err, size_t errsz) {
     tb_setErr(err, errsz, "%s is not empty: a sweep needs a new or empty directory", dir);
     rc = TB_EINVAL;
   }
+  struct stat st;
+  int existed = stat(dir, &st) == 0;
   if (rc == TB_OK) {
     rc = sw_makeDir(dir, NULL, err, errsz);
   }
   /* sweep.json last: the directory is a sweep once it is there */
   char path[PATH_MAX];
   static const char *const subdirs[] = {SW_DIR_CELLS, SW_DIR_LOGS, SW_DIR_RUNS};
+  int made = rc == TB_OK;
   for (int i = 0; rc == TB_OK && i < 3; i++) {
     rc = sw_makeDir(dir, subdirs[i], err, errsz);
   }
@@ -99,6 +103,15 @@ int sw_create(const char *dir, const swGrid *g, char *err, size_t errsz) {
   }
   if (rc == TB_OK) {
     rc = sw_summaryWrite(&s, NULL, err, errsz);
+  }
+  /* no sweep after all: take back the (empty) folders made for it */
+  for (int i = 0; made && rc != TB_OK && !sw_isSweep(dir) && i < 4; i++) {
+    char sub[PATH_MAX];
+    if (i < 3 && sw_path(dir, subdirs[i], sub, sizeof sub, NULL, 0) == TB_OK) {
+      rmdir(sub);
+    } else if (i == 3 && !existed) {
+      rmdir(dir);
+    }
   }
   sw_sweepClose(&s);
   return rc;

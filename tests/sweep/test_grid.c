@@ -322,6 +322,30 @@ static void create_should_need_an_llm(void **state) {
   setenv("TRACEBOT_LLM", "exec:true", 1);
 }
 
+static void create_should_refuse_a_sweep_json_too_large_to_read_back(void **state) {
+  (void)state;
+  /* 4000 LLM specs of 1000 bytes: over the 4 MiB runlog reads */
+  char path[400];
+  snprintf(path, sizeof path, "%s/huge.json", gTmp);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fprintf(f, "{\"tasks\": [\"reach\"], \"grid\": {\"--llm\": {");
+  for (int i = 0; i < 4000; i++) {
+    fprintf(f, "%s\"l%d\": \"exec:%0990d\"", i > 0 ? ", " : "", i, i);
+  }
+  fprintf(f, "}}}");
+  fclose(f);
+  swGrid g;
+  sw_gridInit(&g);
+  assert_int_equal(sw_gridReadSpec(&g, path, gErr, sizeof gErr), TB_OK);
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/huge", gTmp);
+  assert_int_equal(sw_create(dir, &g, gErr, sizeof gErr), TB_EINVAL);
+  assert_non_null(strstr(gErr, "too large a grid"));
+  assert_int_equal(access(dir, F_OK), -1); /* nothing left behind */
+  sw_gridClose(&g);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(tasks_should_accept_a_list_and_all),
@@ -336,6 +360,7 @@ int main(void) {
       cmocka_unit_test(sweep_json_should_read_back_the_same_cells),
       cmocka_unit_test(sweep_json_should_refuse_cells_that_do_not_match_the_grid),
       cmocka_unit_test(create_should_need_an_llm),
+      cmocka_unit_test(create_should_refuse_a_sweep_json_too_large_to_read_back),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
