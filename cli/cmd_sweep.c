@@ -203,9 +203,10 @@ static void printCells(const cJSON *summary) {
     fmtNumber(e, "final_test_success", 2, fin, sizeof fin);
     fmtNumber(e, "best_test_success", 2, best, sizeof best);
     fmtNumber(e, "iterations", 0, iters, sizeof iters);
-    fmtNumber(e, "wall_s", 1, wall, sizeof wall);
+    fmtNumber(e, "wall_s", 1, wall, sizeof wall - 1);
+    strcat(wall, strcmp(wall, "-") != 0 ? "s" : "");
     const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "reason"));
-    printf("  %04d %-32s %-8s iters %-4s final %-5s best %-5s wall %ss%s%s\n",
+    printf("  %04d %-32s %-8s iters %-4s final %-5s best %-5s wall %s%s%s\n",
            (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "index")), name,
            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "status")), iters, fin, best,
            wall, reason != NULL ? "  " : "", reason != NULL ? reason : "");
@@ -302,6 +303,9 @@ static int newSweep(sweepArgs *s) {
   rc = sw_gridEachVariant(&s->grid, checkCell, NULL, err, sizeof err);
   if (rc > 0) {
     return rc;
+  }
+  if (rc == TB_OK) {
+    rc = sw_checkOptions(s->out, &s->opts, err, sizeof err);
   }
   if (rc == TB_OK) {
     rc = sw_create(s->out, &s->grid, err, sizeof err);

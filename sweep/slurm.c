@@ -75,7 +75,10 @@ void sw_sbatchScript(tbBuf *b, const char *tracebot, const char *dir, const int 
 }
 
 /* What an #SBATCH line can hold: sbatch reads it without a shell. */
-static int checkScriptInputs(const char *dir, const swOptions *opts, char *err, size_t errsz) {
+int sw_checkOptions(const char *dir, const swOptions *opts, char *err, size_t errsz) {
+  if (opts->engine != SW_ENGINE_SLURM) {
+    return TB_OK;
+  }
   if (strpbrk(dir, " \t\n\"'\\%") != NULL) {
     tb_setErr(err, errsz,
               "the slurm engine needs a sweep directory without spaces, quotes, backslashes or "
@@ -331,7 +334,9 @@ static int follow(const swSweep *s, const swEngineRun *e, const swOptions *opts,
 
 int sw_runSlurm(const swSweep *s, const int *cells, int n, const swOptions *opts,
                 swProgressFn progress, void *user, swCounts *counts, char *err, size_t errsz) {
-  int rc = checkScriptInputs(s->dir, opts, err, errsz);
+  swOptions slurm = *opts;
+  slurm.engine = SW_ENGINE_SLURM;
+  int rc = sw_checkOptions(s->dir, &slurm, err, errsz);
   if (rc != TB_OK) {
     return rc;
   }

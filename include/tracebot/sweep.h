@@ -123,6 +123,11 @@ typedef struct swOptions {
 
 void sw_defaultOptions(swOptions *o);
 
+/* Checks what the engine of opts needs of a sweep in dir before one is made: for slurm, a
+ * path an #SBATCH line can hold (no spaces, quotes, backslashes or '%') and --sbatch-arg
+ * options that are one option each. Errors: TB_EINVAL naming the problem. */
+int sw_checkOptions(const char *dir, const swOptions *opts, char *err, size_t errsz);
+
 /* Counts of cells by status, and the engine's job. */
 typedef struct swCounts {
   int total, pending, running, done, failed;

@@ -167,6 +167,12 @@ bad "an unknown flag" "sweep: unknown flag '--speed'" --tasks reach --speed 2 --
 bad "a flag the sweep sets" "--task cannot be a train flag of a sweep" \
   --tasks reach --task push --out "$tmp/b6"
 bad "no --out" "--out DIR is required" --tasks reach
+bad "a Slurm sweep in a path with a space" "the slurm engine needs a sweep directory without" \
+  --tasks reach --engine slurm --out "$tmp/b 8"
+bad "an --sbatch-arg that is no option" "--sbatch-arg 'time=5' is not one sbatch option" \
+  --tasks reach --engine slurm --sbatch-arg time=5 --out "$tmp/b9"
+bad "an unknown engine" "--engine must be local or slurm, got 'pbs'" --tasks reach \
+  --engine pbs --out "$tmp/b10"
 bad "an existing sweep" "already holds a sweep: continue it with tracebot sweep --resume" \
   --tasks reach --out "$tmp/ref"
 bad "a directory with other files" "is not empty: a sweep needs a new or empty directory" \
@@ -180,7 +186,7 @@ expect 2 "a cell that does not exist" -- "$tb" sweep --run-cell "$tmp/ref" 8
 oneLineError "has no cell 8 (cells 0..7)"
 expect 2 "status of a non-sweep" -- "$tb" sweep --status "$tmp"
 oneLineError "is not a sweep (no sweep.json)"
-for b in b1 b2 b3 b4 b5 b6 b7; do
+for b in b1 b2 b3 b4 b5 b6 b7 "b 8" b9 b10; do
   [ -e "$tmp/$b" ] && fail "a refused grid made $tmp/$b"
 done
 
