@@ -1,4 +1,4 @@
-/* sweep/ internals: the resolved sweep (grid.c), the files of a sweep directory (state.c),
+/* sweep/ internals: the resolved sweep (grid.c, spec.c), the files of a sweep directory (state.c),
  * child processes (proc.c), the engines (local.c, slurm.c), the cell runner (cell.c) and the
  * report's gathering (report.c). Not installed; only sweep/ and its tests include it. */
 #ifndef TRACEBOT_SWEEP_INTERNAL_H
@@ -37,6 +37,27 @@ const char *sw_flagsGet(const swFlags *f, const char *name);
 int sw_flagsMerge(swFlags *dst, const swFlags *src, char *err, size_t errsz);
 void sw_flagsClose(swFlags *f);
 
+#define SW_MAX_REPEATS 1000
+
+/* The parts of a grid (grid.c), for spec.c: a task and a variant appended (a built-in one by
+ * name, or an empty one to fill), the lists emptied. Errors: TB_EINVAL naming the bad name
+ * (unknown, listed twice, not a folder name), TB_ENOMEM. */
+int sw_gridAddTask(swGrid *g, const char *name, char *err, size_t errsz);
+int sw_gridAddBuiltin(swGrid *g, const char *name, char *err, size_t errsz);
+swVariant *sw_gridAddVariant(swGrid *g, const char *name, char *err, size_t errsz);
+void sw_gridClearTasks(swGrid *g);
+void sw_gridClearVariants(swGrid *g);
+void sw_gridClearAxes(swGrid *g);
+
+/* Whether name is a train flag ("--lower-case-words"), and a variant or label name (letters,
+ * digits, '.', '_', '+', '-'; not starting with '.'). */
+int sw_validFlagName(const char *name);
+int sw_validName(const char *name);
+
+/* A flag a cell may not be given (the sweep sets it: --task, --out, --resume, --view,
+ * --json). Errors: TB_EINVAL. */
+int sw_checkFlag(const char *name, char *err, size_t errsz);
+
 /* One axis of a spec file's "grid": a train flag and its labelled values. */
 typedef struct swAxisValue {
   char label[SW_MAX_NAME];
@@ -49,7 +70,7 @@ typedef struct swAxis {
   swAxisValue *values;
 } swAxis;
 
-/* ---------------------------------------------------------------- the sweep (grid.c) */
+/* ---------------------------------------------------------------- the sweep (grid.c, spec.c) */
 
 /* One cell: a task, a variant, a repeat; its run directory and its train flags. */
 typedef struct swCell {
