@@ -49,6 +49,19 @@ static void standIn(const char *name, const char *out, int status) {
   assert_int_equal(chmod(path, 0755), 0);
 }
 
+/* A sweep gTmp/name of reach x trace x repeats; its path (static). */
+static const char *makeSweep(const char *name, int repeats) {
+  static char dir[300];
+  swGrid g;
+  sw_gridInit(&g);
+  assert_int_equal(sw_gridSetTasks(&g, "reach", gErr, sizeof gErr), TB_OK);
+  g.repeats = repeats;
+  snprintf(dir, sizeof dir, "%s/%s", gTmp, name);
+  assert_int_equal(sw_create(dir, &g, gErr, sizeof gErr), TB_OK);
+  sw_gridClose(&g);
+  return dir;
+}
+
 static void script_should_match_the_golden_file(void **state) {
   (void)state;
   const int cells[] = {0, 1, 2, 3, 5, 7, 8, 9, 12};
@@ -113,14 +126,7 @@ static void query_should_tell_a_forgotten_job_from_a_broken_squeue(void **state)
 static void finish_should_record_what_slurm_did_not_finish(void **state) {
   (void)state;
   /* a sweep of 4 cells: 0 done, 1 cancelled (squeue), 2 lost (sacct), 3 unknown */
-  swGrid g;
-  sw_gridInit(&g);
-  assert_int_equal(sw_gridSetTasks(&g, "reach", gErr, sizeof gErr), TB_OK);
-  g.repeats = 4;
-  char dir[300];
-  snprintf(dir, sizeof dir, "%s/sweep", gTmp);
-  assert_int_equal(sw_create(dir, &g, gErr, sizeof gErr), TB_OK);
-  sw_gridClose(&g);
+  const char *dir = makeSweep("sweep", 4);
   swSweep s;
   assert_int_equal(sw_sweepOpen(&s, dir, gErr, sizeof gErr), TB_OK);
   swCellState st = {.status = SW_DONE, .attempts = 1};
@@ -149,14 +155,7 @@ static void finish_should_record_what_slurm_did_not_finish(void **state) {
 
 static void submit_should_record_the_job_or_say_why_sbatch_refused(void **state) {
   (void)state;
-  swGrid g;
-  sw_gridInit(&g);
-  assert_int_equal(sw_gridSetTasks(&g, "reach", gErr, sizeof gErr), TB_OK);
-  g.repeats = 2;
-  char dir[300];
-  snprintf(dir, sizeof dir, "%s/submit", gTmp);
-  assert_int_equal(sw_create(dir, &g, gErr, sizeof gErr), TB_OK);
-  sw_gridClose(&g);
+  const char *dir = makeSweep("submit", 2);
   swOptions o;
   sw_defaultOptions(&o);
   o.engine = SW_ENGINE_SLURM;
