@@ -28,13 +28,16 @@ if ! cluster_start "$tmp/cluster"; then
 fi
 
 llm="exec:sh $src/tests/train/llm/scripted_llm.sh $src/tests/train/llm"
+# (an LLM whose answers depend on the request, so that cells differ and equal means equal)
+varied="exec:sh $src/tests/sweep/llm/varied_llm.sh $src"
 grid=(--tasks reach,push --variants trace,nomem --repeats 2 --iters 3)
 # the job inherits the environment: the key is there, and must be in no file
 export OPENAI_API_KEY=sk-test-cluster-NEVER-IN-FILES-2718
 
 # ---------------------------------------------------------------- equal to the local engine
-expect 0 "local sweep 2x2x2" -- "$tb" sweep "${grid[@]}" --llm "$llm" --out "$tmp/local" --jobs 2
-expect 0 "slurm sweep 2x2x2 --wait" -- "$tb" sweep "${grid[@]}" --llm "$llm" --out "$tmp/slurm" \
+expect 0 "local sweep 2x2x2" -- "$tb" sweep "${grid[@]}" --llm "$varied" --out "$tmp/local" \
+  --jobs 2
+expect 0 "slurm sweep 2x2x2 --wait" -- "$tb" sweep "${grid[@]}" --llm "$varied" --out "$tmp/slurm" \
   --engine slurm --wait --poll 0.5 --sbatch-arg=--partition=debug --sbatch-arg=--time=10
 outHas "8 cells: 8 done, 0 failed"
 diff <(results "$tmp/local") <(results "$tmp/slurm") >"$tmp/diff" ||
