@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "tracebot/report.h"
+#include "tracebot/sweep.h"
 #ifdef TRACEBOT_HAVE_VIEWER
 #include "tracebot/viewer.h"
 #endif
@@ -16,6 +17,10 @@ const char cli_reportHelp[] =
     "report.html (curves, each iteration's feedback, update outcome, tokens, a diff of\n"
     "the controller against the previous iteration, and the training episode as an\n"
     "image strip when a display is available, e.g. under xvfb-run).\n"
+    "On a sweep directory (tracebot sweep): each cell's own report, then sweep_curve.png\n"
+    "and .svg (per task, the test success per iteration of each variant: the mean over\n"
+    "repeats and its 95% confidence band) and a report.html with the tables per variant\n"
+    "and a link to every cell's report.\n"
     "  --frames N       frames in each episode strip (default 6, 0: none)\n";
 
 #ifdef TRACEBOT_HAVE_VIEWER
@@ -52,6 +57,22 @@ static int stripFrames(void *user, const char *path, int maxframes, agReportImag
 
 static const char *const kValueFlags[] = {"--frames", NULL};
 
+/* The report of a sweep directory. */
+static int sweepReport(const char *dir, const agReportOptions *opts) {
+  swReportResult res;
+  char err[1024] = "";
+  int rc = sw_report(dir, opts, &res, err, sizeof err);
+  if (rc != TB_OK) {
+    return rc == TB_EIO || rc == TB_EFORMAT || rc == TB_EINVAL ? cli_usage("report: %s", err)
+                                                               : cli_fail("report: %s", err);
+  }
+  printf(
+      "%s/report.html: %d cells (%d done), %d cell reports; figure in %s/sweep_curve.png "
+      "and .svg\n",
+      dir, res.cells, res.done, res.cell_reports, dir);
+  return CLI_OK;
+}
+
 int cli_cmdReport(cliArgs *a) {
   const char *dir = NULL;
   int frames = 6;
@@ -82,8 +103,11 @@ int cli_cmdReport(cliArgs *a) {
     opts.strip_frames = frames;
   }
 #endif
-  agReportResult res;
   char err[1024] = "";
+  if (sw_isSweep(dir)) {
+    return sweepReport(dir, &opts);
+  }
+  agReportResult res;
   int rc = ag_report(dir, &opts, &res, err, sizeof err);
   if (rc != TB_OK) {
     int input = rc == TB_EIO || rc == TB_EFORMAT || rc == TB_EINVAL;

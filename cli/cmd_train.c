@@ -397,3 +397,24 @@ int cli_cmdTrain(cliArgs *a) {
       sum.final_test_success_rate, sum.prompt_tokens, sum.completion_tokens, sum.stop_reason);
   return CLI_OK;
 }
+
+int cli_checkTrainFlags(const char *cmd, int argc, char **argv) {
+  agTrainConfig cfg;
+  ag_defaultTrain(&cfg);
+  int haveTask = 0;
+  int json = 0;
+  int view = 0;
+  const char *out = NULL;
+  const char *resume = NULL;
+  const char *flag;
+  const char *value;
+  cliArgs a = {.argc = argc, .argv = argv, .i = 0, .cmd = cmd};
+  int r;
+  while ((r = cli_nextOption(&a, &flag, &value)) > 0) {
+    int rc = trainFlag(&a, flag, value, &cfg, &haveTask, &out, &resume, &json, &view);
+    if (rc >= 0) {
+      return rc;
+    }
+  }
+  return r < 0 ? CLI_USAGE : CLI_OK;
+}

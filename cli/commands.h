@@ -20,6 +20,7 @@ int cli_cmdReplay(cliArgs *a);
 int cli_cmdReport(cliArgs *a);
 int cli_cmdBench(cliArgs *a);
 int cli_cmdServeSim(cliArgs *a);
+int cli_cmdSweep(cliArgs *a);
 
 /* The text of `tracebot NAME --help` after its usage lines, beside each handler. In
  * every help text "{tasks}" stands for env_taskList() and "{llms}" for
@@ -32,6 +33,7 @@ extern const char cli_replayHelp[];
 extern const char cli_reportHelp[];
 extern const char cli_benchHelp[];
 extern const char cli_serveSimHelp[];
+extern const char cli_sweepHelp[];
 
 /* ---------------------------------------------------------------- shared by commands */
 
@@ -43,6 +45,11 @@ extern const char cli_serveSimHelp[];
  * flag) and returns it; cli_releaseStop gives sig its default action back. */
 volatile sig_atomic_t *cli_catchStop(int sig);
 void cli_releaseStop(int sig);
+
+/* Parses argv[0..argc) ("--flag" "value" pairs) with train's own flag parser (cmd_train.c),
+ * so that every train flag is known wherever train flags are passed on (sweep's cells).
+ * Returns CLI_OK, or CLI_USAGE with the message printed ("CMD: unknown flag ..."). */
+int cli_checkTrainFlags(const char *cmd, int argc, char **argv);
 
 /* The flags run and eval share (episode_flags.c) and their help lines. */
 #define CLI_EPISODE_FLAGS_HELP                                                             \

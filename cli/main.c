@@ -49,6 +49,11 @@ static const cliCommand kCommands[] = {
      "tracebot report DIR [--frames N]", cli_reportHelp, cli_cmdReport, 0},
     {"bench", "measure stepping speed, sandbox overhead, eval speedup, rendering",
      "tracebot bench [--task T] [--json]", cli_benchHelp, cli_cmdBench, 0},
+    {"sweep", "train a grid of tasks x variants x repeats, locally or on Slurm",
+     "tracebot sweep --tasks T1,T2|all [--variants V1,V2] [--repeats R] --out DIR\n"
+     "               [--engine local|slurm] [--jobs N] [--wait] [--spec FILE] [train flags]\n"
+     "tracebot sweep --resume DIR | --status DIR | --run-cell DIR INDEX",
+     cli_sweepHelp, cli_cmdSweep, 0},
     {"serve-sim", "serve the simulator over the net driver protocol on loopback",
      "tracebot serve-sim --task T [--port P] [--horizon H] [--hints expert|none]", cli_serveSimHelp,
      cli_cmdServeSim, 0},

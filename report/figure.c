@@ -10,10 +10,6 @@
 
 #include "report_internal.h"
 
-#ifndef M_PI
-#define M_PI 3.14159265358979323846
-#endif
-
 #define SVG_MAX (256u << 20)
 
 typedef struct rgbColor {
@@ -43,24 +39,18 @@ static double niceCeil(double v) {
   return 10 * e;
 }
 
-static void text(cairo_t *cr, double x, double y, const char *s, double ax, double ay) {
+void ag_reportText(cairo_t *cr, double x, double y, const char *s, double ax, double ay) {
   cairo_text_extents_t ext;
   cairo_text_extents(cr, s, &ext);
   cairo_move_to(cr, x - ax * ext.width - ext.x_bearing, y - ay * ext.height - ext.y_bearing);
   cairo_show_text(cr, s);
 }
 
-/* The plot's box in the figure, and the iterations it spans. */
-typedef struct plotBox {
-  double left, top, width, height;
-  double x0, x1;
-} plotBox;
-
-static double boxX(const plotBox *b, double iteration) {
+double ag_reportBoxX(const agPlotBox *b, double iteration) {
   return b->left + (iteration - b->x0) / (b->x1 - b->x0) * b->width;
 }
 
-static double boxY(const plotBox *b, double v) {
+double ag_reportBoxY(const agPlotBox *b, double v) {
   return b->top + b->height - v * b->height;
 }
 
@@ -71,11 +61,11 @@ static double curveValue(const agReportRow *r, int test, double maxRet) {
 }
 
 /* The line through every row's value. */
-static void curveLine(cairo_t *cr, const plotBox *box, const agReportRow *rows, int n, int test,
+static void curveLine(cairo_t *cr, const agPlotBox *box, const agReportRow *rows, int n, int test,
                       double maxRet) {
   for (int i = 0; i < n; i++) {
-    double x = boxX(box, rows[i].iteration);
-    double y = boxY(box, curveValue(&rows[i], test, maxRet));
+    double x = ag_reportBoxX(box, rows[i].iteration);
+    double y = ag_reportBoxY(box, curveValue(&rows[i], test, maxRet));
     if (i > 0) {
       cairo_line_to(cr, x, y);
     } else {
@@ -83,6 +73,45 @@ static void curveLine(cairo_t *cr, const plotBox *box, const agReportRow *rows, 
     }
   }
   cairo_stroke(cr);
+}
+
+void ag_reportAxes(cairo_t *cr, const agPlotBox *box, int maxIter, const char *ylabel) {
+  /* grid and the left ticks (success in [0, 1]) */
+  cairo_set_font_size(cr, 12);
+  cairo_set_line_width(cr, 1);
+  char label[64];
+  for (int k = 0; k <= 4; k++) {
+    double y = ag_reportBoxY(box, k / 4.0);
+    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+    cairo_move_to(cr, box->left, y);
+    cairo_line_to(cr, box->left + box->width, y);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    snprintf(label, sizeof(label), "%.2f", k / 4.0);
+    ag_reportText(cr, box->left - 8, y, label, 1, 0.5);
+  }
+  /* x ticks: at most about 20 labels */
+  int every = maxIter <= 20 ? 1 : (int)ceil(maxIter / 20.0);
+  double bottom = box->top + box->height;
+  for (int it = 1; it <= maxIter; it += every) {
+    double x = ag_reportBoxX(box, it);
+    cairo_move_to(cr, x, bottom);
+    cairo_line_to(cr, x, bottom + 5);
+    cairo_stroke(cr);
+    snprintf(label, sizeof(label), "%d", it);
+    ag_reportText(cr, x, bottom + 9, label, 0.5, 0);
+  }
+  /* frame and axis labels */
+  cairo_set_line_width(cr, 1.2);
+  cairo_rectangle(cr, box->left, box->top, box->width, box->height);
+  cairo_stroke(cr);
+  cairo_set_font_size(cr, 14);
+  ag_reportText(cr, box->left + box->width / 2, bottom + 42, "iteration", 0.5, 0.5);
+  cairo_save(cr);
+  cairo_translate(cr, box->left - 50, box->top + box->height / 2);
+  cairo_rotate(cr, -M_PI / 2);
+  ag_reportText(cr, 0, 0, ylabel, 0.5, 0.5);
+  cairo_restore(cr);
 }
 
 static void drawCurve(cairo_t *cr, int W, int H, const agReportRow *rows, int n,
@@ -102,62 +131,33 @@ static void drawCurve(cairo_t *cr, int W, int H, const agReportRow *rows, int n,
     }
   }
   maxRet = niceCeil(maxRet);
-  const plotBox box = {L, T, pw, ph, 0.5, maxIter + 0.5};
-#define PX(it) boxX(&box, (it))
-#define PY(v) boxY(&box, (v))
-  /* background */
+  const agPlotBox box = {L, T, pw, ph, 0.5, maxIter + 0.5};
+#define PX(it) ag_reportBoxX(&box, (it))
+#define PY(v) ag_reportBoxY(&box, (v))
+  /* background, fonts, the success axis on the left, iterations, frame */
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
   cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  /* grid and left axis ticks (success in [0, 1]) */
+  ag_reportAxes(cr, &box, maxIter, "success / test success rate");
+  /* the return scale on the right */
   cairo_set_font_size(cr, 12);
-  cairo_set_line_width(cr, 1);
   char label[64];
+  setColor(cr, kReturn);
   for (int k = 0; k <= 4; k++) {
-    double v = k / 4.0;
-    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-    cairo_move_to(cr, L, PY(v));
-    cairo_line_to(cr, L + pw, PY(v));
-    cairo_stroke(cr);
-    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-    snprintf(label, sizeof(label), "%.2f", v);
-    text(cr, L - 8, PY(v), label, 1, 0.5);
-    snprintf(label, sizeof(label), "%g", v * maxRet);
-    setColor(cr, kReturn);
-    text(cr, L + pw + 8, PY(v), label, 0, 0.5);
+    snprintf(label, sizeof(label), "%g", k / 4.0 * maxRet);
+    ag_reportText(cr, L + pw + 8, PY(k / 4.0), label, 0, 0.5);
   }
-  /* x ticks: at most about 20 labels */
-  int every = maxIter <= 20 ? 1 : (int)ceil(maxIter / 20.0);
-  cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-  for (int it = 1; it <= maxIter; it += every) {
-    cairo_move_to(cr, PX(it), T + ph);
-    cairo_line_to(cr, PX(it), T + ph + 5);
-    cairo_stroke(cr);
-    snprintf(label, sizeof(label), "%d", it);
-    text(cr, PX(it), T + ph + 9, label, 0.5, 0);
-  }
-  /* frame */
-  cairo_set_line_width(cr, 1.2);
-  cairo_rectangle(cr, L, T, pw, ph);
-  cairo_stroke(cr);
-  /* axis labels and title */
   cairo_set_font_size(cr, 14);
-  text(cr, L + pw / 2, H - 18, "iteration", 0.5, 0.5);
-  cairo_save(cr);
-  cairo_translate(cr, 20, T + ph / 2);
-  cairo_rotate(cr, -M_PI / 2);
-  text(cr, 0, 0, "success / test success rate", 0.5, 0.5);
-  cairo_restore(cr);
   cairo_save(cr);
   cairo_translate(cr, W - 18, T + ph / 2);
   cairo_rotate(cr, M_PI / 2);
   setColor(cr, kReturn);
-  text(cr, 0, 0, "train return", 0.5, 0.5);
+  ag_reportText(cr, 0, 0, "train return", 0.5, 0.5);
   cairo_restore(cr);
   cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
   cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size(cr, 16);
-  text(cr, L + pw / 2, 22, title, 0.5, 0.5);
+  ag_reportText(cr, L + pw / 2, 22, title, 0.5, 0.5);
   cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   /* train return: line + squares on the right scale */
   cairo_set_line_width(cr, 2);
@@ -205,7 +205,7 @@ static void drawCurve(cairo_t *cr, int W, int H, const agReportRow *rows, int n,
     cairo_rectangle(cr, lx, ly - 5, 18, 10);
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-    text(cr, lx + 24, ly, names[k], 0, 0.5);
+    ag_reportText(cr, lx + 24, ly, names[k], 0, 0.5);
     cairo_text_extents_t ext;
     cairo_text_extents(cr, names[k], &ext);
     lx += 24 + ext.x_advance + 28;
@@ -226,10 +226,9 @@ static cairo_status_t toBuf(void *closure, const unsigned char *data, unsigned i
 }
 
 /* Draws on s and finishes it; returns the first cairo error. */
-static cairo_status_t draw(cairo_surface_t *s, int W, int H, const agReportRow *rows, int n,
-                           const char *title) {
+static cairo_status_t draw(cairo_surface_t *s, int W, int H, agFigureDrawFn fn, const void *user) {
   cairo_t *cr = cairo_create(s);
-  drawCurve(cr, W, H, rows, n, title);
+  fn(cr, W, H, user);
   cairo_status_t st = cairo_status(cr);
   cairo_destroy(cr);
   cairo_surface_flush(s);
@@ -246,19 +245,15 @@ static int drawError(const char *path, cairo_status_t st, char *err, size_t errs
 }
 
 /* The PNG, streamed into its output file. */
-static int writePng(const char *dir, int W, int H, const agReportRow *rows, int n,
-                    const char *title, char *err, size_t errsz) {
-  char path[PATH_MAX];
+static int writePng(const char *path, int W, int H, agFigureDrawFn fn, const void *user, char *err,
+                    size_t errsz) {
   tbAtomicFile out;
-  int rc = ag_runPath(dir, "learning_curve.png", path, sizeof path, err, errsz);
-  if (rc == TB_OK) {
-    rc = tb_atomicOpen(&out, path, err, errsz);
-  }
+  int rc = tb_atomicOpen(&out, path, err, errsz);
   if (rc != TB_OK) {
     return rc == TB_EINVAL ? TB_EIO : rc;
   }
   cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
-  cairo_status_t st = draw(s, W, H, rows, n, title);
+  cairo_status_t st = draw(s, W, H, fn, user);
   if (st == CAIRO_STATUS_SUCCESS) {
     st = cairo_surface_write_to_png_stream(s, toFile, out.f);
   }
@@ -270,23 +265,29 @@ static int writePng(const char *dir, int W, int H, const agReportRow *rows, int 
   return tb_atomicCommit(&out, err, errsz);
 }
 
-int ag_reportFigure(const char *dir, int width, int height, const agReportRow *rows, int n,
-                    const char *title, char **svg, char *err, size_t errsz) {
+int ag_reportWriteFigure(const char *dir, const char *stem, int width, int height,
+                         agFigureDrawFn fn, const void *user, char **svg, char *err, size_t errsz) {
   *svg = NULL;
-  int rc = writePng(dir, width, height, rows, n, title, err, errsz);
+  char name[128];
+  char path[PATH_MAX];
+  snprintf(name, sizeof name, "%s.png", stem);
+  int rc = ag_runPath(dir, name, path, sizeof path, err, errsz);
+  if (rc == TB_OK) {
+    rc = writePng(path, width, height, fn, user, err, errsz);
+  }
   if (rc != TB_OK) {
-    return rc;
+    return rc == TB_EINVAL ? TB_EIO : rc;
   }
   /* the SVG, kept for the page too */
-  char path[PATH_MAX];
-  rc = ag_runPath(dir, "learning_curve.svg", path, sizeof path, err, errsz);
+  snprintf(name, sizeof name, "%s.svg", stem);
+  rc = ag_runPath(dir, name, path, sizeof path, err, errsz);
   if (rc != TB_OK) {
     return TB_EIO;
   }
   tbBuf b;
   tb_bufInit(&b, SVG_MAX);
   cairo_surface_t *s = cairo_svg_surface_create_for_stream(toBuf, &b, width, height);
-  cairo_status_t st = draw(s, width, height, rows, n, title);
+  cairo_status_t st = draw(s, width, height, fn, user);
   cairo_surface_finish(s);
   if (st == CAIRO_STATUS_SUCCESS) {
     st = cairo_surface_status(s);
@@ -309,4 +310,23 @@ int ag_reportFigure(const char *dir, int width, int height, const agReportRow *r
     rc = TB_ENOMEM;
   }
   return rc;
+}
+
+/* What the learning curve draws. */
+typedef struct curveArgs {
+  const agReportRow *rows;
+  int n;
+  const char *title;
+} curveArgs;
+
+static void drawCurveFn(cairo_t *cr, int W, int H, const void *user) {
+  const curveArgs *a = user;
+  drawCurve(cr, W, H, a->rows, a->n, a->title);
+}
+
+int ag_reportFigure(const char *dir, int width, int height, const agReportRow *rows, int n,
+                    const char *title, char **svg, char *err, size_t errsz) {
+  curveArgs a = {rows, n, title};
+  return ag_reportWriteFigure(dir, "learning_curve", width, height, drawCurveFn, &a, svg, err,
+                              errsz);
 }

@@ -43,7 +43,7 @@ static void putHtmlN(tbBuf *b, const char *s, size_t n) {
   tb_bufPutn(b, run, (size_t)(s - run));
 }
 
-static void putHtml(tbBuf *b, const char *s) {
+void ag_reportPutHtml(tbBuf *b, const char *s) {
   putHtmlN(b, s, strlen(s));
 }
 
@@ -66,7 +66,7 @@ static void putBase64(tbBuf *b, const unsigned char *d, size_t n) {
   }
 }
 
-static const char *kStyle =
+const char ag_reportStyle[] =
     "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px auto;max-width:1100px;"
     "color:#222;background:#fafafa}"
     "h1{font-size:26px;margin-bottom:4px}h2{margin-top:32px;border-bottom:2px solid #ddd}"
@@ -104,7 +104,7 @@ static void putScalarTable(tbBuf *b, const cJSON *obj) {
       const cJSON *a;
       cJSON_ArrayForEach(a, it) {
         if (cJSON_IsString(a)) {
-          putHtml(b, a->valuestring);
+          ag_reportPutHtml(b, a->valuestring);
           tb_bufPuts(b, " ");
         }
       }
@@ -113,9 +113,9 @@ static void putScalarTable(tbBuf *b, const cJSON *obj) {
     }
     if (val && it->string) {
       tb_bufPuts(b, "<tr><td>");
-      putHtml(b, it->string);
+      ag_reportPutHtml(b, it->string);
       tb_bufPuts(b, "</td><td>");
-      putHtml(b, val);
+      ag_reportPutHtml(b, val);
       tb_bufPuts(b, "</td></tr>");
     }
   }
@@ -170,13 +170,13 @@ static int putStrip(tbBuf *b, const char *dir, const agReportRow *r, const agRep
   if (strstr(r->episode, "..") || ag_runPath(dir, r->episode, path, sizeof path, NULL, 0) != 0 ||
       access(path, R_OK) != 0) {
     tb_bufPuts(b, "<p class=\"note\">episode file ");
-    putHtml(b, r->episode);
+    ag_reportPutHtml(b, r->episode);
     tb_bufPuts(b, " not found</p>");
     return 0;
   }
   if (!o->strip) {
     tb_bufPuts(b, "<p class=\"note\">episode ");
-    putHtml(b, r->episode);
+    ag_reportPutHtml(b, r->episode);
     tb_bufPuts(b,
                ": no renderer in this build (frames not drawn); "
                "see <code>tracebot replay</code></p>");
@@ -189,7 +189,7 @@ static int putStrip(tbBuf *b, const char *dir, const agReportRow *r, const agRep
   int ok = frames && o->strip(o->strip_user, path, max, frames, &nframes, why, sizeof(why)) == 0;
   if (!ok) {
     tb_bufPuts(b, "<p class=\"note\">episode frames not rendered: ");
-    putHtml(b, why[0] ? why : "renderer failed");
+    ag_reportPutHtml(b, why[0] ? why : "renderer failed");
     tb_bufPuts(b, "</p>");
     free(frames);
     return 0;
@@ -221,7 +221,7 @@ static void putIteration(tbBuf *b, const char *dir, const agReportRow *r, const 
   if (r->train.fault.kind != AG_FT_NONE) {
     tb_bufPuts(b, ", fault <span class=\"bad\">");
     tb_bufPrintf(b, "%s: ", ag_faultName(r->train.fault.kind));
-    putHtml(b, r->train.fault.message);
+    ag_reportPutHtml(b, r->train.fault.message);
     tb_bufPrintf(b, " (step %d)</span>", r->train.fault.step);
   }
   tb_bufPuts(b, "</td></tr>");
@@ -237,14 +237,14 @@ static void putIteration(tbBuf *b, const char *dir, const agReportRow *r, const 
   tb_bufPuts(b, ag_outcomeName(r->outcome));
   if (r->reason[0] != '\0') {
     tb_bufPuts(b, ": ");
-    putHtml(b, r->reason);
+    ag_reportPutHtml(b, r->reason);
   }
   tb_bufPuts(b, "</td></tr>");
   tb_bufPrintf(b, "<tr><td>tokens</td><td>%lld prompt + %lld completion%s</td></tr>",
                r->prompt_tokens, r->completion_tokens, r->tokens_estimated ? " (estimated)" : "");
   tb_bufPrintf(b, "<tr><td>LLM latency</td><td>%.2f s</td></tr>", r->latency_s);
   tb_bufPuts(b, "</table><h4>Feedback</h4><pre>");
-  putHtml(b, r->feedback);
+  ag_reportPutHtml(b, r->feedback);
   tb_bufPuts(b, "</pre><h4>Controller diff (next_controller vs controller)</h4>");
   putDiff(b, r);
   tb_bufPuts(b, "<h4>Training episode</h4>");
@@ -252,15 +252,20 @@ static void putIteration(tbBuf *b, const char *dir, const agReportRow *r, const 
   tb_bufPuts(b, "</section>\n");
 }
 
+void ag_reportPageStart(tbBuf *b, const char *title) {
+  tb_bufPuts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+  ag_reportPutHtml(b, title);
+  tb_bufPuts(b, "</title><style>");
+  tb_bufPuts(b, ag_reportStyle);
+  tb_bufPuts(b, "</style></head><body>\n");
+}
+
 void ag_reportHtml(tbBuf *b, const agReportPage *p, int *strips) {
   /* the page: header, figure, summary, configuration, iterations */
   *strips = 0;
-  tb_bufPuts(b,
-             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-             "<title>tracebot report</title><style>");
-  tb_bufPuts(b, kStyle);
-  tb_bufPuts(b, "</style></head><body>\n<h1>tracebot run report</h1><p class=\"note\">");
-  putHtml(b, p->dir);
+  ag_reportPageStart(b, "tracebot report");
+  tb_bufPuts(b, "<h1>tracebot run report</h1><p class=\"note\">");
+  ag_reportPutHtml(b, p->dir);
   tb_bufPrintf(b, " &middot; %d iteration%s%s</p>\n", p->n, p->n == 1 ? "" : "s",
                p->torn ? " (a partial last line was skipped)" : "");
   tb_bufPuts(b, "<h2>Learning curve</h2><figure>");

@@ -3,6 +3,7 @@
 #ifndef TRACEBOT_REPORT_INTERNAL_H
 #define TRACEBOT_REPORT_INTERNAL_H
 
+#include <cairo.h>
 #include <stddef.h>
 
 #include "base.h"
@@ -38,6 +39,48 @@ void ag_reportFreeRows(agReportRow *rows, int n);
  * text. Ownership: caller frees *svg. Errors: TB_EDRAW, TB_EIO, TB_ENOMEM (*svg NULL). */
 int ag_reportFigure(const char *dir, int width, int height, const agReportRow *rows, int n,
                     const char *title, char **svg, char *err, size_t errsz);
+
+/* ---------------------------------------------------------------- figures (figure.c) */
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+/* Draws a figure of width x height on cr. */
+typedef void (*agFigureDrawFn)(cairo_t *cr, int width, int height, const void *user);
+
+/* Draws fn into dir/STEM.png and dir/STEM.svg, each atomically; *svg gets the SVG text.
+ * Ownership: caller frees *svg. Errors: TB_EDRAW, TB_EIO, TB_ENOMEM (*svg NULL). */
+int ag_reportWriteFigure(const char *dir, const char *stem, int width, int height,
+                         agFigureDrawFn fn, const void *user, char **svg, char *err, size_t errsz);
+
+/* A plot's box in a figure (pixels), and the iterations it spans. */
+typedef struct agPlotBox {
+  double left, top, width, height;
+  double x0, x1;
+} agPlotBox;
+
+/* The pixel of an iteration, and of a value in [0, 1]. */
+double ag_reportBoxX(const agPlotBox *b, double iteration);
+double ag_reportBoxY(const agPlotBox *b, double v);
+
+/* Shows s at (x, y), aligned by (ax, ay) in [0, 1] of its extents (0.5, 0.5: centred). */
+void ag_reportText(cairo_t *cr, double x, double y, const char *s, double ax, double ay);
+
+/* The axes of a plot of success in [0, 1] over iterations 1..maxIter: grid, ticks, frame,
+ * "iteration" below and ylabel on the left. */
+void ag_reportAxes(cairo_t *cr, const agPlotBox *box, int maxIter, const char *ylabel);
+
+/* ---------------------------------------------------------------- pages (html.c) */
+
+/* The page's CSS. */
+extern const char ag_reportStyle[];
+
+/* Appends s HTML-escaped (text and attribute safe). */
+void ag_reportPutHtml(tbBuf *b, const char *s);
+
+/* Appends the start of a page: doctype, head with title and style, and <body>. */
+void ag_reportPageStart(tbBuf *b, const char *title);
 
 /* Everything report.html shows. */
 typedef struct agReportPage {

@@ -50,6 +50,7 @@ drivers   envs sim
 agent     sandbox drivers envs sim
 train     agent trace llm envs sim sandbox drivers
 report    -
+sweep     train report envs llm
 bench     agent drivers train trace llm envs sim sandbox
 cli       *
 '
@@ -72,13 +73,14 @@ drivers.h     drivers
 agent.h       agent
 train.h       train
 report.h      report
+sweep.h       sweep
 bench.h       bench
 '
 
 # SHARED INTERNAL HEADER   MODULES THAT MAY INCLUDE IT (* = every module), and their tests
 SHARED_HEADERS='
 base/base.h      *
-train/runlog.h   train report bench
+train/runlog.h   train report bench sweep
 '
 
 # Public headers other compilers read, with a tighter rule:

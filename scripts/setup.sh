@@ -8,7 +8,7 @@ pkgs=(
   libmujoco-dev libqhull-dev libcurl4-openssl-dev libcjson-dev libglfw3-dev
   libcmocka-dev libtcc-dev tcc libseccomp-dev libmicrohttpd-dev
   xvfb xauth ffmpeg libpng-dev libcairo2-dev fonts-dejavu-core chromium
-  clang-format dpkg-dev
+  clang-format dpkg-dev slurm-wlm munge
 )
 if [ "${TRACEBOT_WITH_FUZZ:-0}" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
 

@@ -72,6 +72,42 @@ void ag_defaultReportOptions(agReportOptions *opts);
 int ag_report(const char *dir, const agReportOptions *opts, agReportResult *result, char *err,
               size_t errsz);
 
+/* ---------------------------------------------------------------- a sweep's report */
+
+/* One cell of a sweep as its report shows it (tracebot/sweep.h fills these from the sweep
+ * directory). Strings are borrowed; a number that is not known is NAN. */
+typedef struct agSweepCell {
+  const char *task;
+  const char *variant;
+  int repeat;
+  const char *status;  /* "pending", "running", "done", "failed" */
+  const char *reason;  /* nullable: why it failed */
+  const char *run_dir; /* relative to the sweep directory */
+  int has_report;      /* run_dir/report.html was written */
+  int niters;
+  const double *test_success; /* niters values: the test success rate after each iteration */
+  double final_success, best_success;
+  double llm_calls;
+  double prompt_tokens, completion_tokens;
+  double wall_s;
+} agSweepCell;
+
+/* What ag_reportSweep wrote. */
+typedef struct agSweepReportResult {
+  int tasks, variants; /* in the figure and the tables */
+  int curves;          /* (task, variant) pairs with at least one done cell */
+} agSweepReportResult;
+
+/* Writes into dir sweep_curve.png and sweep_curve.svg (one panel per task: the test success
+ * per iteration of each variant's done cells, the mean over repeats as a line and its 95%
+ * confidence band (Student's t) as a shade; a run that stopped early keeps its last value)
+ * and report.html (the figure, per task a table per variant of final and best success, LLM
+ * calls, tokens and wall time, and every cell with a link to its own report). Tasks and
+ * variants are shown in the order they first appear in cells. Nullable: result.
+ * Errors: TB_EINVAL (no cells), TB_EIO, TB_EDRAW, TB_ENOMEM. */
+int ag_reportSweep(const char *dir, const agSweepCell *cells, int ncells,
+                   agSweepReportResult *result, char *err, size_t errsz);
+
 /* Appends a unified diff (3 lines of context, "--- a_name" / "+++ b_name" header,
  * @@ hunks) of text b against text a to a malloc'd string in *out. Identical
  * texts give "". Longer than 5000 lines each: a one-line note instead.

@@ -1,5 +1,5 @@
-# Helpers of the CLI contract tests (tests/cli/test_*.sh, tests/train/test_train_cli.sh),
-# sourced by them.
+# Helpers of the CLI contract tests (tests/cli/test_*.sh, tests/train/test_train_cli.sh,
+# tests/sweep/test_*.sh), sourced by them.
 # Sourcing makes the scratch directory $tmp (removed at exit; a script with more to
 # clean up sets its own EXIT trap after sourcing) and sets the failure count $fails.
 tmp=$(mktemp -d)

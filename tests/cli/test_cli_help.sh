@@ -8,7 +8,7 @@ tb=$1
 # $tmp, $fails, expect, oneLineError, outHas, finish
 . "$(dirname "$0")/cli_expect.sh"
 
-commands="tasks run eval train replay report bench serve-sim"
+commands="tasks run eval train replay report bench serve-sim sweep"
 
 # The task names from the task table, and the list that messages print
 expect 0 "tasks --json" -- "$tb" tasks --json
