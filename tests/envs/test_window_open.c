@@ -1,0 +1,256 @@
+/* Tests of envs/tasks/window_open.c: the draw and the reset, the success threshold on the
+ * pane's travel, the reward's range and shape, determinism, the zero controller, the
+ * expert, the observation and the feedback. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tracebot/envs.h"
+#include "task.h" /* env_drawTask, the spec's row */
+
+typedef struct fixture {
+  envTaskId id;
+  envSpec *spec;
+  envTask *task;
+} fixture;
+
+static int setup(void **state) {
+  static fixture f;
+  int id = env_lookup("window-open");
+  if (id < 0) {
+    return -1;
+  }
+  f.id = (envTaskId)id;
+  f.spec = env_makeSpec(f.id, NULL, 0);
+  f.task = f.spec ? env_make(f.spec, NULL, 0) : NULL;
+  *state = &f;
+  return f.task ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  env_free(f->task);
+  env_freeSpec(f->spec);
+  return 0;
+}
+
+/* Sets how far the pane is open (at rest) and recomputes the state. */
+static void setOpening(envTask *task, double q) {
+  const mjModel *m = sim_model(env_world(task));
+  mjData *d = sim_data(env_world(task));
+  int slide = mj_name2id(m, mjOBJ_JOINT, "window_slide");
+  d->qpos[m->jnt_qposadr[slide]] = q;
+  d->qvel[m->jnt_dofadr[slide]] = 0.0;
+  assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
+}
+
+static void draw_should_stay_in_range_over_1000_seeds(void **state) {
+  fixture *f = *state;
+  double lo[2] = {1, 1};
+  double hi[2] = {-1, -1};
+  for (uint64_t seed = 0; seed < 1000; seed++) {
+    double obj[3];
+    double goal[3];
+    env_drawTask(f->id, seed, obj, goal);
+    assert_true(obj[0] >= -0.1 && obj[0] <= 0.1);
+    assert_true(obj[1] >= 0.7 && obj[1] <= 0.9);
+    assert_true(obj[2] == 0.16);
+    /* the goal follows from the frame: 20 cm to its right */
+    assert_true(fabs(goal[0] - (obj[0] + 0.2)) < 1e-12);
+    assert_true(goal[1] == obj[1] && goal[2] == obj[2]);
+    /* the observed point of a shut pane (frame - 0.04 in x) is 24 cm from the goal's x */
+    assert_true(fabs(goal[0] - (obj[0] - 0.04)) > 0.05 + 0.15);
+    for (int i = 0; i < 2; i++) {
+      lo[i] = fmin(lo[i], obj[i]);
+      hi[i] = fmax(hi[i], obj[i]);
+    }
+  }
+  /* the draws fill the ranges */
+  assert_true(lo[0] < -0.09 && hi[0] > 0.09 && lo[1] < 0.71 && hi[1] > 0.89);
+}
+
+static void reset_should_put_the_window_where_drawn_with_the_pane_shut(void **state) {
+  fixture *f = *state;
+  for (uint64_t seed = 0; seed < 20; seed++) {
+    obs_t obs;
+    double obj[3];
+    double goal[3];
+    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
+    env_drawTask(f->id, seed, obj, goal);
+    assert_memory_equal(obs.goal_pos, goal, sizeof goal);
+    /* the observed point of a shut pane: frame + (-0.04, -0.095, 0) */
+    assert_true(fabs(obs.obj_pos[0] - (obj[0] - 0.04)) < 1e-6);
+    assert_true(fabs(obs.obj_pos[1] - (obj[1] - 0.095)) < 1e-6);
+    assert_true(fabs(obs.obj_pos[2] - obj[2]) < 1e-6);
+    /* the pane's orientation, w x y z: it never turns */
+    static const double identity[4] = {1.0, 0.0, 0.0, 0.0};
+    assert_memory_equal(obs.obj_quat, identity, sizeof identity);
+    static const double zero[4];
+    assert_memory_equal(obs.obj2_pos, zero, sizeof obs.obj2_pos);
+    assert_memory_equal(obs.obj2_quat, zero, sizeof obs.obj2_quat);
+    /* the hand starts where Meta-World starts it for this task, at (0, 0.4, 0.2) */
+    assert_true(fabs(obs.hand_pos[0]) < 0.005 && fabs(obs.hand_pos[1] - 0.4) < 0.005 &&
+                fabs(obs.hand_pos[2] - 0.2) < 0.005);
+    int success = 1;
+    double r = env_reward(f->task, &success);
+    assert_int_equal(success, 0);
+    assert_true(r >= 0.0 && r < 1.0);
+  }
+}
+
+static void success_should_need_19_of_the_20_cm(void **state) {
+  fixture *f = *state;
+  assert_int_equal(env_reset(f->task, 5, NULL, NULL, NULL, 0), TB_OK);
+  static const struct {
+    double q;
+    int success;
+  } cases[] = {{0.0, 0}, {0.1, 0}, {0.18, 0}, {0.188, 0}, {0.192, 1}, {0.2, 1}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    setOpening(f->task, cases[i].q);
+    int success = -1;
+    double r = env_reward(f->task, &success);
+    if (success != cases[i].success) {
+      fail_msg("open %.3f m: success %d", cases[i].q, success);
+    }
+    assert_true(r >= 0.0 && r <= 10.0);
+    /* the measure is the point's x alone */
+    obs_t obs;
+    env_observe(f->task, &obs);
+    assert_true(fabs(f->spec->def->goalDistance(f->task) - fabs(obs.obj_pos[0] - obs.goal_pos[0])) <
+                1e-12);
+  }
+}
+
+static void reward_should_grow_as_the_pane_opens(void **state) {
+  fixture *f = *state;
+  /* the fingertips 10 cm in front of where the observed point ends up, so that reach and
+   * in_place both grow (the reward is H(reach, in_place), and with the hand far away reach
+   * dominates it) */
+  obs_t obs;
+  assert_int_equal(env_reset(f->task, 2, NULL, &obs, NULL, 0), TB_OK);
+  double target[3] = {obs.goal_pos[0] - 0.04, obs.obj_pos[1] - 0.1, obs.obj_pos[2] + 0.045};
+  for (int k = 0; k < 4; k++) {
+    double a[4] = {target[0] - obs.hand_pos[0], target[1] - obs.hand_pos[1],
+                   target[2] - obs.hand_pos[2], 0.0};
+    envStepResult res;
+    assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
+    obs = res.obs;
+  }
+  assert_true(fabs(obs.hand_pos[0] - target[0]) < 0.01);
+  double last = -1.0;
+  for (int cm = 0; cm <= 20; cm += 4) {
+    setOpening(f->task, cm / 100.0);
+    double r = env_reward(f->task, NULL);
+    assert_true(r > last && r >= 0.0 && r <= 10.0);
+    last = r;
+  }
+}
+
+static void rewards_should_stay_within_0_and_10_over_random_actions(void **state) {
+  fixture *f = *state;
+  uint64_t rng = 12345;
+  for (uint64_t seed = 0; seed < 5; seed++) {
+    obs_t obs;
+    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
+    for (int k = 0; k < 12; k++) {
+      double a[4];
+      for (int i = 0; i < 4; i++) {
+        a[i] = env_uniform(&rng, -0.3, 0.3);
+      }
+      a[3] *= 4.0;
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
+      assert_true(res.reward >= 0.0 && res.reward <= 10.0);
+    }
+  }
+}
+
+static void same_seed_should_give_the_same_episode(void **state) {
+  fixture *f = *state;
+  obs_t first[11];
+  for (int run = 0; run < 2; run++) {
+    obs_t obs;
+    assert_int_equal(env_reset(f->task, 77, NULL, &obs, NULL, 0), TB_OK);
+    for (int k = 0; k < 10; k++) {
+      if (run == 0) {
+        first[k] = obs;
+      } else {
+        assert_memory_equal(&obs, &first[k], sizeof obs);
+      }
+      double a[4];
+      env_expert(f->id, &obs, a);
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
+      obs = res.obs;
+    }
+  }
+}
+
+static void zero_controller_should_not_open_the_window(void **state) {
+  fixture *f = *state;
+  for (uint64_t seed = 0; seed < 10; seed++) {
+    assert_int_equal(env_reset(f->task, seed, NULL, NULL, NULL, 0), TB_OK);
+    for (int k = 0; k < 10; k++) {
+      double zero[4] = {0.0, 0.0, 0.0, 0.0};
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, zero, &res, NULL, 0), TB_OK);
+      assert_int_equal(res.success, 0);
+    }
+  }
+}
+
+static void expert_should_open_the_window_within_the_horizon(void **state) {
+  fixture *f = *state;
+  int wins = 0;
+  for (uint64_t seed = 200; seed < 230; seed++) {
+    obs_t obs;
+    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
+    assert_int_equal(obs.horizon, 10);
+    for (int k = 0; k < obs.horizon; k++) {
+      double a[4];
+      env_expert(f->id, &obs, a);
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
+      obs = res.obs;
+      if (res.success) {
+        assert_true(res.reward > 5.0 && res.reward <= 10.0);
+        wins++;
+        break;
+      }
+    }
+  }
+  assert_true(wins >= 27);
+}
+
+static void feedback_should_say_how_far_the_window_is_open(void **state) {
+  fixture *f = *state;
+  assert_int_equal(env_reset(f->task, 1, NULL, NULL, NULL, 0), TB_OK);
+  char line[256];
+  env_feedback(f->task, line, sizeof line);
+  assert_non_null(strstr(line, "closest point-x-to-goal distance"));
+  assert_non_null(strstr(line, "the window is open 0.0 cm now"));
+  setOpening(f->task, 0.123);
+  env_feedback(f->task, line, sizeof line);
+  assert_non_null(strstr(line, "the window is open 12.3 cm now"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(draw_should_stay_in_range_over_1000_seeds),
+      cmocka_unit_test(reset_should_put_the_window_where_drawn_with_the_pane_shut),
+      cmocka_unit_test(success_should_need_19_of_the_20_cm),
+      cmocka_unit_test(reward_should_grow_as_the_pane_opens),
+      cmocka_unit_test(rewards_should_stay_within_0_and_10_over_random_actions),
+      cmocka_unit_test(same_seed_should_give_the_same_episode),
+      cmocka_unit_test(zero_controller_should_not_open_the_window),
+      cmocka_unit_test(expert_should_open_the_window_within_the_horizon),
+      cmocka_unit_test(feedback_should_say_how_far_the_window_is_open),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
