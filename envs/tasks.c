@@ -19,6 +19,8 @@
   X(env_taskPush)                                       \
   X(env_taskPickPlace)                                  \
   X(env_taskDoorOpen)                                   \
+  X(env_taskDrawerOpen)                                 \
+  X(env_taskDrawerClose)                                \
   /* end of the table */
 
 #define DECLARE_ROW(def) extern const envTaskDef def;
