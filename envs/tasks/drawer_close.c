@@ -68,10 +68,11 @@ static void observeObjects(const envTask *task, obs_t *obs) {
   memcpy(obs->obj_quat, d->xquat + 4 * task->spec->ids[BOX], sizeof(obs->obj_quat));
 }
 
-/* How far the drawer is out (m), 0 when shut. */
+/* How far the drawer is out (m), 0 when shut (or pressed into its shut stop). */
 static double outBy(const envTask *task) {
   const mjModel *m = task->spec->m;
-  return -sim_data(task->world)->qpos[m->jnt_qposadr[task->spec->ids[SLIDE]]];
+  double q = sim_data(task->world)->qpos[m->jnt_qposadr[task->spec->ids[SLIDE]]];
+  return q < 0.0 ? -q : 0.0;
 }
 
 static double goalDistance(const envTask *task) {
