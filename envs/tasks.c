@@ -19,6 +19,8 @@
   X(env_taskPush)                                       \
   X(env_taskPickPlace)                                  \
   X(env_taskDoorOpen)                                   \
+  X(env_taskDrawerOpen)                                 \
+  X(env_taskDrawerClose)                                \
   X(env_taskWindowOpen)                                 \
   X(env_taskWindowClose)                                \
   /* end of the table */

@@ -1,0 +1,242 @@
+/* Tests of envs/tasks/drawer_close.c: the draw and the reset, the success threshold on how
+ * far the drawer is still out, the reward's range, determinism, the zero controller, the
+ * expert, the observation and the feedback. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tracebot/envs.h"
+#include "task.h" /* env_drawTask, the spec's ids */
+
+typedef struct fixture {
+  envTaskId id;
+  envSpec *spec;
+  envTask *task;
+} fixture;
+
+static int setup(void **state) {
+  static fixture f;
+  int id = env_lookup("drawer-close");
+  if (id < 0) {
+    return -1;
+  }
+  f.id = (envTaskId)id;
+  f.spec = env_makeSpec(f.id, NULL, 0);
+  f.task = f.spec ? env_make(f.spec, NULL, 0) : NULL;
+  *state = &f;
+  return f.task ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  env_free(f->task);
+  env_freeSpec(f->spec);
+  return 0;
+}
+
+/* Sets how far the drawer is out (m, at rest) and recomputes the state. */
+static void setOut(envTask *task, double out) {
+  const mjModel *m = sim_model(env_world(task));
+  mjData *d = sim_data(env_world(task));
+  int slide = mj_name2id(m, mjOBJ_JOINT, "drawer_slide");
+  d->qpos[m->jnt_qposadr[slide]] = -out;
+  d->qvel[m->jnt_dofadr[slide]] = 0.0;
+  assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
+}
+
+static void draw_should_stay_in_range_over_1000_seeds(void **state) {
+  fixture *f = *state;
+  double lo = 1.0;
+  double hi = -1.0;
+  for (uint64_t seed = 0; seed < 1000; seed++) {
+    double obj[3];
+    double goal[3];
+    env_drawTask(f->id, seed, obj, goal);
+    assert_true(obj[0] >= -0.1 && obj[0] <= 0.1);
+    assert_true(obj[1] == 0.9 && obj[2] == 0.0);
+    /* the goal follows from the cabinet: 18 cm toward the robot, at the handle's height */
+    assert_true(goal[0] == obj[0]);
+    assert_true(fabs(goal[1] - (obj[1] - 0.18)) < 1e-12);
+    assert_true(fabs(goal[2] - 0.09) < 1e-12);
+    /* and 15 cm from where the drawer's handle point starts */
+    assert_true(fabs((obj[1] - 0.19 - 0.15) - goal[1]) > 0.15 - 1e-9);
+    lo = fmin(lo, obj[0]);
+    hi = fmax(hi, obj[0]);
+  }
+  /* the draws fill the range */
+  assert_true(lo < -0.09 && hi > 0.09);
+}
+
+static void reset_should_put_the_cabinet_where_drawn_with_the_drawer_15_cm_out(void **state) {
+  fixture *f = *state;
+  for (uint64_t seed = 0; seed < 20; seed++) {
+    obs_t obs;
+    double obj[3];
+    double goal[3];
+    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
+    env_drawTask(f->id, seed, obj, goal);
+    assert_memory_equal(obs.goal_pos, goal, sizeof goal);
+    /* 5 cm above the handle point of the drawer 15 cm out: cabinet + (0, -0.34, 0.14) */
+    assert_true(fabs(obs.obj_pos[0] - obj[0]) < 1e-6);
+    assert_true(fabs(obs.obj_pos[1] - (obj[1] - 0.34)) < 1e-6);
+    assert_true(fabs(obs.obj_pos[2] - 0.14) < 1e-6);
+    /* hypot(0.16, 0.05) from the goal */
+    assert_true(fabs(f->spec->def->goalDistance(f->task) - hypot(0.16, 0.05)) < 1e-6);
+    /* the drawer's orientation, upright, w x y z */
+    assert_true(fabs(obs.obj_quat[0] - 1.0) < 1e-9 && fabs(obs.obj_quat[3]) < 1e-9);
+    static const double zero[4];
+    assert_memory_equal(obs.obj2_pos, zero, sizeof obs.obj2_pos);
+    assert_memory_equal(obs.obj2_quat, zero, sizeof obs.obj2_quat);
+    /* the hand is where every task starts, over the open drawer */
+    assert_true(fabs(obs.hand_pos[1] - 0.6) < 0.005);
+    int success = 1;
+    double r = env_reward(f->task, &success);
+    assert_int_equal(success, 0);
+    assert_true(r >= 0.0 && r < 1.0);
+  }
+}
+
+static void success_should_need_the_drawer_within_3_15_cm_of_shut(void **state) {
+  fixture *f = *state;
+  assert_int_equal(env_reset(f->task, 5, NULL, NULL, NULL, 0), TB_OK);
+  static const struct {
+    double out;
+    int success;
+  } cases[] = {{0.15, 0}, {0.08, 0}, {0.033, 0}, {0.030, 1}, {0.01, 1}, {0.0, 1}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    setOut(f->task, cases[i].out);
+    int success = -1;
+    double r = env_reward(f->task, &success);
+    if (success != cases[i].success) {
+      fail_msg("%.3f m out: success %d", cases[i].out, success);
+    }
+    assert_true(r >= 0.0 && r <= 10.0);
+    assert_true(success ? r == 10.0 : r < 10.0);
+    /* the observed point moves with the drawer */
+    obs_t obs;
+    env_observe(f->task, &obs);
+    assert_true(fabs(obs.obj_pos[1] - (0.9 - 0.19 - cases[i].out)) < 1e-9);
+  }
+}
+
+static void reward_should_need_the_closed_fingers_at_the_handle(void **state) {
+  fixture *f = *state;
+  assert_int_equal(env_reset(f->task, 2, NULL, NULL, NULL, 0), TB_OK);
+  /* the fingers open after reset: nothing short of success, however far it is pushed */
+  for (int cm = 15; cm >= 4; cm -= 3) {
+    setOut(f->task, cm / 100.0);
+    double r = env_reward(f->task, NULL);
+    assert_true(r >= 0.0 && r < 0.5);
+  }
+  setOut(f->task, 0.02);
+  assert_true(env_reward(f->task, NULL) == 10.0);
+}
+
+static void rewards_should_stay_within_0_and_10_over_random_actions(void **state) {
+  fixture *f = *state;
+  uint64_t rng = 12345;
+  for (uint64_t seed = 0; seed < 5; seed++) {
+    obs_t obs;
+    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
+    for (int k = 0; k < 12; k++) {
+      double a[4];
+      for (int i = 0; i < 4; i++) {
+        a[i] = env_uniform(&rng, -0.3, 0.3);
+      }
+      a[3] *= 4.0;
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
+      assert_true(res.reward >= 0.0 && res.reward <= 10.0);
+    }
+  }
+}
+
+static void same_seed_should_give_the_same_episode(void **state) {
+  fixture *f = *state;
+  obs_t first[11];
+  for (int run = 0; run < 2; run++) {
+    obs_t obs;
+    assert_int_equal(env_reset(f->task, 77, NULL, &obs, NULL, 0), TB_OK);
+    for (int k = 0; k < 10; k++) {
+      if (run == 0) {
+        first[k] = obs;
+      } else {
+        assert_memory_equal(&obs, &first[k], sizeof obs);
+      }
+      double a[4];
+      env_expert(f->id, &obs, a);
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
+      obs = res.obs;
+    }
+  }
+}
+
+static void zero_controller_should_not_close_the_drawer(void **state) {
+  fixture *f = *state;
+  for (uint64_t seed = 0; seed < 10; seed++) {
+    assert_int_equal(env_reset(f->task, seed, NULL, NULL, NULL, 0), TB_OK);
+    for (int k = 0; k < 10; k++) {
+      double zero[4] = {0.0, 0.0, 0.0, 0.0};
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, zero, &res, NULL, 0), TB_OK);
+      assert_int_equal(res.success, 0);
+    }
+  }
+}
+
+static void expert_should_close_the_drawer_within_the_horizon(void **state) {
+  fixture *f = *state;
+  int wins = 0;
+  for (uint64_t seed = 200; seed < 230; seed++) {
+    obs_t obs;
+    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
+    assert_int_equal(obs.horizon, 10);
+    for (int k = 0; k < obs.horizon; k++) {
+      double a[4];
+      env_expert(f->id, &obs, a);
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
+      obs = res.obs;
+      if (res.success) {
+        assert_true(res.reward == 10.0);
+        wins++;
+        break;
+      }
+    }
+  }
+  assert_true(wins >= 27);
+}
+
+static void feedback_should_say_how_far_the_drawer_is_out(void **state) {
+  fixture *f = *state;
+  assert_int_equal(env_reset(f->task, 1, NULL, NULL, NULL, 0), TB_OK);
+  char line[256];
+  env_feedback(f->task, line, sizeof line);
+  assert_non_null(strstr(line, "closest observed-point-to-goal distance"));
+  assert_non_null(strstr(line, "the drawer is out 15.0 cm now"));
+  setOut(f->task, 0.08);
+  env_feedback(f->task, line, sizeof line);
+  assert_non_null(strstr(line, "the drawer is out 8.0 cm now"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(draw_should_stay_in_range_over_1000_seeds),
+      cmocka_unit_test(reset_should_put_the_cabinet_where_drawn_with_the_drawer_15_cm_out),
+      cmocka_unit_test(success_should_need_the_drawer_within_3_15_cm_of_shut),
+      cmocka_unit_test(reward_should_need_the_closed_fingers_at_the_handle),
+      cmocka_unit_test(rewards_should_stay_within_0_and_10_over_random_actions),
+      cmocka_unit_test(same_seed_should_give_the_same_episode),
+      cmocka_unit_test(zero_controller_should_not_close_the_drawer),
+      cmocka_unit_test(expert_should_close_the_drawer_within_the_horizon),
+      cmocka_unit_test(feedback_should_say_how_far_the_drawer_is_out),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
