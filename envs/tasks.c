@@ -19,6 +19,7 @@
   X(env_taskPush)                                       \
   X(env_taskPickPlace)                                  \
   X(env_taskDoorOpen)                                   \
+  X(env_taskButtonPressTopdown)                         \
   /* end of the table */
 
 #define DECLARE_ROW(def) extern const envTaskDef def;
