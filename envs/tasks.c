@@ -20,6 +20,7 @@
   X(env_taskPickPlace)                                  \
   X(env_taskDoorOpen)                                   \
   X(env_taskButtonPressTopdown)                         \
+  X(env_taskPegInsertSide)                              \
   /* end of the table */
 
 #define DECLARE_ROW(def) extern const envTaskDef def;
