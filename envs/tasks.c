@@ -21,6 +21,8 @@
   X(env_taskDoorOpen)                                   \
   X(env_taskDrawerOpen)                                 \
   X(env_taskDrawerClose)                                \
+  X(env_taskButtonPressTopdown)                         \
+  X(env_taskPegInsertSide)                              \
   X(env_taskWindowOpen)                                 \
   X(env_taskWindowClose)                                \
   /* end of the table */

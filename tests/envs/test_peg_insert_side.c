@@ -1,0 +1,259 @@
+/* Tests of envs/tasks/peg_insert_side.c: the draw and the reset, the success threshold on
+ * the weighted head-to-goal distance, the reward's range, determinism, the zero controller,
+ * the expert, the observation and the feedback. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tracebot/envs.h"
+#include "task.h" /* env_drawTask, the spec's ids */
+
+typedef struct fixture {
+  envTaskId id;
+  envSpec *spec;
+  envTask *task;
+} fixture;
+
+static int setup(void **state) {
+  static fixture f;
+  int id = env_lookup("peg-insert-side");
+  if (id < 0) {
+    return -1;
+  }
+  f.id = (envTaskId)id;
+  f.spec = env_makeSpec(f.id, NULL, 0);
+  f.task = f.spec ? env_make(f.spec, NULL, 0) : NULL;
+  *state = &f;
+  return f.task ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  env_free(f->task);
+  env_freeSpec(f->spec);
+  return 0;
+}
+
+/* Puts the peg level and at rest with its centre at c, and recomputes the state. */
+static void setPeg(envTask *task, const double c[3]) {
+  const mjModel *m = sim_model(env_world(task));
+  mjData *d = sim_data(env_world(task));
+  int joint = mj_name2id(m, mjOBJ_JOINT, "peg");
+  double *q = d->qpos + m->jnt_qposadr[joint];
+  memcpy(q, c, 3 * sizeof(double));
+  q[3] = 1.0;
+  q[4] = q[5] = q[6] = 0.0;
+  memset(d->qvel + m->jnt_dofadr[joint], 0, 6 * sizeof(double));
+  assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
+}
+
+static void draw_should_stay_in_range_over_1000_seeds(void **state) {
+  fixture *f = *state;
+  double lo[4] = {1, 1, 1, 1};
+  double hi[4] = {-1, -1, -1, -1};
+  for (uint64_t seed = 0; seed < 1000; seed++) {
+    double obj[3];
+    double goal[3];
+    env_drawTask(f->id, seed, obj, goal);
+    assert_true(obj[0] >= 0.0 && obj[0] <= 0.2);
+    assert_true(obj[1] >= 0.5 && obj[1] <= 0.7);
+    assert_true(obj[2] == 0.015);
+    /* the goal follows from the box (x [-0.35, -0.25], y [0.4, 0.7]): + (0.03, 0, 0.13) */
+    double box[2] = {goal[0] - 0.03, goal[1]};
+    assert_true(box[0] >= -0.35 - 1e-12 && box[0] <= -0.25 + 1e-12);
+    assert_true(box[1] >= 0.4 && box[1] <= 0.7);
+    assert_true(goal[2] == 0.13);
+    /* peg and box apart: the centres over 0.1 apart in xy (Meta-World's redraw test) and
+     * the peg's -x end (12 cm from its centre) 3 cm or more clear of the box's +x side */
+    assert_true(hypot(obj[0] - box[0], obj[1] - box[1]) > 0.1);
+    assert_true(obj[0] - 0.12 > box[0] + 0.1 + 0.03 - 1e-9);
+    double v[4] = {obj[0], obj[1], box[0], box[1]};
+    for (int i = 0; i < 4; i++) {
+      lo[i] = fmin(lo[i], v[i]);
+      hi[i] = fmax(hi[i], v[i]);
+    }
+  }
+  /* the draws fill the ranges */
+  assert_true(lo[0] < 0.01 && hi[0] > 0.19 && lo[1] < 0.51 && hi[1] > 0.69);
+  assert_true(lo[2] < -0.345 && hi[2] > -0.255 && lo[3] < 0.41 && hi[3] > 0.69);
+}
+
+static void reset_should_put_the_peg_and_box_where_drawn(void **state) {
+  fixture *f = *state;
+  const mjModel *m = f->spec->m;
+  int box = mj_name2id(m, mjOBJ_BODY, "peg_box");
+  int hole = mj_name2id(m, mjOBJ_SITE, "peg_hole");
+  for (uint64_t seed = 0; seed < 20; seed++) {
+    obs_t obs;
+    double obj[3];
+    double goal[3];
+    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
+    env_drawTask(f->id, seed, obj, goal);
+    assert_memory_equal(obs.goal_pos, goal, sizeof goal);
+    /* slot 1 is the grasp point, peg centre + (0.03, 0, 0.01), level (w x y z) */
+    assert_true(fabs(obs.obj_pos[0] - (obj[0] + 0.03)) < 1e-6);
+    assert_true(fabs(obs.obj_pos[1] - obj[1]) < 1e-6);
+    assert_true(fabs(obs.obj_pos[2] - (obj[2] + 0.01)) < 1e-6);
+    assert_true(fabs(obs.obj_quat[0] - 1.0) < 1e-9 && fabs(obs.obj_quat[3]) < 1e-9);
+    static const double zero[4];
+    assert_memory_equal(obs.obj2_pos, zero, sizeof obs.obj2_pos);
+    assert_memory_equal(obs.obj2_quat, zero, sizeof obs.obj2_quat);
+    /* the box: the goal 6.6 cm inside the hole's mouth, on its axis */
+    const mjData *d = sim_data(env_world(f->task));
+    assert_true(fabs(d->xpos[3 * box] - (goal[0] - 0.03)) < 1e-9);
+    assert_true(fabs(d->site_xpos[3 * hole] - (goal[0] + 0.066)) < 1e-9);
+    assert_true(fabs(d->site_xpos[3 * hole + 1] - goal[1]) < 1e-9);
+    assert_true(fabs(d->site_xpos[3 * hole + 2] - goal[2]) < 1e-9);
+    /* the hand starts at (0, 0.6, 0.2) */
+    assert_true(fabs(obs.hand_pos[1] - 0.6) < 0.005 && fabs(obs.hand_pos[2] - 0.2) < 0.005);
+    int success = 1;
+    double r = env_reward(f->task, &success);
+    assert_int_equal(success, 0);
+    assert_true(r >= 0.0 && r < 1.0);
+  }
+}
+
+static void success_should_need_the_head_within_7_cm_weighted(void **state) {
+  fixture *f = *state;
+  obs_t obs;
+  assert_int_equal(env_reset(f->task, 5, NULL, &obs, NULL, 0), TB_OK);
+  const double *g = obs.goal_pos;
+  /* the head is the centre - (0.10, 0, 0); (dx, dy, dz) of the head from the goal */
+  static const struct {
+    double dx, dy, dz;
+    int success;
+  } cases[] = {
+      {0.0, 0.0, 0.0, 1},   {0.069, 0.0, 0.0, 1}, {0.071, 0.0, 0.0, 0},
+      {0.0, 0.034, 0.0, 1}, {0.0, 0.036, 0.0, 0}, {0.0, 0.0, -0.036, 0},
+      {0.05, 0.02, 0.0, 1}, {0.05, 0.03, 0.0, 0}, {0.3, 0.0, -0.115, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    double c[3] = {g[0] + cases[i].dx + 0.10, g[1] + cases[i].dy, g[2] + cases[i].dz};
+    setPeg(f->task, c);
+    int success = -1;
+    double r = env_reward(f->task, &success);
+    if (success != cases[i].success) {
+      fail_msg("head at goal + (%.3f, %.3f, %.3f): success %d", cases[i].dx, cases[i].dy,
+               cases[i].dz, success);
+    }
+    assert_true(r >= 0.0 && r <= 10.0);
+    assert_true(success ? r == 10.0 : r < 10.0);
+    double dx = cases[i].dx;
+    double dy = 2.0 * cases[i].dy;
+    double dz = 2.0 * cases[i].dz;
+    assert_true(fabs(f->spec->def->goalDistance(f->task) - sqrt(dx * dx + dy * dy + dz * dz)) <
+                1e-9);
+  }
+}
+
+static void reward_should_stay_within_0_and_10_over_random_actions(void **state) {
+  fixture *f = *state;
+  uint64_t rng = 12345;
+  for (uint64_t seed = 0; seed < 5; seed++) {
+    obs_t obs;
+    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
+    for (int k = 0; k < 12; k++) {
+      double a[4];
+      for (int i = 0; i < 4; i++) {
+        a[i] = env_uniform(&rng, -0.3, 0.3);
+      }
+      a[3] *= 4.0;
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
+      assert_true(res.reward >= 0.0 && res.reward <= 10.0);
+    }
+  }
+}
+
+static void same_seed_should_give_the_same_episode(void **state) {
+  fixture *f = *state;
+  obs_t first[11];
+  for (int run = 0; run < 2; run++) {
+    obs_t obs;
+    assert_int_equal(env_reset(f->task, 77, NULL, &obs, NULL, 0), TB_OK);
+    for (int k = 0; k < 10; k++) {
+      if (run == 0) {
+        first[k] = obs;
+      } else {
+        assert_memory_equal(&obs, &first[k], sizeof obs);
+      }
+      double a[4];
+      env_expert(f->id, &obs, a);
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
+      obs = res.obs;
+    }
+  }
+}
+
+static void zero_controller_should_not_insert_the_peg(void **state) {
+  fixture *f = *state;
+  for (uint64_t seed = 0; seed < 10; seed++) {
+    assert_int_equal(env_reset(f->task, seed, NULL, NULL, NULL, 0), TB_OK);
+    for (int k = 0; k < 10; k++) {
+      double zero[4] = {0.0, 0.0, 0.0, 0.0};
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, zero, &res, NULL, 0), TB_OK);
+      assert_int_equal(res.success, 0);
+    }
+  }
+}
+
+static void expert_should_insert_the_peg_within_the_horizon(void **state) {
+  fixture *f = *state;
+  int wins = 0;
+  for (uint64_t seed = 200; seed < 230; seed++) {
+    obs_t obs;
+    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
+    assert_int_equal(obs.horizon, 10);
+    for (int k = 0; k < obs.horizon; k++) {
+      double a[4];
+      env_expert(f->id, &obs, a);
+      envStepResult res;
+      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
+      obs = res.obs;
+      if (res.success) {
+        assert_true(res.reward == 10.0);
+        /* held in the fingers, in the hole: the head past the mouth, near the axis */
+        assert_true(obs.obj_pos[2] > 0.1);
+        wins++;
+        break;
+      }
+    }
+  }
+  assert_true(wins >= 27);
+}
+
+static void feedback_should_say_where_the_head_is(void **state) {
+  fixture *f = *state;
+  obs_t obs;
+  assert_int_equal(env_reset(f->task, 1, NULL, &obs, NULL, 0), TB_OK);
+  char line[256];
+  env_feedback(f->task, line, sizeof line);
+  assert_non_null(strstr(line, "closest weighted peg-head-to-goal distance"));
+  assert_non_null(strstr(line, "outside the box's face now"));
+  double c[3] = {obs.goal_pos[0] + 0.10, obs.goal_pos[1], obs.goal_pos[2]};
+  setPeg(f->task, c);
+  env_feedback(f->task, line, sizeof line);
+  assert_non_null(strstr(line, "0.0 cm from the hole's axis and 6.6 cm inside"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(draw_should_stay_in_range_over_1000_seeds),
+      cmocka_unit_test(reset_should_put_the_peg_and_box_where_drawn),
+      cmocka_unit_test(success_should_need_the_head_within_7_cm_weighted),
+      cmocka_unit_test(reward_should_stay_within_0_and_10_over_random_actions),
+      cmocka_unit_test(same_seed_should_give_the_same_episode),
+      cmocka_unit_test(zero_controller_should_not_insert_the_peg),
+      cmocka_unit_test(expert_should_insert_the_peg_within_the_horizon),
+      cmocka_unit_test(feedback_should_say_where_the_head_is),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
