@@ -12,32 +12,11 @@
 #include <cmocka.h>
 
 #include "tracebot/envs.h"
+#include "task_checks.h"
 #include "task.h" /* env_drawTask, the spec's ids */
 
-typedef struct fixture {
-  envTaskId id;
-  envSpec *spec;
-  envTask *task;
-} fixture;
-
 static int setup(void **state) {
-  static fixture f;
-  int id = env_lookup("drawer-close");
-  if (id < 0) {
-    return -1;
-  }
-  f.id = (envTaskId)id;
-  f.spec = env_makeSpec(f.id, NULL, 0);
-  f.task = f.spec ? env_make(f.spec, NULL, 0) : NULL;
-  *state = &f;
-  return f.task ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  env_free(f->task);
-  env_freeSpec(f->spec);
-  return 0;
+  return task_setup(state, "drawer-close");
 }
 
 /* Sets how far the drawer is out (m, at rest) and recomputes the state. */
@@ -51,7 +30,7 @@ static void setOut(envTask *task, double out) {
 }
 
 static void draw_should_stay_in_range_over_1000_seeds(void **state) {
-  fixture *f = *state;
+  taskFixture *f = *state;
   double lo = 1.0;
   double hi = -1.0;
   for (uint64_t seed = 0; seed < 1000; seed++) {
@@ -74,7 +53,7 @@ static void draw_should_stay_in_range_over_1000_seeds(void **state) {
 }
 
 static void reset_should_put_the_cabinet_where_drawn_with_the_drawer_15_cm_out(void **state) {
-  fixture *f = *state;
+  taskFixture *f = *state;
   for (uint64_t seed = 0; seed < 20; seed++) {
     obs_t obs;
     double obj[3];
@@ -103,7 +82,7 @@ static void reset_should_put_the_cabinet_where_drawn_with_the_drawer_15_cm_out(v
 }
 
 static void success_should_need_the_drawer_within_3_15_cm_of_shut(void **state) {
-  fixture *f = *state;
+  taskFixture *f = *state;
   assert_int_equal(env_reset(f->task, 5, NULL, NULL, NULL, 0), TB_OK);
   static const struct {
     double out;
@@ -126,7 +105,7 @@ static void success_should_need_the_drawer_within_3_15_cm_of_shut(void **state) 
 }
 
 static void reward_should_need_the_closed_fingers_at_the_handle(void **state) {
-  fixture *f = *state;
+  taskFixture *f = *state;
   assert_int_equal(env_reset(f->task, 2, NULL, NULL, NULL, 0), TB_OK);
   /* the fingers open after reset: nothing short of success, however far it is pushed */
   for (int cm = 15; cm >= 4; cm -= 3) {
@@ -139,83 +118,28 @@ static void reward_should_need_the_closed_fingers_at_the_handle(void **state) {
 }
 
 static void rewards_should_stay_within_0_and_10_over_random_actions(void **state) {
-  fixture *f = *state;
-  uint64_t rng = 12345;
-  for (uint64_t seed = 0; seed < 5; seed++) {
-    obs_t obs;
-    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
-    for (int k = 0; k < 12; k++) {
-      double a[4];
-      for (int i = 0; i < 4; i++) {
-        a[i] = env_uniform(&rng, -0.3, 0.3);
-      }
-      a[3] *= 4.0;
-      envStepResult res;
-      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
-      assert_true(res.reward >= 0.0 && res.reward <= 10.0);
-    }
-  }
+  task_checkRewardRange(*state);
 }
 
 static void same_seed_should_give_the_same_episode(void **state) {
-  fixture *f = *state;
-  obs_t first[11];
-  for (int run = 0; run < 2; run++) {
-    obs_t obs;
-    assert_int_equal(env_reset(f->task, 77, NULL, &obs, NULL, 0), TB_OK);
-    for (int k = 0; k < 10; k++) {
-      if (run == 0) {
-        first[k] = obs;
-      } else {
-        assert_memory_equal(&obs, &first[k], sizeof obs);
-      }
-      double a[4];
-      env_expert(f->id, &obs, a);
-      envStepResult res;
-      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
-      obs = res.obs;
-    }
-  }
+  task_checkSameEpisode(*state);
 }
 
 static void zero_controller_should_not_close_the_drawer(void **state) {
-  fixture *f = *state;
-  for (uint64_t seed = 0; seed < 10; seed++) {
-    assert_int_equal(env_reset(f->task, seed, NULL, NULL, NULL, 0), TB_OK);
-    for (int k = 0; k < 10; k++) {
-      double zero[4] = {0.0, 0.0, 0.0, 0.0};
-      envStepResult res;
-      assert_int_equal(env_macroStep(f->task, zero, &res, NULL, 0), TB_OK);
-      assert_int_equal(res.success, 0);
-    }
-  }
+  task_checkZeroController(*state);
+}
+
+/* The step where the expert succeeds. */
+static void checkExpertSuccess(const envStepResult *res) {
+  assert_true(res->reward == 10.0);
 }
 
 static void expert_should_close_the_drawer_within_the_horizon(void **state) {
-  fixture *f = *state;
-  int wins = 0;
-  for (uint64_t seed = 200; seed < 230; seed++) {
-    obs_t obs;
-    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
-    assert_int_equal(obs.horizon, 10);
-    for (int k = 0; k < obs.horizon; k++) {
-      double a[4];
-      env_expert(f->id, &obs, a);
-      envStepResult res;
-      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
-      obs = res.obs;
-      if (res.success) {
-        assert_true(res.reward == 10.0);
-        wins++;
-        break;
-      }
-    }
-  }
-  assert_true(wins >= 27);
+  task_checkExpert(*state, checkExpertSuccess);
 }
 
 static void feedback_should_say_how_far_the_drawer_is_out(void **state) {
-  fixture *f = *state;
+  taskFixture *f = *state;
   assert_int_equal(env_reset(f->task, 1, NULL, NULL, NULL, 0), TB_OK);
   char line[256];
   env_feedback(f->task, line, sizeof line);
@@ -238,5 +162,5 @@ int main(void) {
       cmocka_unit_test(expert_should_close_the_drawer_within_the_horizon),
       cmocka_unit_test(feedback_should_say_how_far_the_drawer_is_out),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, task_teardown);
 }

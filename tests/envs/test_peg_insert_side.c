@@ -12,32 +12,11 @@
 #include <cmocka.h>
 
 #include "tracebot/envs.h"
+#include "task_checks.h"
 #include "task.h" /* env_drawTask, the spec's ids */
 
-typedef struct fixture {
-  envTaskId id;
-  envSpec *spec;
-  envTask *task;
-} fixture;
-
 static int setup(void **state) {
-  static fixture f;
-  int id = env_lookup("peg-insert-side");
-  if (id < 0) {
-    return -1;
-  }
-  f.id = (envTaskId)id;
-  f.spec = env_makeSpec(f.id, NULL, 0);
-  f.task = f.spec ? env_make(f.spec, NULL, 0) : NULL;
-  *state = &f;
-  return f.task ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  env_free(f->task);
-  env_freeSpec(f->spec);
-  return 0;
+  return task_setup(state, "peg-insert-side");
 }
 
 /* Puts the peg level and at rest with its centre at c, and recomputes the state. */
@@ -54,7 +33,7 @@ static void setPeg(envTask *task, const double c[3]) {
 }
 
 static void draw_should_stay_in_range_over_1000_seeds(void **state) {
-  fixture *f = *state;
+  taskFixture *f = *state;
   double lo[4] = {1, 1, 1, 1};
   double hi[4] = {-1, -1, -1, -1};
   for (uint64_t seed = 0; seed < 1000; seed++) {
@@ -85,7 +64,7 @@ static void draw_should_stay_in_range_over_1000_seeds(void **state) {
 }
 
 static void reset_should_put_the_peg_and_box_where_drawn(void **state) {
-  fixture *f = *state;
+  taskFixture *f = *state;
   const mjModel *m = f->spec->m;
   int box = mj_name2id(m, mjOBJ_BODY, "peg_box");
   int hole = mj_name2id(m, mjOBJ_SITE, "peg_hole");
@@ -120,7 +99,7 @@ static void reset_should_put_the_peg_and_box_where_drawn(void **state) {
 }
 
 static void success_should_need_the_head_within_7_cm_weighted(void **state) {
-  fixture *f = *state;
+  taskFixture *f = *state;
   obs_t obs;
   assert_int_equal(env_reset(f->task, 5, NULL, &obs, NULL, 0), TB_OK);
   const double *g = obs.goal_pos;
@@ -153,85 +132,30 @@ static void success_should_need_the_head_within_7_cm_weighted(void **state) {
 }
 
 static void reward_should_stay_within_0_and_10_over_random_actions(void **state) {
-  fixture *f = *state;
-  uint64_t rng = 12345;
-  for (uint64_t seed = 0; seed < 5; seed++) {
-    obs_t obs;
-    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
-    for (int k = 0; k < 12; k++) {
-      double a[4];
-      for (int i = 0; i < 4; i++) {
-        a[i] = env_uniform(&rng, -0.3, 0.3);
-      }
-      a[3] *= 4.0;
-      envStepResult res;
-      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
-      assert_true(res.reward >= 0.0 && res.reward <= 10.0);
-    }
-  }
+  task_checkRewardRange(*state);
 }
 
 static void same_seed_should_give_the_same_episode(void **state) {
-  fixture *f = *state;
-  obs_t first[11];
-  for (int run = 0; run < 2; run++) {
-    obs_t obs;
-    assert_int_equal(env_reset(f->task, 77, NULL, &obs, NULL, 0), TB_OK);
-    for (int k = 0; k < 10; k++) {
-      if (run == 0) {
-        first[k] = obs;
-      } else {
-        assert_memory_equal(&obs, &first[k], sizeof obs);
-      }
-      double a[4];
-      env_expert(f->id, &obs, a);
-      envStepResult res;
-      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
-      obs = res.obs;
-    }
-  }
+  task_checkSameEpisode(*state);
 }
 
 static void zero_controller_should_not_insert_the_peg(void **state) {
-  fixture *f = *state;
-  for (uint64_t seed = 0; seed < 10; seed++) {
-    assert_int_equal(env_reset(f->task, seed, NULL, NULL, NULL, 0), TB_OK);
-    for (int k = 0; k < 10; k++) {
-      double zero[4] = {0.0, 0.0, 0.0, 0.0};
-      envStepResult res;
-      assert_int_equal(env_macroStep(f->task, zero, &res, NULL, 0), TB_OK);
-      assert_int_equal(res.success, 0);
-    }
-  }
+  task_checkZeroController(*state);
+}
+
+/* The step where the expert succeeds. */
+static void checkExpertSuccess(const envStepResult *res) {
+  assert_true(res->reward == 10.0);
+  /* held in the fingers, in the hole: the head past the mouth, near the axis */
+  assert_true(res->obs.obj_pos[2] > 0.1);
 }
 
 static void expert_should_insert_the_peg_within_the_horizon(void **state) {
-  fixture *f = *state;
-  int wins = 0;
-  for (uint64_t seed = 200; seed < 230; seed++) {
-    obs_t obs;
-    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
-    assert_int_equal(obs.horizon, 10);
-    for (int k = 0; k < obs.horizon; k++) {
-      double a[4];
-      env_expert(f->id, &obs, a);
-      envStepResult res;
-      assert_int_equal(env_macroStep(f->task, a, &res, NULL, 0), TB_OK);
-      obs = res.obs;
-      if (res.success) {
-        assert_true(res.reward == 10.0);
-        /* held in the fingers, in the hole: the head past the mouth, near the axis */
-        assert_true(obs.obj_pos[2] > 0.1);
-        wins++;
-        break;
-      }
-    }
-  }
-  assert_true(wins >= 27);
+  task_checkExpert(*state, checkExpertSuccess);
 }
 
 static void feedback_should_say_where_the_head_is(void **state) {
-  fixture *f = *state;
+  taskFixture *f = *state;
   obs_t obs;
   assert_int_equal(env_reset(f->task, 1, NULL, &obs, NULL, 0), TB_OK);
   char line[256];
@@ -255,5 +179,5 @@ int main(void) {
       cmocka_unit_test(expert_should_insert_the_peg_within_the_horizon),
       cmocka_unit_test(feedback_should_say_where_the_head_is),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, task_teardown);
 }
