@@ -32,6 +32,16 @@ int task_teardown(void **state) {
   return 0;
 }
 
+void task_setJoint(envTask *task, const char *joint, double q) {
+  const mjModel *m = sim_model(env_world(task));
+  mjData *d = sim_data(env_world(task));
+  int j = mj_name2id(m, mjOBJ_JOINT, joint);
+  assert_true(j >= 0);
+  d->qpos[m->jnt_qposadr[j]] = q;
+  d->qvel[m->jnt_dofadr[j]] = 0.0;
+  assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
+}
+
 /* Resets f's task to seed (obs may be NULL); fails naming the task. */
 static void reset(const taskFixture *f, uint64_t seed, obs_t *obs) {
   char err[256] = "";

@@ -1,7 +1,8 @@
 /* task_checks.h: the checks every per-task test runs the same way (test_door_open.c,
  * test_window_close.c, ...): the fixture, rewards in [0, 10] under random actions,
- * determinism, the zero controller and the expert over a sample of seeds. Each check takes
- * the fixture that task_setup stored in cmocka's state; its failure messages name the task. */
+ * determinism, the zero controller and the expert over a sample of seeds, and a joint setter.
+ * Each check takes the fixture that task_setup stored in cmocka's state; its failure messages
+ * name the task. */
 #ifndef TRACEBOT_TESTS_TASK_CHECKS_H
 #define TRACEBOT_TESTS_TASK_CHECKS_H
 
@@ -24,6 +25,9 @@ int task_setup(void **state, const char *name);
 
 /* cmocka group teardown: frees what task_setup made. */
 int task_teardown(void **state);
+
+/* Puts task's joint (a hinge or slide, by name) at q, at rest, and recomputes the state. */
+void task_setJoint(envTask *task, const char *joint, double q);
 
 /* Seeds 0-4, 12 macro-steps of uniform actions (+-0.3, gripper +-1.2): every reward is within
  * [0, 10]. */

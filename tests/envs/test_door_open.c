@@ -21,12 +21,7 @@ static int setup(void **state) {
 
 /* Sets the door's angle (at rest) and recomputes the state. */
 static void setAngle(envTask *task, double angle) {
-  const mjModel *m = sim_model(env_world(task));
-  mjData *d = sim_data(env_world(task));
-  int hinge = mj_name2id(m, mjOBJ_JOINT, "door_hinge");
-  d->qpos[m->jnt_qposadr[hinge]] = angle;
-  d->qvel[m->jnt_dofadr[hinge]] = 0.0;
-  assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
+  task_setJoint(task, "door_hinge", angle);
 }
 
 static void draw_should_stay_in_range_over_1000_seeds(void **state) {

@@ -21,12 +21,7 @@ static int setup(void **state) {
 
 /* Sets how far the drawer is out (m, at rest) and recomputes the state. */
 static void setOut(envTask *task, double out) {
-  const mjModel *m = sim_model(env_world(task));
-  mjData *d = sim_data(env_world(task));
-  int slide = mj_name2id(m, mjOBJ_JOINT, "drawer_slide");
-  d->qpos[m->jnt_qposadr[slide]] = -out;
-  d->qvel[m->jnt_dofadr[slide]] = 0.0;
-  assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
+  task_setJoint(task, "drawer_slide", -out);
 }
 
 static void draw_should_stay_in_range_over_1000_seeds(void **state) {

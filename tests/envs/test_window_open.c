@@ -21,12 +21,7 @@ static int setup(void **state) {
 
 /* Sets how far the pane is open (at rest) and recomputes the state. */
 static void setOpening(envTask *task, double q) {
-  const mjModel *m = sim_model(env_world(task));
-  mjData *d = sim_data(env_world(task));
-  int slide = mj_name2id(m, mjOBJ_JOINT, "window_slide");
-  d->qpos[m->jnt_qposadr[slide]] = q;
-  d->qvel[m->jnt_dofadr[slide]] = 0.0;
-  assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
+  task_setJoint(task, "window_slide", q);
 }
 
 static void draw_should_stay_in_range_over_1000_seeds(void **state) {
