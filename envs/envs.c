@@ -234,7 +234,11 @@ int env_step(envTask *task, const double a[4], char *err, size_t errsz) {
     s->def->afterStep(task);
   }
   task->closest = fmin(task->closest, s->def->goalDistance(task));
-  env_perturbStep(task);
+  if (env_perturbDelays(task)) {
+    obs_t now;
+    env_observe(task, &now);
+    env_perturbStep(task, &now);
+  }
   if (task->hook) {
     task->hook(task->hookUser, task);
   }

@@ -87,9 +87,10 @@ int env_perturbBegin(envTask *task, const envPerturb *p, uint64_t seed, char *er
  * perturbation. */
 void env_perturbSense(envTask *task, obs_t *obs);
 
-/* After each env step of an episode (not reset's settling): remembers the true
- * observation when the latency knob is on. */
-void env_perturbStep(envTask *task);
+/* After each env step of an episode (not reset's settling), when env_perturbDelays says the
+ * latency knob is on: remembers now, the true observation, for the delayed ones. */
+int env_perturbDelays(const envTask *task);
+void env_perturbStep(envTask *task, const obs_t *now);
 
 /* The start of a macro-step: maybe pushes the object, and adds the action noise to the
  * hand target. Does nothing without a perturbation. */

@@ -518,13 +518,13 @@ static void remember(envTaskPerturb *tp, const obs_t *obs) {
   tp->seen++;
 }
 
-void env_perturbStep(envTask *task) {
-  envTaskPerturb *tp = &task->perturb;
-  if (tp->seen > 0 && tp->values.value[ENV_PERTURB_LATENCY] > 0.0) {
-    obs_t now;
-    env_observe(task, &now);
-    remember(tp, &now);
-  }
+int env_perturbDelays(const envTask *task) {
+  const envTaskPerturb *tp = &task->perturb;
+  return tp->seen > 0 && tp->values.value[ENV_PERTURB_LATENCY] > 0.0;
+}
+
+void env_perturbStep(envTask *task, const obs_t *now) {
+  remember(&task->perturb, now);
 }
 
 void env_perturbSense(envTask *task, obs_t *obs) {

@@ -217,18 +217,6 @@ trParam *tr_addParam(trOptimizer *opt, const char *base, trKind kind, const char
   return p;
 }
 
-trParam *tr_findParam(const trOptimizer *opt, const char *name) {
-  if (!opt || !name) {
-    return NULL;
-  }
-  for (int i = 0; i < opt->nparams; i++) {
-    if (strcmp(opt->params[i]->name, name) == 0) {
-      return opt->params[i];
-    }
-  }
-  return NULL;
-}
-
 int tr_paramCount(const trOptimizer *opt) {
   return opt ? opt->nparams : 0;
 }

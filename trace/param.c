@@ -141,3 +141,15 @@ int tr_setText(trParam *p, const char *text, char *err, size_t errsz) {
   p->text = t;
   return 0;
 }
+
+trParam *tr_findParam(const trOptimizer *opt, const char *name) {
+  if (!opt || !name) {
+    return NULL;
+  }
+  for (int i = 0; i < opt->nparams; i++) {
+    if (strcmp(opt->params[i]->name, name) == 0) {
+      return opt->params[i];
+    }
+  }
+  return NULL;
+}
