@@ -243,3 +243,21 @@ void task_checkXDistance(const taskFixture *f, double x, int success, double r) 
   assert_true(fabs(f->spec->def->goalDistance(f->task) - fabs(obs.obj_pos[0] - obs.goal_pos[0])) <
               1e-12);
 }
+
+void task_checkFeedback(const taskFixture *f, const char *const before[2],
+                        void (*set)(envTask *task, double x), double x, const char *after) {
+  reset(f, 1, NULL);
+  char line[256];
+  env_feedback(f->task, line, sizeof line);
+  for (int i = 0; i < 2; i++) {
+    if (!strstr(line, before[i])) {
+      fail_msg("%s: the feedback after reset, \"%s\", does not say \"%s\"", f->name, line,
+               before[i]);
+    }
+  }
+  set(f->task, x);
+  env_feedback(f->task, line, sizeof line);
+  if (!strstr(line, after)) {
+    fail_msg("%s: the feedback at %g, \"%s\", does not say \"%s\"", f->name, x, line, after);
+  }
+}

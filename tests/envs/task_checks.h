@@ -108,17 +108,31 @@ void task_checkSuccessCases(const taskFixture *f, const taskProbe *p, const task
  * in x alone. */
 void task_checkXDistance(const taskFixture *f, double x, int success, double r);
 
-/* A test function `name` that runs check (one of the task_check* above taking the fixture
- * alone) on the group's fixture. */
-#define TASK_TEST(name, check)     \
-  static void name(void **state) { \
-    check(*state);                 \
+/* Seed 1: env_feedback says before[0] and before[1]; after set(task, x), it says after. */
+void task_checkFeedback(const taskFixture *f, const char *const before[2],
+                        void (*set)(envTask *task, double x), double x, const char *after);
+
+/* The group setup `setup` for the task registered as name. */
+#define TASK_SETUP(name)            \
+  static int setup(void **state) {  \
+    return task_setup(state, name); \
   }
 
-/* A test function `name` that runs task_checkExpert with onSuccess. */
-#define TASK_EXPERT_TEST(name, onSuccess) \
-  static void name(void **state) {        \
-    task_checkExpert(*state, onSuccess);  \
+/* The test functions every task runs the same way: rewardRange (task_checkRewardRange),
+ * same_seed_should_give_the_same_episode (task_checkSameEpisode), zero
+ * (task_checkZeroController) and expert (task_checkExpert with onSuccess). */
+#define TASK_SHARED_TESTS(rewardRange, zero, expert, onSuccess)      \
+  static void rewardRange(void **state) {                            \
+    task_checkRewardRange(*state);                                   \
+  }                                                                  \
+  static void same_seed_should_give_the_same_episode(void **state) { \
+    task_checkSameEpisode(*state);                                   \
+  }                                                                  \
+  static void zero(void **state) {                                   \
+    task_checkZeroController(*state);                                \
+  }                                                                  \
+  static void expert(void **state) {                                 \
+    task_checkExpert(*state, onSuccess);                             \
   }
 
 #endif

@@ -6,9 +6,7 @@
 
 #include "task_checks.h"
 
-static int setup(void **state) {
-  return task_setup(state, "button-press-topdown");
-}
+TASK_SETUP("button-press-topdown")
 
 /* Sets the button's slide (m, negative pressed), at rest, and recomputes the state. */
 static void setPress(envTask *task, double q) {
@@ -84,30 +82,20 @@ static void success_should_need_6_9_cm_of_travel(void **state) {
   task_checkSuccessCases(*state, &probe, cases, sizeof cases / sizeof cases[0]);
 }
 
-TASK_TEST(reward_should_stay_within_0_and_10_over_random_actions, task_checkRewardRange)
-
-TASK_TEST(same_seed_should_give_the_same_episode, task_checkSameEpisode)
-
-TASK_TEST(zero_controller_should_not_press_the_button, task_checkZeroController)
-
 /* The step where the expert succeeds. */
 static void checkExpertSuccess(const envStepResult *res) {
   /* no bonus at success: closed fingers on a pressed cap pay most of 10 */
   assert_true(res->reward > 6.0 && res->reward < 10.0);
 }
 
-TASK_EXPERT_TEST(expert_should_press_the_button_within_the_horizon, checkExpertSuccess)
+TASK_SHARED_TESTS(reward_should_stay_within_0_and_10_over_random_actions,
+                  zero_controller_should_not_press_the_button,
+                  expert_should_press_the_button_within_the_horizon, checkExpertSuccess)
 
 static void feedback_should_say_how_far_the_button_is_pressed(void **state) {
-  taskFixture *f = *state;
-  assert_int_equal(env_reset(f->task, 1, NULL, NULL, NULL, 0), TB_OK);
-  char line[256];
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "closest button-top-z-to-goal distance"));
-  assert_non_null(strstr(line, "the button is pressed 0.0 cm now"));
-  setPress(f->task, -0.05);
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "the button is pressed 5.0 cm now"));
+  static const char *const before[2] = {"closest button-top-z-to-goal distance",
+                                        "the button is pressed 0.0 cm now"};
+  task_checkFeedback(*state, before, setPress, -0.05, "the button is pressed 5.0 cm now");
 }
 
 int main(void) {

@@ -6,9 +6,7 @@
 
 #include "task_checks.h"
 
-static int setup(void **state) {
-  return task_setup(state, "door-open");
-}
+TASK_SETUP("door-open")
 
 /* Sets the door's angle (at rest) and recomputes the state. */
 static void setAngle(envTask *task, double angle) {
@@ -89,29 +87,19 @@ static void reward_should_grow_as_the_door_opens(void **state) {
   }
 }
 
-TASK_TEST(rewards_should_stay_within_0_and_10_over_random_actions, task_checkRewardRange)
-
-TASK_TEST(same_seed_should_give_the_same_episode, task_checkSameEpisode)
-
-TASK_TEST(zero_controller_should_not_open_the_door, task_checkZeroController)
-
 /* The step where the expert succeeds. */
 static void checkExpertSuccess(const envStepResult *res) {
   assert_true(res->reward == 10.0);
 }
 
-TASK_EXPERT_TEST(expert_should_open_the_door_within_the_horizon, checkExpertSuccess)
+TASK_SHARED_TESTS(rewards_should_stay_within_0_and_10_over_random_actions,
+                  zero_controller_should_not_open_the_door,
+                  expert_should_open_the_door_within_the_horizon, checkExpertSuccess)
 
 static void feedback_should_say_how_far_the_door_is_open(void **state) {
-  taskFixture *f = *state;
-  assert_int_equal(env_reset(f->task, 1, NULL, NULL, NULL, 0), TB_OK);
-  char line[256];
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "closest handle-x-to-goal distance"));
-  assert_non_null(strstr(line, "the door is open 0 degrees now"));
-  setAngle(f->task, -0.5);
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "the door is open 29 degrees now"));
+  static const char *const before[2] = {"closest handle-x-to-goal distance",
+                                        "the door is open 0 degrees now"};
+  task_checkFeedback(*state, before, setAngle, -0.5, "the door is open 29 degrees now");
 }
 
 int main(void) {

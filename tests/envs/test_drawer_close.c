@@ -6,9 +6,7 @@
 
 #include "task_checks.h"
 
-static int setup(void **state) {
-  return task_setup(state, "drawer-close");
-}
+TASK_SETUP("drawer-close")
 
 /* Sets how far the drawer is out (m, at rest) and recomputes the state. */
 static void setOut(envTask *task, double out) {
@@ -80,29 +78,19 @@ static void reward_should_need_the_closed_fingers_at_the_handle(void **state) {
   assert_true(env_reward(f->task, NULL) == 10.0);
 }
 
-TASK_TEST(rewards_should_stay_within_0_and_10_over_random_actions, task_checkRewardRange)
-
-TASK_TEST(same_seed_should_give_the_same_episode, task_checkSameEpisode)
-
-TASK_TEST(zero_controller_should_not_close_the_drawer, task_checkZeroController)
-
 /* The step where the expert succeeds. */
 static void checkExpertSuccess(const envStepResult *res) {
   assert_true(res->reward == 10.0);
 }
 
-TASK_EXPERT_TEST(expert_should_close_the_drawer_within_the_horizon, checkExpertSuccess)
+TASK_SHARED_TESTS(rewards_should_stay_within_0_and_10_over_random_actions,
+                  zero_controller_should_not_close_the_drawer,
+                  expert_should_close_the_drawer_within_the_horizon, checkExpertSuccess)
 
 static void feedback_should_say_how_far_the_drawer_is_out(void **state) {
-  taskFixture *f = *state;
-  assert_int_equal(env_reset(f->task, 1, NULL, NULL, NULL, 0), TB_OK);
-  char line[256];
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "closest observed-point-to-goal distance"));
-  assert_non_null(strstr(line, "the drawer is out 15.0 cm now"));
-  setOut(f->task, 0.08);
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "the drawer is out 8.0 cm now"));
+  static const char *const before[2] = {"closest observed-point-to-goal distance",
+                                        "the drawer is out 15.0 cm now"};
+  task_checkFeedback(*state, before, setOut, 0.08, "the drawer is out 8.0 cm now");
 }
 
 int main(void) {

@@ -6,9 +6,7 @@
 
 #include "task_checks.h"
 
-static int setup(void **state) {
-  return task_setup(state, "drawer-open");
-}
+TASK_SETUP("drawer-open")
 
 /* Sets how far the drawer is out (m, at rest) and recomputes the state. */
 static void setOut(envTask *task, double out) {
@@ -79,24 +77,14 @@ static void reward_should_grow_as_the_drawer_opens(void **state) {
   }
 }
 
-TASK_TEST(rewards_should_stay_within_0_and_10_over_random_actions, task_checkRewardRange)
-
-TASK_TEST(same_seed_should_give_the_same_episode, task_checkSameEpisode)
-
-TASK_TEST(zero_controller_should_not_open_the_drawer, task_checkZeroController)
-
-TASK_EXPERT_TEST(expert_should_open_the_drawer_within_the_horizon, NULL)
+TASK_SHARED_TESTS(rewards_should_stay_within_0_and_10_over_random_actions,
+                  zero_controller_should_not_open_the_drawer,
+                  expert_should_open_the_drawer_within_the_horizon, NULL)
 
 static void feedback_should_say_how_far_the_drawer_is_out(void **state) {
-  taskFixture *f = *state;
-  assert_int_equal(env_reset(f->task, 1, NULL, NULL, NULL, 0), TB_OK);
-  char line[256];
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "closest handle-point-to-goal distance"));
-  assert_non_null(strstr(line, "the drawer is out 0.0 cm now"));
-  setOut(f->task, 0.08);
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "the drawer is out 8.0 cm now"));
+  static const char *const before[2] = {"closest handle-point-to-goal distance",
+                                        "the drawer is out 0.0 cm now"};
+  task_checkFeedback(*state, before, setOut, 0.08, "the drawer is out 8.0 cm now");
 }
 
 int main(void) {

@@ -6,9 +6,7 @@
 
 #include "task_checks.h"
 
-static int setup(void **state) {
-  return task_setup(state, "peg-insert-side");
-}
+TASK_SETUP("peg-insert-side")
 
 /* Puts the peg level and at rest with its centre at c, and recomputes the state. */
 static void setPeg(envTask *task, const double c[3]) {
@@ -110,12 +108,6 @@ static void success_should_need_the_head_within_7_cm_weighted(void **state) {
   }
 }
 
-TASK_TEST(reward_should_stay_within_0_and_10_over_random_actions, task_checkRewardRange)
-
-TASK_TEST(same_seed_should_give_the_same_episode, task_checkSameEpisode)
-
-TASK_TEST(zero_controller_should_not_insert_the_peg, task_checkZeroController)
-
 /* The step where the expert succeeds. */
 static void checkExpertSuccess(const envStepResult *res) {
   assert_true(res->reward == 10.0);
@@ -123,7 +115,9 @@ static void checkExpertSuccess(const envStepResult *res) {
   assert_true(res->obs.obj_pos[2] > 0.1);
 }
 
-TASK_EXPERT_TEST(expert_should_insert_the_peg_within_the_horizon, checkExpertSuccess)
+TASK_SHARED_TESTS(reward_should_stay_within_0_and_10_over_random_actions,
+                  zero_controller_should_not_insert_the_peg,
+                  expert_should_insert_the_peg_within_the_horizon, checkExpertSuccess)
 
 static void feedback_should_say_where_the_head_is(void **state) {
   taskFixture *f = *state;

@@ -6,9 +6,7 @@
 
 #include "task_checks.h"
 
-static int setup(void **state) {
-  return task_setup(state, "window-open");
-}
+TASK_SETUP("window-open")
 
 /* Sets how far the pane is open (at rest) and recomputes the state. */
 static void setOpening(envTask *task, double q) {
@@ -84,29 +82,19 @@ static void reward_should_grow_as_the_pane_opens(void **state) {
   }
 }
 
-TASK_TEST(rewards_should_stay_within_0_and_10_over_random_actions, task_checkRewardRange)
-
-TASK_TEST(same_seed_should_give_the_same_episode, task_checkSameEpisode)
-
-TASK_TEST(zero_controller_should_not_open_the_window, task_checkZeroController)
-
 /* The step where the expert succeeds. */
 static void checkExpertSuccess(const envStepResult *res) {
   assert_true(res->reward > 5.0 && res->reward <= 10.0);
 }
 
-TASK_EXPERT_TEST(expert_should_open_the_window_within_the_horizon, checkExpertSuccess)
+TASK_SHARED_TESTS(rewards_should_stay_within_0_and_10_over_random_actions,
+                  zero_controller_should_not_open_the_window,
+                  expert_should_open_the_window_within_the_horizon, checkExpertSuccess)
 
 static void feedback_should_say_how_far_the_window_is_open(void **state) {
-  taskFixture *f = *state;
-  assert_int_equal(env_reset(f->task, 1, NULL, NULL, NULL, 0), TB_OK);
-  char line[256];
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "closest point-x-to-goal distance"));
-  assert_non_null(strstr(line, "the window is open 0.0 cm now"));
-  setOpening(f->task, 0.123);
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "the window is open 12.3 cm now"));
+  static const char *const before[2] = {"closest point-x-to-goal distance",
+                                        "the window is open 0.0 cm now"};
+  task_checkFeedback(*state, before, setOpening, 0.123, "the window is open 12.3 cm now");
 }
 
 int main(void) {
