@@ -1,15 +1,8 @@
 /* task_checks.c: the checks every per-task test shares (see task_checks.h). */
 #include "task_checks.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
+#include <math.h>
 #include <string.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
-#include "task.h" /* env_uniform */
 
 int task_setup(void **state, const char *name) {
   static taskFixture f;
@@ -146,5 +139,125 @@ void task_checkExpert(const taskFixture *f, taskSuccessCheck onSuccess) {
   }
   if (wins < 27) {
     fail_msg("%s: the expert succeeds on %d of seeds 200-229, want at least 27", f->name, wins);
+  }
+}
+
+void task_checkDraw(const taskFixture *f, const taskDrawSpec *d) {
+  int n = 3 + d->nExtra;
+  double lo[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+  double hi[5] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  for (uint64_t seed = 0; seed < 1000; seed++) {
+    double obj[3];
+    double goal[3];
+    env_drawTask(f->id, seed, obj, goal);
+    double v[5] = {obj[0], obj[1], obj[2], 0.0, 0.0};
+    if (d->check) {
+      d->check(obj, goal, v + 3);
+    }
+    for (int i = 0; i < n; i++) {
+      const taskRange *r = &d->range[i];
+      if (!(v[i] >= r->lo && v[i] <= r->hi)) {
+        fail_msg("%s: seed %llu: drawn value %d is %g, outside [%g, %g]", f->name,
+                 (unsigned long long)seed, i, v[i], r->lo, r->hi);
+      }
+      lo[i] = fmin(lo[i], v[i]);
+      hi[i] = fmax(hi[i], v[i]);
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    const taskRange *r = &d->range[i];
+    if (r->lo < r->hi && !(lo[i] < r->below && hi[i] > r->above)) {
+      fail_msg("%s: drawn value %d spans [%g, %g] over 1000 seeds, want below %g and above %g",
+               f->name, i, lo[i], hi[i], r->below, r->above);
+    }
+  }
+}
+
+void task_checkReset(const taskFixture *f, const taskResetSpec *r) {
+  static const double identity[4] = {1.0, 0.0, 0.0, 0.0};
+  static const double zero[4];
+  for (uint64_t seed = 0; seed < 20; seed++) {
+    obs_t obs;
+    double obj[3];
+    double goal[3];
+    reset(f, seed, &obs);
+    env_drawTask(f->id, seed, obj, goal);
+    if (memcmp(obs.goal_pos, goal, sizeof goal) != 0) {
+      fail_msg("%s: seed %llu: the observed goal is not the drawn one", f->name,
+               (unsigned long long)seed);
+    }
+    if (r->check) {
+      r->check(f, &obs, obj, goal);
+    }
+    const double *q = obs.obj_quat;
+    if (r->quatAxis == 0 ? memcmp(q, identity, sizeof identity) != 0
+                         : !(fabs(q[0] - 1.0) < 1e-9 && fabs(q[r->quatAxis]) < 1e-9)) {
+      fail_msg("%s: seed %llu: the object's orientation is (%g, %g, %g, %g), not the identity",
+               f->name, (unsigned long long)seed, q[0], q[1], q[2], q[3]);
+    }
+    if (memcmp(obs.obj2_pos, zero, sizeof obs.obj2_pos) != 0 ||
+        memcmp(obs.obj2_quat, zero, sizeof obs.obj2_quat) != 0) {
+      fail_msg("%s: seed %llu: the second object slot is not zero", f->name,
+               (unsigned long long)seed);
+    }
+    for (int i = 0; i < 3; i++) {
+      if ((r->handAxes & (1u << i)) && !(fabs(obs.hand_pos[i] - r->hand[i]) < 0.005)) {
+        fail_msg("%s: seed %llu: the hand starts at %g on axis %d, want %g", f->name,
+                 (unsigned long long)seed, obs.hand_pos[i], i, r->hand[i]);
+      }
+    }
+    int success = 1;
+    double rew = env_reward(f->task, &success);
+    if (success != 0 || !(rew >= 0.0 && rew < r->rewardBelow)) {
+      fail_msg("%s: seed %llu: right after reset success %d, reward %g, want 0 and [0, %g)",
+               f->name, (unsigned long long)seed, success, rew, r->rewardBelow);
+    }
+  }
+}
+
+void task_checkSuccessCases(const taskFixture *f, const taskProbe *p, const taskCase *cases,
+                            size_t n) {
+  reset(f, 5, NULL);
+  for (size_t i = 0; i < n; i++) {
+    p->set(f->task, cases[i].x);
+    int success = -1;
+    double r = env_reward(f->task, &success);
+    if (success != cases[i].success) {
+      fail_msg("%s: %s %.3f: success %d", f->name, p->label, cases[i].x, success);
+    }
+    if (!(r >= 0.0 && r <= 10.0)) {
+      fail_msg("%s: %s %.3f: reward %g outside [0, 10]", f->name, p->label, cases[i].x, r);
+    }
+    if (p->then) {
+      p->then(f, cases[i].x, success, r);
+    }
+  }
+}
+
+void task_checkXDistance(const taskFixture *f, double x, int success, double r) {
+  (void)x;
+  (void)success;
+  (void)r;
+  obs_t obs;
+  env_observe(f->task, &obs);
+  assert_true(fabs(f->spec->def->goalDistance(f->task) - fabs(obs.obj_pos[0] - obs.goal_pos[0])) <
+              1e-12);
+}
+
+void task_checkFeedback(const taskFixture *f, const char *const before[2],
+                        void (*set)(envTask *task, double x), double x, const char *after) {
+  reset(f, 1, NULL);
+  char line[256];
+  env_feedback(f->task, line, sizeof line);
+  for (int i = 0; i < 2; i++) {
+    if (!strstr(line, before[i])) {
+      fail_msg("%s: the feedback after reset, \"%s\", does not say \"%s\"", f->name, line,
+               before[i]);
+    }
+  }
+  set(f->task, x);
+  env_feedback(f->task, line, sizeof line);
+  if (!strstr(line, after)) {
+    fail_msg("%s: the feedback at %g, \"%s\", does not say \"%s\"", f->name, x, line, after);
   }
 }

@@ -2,100 +2,67 @@
  * far the drawer is out, the reward's range and shape, determinism, the zero controller,
  * the expert, the observation and the feedback. */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "tracebot/envs.h"
 #include "task_checks.h"
-#include "task.h" /* env_drawTask, the spec's ids */
 
-static int setup(void **state) {
-  return task_setup(state, "drawer-open");
-}
+TASK_SETUP("drawer-open")
 
 /* Sets how far the drawer is out (m, at rest) and recomputes the state. */
 static void setOut(envTask *task, double out) {
   task_setJoint(task, "drawer_slide", -out);
 }
 
+/* How the goal follows from the cabinet: 38 cm toward the robot, at the handle's height. */
+static void checkGoal(const double obj[3], const double goal[3], double extra[2]) {
+  (void)extra;
+  assert_true(goal[0] == obj[0]);
+  assert_true(fabs(goal[1] - (obj[1] - 0.38)) < 1e-12);
+  assert_true(fabs(goal[2] - 0.09) < 1e-12);
+  /* the goal is well apart from the cabinet and from the shut drawer's handle point */
+  assert_true(hypot(obj[0] - goal[0], obj[1] - goal[1]) > 0.35);
+}
+
+static const taskDrawSpec draw = {
+    .range = {{-0.1, 0.1, -0.09, 0.09}, {0.9, 0.9, 0, 0}, {0.0, 0.0, 0, 0}},
+    .check = checkGoal,
+};
+
 static void draw_should_stay_in_range_over_1000_seeds(void **state) {
-  taskFixture *f = *state;
-  double lo = 1.0;
-  double hi = -1.0;
-  for (uint64_t seed = 0; seed < 1000; seed++) {
-    double obj[3];
-    double goal[3];
-    env_drawTask(f->id, seed, obj, goal);
-    assert_true(obj[0] >= -0.1 && obj[0] <= 0.1);
-    assert_true(obj[1] == 0.9 && obj[2] == 0.0);
-    /* the goal follows from the cabinet: 38 cm toward the robot, at the handle's height */
-    assert_true(goal[0] == obj[0]);
-    assert_true(fabs(goal[1] - (obj[1] - 0.38)) < 1e-12);
-    assert_true(fabs(goal[2] - 0.09) < 1e-12);
-    /* the goal is well apart from the cabinet and from the shut drawer's handle point */
-    assert_true(hypot(obj[0] - goal[0], obj[1] - goal[1]) > 0.35);
-    lo = fmin(lo, obj[0]);
-    hi = fmax(hi, obj[0]);
-  }
-  /* the draws fill the range */
-  assert_true(lo < -0.09 && hi > 0.09);
+  task_checkDraw(*state, &draw);
+}
+
+/* The handle point of the shut drawer: cabinet + (0, -0.19, 0.09), 19 cm from the goal. */
+static void checkObject(const taskFixture *f, const obs_t *obs, const double obj[3],
+                        const double goal[3]) {
+  (void)goal;
+  assert_true(fabs(obs->obj_pos[0] - obj[0]) < 1e-6);
+  assert_true(fabs(obs->obj_pos[1] - (obj[1] - 0.19)) < 1e-6);
+  assert_true(fabs(obs->obj_pos[2] - 0.09) < 1e-6);
+  assert_true(fabs(f->spec->def->goalDistance(f->task) - 0.19) < 1e-6);
 }
 
 static void reset_should_put_the_cabinet_where_drawn_with_the_drawer_shut(void **state) {
-  taskFixture *f = *state;
-  for (uint64_t seed = 0; seed < 20; seed++) {
-    obs_t obs;
-    double obj[3];
-    double goal[3];
-    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
-    env_drawTask(f->id, seed, obj, goal);
-    assert_memory_equal(obs.goal_pos, goal, sizeof goal);
-    /* the handle point of the shut drawer: cabinet + (0, -0.19, 0.09) */
-    assert_true(fabs(obs.obj_pos[0] - obj[0]) < 1e-6);
-    assert_true(fabs(obs.obj_pos[1] - (obj[1] - 0.19)) < 1e-6);
-    assert_true(fabs(obs.obj_pos[2] - 0.09) < 1e-6);
-    /* 19 cm from the goal */
-    assert_true(fabs(f->spec->def->goalDistance(f->task) - 0.19) < 1e-6);
-    /* the drawer's orientation, upright, w x y z */
-    assert_true(fabs(obs.obj_quat[0] - 1.0) < 1e-9 && fabs(obs.obj_quat[3]) < 1e-9);
-    static const double zero[4];
-    assert_memory_equal(obs.obj2_pos, zero, sizeof obs.obj2_pos);
-    assert_memory_equal(obs.obj2_quat, zero, sizeof obs.obj2_quat);
-    /* the hand is where every task starts, away from the handle */
-    assert_true(fabs(obs.hand_pos[1] - 0.6) < 0.005);
-    int success = 1;
-    double r = env_reward(f->task, &success);
-    assert_int_equal(success, 0);
-    assert_true(r >= 0.0 && r < 6.0);
-  }
+  /* the drawer upright; the hand where every task starts, away from the handle */
+  static const taskResetSpec reset = {
+      .check = checkObject, .quatAxis = 3, .hand = {0, 0.6, 0}, .handAxes = 2, .rewardBelow = 6.0};
+  task_checkReset(*state, &reset);
+}
+
+/* The handle point moves with the drawer. */
+static void checkHandle(const taskFixture *f, double out, int success, double r) {
+  (void)success;
+  (void)r;
+  obs_t obs;
+  env_observe(f->task, &obs);
+  assert_true(fabs(obs.obj_pos[1] - (0.9 - 0.19 - out)) < 1e-9);
 }
 
 static void success_should_need_the_drawer_16_cm_out(void **state) {
-  taskFixture *f = *state;
-  assert_int_equal(env_reset(f->task, 5, NULL, NULL, NULL, 0), TB_OK);
-  static const struct {
-    double out;
-    int success;
-  } cases[] = {{0.0, 0}, {0.08, 0}, {0.155, 0}, {0.161, 1}, {0.165, 1}, {0.17, 1}};
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    setOut(f->task, cases[i].out);
-    int success = -1;
-    double r = env_reward(f->task, &success);
-    if (success != cases[i].success) {
-      fail_msg("%.3f m out: success %d", cases[i].out, success);
-    }
-    assert_true(r >= 0.0 && r <= 10.0);
-    /* the handle point moves with the drawer */
-    obs_t obs;
-    env_observe(f->task, &obs);
-    assert_true(fabs(obs.obj_pos[1] - (0.9 - 0.19 - cases[i].out)) < 1e-9);
-  }
+  static const taskCase cases[] = {{0.0, 0},   {0.08, 0},  {0.155, 0},
+                                   {0.161, 1}, {0.165, 1}, {0.17, 1}};
+  static const taskProbe probe = {"out (m)", setOut, checkHandle};
+  task_checkSuccessCases(*state, &probe, cases, sizeof cases / sizeof cases[0]);
 }
 
 static void reward_should_grow_as_the_drawer_opens(void **state) {
@@ -110,32 +77,14 @@ static void reward_should_grow_as_the_drawer_opens(void **state) {
   }
 }
 
-static void rewards_should_stay_within_0_and_10_over_random_actions(void **state) {
-  task_checkRewardRange(*state);
-}
-
-static void same_seed_should_give_the_same_episode(void **state) {
-  task_checkSameEpisode(*state);
-}
-
-static void zero_controller_should_not_open_the_drawer(void **state) {
-  task_checkZeroController(*state);
-}
-
-static void expert_should_open_the_drawer_within_the_horizon(void **state) {
-  task_checkExpert(*state, NULL);
-}
+TASK_SHARED_TESTS(rewards_should_stay_within_0_and_10_over_random_actions,
+                  zero_controller_should_not_open_the_drawer,
+                  expert_should_open_the_drawer_within_the_horizon, NULL)
 
 static void feedback_should_say_how_far_the_drawer_is_out(void **state) {
-  taskFixture *f = *state;
-  assert_int_equal(env_reset(f->task, 1, NULL, NULL, NULL, 0), TB_OK);
-  char line[256];
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "closest handle-point-to-goal distance"));
-  assert_non_null(strstr(line, "the drawer is out 0.0 cm now"));
-  setOut(f->task, 0.08);
-  env_feedback(f->task, line, sizeof line);
-  assert_non_null(strstr(line, "the drawer is out 8.0 cm now"));
+  static const char *const before[2] = {"closest handle-point-to-goal distance",
+                                        "the drawer is out 0.0 cm now"};
+  task_checkFeedback(*state, before, setOut, 0.08, "the drawer is out 8.0 cm now");
 }
 
 int main(void) {

@@ -2,22 +2,11 @@
  * the weighted head-to-goal distance, the reward's range, determinism, the zero controller,
  * the expert, the observation and the feedback. */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "tracebot/envs.h"
 #include "task_checks.h"
-#include "task.h" /* env_drawTask, the spec's ids */
 
-static int setup(void **state) {
-  return task_setup(state, "peg-insert-side");
-}
+TASK_SETUP("peg-insert-side")
 
 /* Puts the peg level and at rest with its centre at c, and recomputes the state. */
 static void setPeg(envTask *task, const double c[3]) {
@@ -32,70 +21,58 @@ static void setPeg(envTask *task, const double c[3]) {
   assert_int_equal(sim_forward(env_world(task), NULL, 0), TB_OK);
 }
 
-static void draw_should_stay_in_range_over_1000_seeds(void **state) {
-  taskFixture *f = *state;
-  double lo[4] = {1, 1, 1, 1};
-  double hi[4] = {-1, -1, -1, -1};
-  for (uint64_t seed = 0; seed < 1000; seed++) {
-    double obj[3];
-    double goal[3];
-    env_drawTask(f->id, seed, obj, goal);
-    assert_true(obj[0] >= 0.0 && obj[0] <= 0.2);
-    assert_true(obj[1] >= 0.5 && obj[1] <= 0.7);
-    assert_true(obj[2] == 0.015);
-    /* the goal follows from the box (x [-0.35, -0.25], y [0.4, 0.7]): + (0.03, 0, 0.13) */
-    double box[2] = {goal[0] - 0.03, goal[1]};
-    assert_true(box[0] >= -0.35 - 1e-12 && box[0] <= -0.25 + 1e-12);
-    assert_true(box[1] >= 0.4 && box[1] <= 0.7);
-    assert_true(goal[2] == 0.13);
-    /* peg and box apart: the centres over 0.1 apart in xy (Meta-World's redraw test) and
-     * the peg's -x end (12 cm from its centre) 3 cm or more clear of the box's +x side */
-    assert_true(hypot(obj[0] - box[0], obj[1] - box[1]) > 0.1);
-    assert_true(obj[0] - 0.12 > box[0] + 0.1 + 0.03 - 1e-9);
-    double v[4] = {obj[0], obj[1], box[0], box[1]};
-    for (int i = 0; i < 4; i++) {
-      lo[i] = fmin(lo[i], v[i]);
-      hi[i] = fmax(hi[i], v[i]);
-    }
-  }
-  /* the draws fill the ranges */
-  assert_true(lo[0] < 0.01 && hi[0] > 0.19 && lo[1] < 0.51 && hi[1] > 0.69);
-  assert_true(lo[2] < -0.345 && hi[2] > -0.255 && lo[3] < 0.41 && hi[3] > 0.69);
+/* How the goal follows from the box (x [-0.35, -0.25], y [0.4, 0.7]): + (0.03, 0, 0.13);
+ * extra is the box's x and y. */
+static void checkGoal(const double obj[3], const double goal[3], double extra[2]) {
+  double box[2] = {goal[0] - 0.03, goal[1]};
+  assert_true(goal[2] == 0.13);
+  /* peg and box apart: the centres over 0.1 apart in xy (Meta-World's redraw test) and
+   * the peg's -x end (12 cm from its centre) 3 cm or more clear of the box's +x side */
+  assert_true(hypot(obj[0] - box[0], obj[1] - box[1]) > 0.1);
+  assert_true(obj[0] - 0.12 > box[0] + 0.1 + 0.03 - 1e-9);
+  extra[0] = box[0];
+  extra[1] = box[1];
 }
 
-static void reset_should_put_the_peg_and_box_where_drawn(void **state) {
-  taskFixture *f = *state;
+static const taskDrawSpec draw = {
+    .range = {{0.0, 0.2, 0.01, 0.19},
+              {0.5, 0.7, 0.51, 0.69},
+              {0.015, 0.015, 0, 0},
+              {-0.35 - 1e-12, -0.25 + 1e-12, -0.345, -0.255},
+              {0.4, 0.7, 0.41, 0.69}},
+    .nExtra = 2,
+    .check = checkGoal,
+};
+
+static void draw_should_stay_in_range_over_1000_seeds(void **state) {
+  task_checkDraw(*state, &draw);
+}
+
+/* Slot 1 is the grasp point, peg centre + (0.03, 0, 0.01); the box puts the goal 6.6 cm
+ * inside the hole's mouth, on its axis. */
+static void checkObject(const taskFixture *f, const obs_t *obs, const double obj[3],
+                        const double goal[3]) {
+  assert_true(fabs(obs->obj_pos[0] - (obj[0] + 0.03)) < 1e-6);
+  assert_true(fabs(obs->obj_pos[1] - obj[1]) < 1e-6);
+  assert_true(fabs(obs->obj_pos[2] - (obj[2] + 0.01)) < 1e-6);
   const mjModel *m = f->spec->m;
   int box = mj_name2id(m, mjOBJ_BODY, "peg_box");
   int hole = mj_name2id(m, mjOBJ_SITE, "peg_hole");
-  for (uint64_t seed = 0; seed < 20; seed++) {
-    obs_t obs;
-    double obj[3];
-    double goal[3];
-    assert_int_equal(env_reset(f->task, seed, NULL, &obs, NULL, 0), TB_OK);
-    env_drawTask(f->id, seed, obj, goal);
-    assert_memory_equal(obs.goal_pos, goal, sizeof goal);
-    /* slot 1 is the grasp point, peg centre + (0.03, 0, 0.01), level (w x y z) */
-    assert_true(fabs(obs.obj_pos[0] - (obj[0] + 0.03)) < 1e-6);
-    assert_true(fabs(obs.obj_pos[1] - obj[1]) < 1e-6);
-    assert_true(fabs(obs.obj_pos[2] - (obj[2] + 0.01)) < 1e-6);
-    assert_true(fabs(obs.obj_quat[0] - 1.0) < 1e-9 && fabs(obs.obj_quat[3]) < 1e-9);
-    static const double zero[4];
-    assert_memory_equal(obs.obj2_pos, zero, sizeof obs.obj2_pos);
-    assert_memory_equal(obs.obj2_quat, zero, sizeof obs.obj2_quat);
-    /* the box: the goal 6.6 cm inside the hole's mouth, on its axis */
-    const mjData *d = sim_data(env_world(f->task));
-    assert_true(fabs(d->xpos[3 * box] - (goal[0] - 0.03)) < 1e-9);
-    assert_true(fabs(d->site_xpos[3 * hole] - (goal[0] + 0.066)) < 1e-9);
-    assert_true(fabs(d->site_xpos[3 * hole + 1] - goal[1]) < 1e-9);
-    assert_true(fabs(d->site_xpos[3 * hole + 2] - goal[2]) < 1e-9);
-    /* the hand starts at (0, 0.6, 0.2) */
-    assert_true(fabs(obs.hand_pos[1] - 0.6) < 0.005 && fabs(obs.hand_pos[2] - 0.2) < 0.005);
-    int success = 1;
-    double r = env_reward(f->task, &success);
-    assert_int_equal(success, 0);
-    assert_true(r >= 0.0 && r < 1.0);
-  }
+  const mjData *d = sim_data(env_world(f->task));
+  assert_true(fabs(d->xpos[3 * box] - (goal[0] - 0.03)) < 1e-9);
+  assert_true(fabs(d->site_xpos[3 * hole] - (goal[0] + 0.066)) < 1e-9);
+  assert_true(fabs(d->site_xpos[3 * hole + 1] - goal[1]) < 1e-9);
+  assert_true(fabs(d->site_xpos[3 * hole + 2] - goal[2]) < 1e-9);
+}
+
+static void reset_should_put_the_peg_and_box_where_drawn(void **state) {
+  /* the peg level; the hand starts at (0, 0.6, 0.2) */
+  static const taskResetSpec reset = {.check = checkObject,
+                                      .quatAxis = 3,
+                                      .hand = {0, 0.6, 0.2},
+                                      .handAxes = 6,
+                                      .rewardBelow = 1.0};
+  task_checkReset(*state, &reset);
 }
 
 static void success_should_need_the_head_within_7_cm_weighted(void **state) {
@@ -131,18 +108,6 @@ static void success_should_need_the_head_within_7_cm_weighted(void **state) {
   }
 }
 
-static void reward_should_stay_within_0_and_10_over_random_actions(void **state) {
-  task_checkRewardRange(*state);
-}
-
-static void same_seed_should_give_the_same_episode(void **state) {
-  task_checkSameEpisode(*state);
-}
-
-static void zero_controller_should_not_insert_the_peg(void **state) {
-  task_checkZeroController(*state);
-}
-
 /* The step where the expert succeeds. */
 static void checkExpertSuccess(const envStepResult *res) {
   assert_true(res->reward == 10.0);
@@ -150,9 +115,9 @@ static void checkExpertSuccess(const envStepResult *res) {
   assert_true(res->obs.obj_pos[2] > 0.1);
 }
 
-static void expert_should_insert_the_peg_within_the_horizon(void **state) {
-  task_checkExpert(*state, checkExpertSuccess);
-}
+TASK_SHARED_TESTS(reward_should_stay_within_0_and_10_over_random_actions,
+                  zero_controller_should_not_insert_the_peg,
+                  expert_should_insert_the_peg_within_the_horizon, checkExpertSuccess)
 
 static void feedback_should_say_where_the_head_is(void **state) {
   taskFixture *f = *state;
