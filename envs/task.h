@@ -101,6 +101,19 @@ uint64_t env_seedState(uint64_t seed);
 /* A uniform draw in [lo, hi) from the stream (splitmix64). */
 double env_uniform(uint64_t *state, double lo, double hi);
 
+/* ---- articulated objects (door, drawer, button, window) ---------------------------------- */
+/* The slots below are indexes into the row's objects (spec->ids). */
+
+/* place for an object on a fixture: the mocap body `body` at pos, its one-dof joint `joint`
+ * (a hinge or a slide) at q and at rest. */
+void env_placeFixture(envTask *task, int body, const double pos[3], int joint, double q);
+
+/* The position of the one-dof joint `joint` (rad or m). */
+double env_jointPos(const envTask *task, int joint);
+
+/* The world position of the site `site` (valid until the next step). */
+const double *env_sitePos(const envTask *task, int site);
+
 /* ---- distances and reward terms ---------------------------------------------------------- */
 
 /* goalDistance: fingertip midpoint to goal. */

@@ -45,6 +45,24 @@ void env_tcp(const envTask *task, double tcp[3]) {
   }
 }
 
+void env_placeFixture(envTask *task, int body, const double pos[3], int joint, double q) {
+  const mjModel *m = task->spec->m;
+  mjData *d = sim_data(task->world);
+  memcpy(d->mocap_pos + 3 * m->body_mocapid[task->spec->ids[body]], pos, 3 * sizeof(double));
+  int j = task->spec->ids[joint];
+  d->qpos[m->jnt_qposadr[j]] = q;
+  d->qvel[m->jnt_dofadr[j]] = 0.0;
+}
+
+double env_jointPos(const envTask *task, int joint) {
+  const mjModel *m = task->spec->m;
+  return sim_data(task->world)->qpos[m->jnt_qposadr[task->spec->ids[joint]]];
+}
+
+const double *env_sitePos(const envTask *task, int site) {
+  return sim_data(task->world)->site_xpos + 3 * task->spec->ids[site];
+}
+
 double env_dist3(const double a[3], const double b[3]) {
   double dx = a[0] - b[0];
   double dy = a[1] - b[1];

@@ -46,16 +46,11 @@ static void draw(const envTaskDef *def, uint64_t seed, double obj[3], double goa
 
 /* The housing where the draw says, the button up and at rest. */
 static void place(envTask *task, const double obj[3]) {
-  const mjModel *m = task->spec->m;
-  mjData *d = sim_data(task->world);
-  memcpy(d->mocap_pos + 3 * m->body_mocapid[task->spec->ids[BOX]], obj, 3 * sizeof(double));
-  int slide = task->spec->ids[SLIDE];
-  d->qpos[m->jnt_qposadr[slide]] = 0.0;
-  d->qvel[m->jnt_dofadr[slide]] = 0.0;
+  env_placeFixture(task, BOX, obj, SLIDE, 0.0);
 }
 
 static const double *capTop(const envTask *task) {
-  return sim_data(task->world)->site_xpos + 3 * task->spec->ids[TOP];
+  return env_sitePos(task, TOP);
 }
 
 /* Slot 1: the cap top and the plunger's orientation (upright: 1 0 0 0). */
@@ -68,8 +63,7 @@ static void observeObjects(const envTask *task, obs_t *obs) {
 /* How far the button is pressed (m, positive down; the spring's preload holds it a
  * hair above 0 at rest). */
 static double pressedBy(const envTask *task) {
-  const mjModel *m = task->spec->m;
-  return fmax(0.0, -sim_data(task->world)->qpos[m->jnt_qposadr[task->spec->ids[SLIDE]]]);
+  return fmax(0.0, -env_jointPos(task, SLIDE));
 }
 
 static double goalDistance(const envTask *task) {

@@ -42,29 +42,23 @@ static void draw(const envTaskDef *def, uint64_t seed, double obj[3], double goa
 
 /* The safe where the draw says, the door shut and at rest. */
 static void place(envTask *task, const double obj[3]) {
-  const mjModel *m = task->spec->m;
-  mjData *d = sim_data(task->world);
-  memcpy(d->mocap_pos + 3 * m->body_mocapid[task->spec->ids[SAFE]], obj, 3 * sizeof(double));
-  int hinge = task->spec->ids[HINGE];
-  d->qpos[m->jnt_qposadr[hinge]] = 0.0;
-  d->qvel[m->jnt_dofadr[hinge]] = 0.0;
+  env_placeFixture(task, SAFE, obj, HINGE, 0.0);
 }
 
 /* Slot 1: the handle point and the door's orientation (a turn about z by its angle). */
 static void observeObjects(const envTask *task, obs_t *obs) {
   const mjData *d = sim_data(task->world);
-  memcpy(obs->obj_pos, d->site_xpos + 3 * task->spec->ids[HANDLE], sizeof(obs->obj_pos));
+  memcpy(obs->obj_pos, env_sitePos(task, HANDLE), sizeof(obs->obj_pos));
   memcpy(obs->obj_quat, d->xquat + 4 * task->spec->ids[LEAF], sizeof(obs->obj_quat));
 }
 
 /* The hinge angle (rad), negative when open. */
 static double angle(const envTask *task) {
-  const mjModel *m = task->spec->m;
-  return sim_data(task->world)->qpos[m->jnt_qposadr[task->spec->ids[HINGE]]];
+  return env_jointPos(task, HINGE);
 }
 
 static const double *handle(const envTask *task) {
-  return sim_data(task->world)->site_xpos + 3 * task->spec->ids[HANDLE];
+  return env_sitePos(task, HANDLE);
 }
 
 static double goalDistance(const envTask *task) {

@@ -45,17 +45,12 @@ static void draw(const envTaskDef *def, uint64_t seed, double obj[3], double goa
 
 /* The cabinet where the draw says, the drawer 15 cm out and at rest. */
 static void place(envTask *task, const double obj[3]) {
-  const mjModel *m = task->spec->m;
-  mjData *d = sim_data(task->world);
-  memcpy(d->mocap_pos + 3 * m->body_mocapid[task->spec->ids[CABINET]], obj, 3 * sizeof(double));
-  int slide = task->spec->ids[SLIDE];
-  d->qpos[m->jnt_qposadr[slide]] = -OPEN_AT_START;
-  d->qvel[m->jnt_dofadr[slide]] = 0.0;
+  env_placeFixture(task, CABINET, obj, SLIDE, -OPEN_AT_START);
 }
 
 /* The observed point: 5 cm above the handle point. */
 static void point(const envTask *task, double p[3]) {
-  const double *h = sim_data(task->world)->site_xpos + 3 * task->spec->ids[HANDLE];
+  const double *h = env_sitePos(task, HANDLE);
   p[0] = h[0];
   p[1] = h[1];
   p[2] = h[2] + ABOVE;
@@ -70,8 +65,7 @@ static void observeObjects(const envTask *task, obs_t *obs) {
 
 /* How far the drawer is out (m), 0 when shut (or pressed into its shut stop). */
 static double outBy(const envTask *task) {
-  const mjModel *m = task->spec->m;
-  double q = sim_data(task->world)->qpos[m->jnt_qposadr[task->spec->ids[SLIDE]]];
+  double q = env_jointPos(task, SLIDE);
   return q < 0.0 ? -q : 0.0;
 }
 

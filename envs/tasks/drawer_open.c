@@ -43,16 +43,11 @@ static void draw(const envTaskDef *def, uint64_t seed, double obj[3], double goa
 
 /* The cabinet where the draw says, the drawer shut and at rest. */
 static void place(envTask *task, const double obj[3]) {
-  const mjModel *m = task->spec->m;
-  mjData *d = sim_data(task->world);
-  memcpy(d->mocap_pos + 3 * m->body_mocapid[task->spec->ids[CABINET]], obj, 3 * sizeof(double));
-  int slide = task->spec->ids[SLIDE];
-  d->qpos[m->jnt_qposadr[slide]] = 0.0;
-  d->qvel[m->jnt_dofadr[slide]] = 0.0;
+  env_placeFixture(task, CABINET, obj, SLIDE, 0.0);
 }
 
 static const double *handle(const envTask *task) {
-  return sim_data(task->world)->site_xpos + 3 * task->spec->ids[HANDLE];
+  return env_sitePos(task, HANDLE);
 }
 
 /* Slot 1: the handle point and the drawer's orientation (always upright). */
@@ -64,8 +59,7 @@ static void observeObjects(const envTask *task, obs_t *obs) {
 
 /* How far the drawer is out (m), 0 when shut (or pressed into its shut stop). */
 static double outBy(const envTask *task) {
-  const mjModel *m = task->spec->m;
-  double q = sim_data(task->world)->qpos[m->jnt_qposadr[task->spec->ids[SLIDE]]];
+  double q = env_jointPos(task, SLIDE);
   return q < 0.0 ? -q : 0.0;
 }
 

@@ -43,16 +43,11 @@ static void draw(const envTaskDef *def, uint64_t seed, double obj[3], double goa
 
 /* The frame where the draw says, the pane fully open and at rest. */
 static void place(envTask *task, const double obj[3]) {
-  const mjModel *m = task->spec->m;
-  mjData *d = sim_data(task->world);
-  memcpy(d->mocap_pos + 3 * m->body_mocapid[task->spec->ids[FRAME]], obj, 3 * sizeof(double));
-  int slide = task->spec->ids[SLIDE];
-  d->qpos[m->jnt_qposadr[slide]] = 0.2;
-  d->qvel[m->jnt_dofadr[slide]] = 0.0;
+  env_placeFixture(task, FRAME, obj, SLIDE, 0.2);
 }
 
 static const double *point(const envTask *task) {
-  return sim_data(task->world)->site_xpos + 3 * task->spec->ids[POINT];
+  return env_sitePos(task, POINT);
 }
 
 /* Slot 1: the point beside the handle and the pane's orientation (it does not turn). */
@@ -64,8 +59,7 @@ static void observeObjects(const envTask *task, obs_t *obs) {
 
 /* How far the pane is open (m, 0 .. 0.2). */
 static double opening(const envTask *task) {
-  const mjModel *m = task->spec->m;
-  return sim_data(task->world)->qpos[m->jnt_qposadr[task->spec->ids[SLIDE]]];
+  return env_jointPos(task, SLIDE);
 }
 
 static double goalDistance(const envTask *task) {
