@@ -37,16 +37,7 @@ void env_drawGoalOnTable(const envTaskDef *def, uint64_t seed, double obj[3], do
 }
 
 void env_placePuck(envTask *task, const double obj[3]) {
-  const mjModel *m = task->spec->m;
-  mjData *d = sim_data(task->world);
-  int joint = task->spec->ids[ENV_PUCK_JOINT];
-  double *q = d->qpos + m->jnt_qposadr[joint];
-  q[0] = obj[0];
-  q[1] = obj[1];
-  q[2] = obj[2];
-  q[3] = 1.0;
-  q[4] = q[5] = q[6] = 0.0;
-  memset(d->qvel + m->jnt_dofadr[joint], 0, 6 * sizeof(double));
+  env_placeFree(task, ENV_PUCK_JOINT, obj);
 }
 
 /* ---- observation and distances ------------------------------------------------------------ */

@@ -111,8 +111,14 @@ void env_placeFixture(envTask *task, int body, const double pos[3], int joint, d
 /* The position of the one-dof joint `joint` (rad or m). */
 double env_jointPos(const envTask *task, int joint);
 
-/* The world position of the site `site` (valid until the next step). */
+/* The world position of the site `site` and the orientation (w x y z) of the body `body`
+ * (valid until the next step). */
 const double *env_sitePos(const envTask *task, int site);
+const double *env_bodyQuat(const envTask *task, int body);
+
+/* place for a free object (the puck, the peg): its free joint `joint` at pos, upright and
+ * at rest. */
+void env_placeFree(envTask *task, int joint, const double pos[3]);
 
 /* ---- distances and reward terms ---------------------------------------------------------- */
 

@@ -63,6 +63,23 @@ const double *env_sitePos(const envTask *task, int site) {
   return sim_data(task->world)->site_xpos + 3 * task->spec->ids[site];
 }
 
+const double *env_bodyQuat(const envTask *task, int body) {
+  return sim_data(task->world)->xquat + 4 * task->spec->ids[body];
+}
+
+void env_placeFree(envTask *task, int joint, const double pos[3]) {
+  const mjModel *m = task->spec->m;
+  mjData *d = sim_data(task->world);
+  int j = task->spec->ids[joint];
+  double *q = d->qpos + m->jnt_qposadr[j];
+  q[0] = pos[0];
+  q[1] = pos[1];
+  q[2] = pos[2];
+  q[3] = 1.0;
+  q[4] = q[5] = q[6] = 0.0;
+  memset(d->qvel + m->jnt_dofadr[j], 0, 6 * sizeof(double));
+}
+
 double env_dist3(const double a[3], const double b[3]) {
   double dx = a[0] - b[0];
   double dy = a[1] - b[1];

@@ -56,8 +56,7 @@ static const double *capTop(const envTask *task) {
 /* Slot 1: the cap top and the plunger's orientation (upright: 1 0 0 0). */
 static void observeObjects(const envTask *task, obs_t *obs) {
   memcpy(obs->obj_pos, capTop(task), sizeof(obs->obj_pos));
-  memcpy(obs->obj_quat, sim_data(task->world)->xquat + 4 * task->spec->ids[PLUNGER],
-         sizeof(obs->obj_quat));
+  memcpy(obs->obj_quat, env_bodyQuat(task, PLUNGER), sizeof(obs->obj_quat));
 }
 
 /* How far the button is pressed (m, positive down; the spring's preload holds it a

@@ -47,9 +47,8 @@ static void place(envTask *task, const double obj[3]) {
 
 /* Slot 1: the handle point and the door's orientation (a turn about z by its angle). */
 static void observeObjects(const envTask *task, obs_t *obs) {
-  const mjData *d = sim_data(task->world);
   memcpy(obs->obj_pos, env_sitePos(task, HANDLE), sizeof(obs->obj_pos));
-  memcpy(obs->obj_quat, d->xquat + 4 * task->spec->ids[LEAF], sizeof(obs->obj_quat));
+  memcpy(obs->obj_quat, env_bodyQuat(task, LEAF), sizeof(obs->obj_quat));
 }
 
 /* The hinge angle (rad), negative when open. */

@@ -58,9 +58,8 @@ static void point(const envTask *task, double p[3]) {
 
 /* Slot 1: the observed point and the drawer's orientation (always upright). */
 static void observeObjects(const envTask *task, obs_t *obs) {
-  const mjData *d = sim_data(task->world);
   point(task, obs->obj_pos);
-  memcpy(obs->obj_quat, d->xquat + 4 * task->spec->ids[BOX], sizeof(obs->obj_quat));
+  memcpy(obs->obj_quat, env_bodyQuat(task, BOX), sizeof(obs->obj_quat));
 }
 
 /* How far the drawer is out (m), 0 when shut (or pressed into its shut stop). */

@@ -52,9 +52,8 @@ static const double *handle(const envTask *task) {
 
 /* Slot 1: the handle point and the drawer's orientation (always upright). */
 static void observeObjects(const envTask *task, obs_t *obs) {
-  const mjData *d = sim_data(task->world);
   memcpy(obs->obj_pos, handle(task), sizeof(obs->obj_pos));
-  memcpy(obs->obj_quat, d->xquat + 4 * task->spec->ids[BOX], sizeof(obs->obj_quat));
+  memcpy(obs->obj_quat, env_bodyQuat(task, BOX), sizeof(obs->obj_quat));
 }
 
 /* How far the drawer is out (m), 0 when shut (or pressed into its shut stop). */

@@ -50,31 +50,19 @@ static void draw(const envTaskDef *def, uint64_t seed, double obj[3], double goa
 
 /* The peg level and at rest at obj, the box where the goal says. */
 static void place(envTask *task, const double obj[3]) {
+  env_placeFree(task, PEG_JOINT, obj);
   const mjModel *m = task->spec->m;
   mjData *d = sim_data(task->world);
-  int joint = task->spec->ids[PEG_JOINT];
-  double *q = d->qpos + m->jnt_qposadr[joint];
-  q[0] = obj[0];
-  q[1] = obj[1];
-  q[2] = obj[2];
-  q[3] = 1.0;
-  q[4] = q[5] = q[6] = 0.0;
-  memset(d->qvel + m->jnt_dofadr[joint], 0, 6 * sizeof(double));
   double *box = d->mocap_pos + 3 * m->body_mocapid[task->spec->ids[BOX]];
   for (int i = 0; i < 3; i++) {
     box[i] = task->goal[i] - goalInBox[i];
   }
 }
 
-static const double *site(const envTask *task, int which) {
-  return sim_data(task->world)->site_xpos + 3 * task->spec->ids[which];
-}
-
 /* Slot 1: the grasp point and the peg's orientation. */
 static void observeObjects(const envTask *task, obs_t *obs) {
-  memcpy(obs->obj_pos, site(task, GRASP), sizeof(obs->obj_pos));
-  memcpy(obs->obj_quat, sim_data(task->world)->xquat + 4 * task->spec->ids[PEG],
-         sizeof(obs->obj_quat));
+  memcpy(obs->obj_pos, env_sitePos(task, GRASP), sizeof(obs->obj_pos));
+  memcpy(obs->obj_quat, env_bodyQuat(task, PEG), sizeof(obs->obj_quat));
 }
 
 /* |(head - goal) (1, 2, 2)|: y and z count double. */
@@ -86,7 +74,7 @@ static double weighted(const double head[3], const double goal[3]) {
 }
 
 static double goalDistance(const envTask *task) {
-  return weighted(site(task, HEAD), task->goal);
+  return weighted(env_sitePos(task, HEAD), task->goal);
 }
 
 /* 1 outside the box lo..hi; inside, the product over the axes of how far p is from lo
@@ -106,8 +94,8 @@ static double prismTolerance(const double p[3], const double lo[3], const double
  * held up, 10 at success; in_place shrinks where the head would hit the box's face above
  * or below the hole (envs/README.md, "peg-insert-side"). */
 static double reward(const envTask *task, int *success) {
-  const double *head = site(task, HEAD);
-  const double *grasp = site(task, GRASP);
+  const double *head = env_sitePos(task, HEAD);
+  const double *grasp = env_sitePos(task, GRASP);
   double d = weighted(head, task->goal);
   int won = d <= SUCCESS_D;
   if (success) {
@@ -157,7 +145,7 @@ static double reward(const envTask *task, int *success) {
 static void feedback(const envTask *task, char *out, size_t outsz) {
   int n = env_writeClosest(task, "weighted peg-head", SUCCESS_D, out, outsz);
   if (n >= 0 && (size_t)n < outsz) {
-    const double *head = site(task, HEAD);
+    const double *head = env_sitePos(task, HEAD);
     snprintf(out + n, outsz - (size_t)n,
              "; the peg's head is %.1f cm from the hole's axis and %.1f cm %s the box's face "
              "now",

@@ -54,9 +54,8 @@ static const double *point(const envTask *task) {
 
 /* Slot 1: the point beside the handle and the pane's orientation (it does not turn). */
 static void observeObjects(const envTask *task, obs_t *obs) {
-  const mjData *d = sim_data(task->world);
   memcpy(obs->obj_pos, point(task), sizeof(obs->obj_pos));
-  memcpy(obs->obj_quat, d->xquat + 4 * task->spec->ids[SASH], sizeof(obs->obj_quat));
+  memcpy(obs->obj_quat, env_bodyQuat(task, SASH), sizeof(obs->obj_quat));
 }
 
 /* How far the pane is open (m, 0 .. 0.2). */
